@@ -1,0 +1,101 @@
+"""Parse one report document into report fields, metric values with provenance, and issues.
+
+``parse_document`` never raises for bad input: whatever goes wrong becomes a parse issue
+that names the document and the place, so a batch goes on.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from . import metadata
+from .documents import (Document, decode, looks_like_cell_text, looks_like_html, read_cell_text,
+                        read_html, read_plain_text)
+from .tables import MetricValue, ParseIssue, TableReader
+
+# Bump when a change can alter what is read from a document: stored documents are re-parsed.
+PARSER_VERSION = "0.1.0"
+
+
+@dataclass
+class ParsedReport:
+    source: str
+    form: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    template: str | None = None
+    published: str | None = None
+    encoding: str | None = None
+    values: dict[str, MetricValue] = field(default_factory=dict)
+    issues: list[ParseIssue] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> dict[str, int | float | None]:
+        return {key: value.value for key, value in self.values.items()}
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "source": self.source, "agency": self.agency, "year": self.year,
+            "template": self.template, "published": self.published, "form": self.form,
+            "metrics": self.metrics,
+            "provenance": {k: {f: v for f, v in asdict(m).items() if f not in ("key", "value")}
+                           for k, m in self.values.items()},
+            "issues": [asdict(i) for i in self.issues],
+        }, ensure_ascii=False)
+
+
+def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
+    """The physical form: pdf, docx, html or text (by content first, then name and type)."""
+    lower = name.lower()
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    if (media_type or "").startswith("text/html") or lower.endswith((".htm", ".html", ".shtml")) \
+            or looks_like_html(data):
+        return "html"
+    return "text"
+
+
+def read_document(data: bytes, name: str = "", media_type: str | None = None) -> Document | None:
+    form = sniff(data, name, media_type)
+    if form == "html":
+        return read_html(data)
+    if form == "text":
+        text, encoding, rule = decode(data)
+        doc = read_cell_text(text) if looks_like_cell_text(text) else read_plain_text(text)
+        doc.encoding, doc.encoding_rule = encoding, rule
+        return doc
+    return None
+
+
+def parse_document(data: bytes, source: str, media_type: str | None = None) -> ParsedReport:
+    report = ParsedReport(source=source)
+    try:
+        report.form = sniff(data, source, media_type)
+        doc = read_document(data, source, media_type)
+        if doc is None:
+            report.issues.append(ParseIssue(
+                "unsupported_form", f"{source}: a {report.form.upper()} document; this parser version "
+                "does not read that form yet (the bytes are kept and will be parsed when it does)", None))
+            return report
+        report.encoding = doc.encoding
+        reader = TableReader(method=doc.method)
+        reader.read(doc.items)
+        report.values = reader.values
+        report.template = reader.layout() or "freeform"
+        report.issues.extend(reader.issues)
+        report.agency = metadata.find_agency(doc)
+        report.year = metadata.find_year(doc)
+        report.published = metadata.find_published(doc)
+        if report.year is None:
+            report.issues.append(ParseIssue("no_year", f"{source}: no statistical year found "
+                                            "(no 统计期限 sentence, no dated title)", None))
+        if report.agency is None:
+            report.issues.append(ParseIssue("no_agency", f"{source}: no issuing body found "
+                                            "(no title, 来源, 本报告由…编制 or contact sentence)", None))
+    except Exception as exc:  # a parser bug must not lose the document or stop the batch
+        report.issues.append(ParseIssue("parser_error", f"{source}: {type(exc).__name__}: {exc}", None))
+    return report

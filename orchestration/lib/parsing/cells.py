@@ -1,0 +1,82 @@
+"""Reading one table cell: a number, a blank, or not a value at all (a label).
+
+Reports write the same number many ways: 「１２」, 「1,259」, 「+3」, 「-167」, 「16800万元」,
+「22（其中修订16件）」. A blank cell, 「/」, 「-」 or 「—」 is *not* zero: it is ``None``,
+and the raw text is kept by the caller as provenance.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# What a cell holds when the body left it empty on purpose.
+NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／"})
+
+_NUMBER = re.compile(
+    r"^(?P<sign>[+\-−])?"
+    r"(?P<number>\d+(?:\.\d+)?)"
+    r"(?P<unit>万元|亿元|元|件|条|个|项|次|人次|%)?"
+    r"(?:\((?P<note>[^()]*)\))?$"
+)
+_THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
+
+
+def normalise(text: str) -> str:
+    """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and drop all white space."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    return "".join(folded.split())
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A cell read as a value: ``number`` is ``None`` for a deliberate blank."""
+
+    raw: str
+    number: Decimal | None
+    unit: str | None = None
+    note: str | None = None
+
+
+def read_cell(raw: str) -> CellValue | None:
+    """The cell as a value, or ``None`` when the text is not a value (a label, prose)."""
+    text = normalise(raw)
+    if text in NULL_MARKERS:
+        return CellValue(raw=raw, number=None)
+    text = _THOUSANDS.sub("", text)
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    try:
+        number = Decimal(match["number"])
+    except InvalidOperation:  # pragma: no cover - the regex admits only digits
+        return None
+    if match["sign"] in ("-", "−"):
+        number = -number
+    return CellValue(raw=raw, number=number, unit=match["unit"], note=match["note"])
+
+
+def is_value(raw: str) -> bool:
+    return read_cell(raw) is not None
+
+
+def to_wan(value: CellValue) -> Decimal | None:
+    """An amount in 万元, whatever unit the cell printed (a bare number is taken as 万元,
+    the unit every header of the national tables uses)."""
+    if value.number is None:
+        return None
+    if value.unit == "元":
+        return value.number / Decimal(10000)
+    if value.unit == "亿元":
+        return value.number * Decimal(10000)
+    return value.number
+
+
+def as_number(value: Decimal | None) -> int | float | None:
+    """JSON-friendly: whole numbers as int, the rest as float."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)

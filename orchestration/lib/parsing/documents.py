@@ -1,0 +1,267 @@
+"""Physical forms → a flat stream of prose lines and table rows.
+
+Every form the parser reads (an HTML page, text with one cell per line, …) is turned into
+the same thing: a list of :class:`Line` (prose, headings) and :class:`Row` (the cells of one
+table row, in document order). The table interpreter in :mod:`tables` then reads every form
+the same way, by labels. Merged cells are kept once, where they start: the interpreter knows
+which header cells group which (see :func:`tables.expand_header`), so nothing is lost, and
+the grid position of each cell (spans expanded) is kept for provenance.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+
+from .cells import is_value, normalise
+
+
+@dataclass
+class Line:
+    text: str
+    where: str
+
+
+@dataclass
+class Cell:
+    text: str
+    where: str
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    where: str
+
+
+@dataclass
+class Document:
+    """A document reduced to its text and table rows, plus what the page's chrome said."""
+
+    form: str                      # html | text_cells | text
+    method: str                    # provenance method of values read from its tables
+    items: list[Line | Row]
+    encoding: str | None = None
+    encoding_rule: str | None = None
+    page_meta: dict[str, str] = field(default_factory=dict)   # <meta name=…>, <title>
+
+
+# ---- decoding ----------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
+    """(text, encoding, rule that decided). GB2312/GBK are widened to GB18030, their superset;
+    a page that declares one charset but is in the other is read by what decodes cleanly."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding, "bom"
+    if declared is None:
+        match = _META_CHARSET.search(data[:4096])
+        declared = match.group(1).decode("ascii").lower() if match else None
+    candidates = []
+    if declared:
+        declared = declared.lower()
+        candidates.append("gb18030" if declared in ("gb2312", "gbk", "gb18030", "x-gbk") else declared)
+    for fallback in ("utf-8", "gb18030"):
+        if fallback not in candidates:
+            candidates.append(fallback)
+    for i, encoding in enumerate(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        rule = "declared" if (declared and i == 0) else "fallback"
+        return text, encoding, rule
+    return data.decode("gb18030", errors="replace"), "gb18030", "replaced"
+
+
+# ---- HTML --------------------------------------------------------------------------------
+
+_BLOCK_ONLY = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
+               "center", "blockquote", "pre"}
+
+
+def _text(el) -> str:
+    # Labels and numbers are often split over <span>/<p> by Word: join the pieces with nothing.
+    return "".join(el.itertext()).replace("\xa0", " ").strip()
+
+
+def _grid_positions(rows) -> list[list[tuple[int, int]]]:
+    """Grid (row, column) where each cell starts, with rowspan/colspan expanded."""
+    taken: set[tuple[int, int]] = set()
+    positions = []
+    for r, tr in enumerate(rows):
+        c = 0
+        row_positions = []
+        for td in tr:
+            while (r, c) in taken:
+                c += 1
+            row_positions.append((r, c))
+            rowspan = _span(td.get("rowspan"))
+            colspan = _span(td.get("colspan"))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    taken.add((r + dr, c + dc))
+            c += colspan
+        positions.append(row_positions)
+    return positions
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 200))
+    except ValueError:
+        return 1
+
+
+def _table_rows(table) -> list:
+    """The <tr> of this table, not of tables nested inside its cells."""
+    return [tr for tr in table.iter("tr") if _nearest_table(tr) is table]
+
+
+def _nearest_table(el):
+    parent = el.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def read_html(data: bytes, declared_charset: str | None = None) -> Document:
+    text, encoding, rule = decode(data, declared_charset)
+    root = lxml.html.document_fromstring(text or "<html></html>")
+    page_meta: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name = meta.get("name") or meta.get("property")
+        if name and meta.get("content"):
+            page_meta[name] = meta.get("content").strip()
+    title = root.find(".//title")
+    if title is not None and _text(title):
+        page_meta["title"] = _text(title)
+
+    items: list[Line | Row] = []
+    table_no = 0
+
+    def emit_line(s: str) -> None:
+        s = s.strip()
+        if s:
+            items.append(Line(s, f"paragraph {len(items) + 1}"))
+
+    def walk(el) -> None:
+        nonlocal table_no
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title"):
+            return
+        if el.tag == "table":
+            table_no += 1
+            rows = _table_rows(el)
+            cells_of = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")] for tr in rows]
+            positions = _grid_positions([tds for tds in cells_of])
+            for r, (tds, pos) in enumerate(zip(cells_of, positions)):
+                cells = [Cell(_text(td), f"table {table_no} row {p[0] + 1} column {p[1] + 1}")
+                         for td, p in zip(tds, pos)]
+                if cells:
+                    items.append(Row(cells, f"table {table_no} row {r + 1}"))
+            return
+        has_block_child = any(isinstance(ch.tag, str) and (ch.tag in _BLOCK_ONLY or ch.tag == "table"
+                                                            or ch.find(".//table") is not None)
+                              for ch in el)
+        if el.tag in _BLOCK_ONLY and not has_block_child:
+            emit_line(_text(el))
+            return
+        if el.text:
+            emit_line(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                emit_line(child.tail)
+
+    body = root.find(".//body")
+    walk(body if body is not None else root)
+    return Document(form="html", method="html_table", items=items, encoding=encoding,
+                    encoding_rule=rule, page_meta=page_meta)
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:4096].lower()
+    return b"<html" in head or b"<table" in head or b"<!doctype html" in head or b"<body" in head
+
+
+# ---- text: one cell per line, `|` separators -----------------------------------------------
+
+_SEPARATOR = "|"
+
+
+def looks_like_cell_text(text: str) -> bool:
+    lines = text.splitlines()
+    return sum(1 for line in lines if line.strip() == _SEPARATOR) >= 10
+
+
+def _is_fragment(line: str) -> bool:
+    """A short piece of a wrapped cell (「商业」, a single character of a vertical label)."""
+    s = normalise(line)
+    return 0 < len(s) <= 12 and not is_value(s) and not s.endswith("。")
+
+
+def read_cell_text(text: str) -> Document:
+    """Text where every table cell stands on its own line(s) between lines holding only `|`
+    (how scraped pages often come). A cell wrapped over several short lines is joined
+    (「商业」「企业」 → 「商业企业」; a vertical label one character per line); where a
+    segment mixes a cell with prose (the end of one table, a heading, the start of the
+    next), its first and last lines are cells and the lines between are prose."""
+    lines = text.splitlines()
+    segments: list[tuple[int, list[tuple[int, str]]]] = []   # (index, [(line number, text)])
+    current: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip() == _SEPARATOR:
+            segments.append((len(segments), current))
+            current = []
+        else:
+            if line.strip():
+                current.append((number, line.strip()))
+    segments.append((len(segments), current))
+
+    items: list[Line | Row] = []
+    pending: list[Cell] = []   # cells of the table being read, rows are cut in tables.py
+
+    def flush() -> None:
+        if pending:
+            items.append(Row(list(pending), f"line {pending[0].where.split()[-1]}"))
+            pending.clear()
+
+    last = len(segments) - 1
+    for index, segment in segments:
+        opened = index > 0          # a separator stands before this segment
+        closed = index < last       # and after it
+        if opened and closed and all(_is_fragment(t) for _, t in segment):
+            pending.append(Cell("".join(t for _, t in segment), f"line {segment[0][0]}" if segment
+                                else "line ?"))
+            continue
+        if opened and closed and len(segment) == 1:
+            pending.append(Cell(segment[0][1], f"line {segment[0][0]}"))
+            continue
+        if opened and closed and not segment:
+            pending.append(Cell("", "blank cell"))
+            continue
+        # A segment holding prose: first line closes the previous table, last opens the next.
+        body = list(segment)
+        if opened and body:
+            number, first = body.pop(0)
+            pending.append(Cell(first, f"line {number}"))
+        head = body.pop() if (closed and body) else None
+        flush()
+        for number, line in body:
+            items.append(Line(line, f"line {number}"))
+        if head:
+            pending.append(Cell(head[1], f"line {head[0]}"))
+    flush()
+    return Document(form="text_cells", method="text_cells", items=items)
+
+
+def read_plain_text(text: str) -> Document:
+    items: list[Line | Row] = [Line(line.strip(), f"line {n}")
+                               for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return Document(form="text", method="text", items=items)

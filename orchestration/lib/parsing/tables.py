@@ -1,0 +1,275 @@
+"""Reading tables 二, 三 and 四 of the 2019 and 2021 layouts, by their labels.
+
+The interpreter walks the stream of lines and rows a document reader produced. It knows
+which table it is in from the section headings and from labels only one table has; it learns
+the columns from the header cells (multi-level headers are rebuilt from the order the cells
+stand in, see :func:`expand_header`); and it names each row from its label. A value lands in
+a key only when both its row and its column were identified and the counts agree: otherwise
+the cells stay out and a parse issue says which row, so nothing is ever shifted into a
+neighbouring key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import vocabulary as vocab
+from .cells import CellValue, as_number, normalise, read_cell, to_wan
+from .documents import Cell, Line, Row
+
+
+@dataclass
+class MetricValue:
+    key: str
+    value: int | float | None
+    method: str
+    table: str
+    row_label: str
+    column_label: str
+    raw_text: str
+    location: str
+    note: str | None = None
+
+
+@dataclass
+class ParseIssue:
+    code: str
+    message: str
+    location: str | None = None
+
+
+@dataclass
+class _Column:
+    path: tuple[str, ...]       # concepts from the top header level down, e.g. ("litigation", "direct", "total")
+    label: str                  # the printed labels joined, for provenance
+
+
+def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
+    """Leaf columns of a header given as (concept, printed label) in document order.
+
+    A merged header cell comes before the cells under it, so in document order a two-level
+    header reads 「自然人 · 法人或其他组织 · 总计 · 商业企业 · … · 其他」 and table 四 reads
+    「行政复议 · 行政诉讼 · 结果维持 … 总计 · 未经复议直接起诉 · 复议后起诉 · 结果维持 …」.
+    Each cell goes under the earliest open group that accepts it and does not have it yet;
+    that rebuilds the tree whether the cells came from an HTML grid or a flattened text.
+    """
+    top: list[dict] = []
+    groups: list[dict] = []
+    for concept, label in cells:
+        node = {"concept": concept, "label": label, "children": []}
+        parent = next((g for g in groups
+                       if concept in vocab.HEADER_GROUPS[g["concept"]]
+                       and concept not in [ch["concept"] for ch in g["children"]]), None)
+        (parent["children"] if parent else top).append(node)
+        if concept in vocab.HEADER_GROUPS:
+            groups.append(node)
+
+    leaves: list[_Column] = []
+
+    def visit(node: dict, path: tuple[str, ...], labels: tuple[str, ...]) -> None:
+        path, labels = path + (node["concept"],), labels + (node["label"],)
+        if node["children"]:
+            for child in node["children"]:
+                visit(child, path, labels)
+        else:
+            leaves.append(_Column(path, "/".join(labels)))
+
+    for node in top:
+        visit(node, (), ())
+    return leaves
+
+
+def split_rows(cells: list[Cell]) -> list[list[Cell]]:
+    """Cut a run of cells into rows: a row is its label cells followed by its value cells,
+    so a label that follows a value starts the next row (one-cell-per-line text has no other
+    row boundary)."""
+    rows: list[list[Cell]] = []
+    current: list[Cell] = []
+    seen_value = False
+    for cell in cells:
+        if read_cell(cell.text) is not None:
+            current.append(cell)
+            seen_value = True
+        else:
+            if seen_value:
+                rows.append(current)
+                current, seen_value = [], False
+            current.append(cell)
+    if current:
+        rows.append(current)
+    return rows
+
+
+@dataclass
+class TableReader:
+    method: str
+    table: str | None = None
+    pending_header: list[tuple[str, str]] = field(default_factory=list)
+    header_open: bool = False       # header cells seen since the last data row
+    columns: list[_Column] | None = None
+    group: str | None = None
+    values: dict[str, MetricValue] = field(default_factory=dict)
+    issues: list[ParseIssue] = field(default_factory=list)
+    concepts_seen: set[str] = field(default_factory=set)
+    tables_seen: set[str] = field(default_factory=set)
+
+    # -- stream ------------------------------------------------------------------------
+    def read(self, items: list[Line | Row]) -> None:
+        for item in items:
+            if isinstance(item, Line):
+                self._line(item)
+            else:
+                for cells in split_rows(item.cells):
+                    self._row(cells, item.where)
+
+    def _line(self, line: Line) -> None:
+        is_heading, table = vocab.section_of_heading(normalise(line.text))
+        if is_heading:
+            self._switch(table)
+
+    def _switch(self, table: str | None) -> None:
+        if table != self.table:
+            self.table = table
+            self.pending_header, self.header_open, self.columns, self.group = [], False, None, None
+        if table:
+            self.tables_seen.add(table)
+
+    # -- one row -----------------------------------------------------------------------
+    def _row(self, cells: list[Cell], where: str) -> None:
+        read = [(cell, read_cell(cell.text)) for cell in cells]
+        labels = [cell for cell, value in read if value is None]
+        values = [(cell, value) for cell, value in read if value is not None]
+        for cell in labels:
+            marked = vocab.table_of_marker(normalise(cell.text))
+            if marked and marked != self.table:
+                self._switch(marked)
+
+        header, row_labels = self._split_header(labels, values)
+        if header:
+            if not self.header_open:
+                self.pending_header, self.header_open = [], True
+            for cell in header:
+                concept = vocab.column_concept(self.table, normalise(cell.text))
+                if concept:
+                    self.pending_header.append((concept, cell.text.strip()))
+                    self.concepts_seen.add(concept)
+        if self.table == "三":
+            for cell in row_labels:
+                group = vocab.apps_group(normalise(cell.text))
+                if group:
+                    self.group = group
+        if not values or all(v.number is None for _, v in values) and header and not row_labels:
+            return  # a header row (blank corner cells included)
+        if self.header_open:
+            self.columns = expand_header(self.pending_header) if self.pending_header else None
+            self.header_open = False
+        if self.table == "二":
+            self._data_row("二", row_labels, values, where)
+        elif self.table == "三":
+            self._data_row("三", row_labels, values, where)
+        elif self.table == "四":
+            self._data_row("四", row_labels, values, where)
+
+    def _split_header(self, labels: list[Cell], values) -> tuple[list[Cell], list[Cell]]:
+        """Header cells are those up to the last label that names a column; the row's own
+        label follows them (in flattened text both stand in one run of cells)."""
+        normal = [normalise(c.text) for c in labels]
+        # A lone 「总计」 row in table 三 is （七）总计 written without its number.
+        if (self.table == "三" and self.columns and len(labels) == 1 and values
+                and vocab.column_concept("三", normal[0]) == "total"):
+            return [], labels
+        last = max((i for i, n in enumerate(normal) if vocab.is_header_label(self.table, n)), default=-1)
+        return labels[: last + 1], labels[last + 1:]
+
+    def _row_key(self, table: str, row_labels: list[Cell]) -> str | None:
+        normal = [normalise(c.text) for c in row_labels]
+        # The row's own label is the last one; a label wrapped over several cells is joined.
+        for start in range(len(normal) - 1, -1, -1):
+            candidate = "".join(normal[start:])
+            key = vocab.active_row(candidate) if table == "二" else vocab.apps_row(candidate, self.group)
+            if key:
+                return key
+        if table == "三" and normal and vocab.apps_group(normal[-1]) == "other":
+            return "other"  # the single （六）其他处理 row
+        return None
+
+    def _data_row(self, table: str, row_labels: list[Cell], values, where: str) -> None:
+        printed = "".join(c.text.strip() for c in row_labels)
+        if table == "四":
+            row_key = ""
+        else:
+            row_key = self._row_key(table, row_labels)
+            if row_key is None:
+                if any(v.number is not None for _, v in values):
+                    self._issue("unidentified_row", f"table {table}: row 「{printed or '(no label)'}」 "
+                                f"matches no known row; its {len(values)} values were left out", where)
+                return
+            if table == "三" and "." not in row_key and row_key != "other":
+                self.group = None
+        if not self.columns:
+            self._issue("no_header", f"table {table}: row 「{printed}」 has values but no column header "
+                        "was identified before it; its values were left out", where)
+            return
+        if len(values) != len(self.columns):
+            self._issue("column_count_mismatch",
+                        f"table {table}: row 「{printed}」 has {len(values)} values for "
+                        f"{len(self.columns)} columns ({', '.join(c.label for c in self.columns)}); "
+                        "its values were left out", where)
+            return
+        for column, (cell, value) in zip(self.columns, values):
+            key = self._key(table, row_key, column)
+            if key is None:
+                self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
+                            f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
+                continue
+            self._store(key, value, table, printed, column.label, cell)
+
+    @staticmethod
+    def _key(table: str, row_key: str, column: _Column) -> str | None:
+        path = column.path
+        if table == "二":
+            leaf = path[-1]
+            return f"active.{row_key}.{leaf}" if leaf in vocab.ACTIVE_KEYS.get(row_key, ()) else None
+        if table == "三":
+            leaf = path[-1]
+            if leaf == "legal_person":   # the group header with no sub-columns under it
+                leaf = "legal_person_subtotal"
+            return f"apps.{row_key}.{leaf}"
+        if path[0] == "review" and len(path) == 2:
+            return f"review.{path[1]}"
+        if path[0] == "litigation" and len(path) == 3:
+            return f"litigation.{path[1]}.{path[2]}"
+        return None
+
+    def _store(self, key: str, value: CellValue, table: str, row_label: str, column_label: str,
+               cell: Cell) -> None:
+        number: Decimal | None = to_wan(value) if key.endswith("_wan") else value.number
+        metric = MetricValue(key=key, value=as_number(number), method=self.method, table=table,
+                             row_label=row_label, column_label=column_label, raw_text=cell.text,
+                             location=cell.where, note=value.note)
+        if key in self.values:
+            if self.values[key].value != metric.value:
+                self._issue("duplicate_cell", f"{key} read twice with different values "
+                            f"({self.values[key].raw_text!r} at {self.values[key].location}, "
+                            f"{cell.text!r}); the first was kept", cell.where)
+            return
+        self.values[key] = metric
+
+    def _issue(self, code: str, message: str, where: str | None) -> None:
+        self.issues.append(ParseIssue(code, message, where))
+
+    # -- the layout ---------------------------------------------------------------------
+    def layout(self) -> str | None:
+        """'2021' or '2019' from what the document shows (table 二's columns, the （六） rows);
+        None when it has none of the national tables."""
+        has_2021 = bool(self.concepts_seen & vocab.LAYOUT_2021_COLUMNS)
+        has_2019 = bool(self.concepts_seen & vocab.LAYOUT_2019_COLUMNS)
+        if has_2021 and has_2019:
+            self._issue("layout_conflict", "table 二 has columns of both the 2019 and the 2021 layout", None)
+        if has_2021 or has_2019:
+            return "2021" if has_2021 else "2019"
+        if any(k.startswith("apps.other.overdue") or k.startswith("apps.other.misc") for k in self.values):
+            return "2021"
+        if any(k.startswith(("apps.", "review.", "litigation.")) for k in self.values):
+            return "2019"
+        return None

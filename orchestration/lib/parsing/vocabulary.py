@@ -1,0 +1,200 @@
+"""The labels of the national tables and the metric keys they stand for.
+
+Labels are matched loosely (after :func:`cells.normalise`), because real reports write
+「1、」 for 「1.」, drop characters (「其他法律行政止公开」), say 「合计」 for 「总计」.
+A label that matches nothing is never guessed: the caller reports it.
+"""
+from __future__ import annotations
+
+import re
+
+# ---- which table are we in -------------------------------------------------------------
+
+# Section headings (prose lines outside the tables).
+SECTION_HEADINGS = [
+    (re.compile(r"^[二2][、.．]?主动公开"), "二"),
+    (re.compile(r"^[三3][、.．]?(收到和处理|.*依申请)"), "三"),
+    (re.compile(r"^[四4][、.．]?.*(行政复议|行政诉讼)"), "四"),
+    (re.compile(r"^[五六5-6][、.．]"), None),
+]
+
+# Labels inside a table that only one table has.
+TABLE_MARKERS = [
+    (re.compile(r"^第二十条|^信息内容$"), "二"),
+    (re.compile(r"勾稽关系|^申请人情况$|本年新收"), "三"),
+    (re.compile(r"^行政复议$|^行政诉讼$|^未经复议直接起诉$|^复议后起诉$"), "四"),
+]
+
+
+def section_of_heading(line: str) -> tuple[bool, str | None]:
+    """(is a section heading, the table it opens or None)."""
+    for pattern, table in SECTION_HEADINGS:
+        if pattern.search(line):
+            return True, table
+    return False, None
+
+
+def table_of_marker(label: str) -> str | None:
+    for pattern, table in TABLE_MARKERS:
+        if pattern.search(label):
+            return table
+    return None
+
+
+# ---- column headers --------------------------------------------------------------------
+# Each table's header labels map to a "concept"; leaf concepts name the last key segment.
+
+COLUMNS = {
+    "二": [
+        (re.compile(r"新制作"), "made"),
+        (re.compile(r"新公开"), "published"),
+        (re.compile(r"对外公开总数"), "total_published"),
+        (re.compile(r"上一年项目"), "prev_items"),
+        (re.compile(r"增/?减"), "item_change"),
+        (re.compile(r"处理决定"), "decisions"),
+        (re.compile(r"采购项目"), "projects"),
+        (re.compile(r"采购总金额"), "amount_wan"),
+        (re.compile(r"收费金额"), "amount_wan"),
+        (re.compile(r"制发"), "issued"),
+        (re.compile(r"废止"), "repealed"),
+        (re.compile(r"现行有效"), "in_force"),
+    ],
+    "三": [
+        (re.compile(r"^自然人$"), "natural_person"),
+        (re.compile(r"^法人或其他组织$"), "legal_person"),
+        (re.compile(r"^商业企业$"), "commercial"),
+        (re.compile(r"^科研机构$"), "research"),
+        (re.compile(r"^社会公益组织$"), "social_welfare"),
+        (re.compile(r"^法律服务机构$"), "legal_services"),
+        (re.compile(r"^其他$"), "other_org"),
+        (re.compile(r"^小计$"), "legal_person_subtotal"),
+        (re.compile(r"^(总计|合计)$"), "total"),
+    ],
+    "四": [
+        (re.compile(r"^行政复议$"), "review"),
+        (re.compile(r"^行政诉讼$"), "litigation"),
+        (re.compile(r"^未经复议直接起诉$"), "direct"),
+        (re.compile(r"^复议后起诉$"), "after_review"),
+        (re.compile(r"^结果维持$"), "upheld"),
+        (re.compile(r"^结果纠正$"), "corrected"),
+        (re.compile(r"^其他结果$"), "other"),
+        (re.compile(r"^尚未审结$"), "pending"),
+        (re.compile(r"^(总计|合计)$"), "total"),
+    ],
+}
+
+# Header cells that belong to the label column, not to a value column.
+LABEL_COLUMN_HEADERS = re.compile(r"^信息内容$|^第二十条|^申请人情况$|勾稽关系")
+
+# Multi-level headers: which concepts sit under which group.
+_OUTCOMES = frozenset({"upheld", "corrected", "other", "pending", "total"})
+HEADER_GROUPS = {
+    "legal_person": frozenset({"commercial", "research", "social_welfare", "legal_services",
+                               "other_org", "legal_person_subtotal"}),
+    "review": _OUTCOMES,
+    "litigation": frozenset({"direct", "after_review"}),
+    "direct": _OUTCOMES,
+    "after_review": _OUTCOMES,
+}
+
+
+def column_concept(table: str | None, label: str) -> str | None:
+    for pattern, concept in COLUMNS.get(table or "", []):
+        if pattern.search(label):
+            return concept
+    return None
+
+
+def is_header_label(table: str | None, label: str) -> bool:
+    return column_concept(table, label) is not None or bool(LABEL_COLUMN_HEADERS.search(label))
+
+
+# ---- row labels ------------------------------------------------------------------------
+
+ACTIVE_ROWS = [
+    (re.compile(r"规章"), "rules"),
+    (re.compile(r"规范性文件"), "normative_docs"),
+    (re.compile(r"行政许可"), "licensing"),
+    (re.compile(r"其他对外管理服务"), "other_services"),
+    (re.compile(r"行政处罚"), "penalty"),
+    (re.compile(r"行政强制"), "coercion"),
+    (re.compile(r"事业性收费"), "fees"),
+    (re.compile(r"集中采购|政府采购"), "procurement"),
+]
+
+# Group labels of table 三 (merged vertically over their sub-rows).
+APPS_GROUPS = [
+    (re.compile(r"不予公开"), "withheld"),
+    (re.compile(r"无法提供"), "unavailable"),
+    (re.compile(r"不予处理"), "not_processed"),
+    (re.compile(r"其他处理"), "other"),
+]
+
+# (pattern, row key, group the row must sit in or None)
+APPS_ROWS = [
+    (re.compile(r"本年新收"), "new_received", None),
+    (re.compile(r"上年结转"), "carried_over", None),
+    (re.compile(r"结转下年度|下年度继续"), "carried_forward", None),
+    (re.compile(r"(?<!不)予以公开"), "granted", None),
+    (re.compile(r"部分公开"), "partially_granted", None),
+    (re.compile(r"国家秘密"), "withheld.state_secret", None),
+    (re.compile(r"法律行政法?规?禁?止公开|行政法规禁止|禁止公开"), "withheld.prohibited_by_law", None),
+    (re.compile(r"三安全|一稳定"), "withheld.three_securities", None),
+    (re.compile(r"第三方"), "withheld.third_party_rights", None),
+    (re.compile(r"内部事务"), "withheld.internal_affairs", None),
+    (re.compile(r"过程性"), "withheld.process_info", None),
+    (re.compile(r"执法案卷"), "withheld.enforcement_files", None),
+    (re.compile(r"查询事项"), "withheld.inquiry_matters", None),
+    (re.compile(r"不掌握"), "unavailable.not_held", None),
+    (re.compile(r"另行制作|没有现成"), "unavailable.needs_creation", None),
+    (re.compile(r"仍不明确|补正后申请"), "unavailable.still_unclear", None),
+    (re.compile(r"信访|举报投诉"), "not_processed.petition", None),
+    (re.compile(r"重复申请"), "not_processed.duplicate", None),
+    (re.compile(r"出版物"), "not_processed.publication", None),
+    (re.compile(r"大量反复"), "not_processed.excessive", None),
+    (re.compile(r"重新出具|确认或"), "not_processed.confirmation", None),
+    (re.compile(r"逾期不补正|不补正"), "other.overdue_correction", None),
+    (re.compile(r"缴纳费用|收费通知|逾期未按"), "other.overdue_fee", None),
+    (re.compile(r"^\(?[3三]?\)?[.、]?其他$"), "other.misc", "other"),
+    (re.compile(r"^(\([七7]\)|[七7][.、])?(总计|合计)$"), "processed_total", None),
+]
+
+
+def apps_group(label: str) -> str | None:
+    for pattern, group in APPS_GROUPS:
+        if pattern.search(label):
+            return group
+    return None
+
+
+def apps_row(label: str, group: str | None) -> str | None:
+    for pattern, key, needs_group in APPS_ROWS:
+        if needs_group and needs_group != group:
+            continue
+        if pattern.search(label):
+            return key
+    return None
+
+
+def active_row(label: str) -> str | None:
+    for pattern, key in ACTIVE_ROWS:
+        if pattern.search(label):
+            return key
+    return None
+
+
+# Columns each 2019 / 2021 row of table 二 may carry (keys of metrics.md).
+ACTIVE_KEYS = {
+    "rules": {"made", "published", "total_published", "issued", "repealed", "in_force"},
+    "normative_docs": {"made", "published", "total_published", "issued", "repealed", "in_force"},
+    "licensing": {"prev_items", "item_change", "decisions"},
+    "other_services": {"prev_items", "item_change", "decisions"},
+    "penalty": {"prev_items", "item_change", "decisions"},
+    "coercion": {"prev_items", "item_change", "decisions"},
+    "fees": {"prev_items", "item_change", "amount_wan"},
+    "procurement": {"projects", "amount_wan"},
+}
+
+# Column concepts that only one layout has.
+LAYOUT_2019_COLUMNS = frozenset({"made", "published", "total_published", "prev_items", "item_change", "projects"})
+LAYOUT_2021_COLUMNS = frozenset({"issued", "repealed", "in_force"})

@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'reports') }}
+
+),
+
+final as (
+
+    select
+        cast(sha256 as varchar) as report_id,
+        cast(parser_version as varchar) as parser_version,
+        cast(media_type as varchar) as media_type,
+        cast(agency as varchar) as agency_as_printed,
+        cast(year as integer) as year,
+        cast(template as varchar) as template,
+        cast(published as date) as published,
+        cast(parsed_at as timestamp) as parsed_at
+
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,93 @@
+"""The dbt project (staging → intermediate → marts), its rule checks, and the published copy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.shared import WAREHOUSE_POOL, markdown_table
+from orchestration.lib.config import DBT_PROJECT_DIR, paths
+from orchestration.lib.publishing import publish_marts
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def dbt_environment() -> dict[str, str]:
+    """What dbt needs to find the warehouse, and no telemetry (the machines are offline)."""
+    return {"DISCLOSURE_WAREHOUSE": str(paths().warehouse), "DO_NOT_TRACK": "1"}
+
+
+def _project_files(project_dir: Path) -> list[Path]:
+    return [p for sub in ("models", "macros", "seeds", "tests", "snapshots")
+            for p in (project_dir / sub).rglob("*") if p.is_file()] + [project_dir / "dbt_project.yml"]
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """Dagster builds the dbt assets from ``target/manifest.json``: run ``dbt parse`` when it is
+    missing or older than any project file, so a fresh clone and an edited model both load."""
+    manifest = project_dir / "target" / "manifest.json"
+    newest = max((p.stat().st_mtime for p in _project_files(project_dir)), default=0)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        dbt = Path(sys.executable).with_name("dbt")
+        subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(project_dir),
+                        "--profiles-dir", str(project_dir)],
+                       check=True, env={**os.environ, **dbt_environment()})
+    return manifest
+
+
+class Translator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props) -> str:
+        return "mart"
+
+
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=Translator(), pool=WAREHOUSE_POOL)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """``dbt build``: staging views, intermediate models, mart tables and their dbt tests."""
+    os.environ.update(dbt_environment())
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+MART_TABLES = ["fct_disclosure_metrics", "mart_agency_year", "mart_reconciliation"]
+
+
+@dg.asset_check(asset=dg.AssetKey(["marts", "mart_reconciliation"]), name="rule_r1_table_three_balance",
+                description="R1 (error): in every column of table 三, 本年新收 + 上年结转 = 总计 + 结转下年度. "
+                            "Validated with the Great Expectations suite in expectations/reconciliation.py; "
+                            "a failure names the reports and columns.")
+def rule_r1_check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    from expectations.reconciliation import validate_rule   # GX is slow to import: only when run
+
+    with warehouse.get_connection() as con:
+        frame = con.execute("select * from marts.mart_reconciliation where rule_id = 'R1'").df()
+    outcome = validate_rule(frame, "R1")
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "rows": outcome.rows,
+            "reports_assessed": outcome.reports_assessed,
+            "reports_passed": outcome.reports_passed,
+            "reports_failed": outcome.reports_failed,
+            "reports_not_assessable": outcome.reports_not_assessable,
+            "failing_reports": dg.MetadataValue.md(markdown_table(
+                outcome.failures, ["agency", "year", "column", "lhs", "rhs", "report_id"])),
+        })
+
+
+@dg.asset(group_name="publish", kinds={"duckdb", "parquet"}, pool=WAREHOUSE_POOL,
+          deps=[dg.AssetKey(["marts", t]) for t in MART_TABLES])
+def published_mart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The BI copy: ``data/published/mart.duckdb`` (DuckDB 1.x can open it) and
+    ``data/published/parquet/<table>.parquet``, each swapped in atomically."""
+    out_dir = paths().published_dir
+    manifest = publish_marts(paths().warehouse, out_dir)
+    context.log.info(f"published {manifest['tables']} to {out_dir}")
+    return dg.MaterializeResult(metadata={
+        "published_file": dg.MetadataValue.path(str(out_dir / manifest["duckdb_file"])),
+        "parquet_folder": dg.MetadataValue.path(str(out_dir / "parquet")),
+        "tables": dg.MetadataValue.json(manifest["tables"]),
+    })

@@ -1,0 +1,64 @@
+"""The published copy of the mart that BI tools read.
+
+BI tools never open the live warehouse: a reader holding it open would block the pipeline's
+writer, and most BI drivers bundle DuckDB 1.x, which cannot open a DuckDB 2.0 file. So each
+refresh writes a new file in the v1.4 storage format plus a Parquet file per table, each
+written aside and swapped in with ``os.replace``: a client that had the old file open keeps
+reading the old file, and nobody ever sees half a file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_FILE = "mart.duckdb"
+STORAGE_VERSION = "v1.4.0"     # readable by DuckDB 1.x drivers
+
+
+def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts") -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parquet_dir = out_dir / "parquet"
+    parquet_dir.mkdir(exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    tmp_db = out_dir / f".{PUBLISHED_FILE}.{token}.tmp"
+    # An in-memory session attaching the warehouse read-only and the new file read-write
+    # (a read-only connection could not create the new file).
+    con = duckdb.connect()
+    written: list[Path] = [tmp_db]
+    try:
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        tables = [row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'warehouse' "
+            "and table_schema = ? and table_type = 'BASE TABLE' order by table_name", [schema]).fetchall()]
+        if not tables:
+            raise RuntimeError(f"no tables in schema {schema!r} of {warehouse}: build the dbt models first")
+        con.execute(f"attach '{tmp_db}' as published (storage_version '{STORAGE_VERSION}')")
+        counts = {}
+        for table in tables:
+            con.execute(f'create table published.main."{table}" as select * from warehouse.{schema}."{table}"')
+            counts[table] = con.execute(f'select count(*) from warehouse.{schema}."{table}"').fetchone()[0]
+            tmp_parquet = parquet_dir / f".{table}.{token}.tmp"
+            written.append(tmp_parquet)
+            con.execute(f"copy warehouse.{schema}.\"{table}\" to '{tmp_parquet}' (format parquet)")
+        con.execute("detach published")
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    os.replace(tmp_db, out_dir / PUBLISHED_FILE)
+    for table in tables:
+        os.replace(parquet_dir / f".{table}.{token}.tmp", parquet_dir / f"{table}.parquet")
+    manifest = {"published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "duckdb_file": PUBLISHED_FILE, "storage_version": STORAGE_VERSION,
+                "tables": counts}
+    tmp_manifest = out_dir / f".manifest.{token}.tmp"
+    tmp_manifest.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp_manifest, out_dir / "manifest.json")
+    return manifest

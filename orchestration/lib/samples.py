@@ -1,0 +1,807 @@
+"""Sample reports generated from known numbers.
+
+The real corpus is small and its documents cannot be regenerated, so the parser, the
+warehouse and the rule checks also need documents whose every cell is known in advance.
+This module invents a panel of agencies over consecutive years, draws numbers that obey the
+reconciliation rules of ``metrics.md`` (R1–R7), and renders each report in one of the two
+physical forms seen in the wild: a Word-exported HTML page (structure of the pingtan
+examples) and flattened text with one cell per line between ``|`` lines (the form of
+``seed-hanbin-2020.txt``).
+
+Everything is derived from one ``random.Random(seed)``, drawn in a fixed order, so the same
+seed always gives the same bytes. Standard library only: no Dagster here.
+
+``python -m orchestration.lib.samples`` rewrites the committed set under ``data/``.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import datetime
+import html
+import json
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --------------------------------------------------------------------------------------
+# Metric keys (metrics.md). Built from row and column lists so parser tests can reuse them.
+# --------------------------------------------------------------------------------------
+
+LAYOUTS = ("2019", "2021")
+FORMS = ("html", "text")
+
+#: Table 三 columns, in document order; the five in the middle are 法人或其他组织.
+APP_COLUMNS = ("natural_person", "commercial", "research", "social_welfare",
+               "legal_services", "other_org", "total")
+LEGAL_PERSON_COLUMNS = APP_COLUMNS[1:6]
+
+#: Table 三 outcome rows that R2 sums into ``processed_total``, per layout.
+_WITHHELD = ("withheld.state_secret", "withheld.prohibited_by_law", "withheld.three_securities",
+             "withheld.third_party_rights", "withheld.internal_affairs", "withheld.process_info",
+             "withheld.enforcement_files", "withheld.inquiry_matters")
+_UNAVAILABLE = ("unavailable.not_held", "unavailable.needs_creation", "unavailable.still_unclear")
+_NOT_PROCESSED = ("not_processed.petition", "not_processed.duplicate", "not_processed.publication",
+                  "not_processed.excessive", "not_processed.confirmation")
+OUTCOME_ROWS = {
+    "2019": ("granted", "partially_granted") + _WITHHELD + _UNAVAILABLE + _NOT_PROCESSED
+    + ("other",),
+    "2021": ("granted", "partially_granted") + _WITHHELD + _UNAVAILABLE + _NOT_PROCESSED
+    + ("other.overdue_correction", "other.overdue_fee", "other.misc"),
+}
+#: All table 三 rows in document order, per layout.
+APP_ROWS = {
+    layout: ("new_received", "carried_over") + rows + ("processed_total", "carried_forward")
+    for layout, rows in OUTCOME_ROWS.items()
+}
+
+#: Table 二 keys in document order, per layout.
+ACTIVE_KEYS = {
+    "2019": (
+        "active.rules.made", "active.rules.published", "active.rules.total_published",
+        "active.normative_docs.made", "active.normative_docs.published",
+        "active.normative_docs.total_published",
+        "active.licensing.prev_items", "active.licensing.item_change", "active.licensing.decisions",
+        "active.other_services.prev_items", "active.other_services.item_change",
+        "active.other_services.decisions",
+        "active.penalty.prev_items", "active.penalty.item_change", "active.penalty.decisions",
+        "active.coercion.prev_items", "active.coercion.item_change", "active.coercion.decisions",
+        "active.fees.prev_items", "active.fees.item_change",
+        "active.procurement.projects", "active.procurement.amount_wan",
+    ),
+    "2021": (
+        "active.rules.issued", "active.rules.repealed", "active.rules.in_force",
+        "active.normative_docs.issued", "active.normative_docs.repealed",
+        "active.normative_docs.in_force",
+        "active.licensing.decisions", "active.penalty.decisions", "active.coercion.decisions",
+        "active.fees.amount_wan",
+    ),
+}
+#: The 2019 rows whose project counts chain from year to year (R7).
+ITEM_ROWS = ("licensing", "other_services", "penalty", "coercion", "fees")
+
+REVIEW_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
+REVIEW_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+
+def metric_keys(layout: str) -> list[str]:
+    """Every key a report of this layout carries, in document order (tables 二, 三, 四)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    keys = list(ACTIVE_KEYS[layout])
+    keys += [f"apps.{row}.{col}" for row in APP_ROWS[layout] for col in APP_COLUMNS]
+    keys += [f"{block}.{col}" for block in REVIEW_BLOCKS for col in REVIEW_COLUMNS]
+    return keys
+
+
+def layout_for_year(year: int) -> str:
+    """The layout the panel uses: the 2019 one up to the 2020 reports, the 2021 one after."""
+    return "2019" if year <= 2020 else "2021"
+
+
+# --------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class SampleReport:
+    agency: str
+    slug: str
+    year: int
+    layout: str
+    form: str
+    published: datetime.date
+    metrics: dict[str, int | float | None]
+    # How the document is written, chosen when the numbers are drawn so that rendering is a
+    # pure function of the report.
+    title_niandu: bool = False     # title says 「{year}年度」 instead of 「{year}年」
+    amount_style: str = "yuan"     # 2019 采购总金额: "yuan" 「…元」, "wan" 「…万元」, "wan_header" plain under （万元）
+    distractors: dict[str, int] = field(default_factory=dict)  # unrelated figures in the prose
+    planted: list[str] = field(default_factory=list)           # rules deliberately broken ("R1:total")
+
+    @property
+    def filename(self) -> str:
+        return f"{self.slug}-{self.year}.{'html' if self.form == 'html' else 'txt'}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.agency}{self.year}年{'度' if self.title_niandu else ''}政府信息公开工作年度报告"
+
+
+@dataclass(frozen=True)
+class _Agency:
+    name: str
+    slug: str
+    scale: int               # typical applications a year
+    commercial_share: float  # share of applications from companies
+    kind: str                # "gov" publishes by 31 March, "dept" by 31 January
+    makes_rules: bool = False  # only governments of 设区的市 and above make 规章
+
+
+# Invented names in the style of real ones. Order matters: index 0 is the big government,
+# index 3 (a small bureau) carries the blank-columns hazard in the default panel.
+AGENCIES = (
+    _Agency("澜川市云溪区人民政府", "yunxi", 420, 0.12, "gov"),
+    _Agency("澜川市自然资源和规划局", "lanchuan-zrzy", 60, 0.35, "dept"),
+    _Agency("澜川市人民政府", "lanchuan", 150, 0.15, "gov", makes_rules=True),
+    _Agency("澜川市云溪区市场监督管理局", "yunxi-scjg", 14, 0.2, "dept"),
+    _Agency("青禾县人民政府", "qinghe", 35, 0.1, "gov"),
+    _Agency("青禾县人力资源和社会保障局", "qinghe-rsj", 8, 0.1, "dept"),
+    _Agency("石岭市生态环境局", "shiling-sthj", 20, 0.4, "dept"),
+    _Agency("石岭市石门区人民政府", "shimen", 90, 0.15, "gov"),
+)
+
+# Relative frequency of each outcome of an application (most are granted or not held).
+_OUTCOME_WEIGHTS = {
+    "granted": 40, "partially_granted": 8,
+    "withheld.state_secret": 0.3, "withheld.prohibited_by_law": 0.5,
+    "withheld.three_securities": 0.3, "withheld.third_party_rights": 1.5,
+    "withheld.internal_affairs": 1, "withheld.process_info": 1.5,
+    "withheld.enforcement_files": 0.5, "withheld.inquiry_matters": 1.5,
+    "unavailable.not_held": 25, "unavailable.needs_creation": 4, "unavailable.still_unclear": 3,
+    "not_processed.petition": 3, "not_processed.duplicate": 2, "not_processed.publication": 0.5,
+    "not_processed.excessive": 0.5, "not_processed.confirmation": 0.5,
+    "other": 3,
+    "other.overdue_correction": 1.5, "other.overdue_fee": 0.2, "other.misc": 2,
+}
+_AMOUNT_STYLES = ("yuan", "wan", "wan_header")
+
+
+# --------------------------------------------------------------------------------------
+# Drawing the numbers
+# --------------------------------------------------------------------------------------
+
+def _wan(micro_wan: int) -> int | float:
+    """An amount in 万元 from an integer count of 10⁻⁶ 万元 (= 分): exact, int when whole."""
+    if micro_wan % 1_000_000 == 0:
+        return micro_wan // 1_000_000
+    return micro_wan / 1_000_000
+
+
+class _AgencyState:
+    """What carries over from one year of an agency to the next (R5, R6, R7)."""
+
+    def __init__(self, rng: random.Random, agency: _Agency, gov: bool):
+        big = agency.scale >= 100
+        self.carried = {col: 0 for col in APP_COLUMNS[:6]}
+        # The first year's 上年结转 may be anything: a big office usually has a few.
+        if big:
+            self.carried["natural_person"] = rng.randint(0, 8)
+            self.carried["commercial"] = rng.randint(0, 2)
+        self.items = {
+            "licensing": rng.randint(200, 1300) if gov else rng.randint(30, 300),
+            "other_services": rng.randint(0, 40),
+            "penalty": rng.randint(100, 2700) if gov else rng.randint(20, 800),
+            "coercion": rng.randint(10, 150) if gov else rng.randint(0, 40),
+            "fees": rng.randint(5, 50) if gov else rng.randint(0, 12),
+        }
+        self.total_published = {"rules": rng.randint(20, 60) if agency.makes_rules else 0,
+                                "normative_docs": rng.randint(10, 200) if gov else rng.randint(3, 40)}
+        self.in_force = {"rules": rng.randint(30, 90) if agency.makes_rules else 0,
+                         "normative_docs": rng.randint(20, 600) if gov else rng.randint(3, 60)}
+
+
+def _item_change(rng: random.Random, prev: int) -> int:
+    """本年增/减: often 0, otherwise a modest signed change that keeps the count ≥ 0."""
+    if rng.random() < 0.35:
+        return 0
+    change = rng.randint(-max(1, prev // 8), max(2, prev // 6))
+    return max(change, -prev)
+
+
+def _draw_active(rng, agency: _Agency, state: _AgencyState, layout: str, year_index: int,
+                 agency_index: int) -> tuple[dict, str]:
+    gov = agency.kind == "gov"
+    m: dict[str, int | float | None] = {}
+    amount_style = "wan_header"  # the 2021 fee amount is always a plain number under （单位：万元）
+    if layout == "2019":
+        for row in ("rules", "normative_docs"):
+            if row == "rules" and not agency.makes_rules:
+                made = published = 0
+            else:
+                made = rng.randint(0, 4) if row == "rules" else rng.randint(0, 15 if gov else 6)
+                published = made if rng.random() < 0.8 else max(0, made - 1)
+            state.total_published[row] += published
+            m[f"active.{row}.made"] = made
+            m[f"active.{row}.published"] = published
+            m[f"active.{row}.total_published"] = state.total_published[row]
+        decisions = {
+            "licensing": rng.randint(1000, 20000) if gov else rng.randint(100, 3000),
+            "other_services": rng.randint(0, 200),
+            "penalty": rng.randint(50, 1500) if gov else rng.randint(0, 400),
+            "coercion": rng.randint(0, 200) if gov else rng.randint(0, 30),
+        }
+        for row in ITEM_ROWS:
+            prev = state.items[row]
+            change = _item_change(rng, prev)
+            m[f"active.{row}.prev_items"] = prev
+            m[f"active.{row}.item_change"] = change
+            if row != "fees":
+                m[f"active.{row}.decisions"] = decisions[row]
+            state.items[row] = prev + change  # R7: next year's 上一年项目数量
+        # Cycle the three ways of writing the amount so every style occurs in a small panel.
+        amount_style = _AMOUNT_STYLES[(agency_index + year_index) % 3]
+        m["active.procurement.projects"] = rng.randint(20, 200) if gov else rng.randint(3, 40)
+        if amount_style == "wan":
+            wan = rng.randint(5, 300) * 100 if gov else rng.randint(1, 60) * 10
+            micro = wan * 1_000_000                              # 「16800万元」
+        else:
+            micro = rng.randint(10**8, 2 * 10**10) if gov else rng.randint(10**7, 10**9)
+        m["active.procurement.amount_wan"] = _wan(micro)
+    else:
+        for row in ("rules", "normative_docs"):
+            if row == "rules" and not agency.makes_rules:
+                issued = repealed = 0
+            else:
+                issued = rng.randint(0, 5) if row == "rules" else rng.randint(0, 70 if gov else 10)
+                repealed = min(rng.randint(0, max(1, issued)), state.in_force[row] + issued)
+            state.in_force[row] += issued - repealed  # R6
+            m[f"active.{row}.issued"] = issued
+            m[f"active.{row}.repealed"] = repealed
+            m[f"active.{row}.in_force"] = state.in_force[row]
+        m["active.licensing.decisions"] = rng.randint(800, 20000) if gov else rng.randint(50, 3000)
+        m["active.penalty.decisions"] = rng.randint(50, 3000) if gov else rng.randint(0, 400)
+        m["active.coercion.decisions"] = rng.randint(0, 200) if gov else rng.randint(0, 30)
+        if rng.random() < 0.15:
+            micro = 0
+        else:
+            micro = rng.randint(10**8, 3 * 10**10) if gov else rng.randint(10**6, 10**9)
+        m["active.fees.amount_wan"] = _wan(micro)  # like 24252.311082
+    return m, amount_style
+
+
+def _draw_apps(rng, agency: _Agency, state: _AgencyState, layout: str,
+               blank_orgs: bool, next_blank: bool) -> dict[str, int | None]:
+    """Table 三 column by column: new + carried over = processed + carried forward (R1),
+    processed split over the outcome rows (R2), the total column summed last (R3)."""
+    year_scale = agency.scale * rng.uniform(0.6, 1.4)
+    new = {
+        "natural_person": round(year_scale * (1 - agency.commercial_share)),
+        "commercial": round(year_scale * agency.commercial_share * rng.uniform(0.5, 1.5)),
+        "research": rng.randint(1, 2) if rng.random() < 0.15 else 0,
+        "social_welfare": rng.randint(1, 3) if rng.random() < 0.2 else 0,
+        "legal_services": rng.randint(1, 2 + agency.scale // 40) if rng.random() < 0.3 else 0,
+        "other_org": rng.randint(1, 4) if rng.random() < 0.3 else 0,
+    }
+    if blank_orgs:
+        # The document leaves the 法人或其他组织 columns blank; internally they are zero so the
+        # total column equals the natural-person column.
+        new.update({col: 0 for col in LEGAL_PERSON_COLUMNS})
+        # Nothing to carry over in them either: the previous year was drawn with next_blank
+        # (or this is the first year, whose 上年结转 is free).
+        state.carried.update({col: 0 for col in LEGAL_PERSON_COLUMNS})
+        new["natural_person"] = max(1, new["natural_person"])
+    weights = {row: _OUTCOME_WEIGHTS[row] * rng.uniform(0.5, 1.5) for row in OUTCOME_ROWS[layout]}
+    rows, row_weights = list(weights), list(weights.values())
+
+    cells: dict[str, dict[str, int]] = {row: {} for row in APP_ROWS[layout]}
+    for col in APP_COLUMNS[:6]:
+        available = new[col] + state.carried[col]
+        carried_forward = 0
+        # A column can only carry forward into a blank year if it has nothing to carry.
+        if available and not (next_blank and col in LEGAL_PERSON_COLUMNS):
+            if rng.random() < (0.5 if col == "natural_person" else 0.15):
+                carried_forward = rng.randint(1, max(1, available // 10))
+        processed = available - carried_forward
+        outcome = dict.fromkeys(rows, 0)
+        for row in rng.choices(rows, row_weights, k=processed):
+            outcome[row] += 1
+        cells["new_received"][col] = new[col]
+        cells["carried_over"][col] = state.carried[col]
+        for row in rows:
+            cells[row][col] = outcome[row]
+        cells["processed_total"][col] = processed
+        cells["carried_forward"][col] = carried_forward
+        state.carried[col] = carried_forward  # R5: next year's 上年结转
+    m: dict[str, int | None] = {}
+    for row in APP_ROWS[layout]:
+        for col in APP_COLUMNS[:6]:
+            m[f"apps.{row}.{col}"] = None if blank_orgs and col in LEGAL_PERSON_COLUMNS \
+                else cells[row][col]
+        m[f"apps.{row}.total"] = sum(cells[row].values())
+    return m
+
+
+def _draw_review(rng, agency: _Agency) -> dict[str, int]:
+    m = {}
+    for block, chance in zip(REVIEW_BLOCKS, (0.5, 0.35, 0.15)):
+        n = 0
+        if rng.random() < chance:
+            n = rng.randint(1, max(1, agency.scale // 30))
+        split = dict.fromkeys(REVIEW_COLUMNS[:4], 0)
+        for col in rng.choices(REVIEW_COLUMNS[:4], (5, 1, 2, 1.5), k=n):
+            split[col] += 1
+        for col in REVIEW_COLUMNS[:4]:
+            m[f"{block}.{col}"] = split[col]
+        m[f"{block}.total"] = n  # R4
+    return m
+
+
+def _draw_distractors(rng) -> dict[str, int]:
+    """Figures for the prose that are not table cells (a parser must not take them)."""
+    return {
+        "posts": rng.randint(6, 40) * 100,
+        "policy_docs": rng.randint(10, 150),
+        "interpretations": rng.randint(3, 60),
+        "wechat": rng.randint(200, 1500),
+        "weibo": rng.randint(100, 900),
+        "incoming": rng.randint(800, 5000),
+        "trainings": rng.randint(2, 12),
+        "trainees": rng.randint(50, 600),
+        "services": rng.randint(200, 1200),
+        "online_pct_x100": rng.randint(8500, 9990),
+        "inspections": rng.randint(2, 6),
+        "issues": rng.randint(3, 40),
+        "proposals": rng.randint(5, 300),
+        "phone": rng.randint(2000000, 8999999),
+    }
+
+
+def generate_panel(seed: int = 20190101, agencies: int = 4,
+                   years: range = range(2019, 2024)) -> list[SampleReport]:
+    """``agencies`` invented agencies × consecutive ``years``, numbers consistent within each
+    report (R1–R4) and along each agency's years (R5–R7).
+
+    Forms alternate with agency index + year so both forms occur for both layouts. When there
+    are at least two agencies, agency ``min(3, agencies - 1)`` leaves the 法人或其他组织 columns of
+    table 三 blank in year ``years[min(3, len(years) - 1)]`` (2022 by default).
+    """
+    if not 0 <= agencies <= len(AGENCIES):
+        raise ValueError(f"agencies must be between 0 and {len(AGENCIES)}")
+    if years.step != 1:
+        raise ValueError("years must be consecutive")
+    rng = random.Random(seed)
+    blank = None
+    if agencies >= 2 and len(years):
+        blank = (min(3, agencies - 1), years[min(3, len(years) - 1)])
+
+    reports = []
+    for a_index, agency in enumerate(AGENCIES[:agencies]):
+        gov = agency.kind == "gov"
+        state = _AgencyState(rng, agency, gov)
+        for y_index, year in enumerate(years):
+            layout = layout_for_year(year)
+            metrics, amount_style = _draw_active(rng, agency, state, layout, y_index, a_index)
+            metrics.update(_draw_apps(rng, agency, state, layout,
+                                      blank_orgs=blank == (a_index, year),
+                                      next_blank=blank == (a_index, year + 1)))
+            metrics.update(_draw_review(rng, agency))
+            # Governments publish by 31 March, departments by 31 January (2019 条例).
+            if gov:
+                published = datetime.date(year + 1, rng.randint(1, 3), rng.randint(1, 28))
+            else:
+                published = datetime.date(year + 1, 1, rng.randint(8, 31))
+            reports.append(SampleReport(
+                agency=agency.name,
+                slug=agency.slug,
+                year=year,
+                layout=layout,
+                form=FORMS[(a_index + y_index) % 2],
+                published=published,
+                metrics={key: metrics[key] for key in metric_keys(layout)},
+                title_niandu=rng.random() < 0.4,
+                amount_style=amount_style,
+                distractors=_draw_distractors(rng),
+            ))
+    return reports
+
+
+def plant_r1_violation(report: SampleReport, column: str = "total") -> SampleReport:
+    """A copy whose ``apps.processed_total.<column>`` is one higher.
+
+    R1 then fails in that column only. The same cell also breaks R2 in that column (the
+    outcome rows no longer add up) and R3 in the ``processed_total`` row (the total column no
+    longer equals the sum of the six): ``planted`` lists all three.
+    """
+    key = f"apps.processed_total.{column}"
+    if column not in APP_COLUMNS:
+        raise ValueError(f"unknown column {column!r}")
+    if report.metrics.get(key) is None:
+        raise ValueError(f"{key} is blank in {report.filename}: nothing to break")
+    broken = copy.deepcopy(report)
+    broken.metrics[key] += 1
+    broken.planted = broken.planted + [f"R1:{column}", f"R2:{column}", "R3:processed_total"]
+    return broken
+
+
+# --------------------------------------------------------------------------------------
+# Table structure, shared by both renderers
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    flat: str | None = None  # how the flattened text shows it (wrapped header, vertical label)
+
+    @property
+    def flat_text(self) -> str:
+        return self.text if self.flat is None else self.flat
+
+
+def _count(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _signed(value) -> str:
+    if value is None:
+        return ""
+    return f"+{value}" if value > 0 else str(value)
+
+
+def _plain_wan(value) -> str:
+    """A 万元 amount as printed: up to six decimals, no trailing zeros (24252.311082)."""
+    micro = round(value * 1_000_000)
+    whole, frac = divmod(micro, 1_000_000)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".")
+
+
+def _amount_cell(value, style: str) -> str:
+    if value is None:
+        return ""
+    if style == "yuan":
+        cents = round(value * 1_000_000)  # 1 分 = 10⁻⁶ 万元
+        return f"{cents // 100}.{cents % 100:02d}元"
+    if style == "wan":
+        return f"{_plain_wan(value)}万元"
+    return _plain_wan(value)
+
+
+def _table_two(r: SampleReport) -> list[list[_Cell]]:
+    m = r.metrics
+    rows: list[list[_Cell]] = []
+
+    def heading(item: str, cols: list[_Cell]):
+        rows.append([_Cell(f"第二十条第（{item}）项", colspan=4)])
+        rows.append([_Cell("信息内容")] + cols)
+
+    if r.layout == "2019":
+        heading("一", [_Cell("本年新制作数量"), _Cell("本年新公开数量"), _Cell("对外公开总数量")])
+        for row, label in (("rules", "规章"), ("normative_docs", "规范性文件")):
+            rows.append([_Cell(label)] + [_Cell(_count(m[f"active.{row}.{c}"]))
+                                          for c in ("made", "published", "total_published")])
+        item_cols = [_Cell("上一年项目数量"), _Cell("本年增/减"), _Cell("处理决定数量")]
+        for item, pairs in (("五", (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项"))),
+                            ("六", (("penalty", "行政处罚"), ("coercion", "行政强制")))):
+            heading(item, item_cols)
+            for row, label in pairs:
+                rows.append([_Cell(label), _Cell(_count(m[f"active.{row}.prev_items"])),
+                             _Cell(_signed(m[f"active.{row}.item_change"])),
+                             _Cell(_count(m[f"active.{row}.decisions"]))])
+        heading("八", [_Cell("上一年项目数量"), _Cell("本年增/减", colspan=2)])
+        rows.append([_Cell("行政事业性收费"), _Cell(_count(m["active.fees.prev_items"])),
+                     _Cell(_signed(m["active.fees.item_change"]), colspan=2)])
+        amount_head = "采购总金额（万元）" if r.amount_style == "wan_header" else "采购总金额"
+        heading("九", [_Cell("采购项目数量"), _Cell(amount_head, colspan=2)])
+        rows.append([_Cell("政府集中采购"), _Cell(_count(m["active.procurement.projects"])),
+                     _Cell(_amount_cell(m["active.procurement.amount_wan"], r.amount_style),
+                           colspan=2)])
+    else:
+        heading("一", [_Cell("本年制发件数"), _Cell("本年废止件数"), _Cell("现行有效件数")])
+        for row, label in (("rules", "规章"), ("normative_docs", "行政规范性文件")):
+            rows.append([_Cell(label)] + [_Cell(_count(m[f"active.{row}.{c}"]))
+                                          for c in ("issued", "repealed", "in_force")])
+        decisions = [_Cell("本年处理决定数量", colspan=3)]
+        heading("五", decisions)
+        rows.append([_Cell("行政许可"), _Cell(_count(m["active.licensing.decisions"]), colspan=3)])
+        heading("六", decisions)
+        rows.append([_Cell("行政处罚"), _Cell(_count(m["active.penalty.decisions"]), colspan=3)])
+        rows.append([_Cell("行政强制"), _Cell(_count(m["active.coercion.decisions"]), colspan=3)])
+        heading("八", [_Cell("本年收费金额（单位：万元）", colspan=3)])
+        amount = m["active.fees.amount_wan"]
+        rows.append([_Cell("行政事业性收费"),
+                     _Cell("" if amount is None else _plain_wan(amount), colspan=3)])
+    return rows
+
+
+# Row labels of table 三 after the first two rows, as (row key, label cells before the numbers).
+_RESULT_LABEL = "三、本年度办理结果"
+_OTHER_2021_LABELS = (
+    ("other.overdue_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    ("other.overdue_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    ("other.misc", "3.其他"),
+)
+
+
+def _grouped(label: str, items: tuple[tuple[str, str], ...]) -> list[tuple[str, list[_Cell]]]:
+    """A group of rows whose first label cell spans them all (（三）, （四）, （五）, （六） 2021)."""
+    out = []
+    for i, (row, sub) in enumerate(items):
+        cells = [_Cell(label, rowspan=len(items))] if i == 0 else []
+        out.append((row, cells + [_Cell(sub)]))
+    return out
+
+
+def _table_three_labels(layout: str) -> list[tuple[str, list[_Cell]]]:
+    rows = [
+        ("new_received", [_Cell("一、本年新收政府信息公开申请数量", colspan=3)]),
+        ("carried_over", [_Cell("二、上年结转政府信息公开申请数量", colspan=3)]),
+        ("granted", [_Cell(_RESULT_LABEL, rowspan=len(OUTCOME_ROWS[layout]) + 1,
+                           flat="\n".join(_RESULT_LABEL)),
+                     _Cell("（一）予以公开", colspan=2)]),
+        ("partially_granted", [_Cell("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", colspan=2)]),
+    ]
+    rows += _grouped("（三）不予公开", tuple(zip(_WITHHELD, (
+        "1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
+        "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项"))))
+    rows += _grouped("（四）无法提供", tuple(zip(_UNAVAILABLE, (
+        "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"))))
+    rows += _grouped("（五）不予处理", tuple(zip(_NOT_PROCESSED, (
+        "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+        "5.要求行政机关确认或重新出具已获取信息"))))
+    if layout == "2019":
+        rows.append(("other", [_Cell("（六）其他处理", colspan=2)]))
+    else:
+        rows += _grouped("（六）其他处理", _OTHER_2021_LABELS)
+    rows.append(("processed_total", [_Cell("（七）总计", colspan=2)]))
+    rows.append(("carried_forward", [_Cell("四、结转下年度继续办理", colspan=3)]))
+    return rows
+
+
+def _table_three(r: SampleReport) -> list[list[_Cell]]:
+    rows = [
+        [_Cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3),
+         _Cell("申请人情况", colspan=7)],
+        [_Cell("自然人", rowspan=2), _Cell("法人或其他组织", colspan=5), _Cell("总计", rowspan=2)],
+        [_Cell("商业企业", flat="商业\n企业"), _Cell("科研机构", flat="科研\n机构"),
+         _Cell("社会公益组织", flat="社会\n公益\n组织"), _Cell("法律服务机构", flat="法律\n服务\n机构"),
+         _Cell("其他")],
+    ]
+    for row, labels in _table_three_labels(r.layout):
+        rows.append(labels + [_Cell(_count(r.metrics[f"apps.{row}.{col}"])) for col in APP_COLUMNS])
+    return rows
+
+
+def _table_four(r: SampleReport) -> list[list[_Cell]]:
+    def heads() -> list[_Cell]:
+        return [_Cell("结果维持", flat="结果\n维持"), _Cell("结果纠正", flat="结果\n纠正"),
+                _Cell("其他结果", flat="其他\n结果"), _Cell("尚未审结", flat="尚未\n审结"),
+                _Cell("总计", flat="总\n计")]
+
+    return [
+        [_Cell("行政复议", colspan=5), _Cell("行政诉讼", colspan=10)],
+        [_Cell(c.text, rowspan=2, flat=c.flat) for c in heads()]
+        + [_Cell("未经复议直接起诉", colspan=5), _Cell("复议后起诉", colspan=5)],
+        heads() + heads(),
+        [_Cell(_count(r.metrics[f"{block}.{col}"])) for block in REVIEW_BLOCKS
+         for col in REVIEW_COLUMNS],
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Prose
+# --------------------------------------------------------------------------------------
+
+def _self_name(agency: str) -> str:
+    """How the report refers to its issuer (我区, 我县, 我局 …)."""
+    for suffix, name in (("区人民政府", "我区"), ("县人民政府", "我县"), ("市人民政府", "我市"),
+                         ("局", "我局"), ("委员会", "我委")):
+        if agency.endswith(suffix):
+            return name
+    return "本机关"
+
+
+def _sections(r: SampleReport) -> dict[str, list[str]]:
+    """Paragraphs of each section, keyed by heading ("" = the preamble)."""
+    d, m, y, we = r.distractors, r.metrics, r.year, _self_name(r.agency)
+    rate = d["online_pct_x100"]
+    report_name = f"{r.agency}{y}年政府信息公开工作年度报告"
+    return {
+        "": [
+            f"根据《中华人民共和国政府信息公开条例》（以下简称《条例》）规定，{we}编制完成了{report_name}。"
+            "本报告包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+            "政府信息公开行政复议及行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项等六个部分。"
+            f"本报告所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。"
+            f"如对本报告有任何疑问，请与{r.agency}办公室联系（电话：0915-{d['phone']}）。",
+        ],
+        "一、总体情况": [
+            f"{y}年，{we}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《条例》和上级政务公开工作部署，"
+            "坚持“以公开促落实、以公开促规范、以公开促服务”，政府信息公开工作取得新成效。",
+            f"（一）主动公开。全年通过政府门户网站发布政务信息{d['posts']}余条，其中政策文件{d['policy_docs']}件、"
+            f"政策解读{d['interpretations']}篇；政务微信公众号发布信息{d['wechat']}条，政务微博发布信息{d['weibo']}条。",
+            # Agrees with table 三 (R8 holds for the samples).
+            f"（二）依申请公开。全年共收到政府信息公开申请{m['apps.new_received.total']}件，"
+            f"上年结转{m['apps.carried_over.total']}件，办结{m['apps.processed_total.total']}件，"
+            f"结转下年度继续办理{m['apps.carried_forward.total']}件，均在法定期限内答复。",
+            f"（三）政府信息管理。全年处理各级收文{d['incoming']}余件，组织政务公开业务培训{d['trainings']}场次、"
+            f"培训{d['trainees']}人次，落实公文公开属性源头认定和保密审查制度。",
+            f"（四）平台建设。在政务服务网公示服务事项{d['services']}项，网办率达到{rate // 100}.{rate % 100:02d}%，"
+            "政府网站和政务新媒体常态化监管到位。",
+            f"（五）监督保障。开展政务公开专项检查{d['inspections']}次，发现并整改问题{d['issues']}个。",
+        ],
+        "五、存在的主要问题及改进情况": [
+            "存在的主要问题：一是政策解读形式不够丰富，图表图解、视频解读运用较少；"
+            "二是部分单位依申请公开答复的规范性有待提高；三是基层政务公开专业力量不足。",
+            f"改进措施：{y + 1}年，{we}将丰富政策解读形式，加强依申请公开案例指导和答复文书审核，"
+            "分级分层开展业务培训，持续提升政务公开工作质量。",
+        ],
+        "六、其他需要报告的事项": (
+            [f"{y}年，{we}办理人大代表建议和政协委员提案{d['proposals']}件，均按要求公开办理结果。",
+             f"{y}年，{we}未收取信息处理费。"]
+            if r.layout == "2021" else
+            [f"{y}年，{we}办理人大代表建议和政协委员提案{d['proposals']}件，均按要求公开办理结果。",
+             "无其他需要报告的事项。"]
+        ),
+    }
+
+
+_TABLE_SECTIONS = (
+    ("二、主动公开政府信息情况", _table_two),
+    ("三、收到和处理政府信息公开申请情况", _table_three),
+    ("四、政府信息公开行政复议、行政诉讼情况", _table_four),
+)
+
+
+def _byline(r: SampleReport) -> str:
+    return f"来源：{r.agency}  发布时间：{r.published.isoformat()}"
+
+
+# --------------------------------------------------------------------------------------
+# Renderers
+# --------------------------------------------------------------------------------------
+
+def _html_table(rows: list[list[_Cell]]) -> list[str]:
+    out = ['<table border="1" cellspacing="0" cellpadding="0">', "<tbody>"]
+    for row in rows:
+        tds = []
+        for c in row:
+            attrs = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + \
+                    (f' colspan="{c.colspan}"' if c.colspan > 1 else "")
+            tds.append(f"<td{attrs}>{html.escape(c.text, quote=False)}</td>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out += ["</tbody>", "</table>"]
+    return out
+
+
+def render_html(report: SampleReport) -> str:
+    """A full page in the structure of the re-rendered pingtan pages."""
+    title = html.escape(report.title, quote=False)
+    sections = _sections(report)
+    out = [
+        "<!DOCTYPE html>",
+        "<html>",
+        "<head>",
+        '<meta charset="utf-8" />',
+        f'<meta name="ArticleTitle" content="{html.escape(report.title)}" />',
+        f"<title>{title}</title>",
+        "</head>",
+        "<body>",
+        f'<div class="article_title">{title}</div>',
+        f'<div class="article_extend">{html.escape(_byline(report), quote=False)}</div>',
+        '<div class="TRS_Editor">',
+        f'<p style="text-align: center;">{title}</p>',
+    ]
+
+    def paragraphs(texts):
+        out.extend(f"<p>{html.escape(t, quote=False)}</p>" for t in texts)
+
+    paragraphs(sections[""])
+    paragraphs(["一、总体情况"] + sections["一、总体情况"])
+    for heading, table in _TABLE_SECTIONS:
+        paragraphs([heading])
+        out.extend(_html_table(table(report)))
+    for heading in ("五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        paragraphs([heading] + sections[heading])
+    out += ["</div>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+# Scraped text of the seed has ASCII punctuation where the page had full-width forms
+# （（），：；） but keeps 、。“”《》: map U+FF01–FF5E to ASCII.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def _text_table(rows: list[list[_Cell]]) -> str:
+    # One cell per line (a wrapped cell over several), a line holding only "|" after each.
+    return "".join(f"{c.flat_text}\n|\n" for row in rows for c in row)
+
+
+def render_text(report: SampleReport) -> str:
+    """Flattened text in the form of seed-hanbin-2020.txt."""
+    sections = _sections(report)
+    parts = [report.title + "\n", _byline(report) + "\n"]
+    parts += [p + "\n" for p in sections[""]]
+    parts += [p + "\n" for p in ["一、总体情况"] + sections["一、总体情况"]]
+    for heading, table in _TABLE_SECTIONS:
+        parts.append(heading + "\n")
+        parts.append(_text_table(table(report)))
+    for heading in ("五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        parts += [p + "\n" for p in [heading] + sections[heading]]
+    return "".join(parts).translate(_HALF_WIDTH)
+
+
+def render(report: SampleReport) -> str:
+    if report.form == "html":
+        return render_html(report)
+    if report.form == "text":
+        return render_text(report)
+    raise ValueError(f"unknown form {report.form!r}")
+
+
+# --------------------------------------------------------------------------------------
+# Writing the set
+# --------------------------------------------------------------------------------------
+
+GROUND_TRUTH = "ground_truth.json"
+
+
+def ground_truth(reports: list[SampleReport]) -> dict[str, dict]:
+    truth = {}
+    for r in reports:
+        entry = {"agency": r.agency, "year": r.year, "template": r.layout,
+                 "published": r.published.isoformat(), "metrics": r.metrics}
+        if r.planted:
+            entry["planted"] = r.planted
+        truth[r.filename] = entry
+    return truth
+
+
+def write_samples(samples_dir: Path, catalogue_csv: Path,
+                  reports: list[SampleReport] | None = None) -> list[SampleReport]:
+    """Write each report, ``ground_truth.json`` and the catalogue; return the reports.
+
+    Files named by an earlier ``ground_truth.json`` that are no longer generated are removed,
+    so the folder holds exactly the current set.
+    """
+    if reports is None:
+        reports = generate_panel()
+    samples_dir = Path(samples_dir)
+    catalogue_csv = Path(catalogue_csv)
+    samples_dir.mkdir(parents=True, exist_ok=True)
+    catalogue_csv.parent.mkdir(parents=True, exist_ok=True)
+
+    truth_path = samples_dir / GROUND_TRUTH
+    names = {r.filename for r in reports}
+    if len(names) != len(reports):
+        raise ValueError("two reports share a filename")
+    if truth_path.exists():
+        for stale in set(json.loads(truth_path.read_text(encoding="utf-8"))) - names:
+            (samples_dir / stale).unlink(missing_ok=True)
+
+    for r in reports:
+        # newline="" keeps "\n" on every platform: the committed bytes must be reproducible.
+        with open(samples_dir / r.filename, "w", encoding="utf-8", newline="") as f:
+            f.write(render(r))
+    with open(truth_path, "w", encoding="utf-8", newline="") as f:
+        f.write(json.dumps(ground_truth(reports), ensure_ascii=False, indent=1) + "\n")
+    with open(catalogue_csv, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["source_id", "agency", "year", "location"])
+        for r in reports:
+            location = Path(os.path.relpath(samples_dir / r.filename, catalogue_csv.parent))
+            writer.writerow([f"sample-{r.slug}-{r.year}", r.agency, r.year, location.as_posix()])
+    return reports
+
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+
+def main() -> None:
+    reports = write_samples(DATA_DIR / "samples", DATA_DIR / "sources" / "samples.csv")
+    print(f"wrote {len(reports)} sample reports to {DATA_DIR / 'samples'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import requests
 
-USER_AGENT = ("disclosure-pipeline/0.1 (collects 政府信息公开工作年度报告 for research; "
-              "polite: one request at a time)")
+# HTTP headers are latin-1: keep this ASCII.
+USER_AGENT = ("disclosure-pipeline/0.1 (collects government information-disclosure annual "
+              "reports for research; one request at a time)")
 TIMEOUT_SECONDS = 30
 RETRIES = 2              # on connection errors and 5xx; a 4xx is final
 MAX_BYTES = 200 * 1024 * 1024
@@ -116,6 +117,11 @@ def fetch_http(source_id: str, url: str, store: RawStore, session: requests.Sess
 
 
 def fetch(source_id: str, location: str, store: RawStore, session: requests.Session | None = None) -> FetchResult:
-    if location.startswith(("http://", "https://")):
-        return fetch_http(source_id, location, store, session)
-    return fetch_local(source_id, location, store)
+    """Fetch one source. Never raises: whatever goes wrong is the failed result's reason, so
+    one bad source cannot stop the batch."""
+    try:
+        if location.startswith(("http://", "https://")):
+            return fetch_http(source_id, location, store, session)
+        return fetch_local(source_id, location, store)
+    except Exception as exc:
+        return FetchResult(source_id, location, "failed", error=f"{type(exc).__name__}: {exc}")

@@ -59,12 +59,30 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
     return "text"
 
 
+class UnreadableDocument(ValueError):
+    """The bytes are not a document of any form the parser knows."""
+
+
+def _garbage_share(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
+    return bad / len(text)
+
+
+def _looks_binary(text: str) -> bool:
+    return _garbage_share(text) > 0.02
+
+
 def read_document(data: bytes, name: str = "", media_type: str | None = None) -> Document | None:
     form = sniff(data, name, media_type)
     if form == "html":
         return read_html(data)
     if form == "text":
         text, encoding, rule = decode(data)
+        if _looks_binary(text):
+            raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
+                                     f"{_garbage_share(text):.0%} control or replacement characters)")
         doc = read_cell_text(text) if looks_like_cell_text(text) else read_plain_text(text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
@@ -96,6 +114,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         if report.agency is None:
             report.issues.append(ParseIssue("no_agency", f"{source}: no issuing body found "
                                             "(no title, 来源, 本报告由…编制 or contact sentence)", None))
+    except UnreadableDocument as exc:
+        report.issues.append(ParseIssue("unreadable", f"{source}: {exc}", None))
     except Exception as exc:  # a parser bug must not lose the document or stop the batch
         report.issues.append(ParseIssue("parser_error", f"{source}: {type(exc).__name__}: {exc}", None))
     return report

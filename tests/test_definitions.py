@@ -1,0 +1,40 @@
+"""The code location loads, and its asset graph is the one the README describes."""
+import dagster as dg
+
+from orchestration.definitions import defs
+
+EXPECTED_EDGES = {
+    "report_sources": set(),
+    "raw_documents": {"report_sources"},
+    "parsed_reports": {"raw_documents"},
+    "parsed_metric_values": {"raw_documents"},
+    "parse_issues": {"raw_documents"},
+    "staging/stg_raw__reports": {"parsed_reports"},
+    "staging/stg_raw__metric_values": {"parsed_metric_values"},
+    "marts/fct_disclosure_metrics": {"intermediate/int_reports_current", "staging/stg_raw__metric_values"},
+    "marts/mart_reconciliation": {"intermediate/int_reports_current", "staging/stg_raw__metric_values"},
+    "published_mart": {"marts/fct_disclosure_metrics", "marts/mart_agency_year", "marts/mart_reconciliation"},
+}
+
+
+def test_definitions_load_and_validate():
+    definitions = defs()
+    dg.Definitions.validate_loadable(definitions)
+    graph = definitions.get_repository_def().asset_graph
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert set(EXPECTED_EDGES) <= keys
+    for key, parents in EXPECTED_EDGES.items():
+        assert {p.to_user_string() for p in graph.get(dg.AssetKey.from_user_string(key)).parent_keys} == parents, key
+
+
+def test_r1_check_is_on_the_reconciliation_mart():
+    graph = defs().get_repository_def().asset_graph
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert ("marts/mart_reconciliation", "rule_r1_table_three_balance") in checks
+
+
+def test_warehouse_writers_share_one_pool():
+    graph = defs().get_repository_def().asset_graph
+    for key in ("report_sources", "raw_documents", "parsed_reports", "marts/mart_agency_year", "published_mart"):
+        node = graph.get(dg.AssetKey.from_user_string(key))
+        assert node.pools == {"warehouse"}, key

@@ -1,0 +1,44 @@
+# The README's commands. Each target creates .venv and installs the project when needed,
+# so a fresh clone needs nothing but Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+export DAGSTER_HOME        := $(CURDIR)/.dagster_home
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK        := 1
+export VIRTUAL_ENV         := $(CURDIR)/$(VENV)
+export PATH                := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test dev samples status clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## make run: fetch, parse, load, dbt build, rule checks and publish, on data/sources/*.csv
+run: install
+	$(BIN)/disclosure run
+
+## make test: the whole test suite
+test: install
+	$(BIN)/pytest
+
+## make dev: the Dagster UI on http://127.0.0.1:3000
+dev: install
+	$(BIN)/dg dev --host 127.0.0.1 --port 3000
+
+## make samples: regenerate data/samples/ and data/sources/samples.csv from the generator
+samples: install
+	$(BIN)/python -m orchestration.lib.samples
+
+status: install
+	$(BIN)/disclosure status
+
+clean:
+	rm -rf data/raw data/warehouse.duckdb data/warehouse.duckdb.wal data/published dbt_project/target

@@ -1,3 +1,5 @@
+{{ config(meta={"dagster": {"ref": {"name": "mart_reconciliation"}}}) }}
+
 -- Every current report with a table 三 figure is assessed by R1 (possibly as not_assessable):
 -- a report must not drop out of the reconciliation silently.
 

@@ -1,6 +1,7 @@
 """The DuckDB warehouse: the ``raw`` schema the Python stages write and dbt reads.
 
-Every write is an upsert on a natural key, so materialising twice adds nothing.
+Every write is keyed on a natural key (an upsert, or a replace of one document's rows), so
+materialising twice adds nothing.
 DuckDB allows one writing process; the Dagster assets that call this share one pool.
 """
 from __future__ import annotations
@@ -42,7 +43,8 @@ create table if not exists raw.fetch_manifest (
     primary key (source_id, outcome, fetch_key)
 );
 
--- One row per parsed document (by content hash) and parser version.
+-- One row per document (by content hash): what the parser version named here read from it.
+-- Re-parsing (a new parser version) replaces the document's rows here and in the two tables below.
 create table if not exists raw.reports (
     sha256          varchar primary key,
     parser_version  varchar not null,
@@ -114,7 +116,8 @@ def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
             con.executemany(
                 """insert into raw.sources values (?, ?, ?, ?, ?, ?)
                    on conflict (source_id) do update set agency = excluded.agency, year = excluded.year,
-                       location = excluded.location, catalogue = excluded.catalogue""",
+                       location = excluded.location, catalogue = excluded.catalogue,
+                       loaded_at = excluded.loaded_at""",
                 [[s.source_id, s.agency, s.year, s.location, s.catalogue, now] for s in sources])
         con.execute("delete from raw.sources where source_id not in (select source_id from listed)")
         con.execute("commit")
@@ -148,7 +151,8 @@ def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str) -> l
     return con.execute(
         """with current_documents as (
                select source_id, sha256, media_type, location,
-                      row_number() over (partition by source_id order by last_seen_at desc, first_seen_at desc) as rn
+                      row_number() over (partition by source_id
+                                         order by last_seen_at desc, first_seen_at desc, fetch_key) as rn
                from raw.fetch_manifest where outcome = 'fetched')
            select distinct on (d.sha256) d.sha256, d.media_type, d.location
            from current_documents d

@@ -76,6 +76,9 @@ def _looks_binary(text: str) -> bool:
 
 def read_document(data: bytes, name: str = "", media_type: str | None = None) -> Document | None:
     form = sniff(data, name, media_type)
+    if form == "pdf":
+        from .pdf import read_pdf   # pdfplumber is slow to import: only for PDFs
+        return read_pdf(data)
     if form == "html":
         return read_html(data)
     if form == "text":

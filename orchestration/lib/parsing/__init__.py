@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import metadata
 from .documents import (Document, decode, looks_like_cell_text, looks_like_html, read_cell_text,
-                        read_html, read_plain_text)
+                        read_html, read_text_grid)
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
@@ -86,7 +86,7 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        doc = read_cell_text(text) if looks_like_cell_text(text) else read_plain_text(text)
+        doc = read_cell_text(text) if looks_like_cell_text(text) else read_text_grid(text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None

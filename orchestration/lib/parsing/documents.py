@@ -261,7 +261,66 @@ def read_cell_text(text: str) -> Document:
     return Document(form="text_cells", method="text_cells", items=items)
 
 
-def read_plain_text(text: str) -> Document:
-    items: list[Line | Row] = [Line(line.strip(), f"line {n}")
-                               for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    return Document(form="text", method="text", items=items)
+# ---- text grids and Markdown: one table row per line -------------------------------------
+
+_PAGE_FURNITURE = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$")
+_PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_PROSE_END = ("。", "；", ";", "：", ":")
+
+
+def _grid_cells(line: str, where: str) -> list[Cell] | None:
+    """The cells of one text line, or None when the line is prose.
+
+    A pipe row (Markdown) is split at its `|`; any other line at tabs and runs of spaces. A
+    table line is label cells followed by value cells; a line whose numbers stand in the middle
+    of words (「2024 年上海市…」), or a long line of words, is prose."""
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        return [Cell(part.strip(), where) for part in stripped[1:-1].split("|")]
+    tokens = stripped.split()
+    kinds = [is_value(t) for t in tokens]
+    if any(kinds):
+        first_value = kinds.index(True)
+        if all(kinds[first_value:]):
+            return [Cell(t, where) for t in tokens]
+        return None
+    text = normalise(stripped)
+    if len(text) > 30 or text.endswith(_PROSE_END):
+        return None
+    return [Cell(t, where) for t in tokens]
+
+
+def read_text_grid(text: str) -> Document:
+    """Plain text in which each table row stands on one line, cells separated by tabs or
+    spaces (as PDF text extractors and copy-paste give), and Markdown with pipe tables.
+
+    Consecutive table lines form one run of cells (a row label wrapped over two lines, or a
+    vertical label one character per line, stays attached to its values); prose lines and
+    headings become Lines; page numbers such as 「- 4 -」 are dropped, tables resume across them."""
+    from .vocabulary import section_of_heading
+
+    items: list[Line | Row] = []
+    run: list[Cell] = []
+
+    def flush() -> None:
+        if run:
+            items.append(Row(list(run), run[0].where))
+            run.clear()
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().lstrip("#").strip() if raw.lstrip().startswith("#") else raw.strip()
+        where = f"line {number}"
+        if not line or _PIPE_SEPARATOR.match(line) or _PAGE_FURNITURE.match(normalise(line)):
+            continue
+        if section_of_heading(normalise(line))[0]:
+            flush()
+            items.append(Line(line, where))
+            continue
+        cells = _grid_cells(line, where)
+        if cells is None:
+            flush()
+            items.append(Line(line, where))
+        else:
+            run.extend(cells)
+    flush()
+    return Document(form="text", method="text_grid", items=items)

@@ -112,6 +112,7 @@ class TableReader:
     issues: list[ParseIssue] = field(default_factory=list)
     concepts_seen: set[str] = field(default_factory=set)
     tables_seen: set[str] = field(default_factory=set)
+    layout_signals: set[str] = field(default_factory=set)
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -148,11 +149,13 @@ class TableReader:
         if header:
             if not self.header_open:
                 self.pending_header, self.header_open = [], True
-            for cell in header:
-                concept = vocab.column_concept(self.table, normalise(cell.text))
-                if concept:
-                    self.pending_header.append((concept, cell.text.strip()))
-                    self.concepts_seen.add(concept)
+            joined = "".join(normalise(cell.text) for cell in header)
+            for concept, label in vocab.header_concepts(self.table, joined):
+                self.pending_header.append((concept, label))
+                self.concepts_seen.add(concept)
+                layout = vocab.layout_of_header(label)
+                if layout:
+                    self.layout_signals.add(layout)
         if self.table == "三":
             for cell in row_labels:
                 group = vocab.apps_group(normalise(cell.text))
@@ -262,12 +265,14 @@ class TableReader:
     def layout(self) -> str | None:
         """'2021' or '2019' from what the document shows (table 二's columns, the （六） rows);
         None when it has none of the national tables."""
-        has_2021 = bool(self.concepts_seen & vocab.LAYOUT_2021_COLUMNS)
-        has_2019 = bool(self.concepts_seen & vocab.LAYOUT_2019_COLUMNS)
-        if has_2021 and has_2019:
-            self._issue("layout_conflict", "table 二 has columns of both the 2019 and the 2021 layout", None)
-        if has_2021 or has_2019:
-            return "2021" if has_2021 else "2019"
+        signals = set(self.layout_signals)
+        signals |= {"2021"} if self.concepts_seen & vocab.LAYOUT_2021_COLUMNS else set()
+        signals |= {"2019"} if self.concepts_seen & vocab.LAYOUT_2019_COLUMNS else set()
+        if len(signals) > 1:
+            self._issue("layout_conflict", "table 二 has column labels of both the 2019 and the 2021 layout; "
+                        "read as 2021", None)
+        if signals:
+            return "2021" if "2021" in signals else "2019"
         if any(k.startswith("apps.other.overdue") or k.startswith("apps.other.misc") for k in self.values):
             return "2021"
         if any(k.startswith(("apps.", "review.", "litigation.")) for k in self.values):

@@ -15,7 +15,8 @@ SECTION_HEADINGS = [
     (re.compile(r"^[二2][、.．]?主动公开"), "二"),
     (re.compile(r"^[三3][、.．]?(收到和处理|.*依申请)"), "三"),
     (re.compile(r"^[四4][、.．]?.*(行政复议|行政诉讼)"), "四"),
-    (re.compile(r"^[五六5-6][、.．]"), None),
+    # 五/六 close the tables; only Chinese numerals: 「5.属于三类内部事务信息」 is a row.
+    (re.compile(r"^[五六][、.．]"), None),
 ]
 
 # Labels inside a table that only one table has.
@@ -195,6 +196,57 @@ ACTIVE_KEYS = {
     "procurement": {"projects", "amount_wan"},
 }
 
+# Header labels that only one layout prints.
+LAYOUT_HEADER_LABELS = [
+    (re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额"), "2021"),
+    (re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|采购项目数量|采购总金额"), "2019"),
+]
+
+
+def layout_of_header(label: str) -> str | None:
+    for pattern, layout in LAYOUT_HEADER_LABELS:
+        if pattern.search(label):
+            return layout
+    return None
+
+
 # Column concepts that only one layout has.
 LAYOUT_2019_COLUMNS = frozenset({"made", "published", "total_published", "prev_items", "item_change", "projects"})
 LAYOUT_2021_COLUMNS = frozenset({"issued", "repealed", "in_force"})
+
+
+# Header labels found inside a run of header text, longest first so that 「法人或其他组织」
+# is not read as 「其他」. Used where a flattened or converted header broke labels over
+# several cells (「总计商 / 业 企 / 业」): the cells are joined and scanned in order.
+_HEADER_SCAN = {
+    "二": [(r"本年新制作数量|新制作", "made"), (r"本年新公开数量|新公开", "published"),
+           (r"对外公开总数量|对外公开总数", "total_published"), (r"上一年项目数量|上一年项目", "prev_items"),
+           (r"本年增/?减", "item_change"), (r"(?:本年)?处理决定数量", "decisions"),
+           (r"采购项目数量", "projects"), (r"采购总金额", "amount_wan"),
+           (r"本年收费金额(?:\(单位:万元\))?|收费金额", "amount_wan"),
+           (r"本年制发件数|制发件数", "issued"), (r"本年废止件数|废止件数", "repealed"),
+           (r"现行有效件数", "in_force")],
+    "三": [(r"法人或其他组织", "legal_person"), (r"自然人", "natural_person"),
+           (r"商业企业", "commercial"), (r"科研机构", "research"), (r"社会公益组织", "social_welfare"),
+           (r"法律服务机构", "legal_services"), (r"小计", "legal_person_subtotal"),
+           (r"总计|合计", "total"), (r"其他", "other_org")],
+    "四": [(r"未经复议直接起诉", "direct"), (r"复议后起诉", "after_review"), (r"行政复议", "review"),
+           (r"行政诉讼", "litigation"), (r"结果维持", "upheld"), (r"结果纠正", "corrected"),
+           (r"其他结果", "other"), (r"尚未审结", "pending"), (r"总计|合计", "total")],
+}
+_HEADER_SCAN_RE = {
+    table: re.compile("|".join(f"(?P<c{i}>{pattern})" for i, (pattern, _) in enumerate(entries)))
+    for table, entries in _HEADER_SCAN.items()
+}
+
+
+def header_concepts(table: str | None, text: str) -> list[tuple[str, str]]:
+    """(concept, label as found) for every column label in the joined header text, in order."""
+    regex = _HEADER_SCAN_RE.get(table or "")
+    if regex is None:
+        return []
+    found = []
+    for match in regex.finditer(text):
+        index = int(match.lastgroup[1:])
+        found.append((_HEADER_SCAN[table][index][1], match.group()))
+    return found

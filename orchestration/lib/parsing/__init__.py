@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import metadata
 from .documents import (Document, decode, looks_like_cell_text, looks_like_html, read_cell_text,
-                        read_html, read_text_grid)
+                        read_docx, read_html, read_text_grid)
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
@@ -47,7 +47,7 @@ class ParsedReport:
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
     """The physical form: pdf, docx, html or text (by content first, then name and type)."""
     lower = name.lower()
-    if data.startswith(b"%PDF"):
+    if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return "docx"
@@ -79,6 +79,8 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     if form == "pdf":
         from .pdf import read_pdf   # pdfplumber is slow to import: only for PDFs
         return read_pdf(data)
+    if form == "docx":
+        return read_docx(data)
     if form == "html":
         return read_html(data)
     if form == "text":

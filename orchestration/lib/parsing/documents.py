@@ -324,3 +324,61 @@ def read_text_grid(text: str) -> Document:
             run.extend(cells)
     flush()
     return Document(form="text", method="text_grid", items=items)
+
+
+# ---- DOCX -------------------------------------------------------------------------------
+
+def read_docx(data: bytes) -> Document:
+    """Word documents: paragraphs and tables in body order. A cell merged across columns
+    (gridSpan) is one cell; the continuation parts of a vertical merge (vMerge) are skipped,
+    so each merged cell appears once, where it starts, as in the other forms."""
+    import io
+    import zipfile
+
+    import docx
+    from docx.oxml.ns import qn
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError, etree_errors()) as exc:
+        from . import UnreadableDocument
+        raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
+
+    def text_of(element) -> str:
+        return "".join(t.text or "" for t in element.iter(qn("w:t"))).replace("\u3000", " ").strip()
+
+    items: list[Line | Row] = []
+    table_no = 0
+    paragraph_no = 0
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            paragraph_no += 1
+            text = text_of(child)
+            if text:
+                items.append(Line(text, f"paragraph {paragraph_no}"))
+        elif child.tag == qn("w:tbl"):
+            table_no += 1
+            for r, tr in enumerate(child.iter(qn("w:tr")), start=1):
+                cells = []
+                column = 0
+                for tc in tr.findall(qn("w:tc")):
+                    properties = tc.find(qn("w:tcPr"))
+                    span = merge = None
+                    if properties is not None:
+                        span = properties.find(qn("w:gridSpan"))
+                        merge = properties.find(qn("w:vMerge"))
+                    width = int(span.get(qn("w:val"), "1")) if span is not None else 1
+                    column += width
+                    if merge is not None and merge.get(qn("w:val")) in (None, "continue"):
+                        continue   # the lower part of a vertically merged cell
+                    cells.append(Cell(text_of(tc), f"table {table_no} row {r} column {column - width + 1}"))
+                if cells:
+                    items.append(Row(cells, f"table {table_no} row {r}"))
+    title = (document.core_properties.title or "").strip()
+    return Document(form="docx", method="docx_table", items=items,
+                    page_meta={"title": title} if title else {})
+
+
+def etree_errors():
+    from lxml import etree
+    return etree.XMLSyntaxError

@@ -16,6 +16,7 @@ from decimal import Decimal
 from . import vocabulary as vocab
 from .cells import CellValue, as_number, normalise, read_cell, to_wan
 from .documents import Cell, Line, Row
+from .inference import balance_rule, split_runs
 
 
 @dataclass
@@ -213,6 +214,12 @@ class TableReader:
             self._issue("no_header", f"table {table}: row 「{printed}」 has values but no column header "
                         "was identified before it; its values were left out", where)
             return
+        inferred_from = None
+        if len(values) < len(self.columns) and any(normalise(c.text).isdigit() and len(normalise(c.text)) > 1
+                                                    for c, _ in values):
+            values, inferred_from = self._split_run_together(table, printed, values, where)
+            if values is None:
+                return
         if len(values) != len(self.columns):
             self._issue("column_count_mismatch",
                         f"table {table}: row 「{printed}」 has {len(values)} values for "
@@ -225,7 +232,7 @@ class TableReader:
                 self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
                             f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
                 continue
-            self._store(key, value, table, printed, column.label, cell)
+            self._store(key, value, table, printed, column.label, cell, inferred_from)
 
     @staticmethod
     def _key(table: str, row_key: str, column: _Column) -> str | None:
@@ -244,12 +251,32 @@ class TableReader:
             return f"litigation.{path[1]}.{path[2]}"
         return None
 
+    def _split_run_together(self, table: str, printed: str, values, where: str):
+        """Cells whose digits ran together, cut where the table's rules allow one reading only."""
+        texts = [cell.text for cell, _ in values]
+        rule = balance_rule(table, [c.path for c in self.columns])
+        solutions, complete = split_runs(texts, len(self.columns), rule)
+        if len(solutions) == 1 and complete:
+            cells = [Cell(" ".join(texts), values[0][0].where)] * len(solutions[0])
+            return [(cell, CellValue(raw=str(n), number=n)) for cell, n in zip(cells, solutions[0])], \
+                " ".join(texts)
+        why = ("no reading satisfies the table's rules" if not solutions else
+               "the rules leave more than one reading" if len(solutions) > 1 else "too many readings to settle")
+        self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
+                    f"{len(self.columns)} columns with digits run together; {why}, so its values were left out",
+                    where)
+        return None, None
+
     def _store(self, key: str, value: CellValue, table: str, row_label: str, column_label: str,
-               cell: Cell) -> None:
+               cell: Cell, inferred_from: str | None = None) -> None:
         number: Decimal | None = to_wan(value) if key.endswith("_wan") else value.number
-        metric = MetricValue(key=key, value=as_number(number), method=self.method, table=table,
-                             row_label=row_label, column_label=column_label, raw_text=cell.text,
-                             location=cell.where, note=value.note)
+        metric = MetricValue(key=key, value=as_number(number),
+                             method="inferred_split" if inferred_from else self.method, table=table,
+                             row_label=row_label, column_label=column_label,
+                             raw_text=inferred_from or cell.text, location=cell.where,
+                             note=(f"split of digits run together, read as {value.raw} by the table's "
+                                   f"balance rule ({'R3' if table == '三' else 'R4'})") if inferred_from
+                             else value.note)
         if key in self.values:
             if self.values[key].value != metric.value:
                 self._issue("duplicate_cell", f"{key} read twice with different values "

@@ -63,20 +63,20 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
     if declared is None:
         match = _META_CHARSET.search(data[:4096])
         declared = match.group(1).decode("ascii").lower() if match else None
-    candidates = []
+    # Strict UTF-8 first: GBK text almost never decodes as valid UTF-8, while UTF-8 bytes do
+    # decode as (garbled) GB18030, so a page that says gb2312 but is UTF-8 is still read right.
+    candidates = [("utf-8", "utf-8 (valid)")]
     if declared:
         declared = declared.lower()
-        candidates.append("gb18030" if declared in ("gb2312", "gbk", "gb18030", "x-gbk") else declared)
-    for fallback in ("utf-8", "gb18030"):
-        if fallback not in candidates:
-            candidates.append(fallback)
-    for i, encoding in enumerate(candidates):
+        widened = "gb18030" if declared in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936") else declared
+        if widened != "utf-8":
+            candidates.append((widened, f"declared {declared}"))
+    candidates.append(("gb18030", "fallback gb18030"))
+    for encoding, rule in candidates:
         try:
-            text = data.decode(encoding)
+            return data.decode(encoding), encoding, rule
         except (UnicodeDecodeError, LookupError):
             continue
-        rule = "declared" if (declared and i == 0) else "fallback"
-        return text, encoding, rule
     return data.decode("gb18030", errors="replace"), "gb18030", "replaced"
 
 
@@ -156,9 +156,16 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title"):
             return
         if el.tag == "table":
-            table_no += 1
             rows = _table_rows(el)
             cells_of = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")] for tr in rows]
+            if any(td.find(".//table") is not None for tds in cells_of for td in tds):
+                # A layout table (CMS templates wrap the article in one): its cells are
+                # containers, read what is inside them.
+                for tds in cells_of:
+                    for td in tds:
+                        walk_children(td)
+                return
+            table_no += 1
             positions = _grid_positions([tds for tds in cells_of])
             for r, (tds, pos) in enumerate(zip(cells_of, positions)):
                 cells = [Cell(_text(td), f"table {table_no} row {p[0] + 1} column {p[1] + 1}")
@@ -172,6 +179,9 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         if el.tag in _BLOCK_ONLY and not has_block_child:
             emit_line(_text(el))
             return
+        walk_children(el)
+
+    def walk_children(el) -> None:
         if el.text:
             emit_line(el.text)
         for child in el:
@@ -266,6 +276,7 @@ def read_cell_text(text: str) -> Document:
 _PAGE_FURNITURE = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$")
 _PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _PROSE_END = ("。", "；", ";", "：", ":")
+_LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
 
 
 def _grid_cells(line: str, where: str) -> list[Cell] | None:
@@ -277,7 +288,11 @@ def _grid_cells(line: str, where: str) -> list[Cell] | None:
     stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
         return [Cell(part.strip(), where) for part in stripped[1:-1].split("|")]
-    tokens = stripped.split()
+    tokens = []
+    for token in stripped.split():
+        # 「（七）总计630020469」: a label with its cells' digits run on without a space.
+        glued = _LABEL_THEN_DIGITS.match(token)
+        tokens.extend(glued.groups() if glued else [token])
     kinds = [is_value(t) for t in tokens]
     if any(kinds):
         first_value = kinds.index(True)
@@ -285,7 +300,8 @@ def _grid_cells(line: str, where: str) -> list[Cell] | None:
             return [Cell(t, where) for t in tokens]
         return None
     text = normalise(stripped)
-    if len(text) > 30 or text.endswith(_PROSE_END):
+    # Prose ends like a sentence or runs on for long; a header line is many short labels.
+    if text.endswith(_PROSE_END) or max(len(normalise(t)) for t in tokens) > 30:
         return None
     return [Cell(t, where) for t in tokens]
 

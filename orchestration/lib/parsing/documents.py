@@ -46,6 +46,11 @@ class Document:
     encoding: str | None = None
     encoding_rule: str | None = None
     page_meta: dict[str, str] = field(default_factory=dict)   # <meta name=…>, <title>
+    text_lines: list[str] = field(default_factory=list)       # the text outside tables, for metadata
+
+    def __post_init__(self) -> None:
+        if not self.text_lines:
+            self.text_lines = [item.text for item in self.items if isinstance(item, Line)]
 
 
 # ---- decoding ----------------------------------------------------------------------------
@@ -268,7 +273,8 @@ def read_cell_text(text: str) -> Document:
         if head:
             pending.append(Cell(head[1], f"line {head[0]}"))
     flush()
-    return Document(form="text_cells", method="text_cells", items=items)
+    return Document(form="text_cells", method="text_cells", items=items,
+                    text_lines=[line.strip() for line in lines if line.strip() and line.strip() != _SEPARATOR])
 
 
 # ---- text grids and Markdown: one table row per line -------------------------------------
@@ -339,7 +345,8 @@ def read_text_grid(text: str) -> Document:
         else:
             run.extend(cells)
     flush()
-    return Document(form="text", method="text_grid", items=items)
+    return Document(form="text", method="text_grid", items=items,
+                    text_lines=[line.strip() for line in text.splitlines() if line.strip()])
 
 
 # ---- DOCX -------------------------------------------------------------------------------

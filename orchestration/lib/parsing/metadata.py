@@ -9,11 +9,13 @@ import re
 from datetime import date
 
 from .cells import normalise
-from .documents import Document, Line
+from .documents import Document
 
 _TITLE = re.compile(
     r"^(?P<agency>.*?)(?:关于)?(?P<year>(?:19|20)\d{2})年度?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
-_PERIOD = re.compile(r"统计期限(?:为|是|自|从)?(?P<year>(?:19|20)\d{2})年0?1月0?1日")
+_TITLE_YEAR_FIRST = re.compile(
+    r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>[^\d，。]{2,30}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
+_PERIOD = re.compile(r"统计(?:期限|周期|时限|区间|时间)(?:为|是|自|从)?(?P<year>(?:19|20)\d{2})年0?1月0?1日")
 _CONTACT = re.compile(r"请与(?P<body>[^，,。；;（(]{4,40}?)联系")
 _COMPILED_BY = re.compile(r"本报告(?:由|是)(?P<body>[^，,。；;]{4,40}?)(?:编制|根据|依据|按照)")
 _SOURCE = re.compile(r"(?:来源|发布机构|发布单位)[:：](?P<body>[^\s|]{4,40})")
@@ -33,19 +35,36 @@ def _iso(text: str) -> str | None:
 
 
 def _titles(doc: Document) -> list[str]:
+    """Candidate titles: the page's own, then the first lines, alone and joined with the next
+    (a title is often broken over two lines)."""
     titles = [doc.page_meta.get(k, "") for k in ("ArticleTitle", "title")]
-    titles += [item.text for item in doc.items[:12] if isinstance(item, Line)]
+    first = [normalise(line) for line in doc.text_lines[:12]]
+    for i, line in enumerate(first):
+        titles.append(line)
+        if i + 1 < len(first):
+            titles.append(line + first[i + 1])
     return [normalise(t) for t in titles if t]
 
 
+def _title_match(title: str):
+    return _TITLE.search(title) or _TITLE_YEAR_FIRST.search(title)
+
+
+def _lines(doc: Document) -> list[str]:
+    return [normalise(line) for line in doc.text_lines]
+
+
+def _running_text(doc: Document) -> str:
+    """All the text joined: sentences broken over lines (PDF, converted Markdown) read whole."""
+    return "".join(_lines(doc))
+
+
 def find_year(doc: Document) -> int | None:
-    lines = [normalise(item.text) for item in doc.items if isinstance(item, Line)]
-    for line in lines:
-        match = _PERIOD.search(line)
-        if match:
-            return int(match["year"])
+    match = _PERIOD.search(_running_text(doc))
+    if match:
+        return int(match["year"])
     for title in _titles(doc):
-        match = _TITLE.search(title)
+        match = _title_match(title)
         if match:
             return int(match["year"])
     return None
@@ -53,13 +72,13 @@ def find_year(doc: Document) -> int | None:
 
 def find_agency(doc: Document) -> str | None:
     for title in _titles(doc):
-        match = _TITLE.search(title)
+        match = _title_match(title)
         if match and len(match["agency"]) >= 2:
             return match["agency"]
-    lines = [normalise(item.text) for item in doc.items if isinstance(item, Line)]
+    lines = _lines(doc)
+    running = _running_text(doc)
     for pattern in (_COMPILED_BY, _CONTACT):
-        for line in lines:
-            match = pattern.search(line)
+        for match in pattern.finditer(running):
             if match:
                 body = match["body"]
                 # The contact is often an office of the issuing government: name the government.
@@ -78,7 +97,7 @@ def find_published(doc: Document) -> str | None:
             iso = _iso(doc.page_meta[key])
             if iso:
                 return iso
-    lines = [normalise(item.text) for item in doc.items if isinstance(item, Line)]
+    lines = _lines(doc)
     for line in lines[:20]:
         match = _PUBLISHED.search(line)
         if match:

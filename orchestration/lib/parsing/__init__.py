@@ -107,8 +107,10 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.encoding = doc.encoding
         reader = TableReader(method=doc.method)
         reader.read(doc.items)
+        layout = reader.layout()
+        reader.finish(layout)
         report.values = reader.values
-        report.template = reader.layout() or "freeform"
+        report.template = layout or "freeform"
         report.issues.extend(reader.issues)
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)

@@ -342,6 +342,11 @@ def read_text_grid(text: str) -> Document:
         if cells is None:
             flush()
             items.append(Line(line, where))
+        elif line.startswith("|"):
+            # A pipe row is a row: labels floating above or below it (as converters leave
+            # them) are not its labels.
+            flush()
+            items.append(Row(cells, where))
         else:
             run.extend(cells)
     flush()

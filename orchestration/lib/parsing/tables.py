@@ -114,6 +114,9 @@ class TableReader:
     concepts_seen: set[str] = field(default_factory=set)
     tables_seen: set[str] = field(default_factory=set)
     layout_signals: set[str] = field(default_factory=set)
+    apps_sequence: list[str | None] = field(default_factory=list)   # table 三's rows in order; None = unlabelled
+    orphans: list = field(default_factory=list)
+    standard_columns_noted: dict[str, bool] = field(default_factory=dict)
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -158,10 +161,10 @@ class TableReader:
                 if layout:
                     self.layout_signals.add(layout)
         if self.table == "三":
-            for cell in row_labels:
-                group = vocab.apps_group(normalise(cell.text))
-                if group:
-                    self.group = group
+            # Joined: a group label broken over cells (「（六）其」「他处理」) still counts.
+            group = vocab.apps_group("".join(normalise(cell.text) for cell in row_labels))
+            if group:
+                self.group = group
         if not values or all(v.number is None for _, v in values) and header and not row_labels:
             return  # a header row (blank corner cells included)
         if self.header_open:
@@ -199,40 +202,124 @@ class TableReader:
 
     def _data_row(self, table: str, row_labels: list[Cell], values, where: str) -> None:
         printed = "".join(c.text.strip() for c in row_labels)
-        if table == "四":
-            row_key = ""
-        else:
-            row_key = self._row_key(table, row_labels)
-            if row_key is None:
-                if any(v.number is not None for _, v in values):
-                    self._issue("unidentified_row", f"table {table}: row 「{printed or '(no label)'}」 "
-                                f"matches no known row; its {len(values)} values were left out", where)
-                return
-            if table == "三" and "." not in row_key and row_key != "other":
-                self.group = None
-        if not self.columns:
+        row_key = "" if table == "四" else self._row_key(table, row_labels)
+        if table == "三" and row_key and "." not in row_key and row_key != "other":
+            self.group = None
+        if row_key is None and not any(v.number is not None for _, v in values):
+            return   # an unlabelled row of blanks says nothing
+        mapped = self._map_columns(table, printed, values, where)
+        if mapped is None:
+            return
+        columns, values, inferred_from = mapped
+        if row_key is None:
+            if table == "三" and not printed:
+                # Its label was lost (converters float labels away from their numbers): placed
+                # by table order once the whole table is read, see finish().
+                self.orphans.append((len(self.apps_sequence), columns, values, where))
+                self.apps_sequence.append(None)
+            else:
+                self._issue("unidentified_row", f"table {table}: row 「{printed or '(no label)'}」 "
+                            f"matches no known row; its {len(values)} values were left out", where)
+            return
+        if table == "三":
+            self.apps_sequence.append(row_key)
+        self._store_row(table, row_key, printed, columns, values, inferred_from)
+
+    def _map_columns(self, table: str, printed: str, values, where: str):
+        """(columns, values, run-together text or None) for a row, or None when its cells cannot
+        be matched to columns one to one (a parse issue then says why)."""
+        columns = self.columns
+        standard = vocab.STANDARD_COLUMNS.get(table)
+
+        def trimmed(width: int):
+            # Converters pad rows with empty cells on the right.
+            cut = list(values)
+            while len(cut) > width and cut[-1][1].number is None and not normalise(cut[-1][0].text):
+                cut.pop()
+            return cut
+
+        if standard and (not columns or len(columns) != len(standard)) \
+                and len(trimmed(len(standard))) == len(standard):
+            # The header was garbled past reading, but the row has exactly the national table's
+            # cells, whose order the format fixes.
+            if not self.standard_columns_noted.get(table):
+                self._issue("standard_columns", f"table {table}: the column header could not be read "
+                            f"({', '.join(c.label for c in columns or []) or 'none found'}); rows of "
+                            f"{len(standard)} cells were read in the national format's column order", where)
+                self.standard_columns_noted[table] = True
+            columns = [_Column(path, "/".join(path) + " (format order)") for path in standard]
+        if columns:
+            values = trimmed(len(columns))
+        if not columns:
             self._issue("no_header", f"table {table}: row 「{printed}」 has values but no column header "
                         "was identified before it; its values were left out", where)
-            return
+            return None
         inferred_from = None
-        if len(values) < len(self.columns) and any(normalise(c.text).isdigit() and len(normalise(c.text)) > 1
-                                                    for c, _ in values):
-            values, inferred_from = self._split_run_together(table, printed, values, where)
+        if len(values) < len(columns) and any(normalise(c.text).isdigit() and len(normalise(c.text)) > 1
+                                              for c, _ in values):
+            values, inferred_from = self._split_run_together(table, printed, values, where, columns)
             if values is None:
-                return
-        if len(values) != len(self.columns):
+                return None
+        if len(values) != len(columns):
             self._issue("column_count_mismatch",
                         f"table {table}: row 「{printed}」 has {len(values)} values for "
-                        f"{len(self.columns)} columns ({', '.join(c.label for c in self.columns)}); "
+                        f"{len(columns)} columns ({', '.join(c.label for c in columns)}); "
                         "its values were left out", where)
-            return
-        for column, (cell, value) in zip(self.columns, values):
+            return None
+        return columns, values, inferred_from
+
+    def _store_row(self, table, row_key, printed, columns, values, inferred_from=None, method=None,
+                   note=None) -> None:
+        for column, (cell, value) in zip(columns, values):
             key = self._key(table, row_key, column)
             if key is None:
                 self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
                             f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
                 continue
-            self._store(key, value, table, printed, column.label, cell, inferred_from)
+            self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
+
+    def finish(self, layout: str | None) -> None:
+        """Place table 三's unlabelled rows: between two rows that kept their labels, the rows
+        the layout prints there and the document lacks, when they are as many as the unlabelled
+        rows and each of those balances (R3). Otherwise they are reported, not guessed."""
+        if not self.orphans:
+            return
+        order = vocab.APPS_ROW_ORDER.get(layout or "", [])
+        have = {k.split(".", 1)[1].rsplit(".", 1)[0] for k in self.values if k.startswith("apps.")}
+        sequence = self.apps_sequence
+        placed: dict[int, str] = {}
+        i = 0
+        while i < len(sequence):
+            if sequence[i] is not None:
+                i += 1
+                continue
+            start = i
+            while i < len(sequence) and sequence[i] is None:
+                i += 1
+            before = next((sequence[j] for j in range(start - 1, -1, -1) if sequence[j]), None)
+            after = sequence[i] if i < len(sequence) else None
+            lo = order.index(before) + 1 if before in order else (0 if before is None else None)
+            hi = order.index(after) if after in order else (len(order) if after is None else None)
+            if lo is None or hi is None or lo > hi:
+                continue
+            missing = [k for k in order[lo:hi] if k not in have]
+            if len(missing) == i - start:
+                for offset, key in enumerate(missing):
+                    placed[start + offset] = key
+        for position, columns, values, where in self.orphans:
+            key = placed.get(position)
+            numbers = [v.number for _, v in values]
+            rule = balance_rule("三", [c.path for c in columns])
+            if key and all(n is not None for n in numbers) and rule(numbers):
+                before = next((s for s in reversed(sequence[:position]) if s), "the table's start")
+                self._store_row("三", key, f"(label lost; placed as {key} by table order after {before})",
+                                columns, values, method="inferred_position",
+                                note="row label lost in the document; placed by the layout's row order "
+                                     "between the labelled rows around it, and R3 holds on it")
+            else:
+                self._issue("unidentified_row", "table 三: a row of "
+                            f"{len(values)} values ({' '.join(c.text for c, _ in values)}) has no label, and "
+                            "its place in the table could not be settled; its values were left out", where)
 
     @staticmethod
     def _key(table: str, row_key: str, column: _Column) -> str | None:
@@ -251,11 +338,11 @@ class TableReader:
             return f"litigation.{path[1]}.{path[2]}"
         return None
 
-    def _split_run_together(self, table: str, printed: str, values, where: str):
+    def _split_run_together(self, table: str, printed: str, values, where: str, columns):
         """Cells whose digits ran together, cut where the table's rules allow one reading only."""
         texts = [cell.text for cell, _ in values]
-        rule = balance_rule(table, [c.path for c in self.columns])
-        solutions, complete = split_runs(texts, len(self.columns), rule)
+        rule = balance_rule(table, [c.path for c in columns])
+        solutions, complete = split_runs(texts, len(columns), rule)
         if len(solutions) == 1 and complete:
             cells = [Cell(" ".join(texts), values[0][0].where)] * len(solutions[0])
             return [(cell, CellValue(raw=str(n), number=n)) for cell, n in zip(cells, solutions[0])], \
@@ -263,20 +350,22 @@ class TableReader:
         why = ("no reading satisfies the table's rules" if not solutions else
                "the rules leave more than one reading" if len(solutions) > 1 else "too many readings to settle")
         self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
-                    f"{len(self.columns)} columns with digits run together; {why}, so its values were left out",
+                    f"{len(columns)} columns with digits run together; {why}, so its values were left out",
                     where)
         return None, None
 
     def _store(self, key: str, value: CellValue, table: str, row_label: str, column_label: str,
-               cell: Cell, inferred_from: str | None = None) -> None:
+               cell: Cell, inferred_from: str | None = None, method: str | None = None,
+               note: str | None = None) -> None:
         number: Decimal | None = to_wan(value) if key.endswith("_wan") else value.number
-        metric = MetricValue(key=key, value=as_number(number),
-                             method="inferred_split" if inferred_from else self.method, table=table,
+        if inferred_from:
+            method = "inferred_split"
+            note = (f"split of digits run together, read as {value.raw} by the table's "
+                    f"balance rule ({'R3' if table == '三' else 'R4'})")
+        metric = MetricValue(key=key, value=as_number(number), method=method or self.method, table=table,
                              row_label=row_label, column_label=column_label,
                              raw_text=inferred_from or cell.text, location=cell.where,
-                             note=(f"split of digits run together, read as {value.raw} by the table's "
-                                   f"balance rule ({'R3' if table == '三' else 'R4'})") if inferred_from
-                             else value.note)
+                             note=note or value.note)
         if key in self.values:
             if self.values[key].value != metric.value:
                 self._issue("duplicate_cell", f"{key} read twice with different values "

@@ -11,19 +11,21 @@ import re
 # ---- which table are we in -------------------------------------------------------------
 
 # Section headings (prose lines outside the tables).
+# Section headings (prose lines outside the tables), known by their words: Shanghai bodies
+# renumber their sections (「三、政府信息公开行政复议、行政诉讼情况」 is their table 四).
 SECTION_HEADINGS = [
-    (re.compile(r"^[二2][、.．]?主动公开"), "二"),
-    (re.compile(r"^[三3][、.．]?(收到和处理|.*依申请)"), "三"),
-    (re.compile(r"^[四4][、.．]?.*(行政复议|行政诉讼)"), "四"),
+    (re.compile(r"^[一二三四五六七八九十\d]{1,2}[、.．]?主动公开政府信息"), "二"),
+    (re.compile(r"^[一二三四五六七八九十\d]{1,2}[、.．]?收到和处理"), "三"),
+    (re.compile(r"^[一二三四五六七八九十\d]{1,2}[、.．]?.{0,12}行政复议.{0,3}行政诉讼"), "四"),
     # 五/六 close the tables; only Chinese numerals: 「5.属于三类内部事务信息」 is a row.
-    (re.compile(r"^[五六][、.．]"), None),
+    (re.compile(r"^[五六七][、.．]"), None),
 ]
 
 # Labels inside a table that only one table has.
 TABLE_MARKERS = [
     (re.compile(r"^第二十条|^信息内容$"), "二"),
     (re.compile(r"勾稽关系|^申请人情况$|本年新收"), "三"),
-    (re.compile(r"^行政复议$|^行政诉讼$|^未经复议直接起诉$|^复议后起诉$"), "四"),
+    (re.compile(r"^行政复议$|^行政诉讼$|^行政复议行政诉讼$|^未经复议直接起诉"), "四"),
 ]
 
 
@@ -162,10 +164,13 @@ APPS_ROWS = [
 
 
 def apps_group(label: str) -> str | None:
+    """The group the text names last (「三、本年度办理结果（三）不予公开」 → withheld)."""
+    best, best_end = None, -1
     for pattern, group in APPS_GROUPS:
-        if pattern.search(label):
-            return group
-    return None
+        for match in pattern.finditer(label):
+            if match.end() > best_end:
+                best, best_end = group, match.end()
+    return best
 
 
 def apps_row(label: str, group: str | None) -> str | None:
@@ -250,3 +255,27 @@ def header_concepts(table: str | None, text: str) -> list[tuple[str, str]]:
         index = int(match.lastgroup[1:])
         found.append((_HEADER_SCAN[table][index][1], match.group()))
     return found
+
+
+# The national tables' columns in their fixed order: the fallback when a converter garbled the
+# header beyond reading but a row still has exactly this many cells.
+STANDARD_COLUMNS = {
+    "三": [("natural_person",)] + [("legal_person", c) for c in
+                                   ("commercial", "research", "social_welfare", "legal_services", "other_org")]
+          + [("total",)],
+    "四": [(*block, o) for block in (("review",), ("litigation", "direct"), ("litigation", "after_review"))
+          for o in ("upheld", "corrected", "other", "pending", "total")],
+}
+
+# Table 三's rows in the order the layouts print them.
+APPS_ROW_ORDER = {
+    "2019": ["new_received", "carried_over", "granted", "partially_granted",
+             *(f"withheld.{k}" for k in ("state_secret", "prohibited_by_law", "three_securities",
+                                          "third_party_rights", "internal_affairs", "process_info",
+                                          "enforcement_files", "inquiry_matters")),
+             *(f"unavailable.{k}" for k in ("not_held", "needs_creation", "still_unclear")),
+             *(f"not_processed.{k}" for k in ("petition", "duplicate", "publication", "excessive", "confirmation")),
+             "other", "processed_total", "carried_forward"],
+}
+APPS_ROW_ORDER["2021"] = [k for k in APPS_ROW_ORDER["2019"] if k != "other"]
+APPS_ROW_ORDER["2021"][-2:-2] = ["other.overdue_correction", "other.overdue_fee", "other.misc"]

@@ -125,3 +125,51 @@ def test_ambiguous_run_is_reported_not_guessed():
     parsed = parse_document(text.encode(), "ambiguous.txt")
     assert not any(k.startswith("active.normative_docs") for k in parsed.metrics)
     assert any(i.code == "ambiguous_split" and "693665" in i.message for i in parsed.issues)
+
+
+MARKDOWN_HEADER = """## 表三：收到和处理政府信息公开申请情况
+申请人情况
+自然人总计
+商业企科研机社会公法律服
+| 业 | 构 | 益组织 | 务机构 |  |  |  |  |  |
+|---|---|---|---|---|---|---|---|---|
+"""
+
+
+def test_markdown_rows_that_lost_their_labels_are_placed_by_table_order_and_r3():
+    text = "二、收到和处理政府信息公开申请情况\n" + MARKDOWN_HEADER + "\n".join([
+        "| 一、本年新收政府信息公开申请数量 | 32 | 2 | 0 | 0 | 0 | 0 | 34 |  |",
+        "| 三、 | （一）予以公开 | 9 | 0 | 0 | 0 | 0 | 0 | 9 |",
+        "| 3 | 1 | 0 | 0 | 0 | 0 | 4 |",          # its label floats below: （二）部分公开
+        "（二）部分公开（区分处理的，只",
+        "计这一情形，不计其他情形）",
+        "| 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+    ])
+    parsed = parse_document(text.encode(), "converted.md")
+    assert [parsed.metrics[f"apps.partially_granted.{c}"] for c in COLUMNS] == [3, 1, 0, 0, 0, 0, 4]
+    assert parsed.values["apps.partially_granted.total"].method == "inferred_position"
+    assert parsed.metrics["apps.new_received.total"] == 34       # the padding cell is dropped
+    assert any(i.code == "standard_columns" for i in parsed.issues)
+
+
+def test_unlabelled_rows_that_do_not_fit_the_gap_are_reported():
+    text = "二、收到和处理政府信息公开申请情况\n" + MARKDOWN_HEADER + "\n".join([
+        "| （一）予以公开 | 9 | 0 | 0 | 0 | 0 | 0 | 9 |",
+        "| 3 | 1 | 0 | 0 | 0 | 0 | 4 |",
+        "| 5 | 0 | 0 | 0 | 0 | 0 | 5 |",          # two unlabelled rows, one missing row between
+        "| 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+    ])
+    parsed = parse_document(text.encode(), "converted.md")
+    assert not any(k.startswith("apps.partially_granted") for k in parsed.metrics)
+    assert sum(i.code == "unidentified_row" for i in parsed.issues) == 2
+
+
+def test_unlabelled_row_that_does_not_balance_is_reported():
+    text = "二、收到和处理政府信息公开申请情况\n" + MARKDOWN_HEADER + "\n".join([
+        "| （一）予以公开 | 9 | 0 | 0 | 0 | 0 | 0 | 9 |",
+        "| 3 | 1 | 0 | 0 | 0 | 0 | 7 |",          # R3 fails: 3 + 1 ≠ 7
+        "| 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+    ])
+    parsed = parse_document(text.encode(), "converted.md")
+    assert not any(k.startswith("apps.partially_granted") for k in parsed.metrics)
+    assert any(i.code == "unidentified_row" for i in parsed.issues)

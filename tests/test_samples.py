@@ -5,15 +5,23 @@ samples are the known answers other stages are tested against, so they are check
 """
 from __future__ import annotations
 
+import copy
 import csv
+import dataclasses
+import io
 import json
 import re
+import zipfile
 from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
+import docx
+import pdfplumber
 import pytest
+from docx.oxml.ns import qn
 
+from tests.conftest import SHARED_CORPUS
 from orchestration.lib import samples as S
 
 PANEL = S.generate_panel()
@@ -433,8 +441,11 @@ def test_amount_styles_render_as_in_the_real_reports():
 def test_render_dispatches_on_form():
     r = PANEL[0]
     assert S.render(r) == (S.render_html(r) if r.form == "html" else S.render_text(r))
+    assert S.render_bytes(r) == S.render(r).encode("utf-8")
     with pytest.raises(ValueError):
-        S.render(S.SampleReport(**{**r.__dict__, "form": "pdf"}))
+        S.render(S.SampleReport(**{**r.__dict__, "form": "scan"}))
+    with pytest.raises(ValueError):
+        S.render_as(r, "scan")
 
 
 # --- writing -------------------------------------------------------------------------
@@ -491,3 +502,345 @@ def test_committed_samples_are_current(tmp_path):
         assert (REPO_DATA / "samples" / name).read_bytes() == (fresh / "samples" / name).read_bytes(), name
     assert (REPO_DATA / "sources" / "samples.csv").read_bytes() == \
         (fresh / "sources" / "samples.csv").read_bytes()
+
+
+# --- the other physical forms (text_grid, run_together, markdown, pdf, docx) -------------
+# Every layout × form, and each form's conventions as the parser will meet them. Reading
+# these documents back is the parser's business: here only what the generator promises.
+
+FORMS_PANEL = S.generate_panel(agencies=7, years=range(2019, 2023), forms=S.FORMS)
+BLANK = next(r for r in PANEL if None in r.metrics.values())
+
+
+def by_layout(layout):
+    return next(r for r in FORMS_PANEL if r.layout == layout)
+
+
+# One report of each layout, and the report with blank 法人或其他组织 columns.
+SHOWCASE = [by_layout("2019"), by_layout("2021"), BLANK]
+
+
+def app_values(r, row):
+    return [r.metrics[f"apps.{row}.{col}"] for col in S.APP_COLUMNS]
+
+
+def review_values(r):
+    return [r.metrics[f"{b}.{c}"] for b in S.REVIEW_BLOCKS for c in S.REVIEW_COLUMNS]
+
+
+def cell(v) -> str:
+    return "" if v is None else str(v)
+
+
+def test_forms_cycle_over_the_panel():
+    assert {(r.layout, r.form) for r in FORMS_PANEL} == {(l, f) for l in S.LAYOUTS for f in S.FORMS}
+    # The forms do not touch the numbers.
+    plain = S.generate_panel(agencies=7, years=range(2019, 2023))
+    assert [r.metrics for r in FORMS_PANEL] == [r.metrics for r in plain]
+    assert [r.form for r in plain] == [S.FORMS[(i // 4 + i % 4) % 2] for i in range(len(plain))]
+    assert len({r.filename for r in FORMS_PANEL}) == len(FORMS_PANEL)
+    for r in FORMS_PANEL:
+        assert r.filename == f"{r.slug}-{r.year}{S.FORM_SUFFIXES[r.form]}"
+    assert [S.FORM_SUFFIXES[f] for f in S.FORMS] == [
+        ".html", ".txt", ".grid.txt", ".run.txt", ".pdf", ".docx", ".md"]
+    # The default is the two-form panel, byte for byte.
+    two = S.generate_panel(forms=("html", "text"))
+    assert [S.render_bytes(r) for r in two] == [S.render_bytes(r) for r in PANEL]
+    for bad in ((), ("scan",), ("html", "pdf ")):
+        with pytest.raises(ValueError):
+            S.generate_panel(forms=bad)
+
+
+@pytest.mark.parametrize("form", S.FORMS)
+@pytest.mark.parametrize("layout", S.LAYOUTS)
+def test_every_form_renders_the_same_bytes_twice(layout, form):
+    r = by_layout(layout)
+    first = S.render_as(r, form)
+    assert isinstance(first, bytes) and len(first) > 2000
+    assert S.render_as(copy.deepcopy(r), form) == first
+    assert r.form != form or S.render_bytes(r) == first
+    as_form = dataclasses.replace(r, form=form)
+    doc = S.render(as_form)
+    assert isinstance(doc, bytes if form in S.BINARY_FORMS else str)
+    assert S.render_bytes(as_form) == first
+    if form not in S.BINARY_FORMS:
+        assert doc.endswith("\n") and "\r" not in doc and doc.encode("utf-8") == first
+
+
+@pytest.mark.parametrize("r", FORMS_PANEL, ids=lambda r: r.filename)
+def test_forms_panel_is_deterministic(r):
+    assert S.render_bytes(r) == S.render_bytes(copy.deepcopy(r))
+
+
+def test_write_samples_writes_every_form(tmp_path):
+    reports = S.generate_panel(agencies=7, years=range(2019, 2020), forms=S.FORMS)
+    assert sorted(r.form for r in reports) == sorted(S.FORMS)
+    S.write_samples(tmp_path / "s", tmp_path / "c.csv", reports)
+    for r in reports:
+        assert (tmp_path / "s" / r.filename).read_bytes() == S.render_bytes(r)
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == \
+        sorted([r.filename for r in reports] + ["ground_truth.json"])
+
+
+# PDF ---------------------------------------------------------------------------------
+
+def pdf_pages(data: bytes) -> tuple[list[str], dict]:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [page.extract_text() for page in pdf.pages], pdf.metadata
+
+
+@pytest.mark.parametrize("r", SHOWCASE, ids=lambda r: f"{r.slug}-{r.year}")
+def test_pdf_has_a_text_layer_with_the_numbers(r):
+    pages, meta = pdf_pages(S.render_as(r, "pdf"))
+    assert len(pages) >= 2
+    assert meta["Title"] == r.title and meta["Author"] == r.agency
+    for n, text in enumerate(pages, 1):
+        assert text.splitlines()[-1] == f"- {n} -"  # the footer
+    whole = "\n".join(pages)
+    lines = whole.splitlines()
+    assert r.agency in whole and "本年新收" in whole
+    assert f"来源：{r.agency}" in whole and r.published.isoformat() in whole
+    assert f"本报告所列数据的统计期限自{r.year}年1月1日起至{r.year}年12月31日止" in whole.replace("\n", "")
+    for heading in ("二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                    "四、政府信息公开行政复议、行政诉讼情况", "六、其他需要报告的事项"):
+        assert heading in lines
+    # Rows of table 三 come out as a line: label, then the non-blank numbers.
+    for row, label in (("new_received", "一、本年新收政府信息公开申请数量"), ("processed_total", "（七）总计"),
+                       ("carried_forward", "四、结转下年度继续办理")):
+        assert " ".join([label] + [str(v) for v in app_values(r, row) if v is not None]) in lines
+    assert " ".join(map(str, review_values(r))) in lines
+    if r.layout == "2021":
+        assert f"行政许可 {r.metrics['active.licensing.decisions']}" in lines
+
+
+@pytest.mark.parametrize("r", SHOWCASE + [r for r in FORMS_PANEL if r.form == "pdf"],
+                         ids=lambda r: f"{r.slug}-{r.year}")
+def test_pdf_table_three_runs_over_two_pages(r):
+    pages, _ = pdf_pages(S.render_as(r, "pdf"))
+    def pages_with_row(label):
+        return [i for i, t in enumerate(pages) if any(l.startswith(label) for l in t.splitlines())]
+
+    first, last = pages_with_row("一、本年新收政府信息公开申请数量"), pages_with_row("四、结转下年度继续办理")
+    assert len(first) == len(last) == 1
+    assert last[0] == first[0] + 1
+    # The vertical label is drawn one character per line inside its merged cell.
+    column = [l.split(" ")[0] for l in "\n".join(pages[first[0]:last[0] + 1]).splitlines()]
+    assert sum(1 for ch in "本年度办理结果" if ch in column) == 7
+
+
+@pytest.mark.parametrize("layout", S.LAYOUTS)
+def test_pdf_tables_break_like_wps(layout):
+    """Table 三 is taller than a page; a break cuts the merged cells, their lines staying put."""
+    r = by_layout(layout)
+    table = S._pdf_table(S._table_three(r), 3, S._PDF_COL_WIDTHS[S._table_three])
+    height = table.wrap(415, 10_000)[1]
+    assert S._PDF_FRAME_HEIGHT < height < 2 * S._PDF_FRAME_HEIGHT - 100
+    assert table.split(415, 60) == []  # only header rows would fit: the table moves on
+    assert table.split(415, height - S._PDF_FRAME_HEIGHT - 30) == []  # the rest would need two pages
+    label = "\n".join("三、本年度办理结果")
+    cuts = set()
+    for avail in range(int(height - S._PDF_FRAME_HEIGHT) + 60, int(S._PDF_FRAME_HEIGHT), 20):
+        top, rest = table.split(415, avail)
+        assert top.wrap(415, 10_000)[1] <= avail and rest.wrap(415, 10_000)[1] <= S._PDF_FRAME_HEIGHT
+        assert len(top._texts) + len(rest._texts) == len(table._texts)
+        # The vertical label (row 5, column 0) is shared out between the two pieces.
+        if len(top._texts) > 5:
+            upper, lower = top._texts[5][0], rest._texts[0][0]
+            assert "\n".join(t for t in (upper, lower) if t) == label
+            cuts.add(upper.count("\n") + bool(upper))
+    assert len(cuts) >= 3  # wholly below the cut, wholly above it, and cut in two
+
+
+# DOCX --------------------------------------------------------------------------------
+
+def docx_tables(data: bytes):
+    document = docx.Document(io.BytesIO(data))
+    return document, document.tables
+
+
+def tc_texts(table) -> list[list[str]]:
+    """The text of each <w:tc> of each row (a merged cell once, its continuations empty)."""
+    return [["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.tc_lst]
+            for tr in table._tbl.tr_lst]
+
+
+def docx_shape(table) -> list[list[tuple[int, str | None]]]:
+    return [[(tc.grid_span, tc.vMerge) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
+
+
+@pytest.mark.parametrize("r", SHOWCASE, ids=lambda r: f"{r.slug}-{r.year}")
+def test_docx_tables_have_merged_cells_and_the_numbers(r):
+    data = S.render_as(r, "docx")
+    document, tables = docx_tables(data)
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == r.title and texts[1] == S._byline(r)
+    assert any(f"本报告所列数据的统计期限自{r.year}年1月1日起至{r.year}年12月31日止" in t for t in texts)
+    assert document.core_properties.author == r.agency
+    assert len(tables) == 3
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert "<w:gridSpan " in xml and "<w:vMerge " in xml
+    two, three, four = tables
+    # Expanded grid (python-docx repeats a merged cell over the positions it covers).
+    grid3 = [[c.text for c in row.cells] for row in three.rows]
+    assert {len(row) for row in grid3} == {10} and len(grid3) == 3 + len(S.APP_ROWS[r.layout])
+    assert grid3[1][3:] == ["自然人"] + ["法人或其他组织"] * 5 + ["总计"]
+    for row_key, row in zip(S.APP_ROWS[r.layout], grid3[3:]):
+        assert [parse_value(c) for c in row[3:]] == app_values(r, row_key), row_key
+    assert grid3[5][0] == "三、本年度办理结果"
+    grid4 = [[c.text for c in row.cells] for row in four.rows]
+    assert [parse_value(c) for c in grid4[3]] == review_values(r)
+    labels = {"规章", "规范性文件", "行政规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
+              "行政强制", "行政事业性收费", "政府集中采购"}
+    values = [parse_value(t) for row in tc_texts(two) if row[0] in labels for t in row[1:]]
+    assert_values_equal(values, expected_active_cells(r), r.filename)
+    # Merged cells as Word makes them: the vertical label restarts a vMerge that the rows
+    # below continue; 法人或其他组织 spans five grid columns.
+    shape3 = docx_shape(three)
+    assert shape3[1][2] == (5, None) and shape3[0][0] == (3, "restart")
+    assert shape3[5][0] == (1, "restart")
+    assert all(row[0] == (1, "continue") for row in shape3[6:3 + len(S.APP_ROWS[r.layout]) - 1])
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real is absent")
+def test_docx_2021_tables_are_shaped_like_the_official_template():
+    template = docx.Document(str(SHARED_CORPUS / "template-2021-blank.docx"))
+    _, tables = docx_tables(S.render_as(by_layout("2021"), "docx"))
+    assert [docx_shape(t) for t in tables] == [docx_shape(t) for t in template.tables]
+
+
+# Markdown ----------------------------------------------------------------------------
+
+def md_tables(doc: str) -> list[list[list[str]]]:
+    """Each pipe table as rows of cells (header row first, separator dropped)."""
+    tables = []
+    for block in doc.split("\n\n"):
+        if block.startswith("| "):
+            rows = block.split("\n")
+            assert set(rows[1]) == set("|-")
+            tables.append([row[2:-2].split(" | ") for row in [rows[0]] + rows[2:]])
+    return tables
+
+
+@pytest.mark.parametrize("r", SHOWCASE, ids=lambda r: f"{r.slug}-{r.year}")
+def test_markdown_pipe_tables(r):
+    doc = S.render_as(r, "markdown").decode("utf-8")
+    assert doc.startswith(f"# {r.title}\n\n{S._byline(r)}\n\n")
+    for heading in ("一、总体情况", "三、收到和处理政府信息公开申请情况", "六、其他需要报告的事项"):
+        assert f"\n\n## {heading}\n\n" in doc
+    assert f"本报告所列数据的统计期限自{r.year}年1月1日起至{r.year}年12月31日止" in doc
+    two, three, four = md_tables(doc)
+    assert "\n| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） |  |  | 自然人 | 商业企业 | " \
+           "科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n|" + "---|" * 10 + "\n" in doc
+    assert "\n| " + " | ".join(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3) + " |\n|" \
+           + "---|" * 15 + "\n" in doc
+    assert two[0] == ["第二十条第（一）项", "", "", ""]
+    assert {len(row) for row in two} == {4} and {len(row) for row in three} == {10}
+    # Covered positions are blank: the vertical label once, then blank below it.
+    body = three[1:]
+    assert [row[0] for row in body[2:-1]] == ["三、本年度办理结果"] + [""] * (len(body) - 4)
+    assert "| " + " | ".join(["", "（七）总计", ""] + [cell(v) for v in app_values(r, "processed_total")]) \
+        + " |" in doc.splitlines()
+    for row_key, row in zip(S.APP_ROWS[r.layout], body):
+        assert [parse_value(c) for c in row[3:]] == app_values(r, row_key)
+    assert [parse_value(c) for c in four[1]] == review_values(r)
+    labels = {"规章", "规范性文件", "行政规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
+              "行政强制", "行政事业性收费", "政府集中采购"}
+    values = [parse_value(c) for row in two if row[0] in labels for c in row[1:] if c]
+    assert_values_equal(values, expected_active_cells(r), r.filename)
+
+
+# text_grid and run_together ------------------------------------------------------------
+
+def grid_join(cells: list[str], sep: str) -> str:
+    """The text_grid convention: TAB between cells, or two spaces before each cell after the
+    first with values right-aligned to width 6."""
+    if sep == "\t":
+        return "\t".join(cells)
+    value = re.compile(r"([+-]?\d+(\.\d+)?(万元|元)?)?")
+    return (cells[0] + "".join("  " + (c.rjust(6) if value.fullmatch(c) else c)
+                               for c in cells[1:])).rstrip(" ")
+
+
+def run_join(cells: list[str]) -> str:
+    """The run_together convention: nothing between cells, one space either side of a value
+    that is not a plain unsigned integer, blank cells dropped."""
+    value = re.compile(r"[+-]?\d+(\.\d+)?(万元|元)?")
+    out, prev = "", False
+    for i, c in enumerate(c for c in cells if c):
+        spaced = bool(value.fullmatch(c)) and not c.isdigit()
+        out += (" " if i and (spaced or prev) else "") + c
+        prev = spaced
+    return out
+
+
+# Agency 0 over 2019–2022: both layouts, each with a TAB year (odd) and a spaces year (even).
+GRID_CASES = [r for r in FORMS_PANEL if r.slug == FORMS_PANEL[0].slug] + [BLANK]
+
+
+@pytest.mark.parametrize("r", GRID_CASES, ids=lambda r: f"{r.slug}-{r.year}")
+def test_text_grid_lines(r):
+    doc = S.render_as(r, "text_grid").decode("utf-8")
+    sep = r.grid_separator
+    assert sep == ("\t" if r.year % 2 else "  ")
+    lines = doc.split("\n")
+    assert lines[:2] == [r.title, S._byline(r)]
+    assert f"本报告所列数据的统计期限自{r.year}年1月1日起至{r.year}年12月31日止" in doc
+    assert "\n三、收到和处理政府信息公开申请情况\n" in doc and "|" not in doc
+    assert "\n" + grid_join(["自然人", "法人或其他组织", "总计"], sep) + "\n" in doc
+    assert "\n" + grid_join(["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"], sep) + "\n" in doc
+    # The vertical label one character per line, then the first row it spans.
+    first = grid_join(["（一）予以公开"] + [cell(v) for v in app_values(r, "granted")], sep)
+    assert "\n" + "\n".join("三、本年度办理结果") + "\n" + first + "\n" in doc
+    # A group label on its own line before its first row.
+    assert "\n（三）不予公开\n" + grid_join(
+        ["1.属于国家秘密"] + [cell(v) for v in app_values(r, "withheld.state_secret")], sep) + "\n" in doc
+    for row_key, label in (("new_received", "一、本年新收政府信息公开申请数量"), ("processed_total", "（七）总计")):
+        assert grid_join([label] + [cell(v) for v in app_values(r, row_key)], sep) in lines
+    assert grid_join([str(v) for v in review_values(r)], sep) in lines
+    if r is BLANK:
+        assert sep == "  "
+        row = "一、本年新收政府信息公开申请数量" + "  " + str(r.metrics["apps.new_received.natural_person"]).rjust(6)
+        assert row + " " * 40 + "  " + str(r.metrics["apps.new_received.total"]).rjust(6) in lines
+    if sep == "\t":  # every row of table 三 splits back into label + 7 cells
+        start = lines.index(grid_join(["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"], sep))
+        rows = [l.split("\t") for l in lines[start + 1:start + 60] if "\t" in l][:len(S.APP_ROWS[r.layout])]
+        for row_key, row in zip(S.APP_ROWS[r.layout], rows):
+            assert [parse_value(c) for c in row[1:]] == app_values(r, row_key)
+
+
+@pytest.mark.parametrize("r", GRID_CASES, ids=lambda r: f"{r.slug}-{r.year}")
+def test_run_together_lines(r):
+    doc = S.render_as(r, "run_together").decode("utf-8")
+    lines = doc.split("\n")
+    assert lines[:2] == [r.title, S._byline(r)] and "\t" not in doc
+    total = app_values(r, "processed_total")
+    assert "（七）总计" + "".join(cell(v) for v in total) in lines
+    assert "".join(str(v) for v in review_values(r)) in lines  # table 四: one run of 15 numbers
+    assert "\n" + "\n".join("三、本年度办理结果") + "\n（一）予以公开" in doc
+    assert "\n信息内容" in doc and "\n自然人法人或其他组织总计\n" in doc
+    m = r.metrics
+    if r.layout == "2019":
+        for row, label in (("licensing", "行政许可"), ("penalty", "行政处罚")):
+            cells = [label, str(m[f"active.{row}.prev_items"]), S._signed(m[f"active.{row}.item_change"]),
+                     str(m[f"active.{row}.decisions"])]
+            assert run_join(cells) in lines
+        amount = S._amount_cell(m["active.procurement.amount_wan"], r.amount_style)
+        assert f"政府集中采购{m['active.procurement.projects']}" + \
+            (amount if amount.isdigit() else " " + amount) in lines
+    else:
+        fee = S._plain_wan(m["active.fees.amount_wan"])
+        assert "行政事业性收费" + (fee if fee.isdigit() else " " + fee) in lines
+    if r is BLANK:
+        assert "一、本年新收政府信息公开申请数量" + str(m["apps.new_received.natural_person"]) \
+            + str(m["apps.new_received.total"]) in lines
+
+
+def test_run_together_separates_only_non_integer_cells():
+    assert S._join_run([("（七）总计", False)] + [(v, True) for v in "63 0 0 2 0 4 69".split()]) \
+        == "（七）总计630020469"
+    assert S._join_run([("行政许可", False), ("388", True), ("-48", True), ("15469", True)]) \
+        == "行政许可388 -48 15469"
+    assert S._join_run([("政府集中采购", False), ("45", True), ("16800万元", True)]) == "政府集中采购45 16800万元"
+    assert S._join_run([("规章", False), ("0", True), ("", True), ("3", True)]) == "规章03"

@@ -3,13 +3,65 @@
 The real corpus is small and its documents cannot be regenerated, so the parser, the
 warehouse and the rule checks also need documents whose every cell is known in advance.
 This module invents a panel of agencies over consecutive years, draws numbers that obey the
-reconciliation rules of ``metrics.md`` (R1–R7), and renders each report in one of the two
-physical forms seen in the wild: a Word-exported HTML page (structure of the pingtan
-examples) and flattened text with one cell per line between ``|`` lines (the form of
-``seed-hanbin-2020.txt``).
+reconciliation rules of ``metrics.md`` (R1–R7), and renders each report in one of the
+physical forms seen in the wild (``FORMS``; the default panel uses only the first two):
+
+``html``
+    A Word-exported HTML page (structure of the pingtan examples).
+``text``
+    Flattened text with one cell per line between ``|`` lines (``seed-hanbin-2020.txt``);
+    full-width punctuation mapped to ASCII as the scraped seed has it.
+``text_grid``
+    Plain text, one table row per line (``huaian-2024-section3.txt``): the cells that start
+    in a grid row, in column order, joined by the report's ``grid_separator``. A TAB
+    (odd years) puts every cell between tabs, a blank cell being an empty field. Runs of
+    spaces (even years): each cell after the first is written as two spaces and then the
+    cell, value cells right-aligned to width 6, so a run is 2–7 spaces and a blank value
+    cell only lengthens the run by 8 spaces (it cannot be seen as a field). Header rows
+    are lines of header labels (full texts, not wrapped). In the body of table 三 a label
+    cell spanning several rows is not on its row's line: it comes on lines of its own just
+    before the first row it spans, the vertical 「三、本年度办理结果」 one character per
+    line, the group labels （三）不予公开 … on one line each. Each row line is then its
+    label and its values (table 四's value row: the 15 values alone; table 二's
+    「第二十条第（X）项」 and 「信息内容 …」 rows: lines of labels). Prose lines (title, 来源/发布时间 line, paragraphs, the six
+    section headings) keep their full-width punctuation, one paragraph per line.
+``run_together``
+    As ``text_grid``, but the cells of a line are joined with nothing in between, as a
+    careless copy from a web page gives: 「（七）总计630020469」 for 63/0/0/2/0/4/69 and
+    table 四 as one run of 15 numbers. The one exception: a value cell that is not a plain
+    unsigned integer (「16800万元」, 「75394432.52元」, 「+3」, 「-167」, 「24252.311082」)
+    is separated from its neighbours (label or value) by one space. Blank cells write
+    nothing at all. Header lines are the header labels run together
+    (「信息内容本年新制作数量…」).
+``pdf``
+    An A4 PDF with a text layer (reportlab, STSong-Light): title, 来源/发布时间 line, the
+    prose, and tables 二/三/四 as ruled tables with merged cells, cell texts wrapped to the
+    column width, 「三、本年度办理结果」 one character per line in its merged cell. Tables
+    break across pages as WPS breaks them: between any two rows (never inside the header
+    rows of a table), a merged cell cut by the page end keeps its lines where they were, the
+    lines below the cut continuing on the next page; a table whose rest would need two more
+    pages starts on the next page instead. Table 三 (taller than a page in both layouts) is
+    therefore always on exactly two consecutive pages. Footer 「- N -」 centred on every
+    page. The CJK font is not embedded (STSong-Light is a standard Adobe-GB1 font): the text
+    layer is exact, a viewer substitutes the glyphs.
+``docx``
+    A Word document (python-docx): the same paragraphs, and the three tables with merged
+    cells made by ``cell.merge()`` (``w:gridSpan`` across, ``w:vMerge`` down), cell for
+    cell as in the official 2021 template (``template-2021-blank.docx``).
+``markdown``
+    As a PDF-to-Markdown converter writes a clean PDF: ``# title``, the 来源 line and the
+    prose as paragraphs, ``## `` headings, blocks separated by one empty line. Each table is
+    one pipe table (``| a | b |``, a blank cell ``|  |``, then ``|---|`` per column): its
+    header row holds the leaf header labels (table 三: the 勾稽 note, two blanks, 自然人,
+    商业企业 … 其他, 总计; table 四: 结果维持 … 总计 three times); table 二 has one header
+    row, its first (「第二十条第（一）项」 and three blanks), its other 第二十条 and 信息内容
+    rows being body rows. A merged cell's text is in its top-left position, the positions it
+    covers are blank (so 「三、本年度办理结果」 once, blanks below it).
 
 Everything is derived from one ``random.Random(seed)``, drawn in a fixed order, so the same
-seed always gives the same bytes. Standard library only: no Dagster here.
+seed always gives the same bytes, in every form (PDF with reportlab's ``invariant``, DOCX
+with fixed core properties and zip timestamps). Standard library only for ``html`` and
+``text``; reportlab and python-docx are imported when a PDF or DOCX is rendered. No Dagster.
 
 ``python -m orchestration.lib.samples`` rewrites the committed set under ``data/``.
 """
@@ -17,11 +69,16 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import datetime
+import functools
 import html
+import io
 import json
 import os
 import random
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +87,13 @@ from pathlib import Path
 # --------------------------------------------------------------------------------------
 
 LAYOUTS = ("2019", "2021")
-FORMS = ("html", "text")
+FORMS = ("html", "text", "text_grid", "run_together", "pdf", "docx", "markdown")
+#: The forms whose document is bytes, not text.
+BINARY_FORMS = ("pdf", "docx")
+#: File name ending per form (text_grid and run_together differ from text).
+FORM_SUFFIXES = {"html": ".html", "text": ".txt", "text_grid": ".grid.txt",
+                 "run_together": ".run.txt", "pdf": ".pdf", "docx": ".docx", "markdown": ".md"}
+DEFAULT_FORMS = ("html", "text")
 
 #: Table 三 columns, in document order; the five in the middle are 法人或其他组织.
 APP_COLUMNS = ("natural_person", "commercial", "research", "social_welfare",
@@ -122,7 +185,12 @@ class SampleReport:
 
     @property
     def filename(self) -> str:
-        return f"{self.slug}-{self.year}.{'html' if self.form == 'html' else 'txt'}"
+        return f"{self.slug}-{self.year}{FORM_SUFFIXES[self.form]}"
+
+    @property
+    def grid_separator(self) -> str:
+        """How ``text_grid`` separates cells: a TAB in odd years, runs of spaces in even ones."""
+        return "\t" if self.year % 2 else "  "
 
     @property
     def title(self) -> str:
@@ -359,11 +427,15 @@ def _draw_distractors(rng) -> dict[str, int]:
 
 
 def generate_panel(seed: int = 20190101, agencies: int = 4,
-                   years: range = range(2019, 2024)) -> list[SampleReport]:
+                   years: range = range(2019, 2024),
+                   forms: tuple[str, ...] = DEFAULT_FORMS) -> list[SampleReport]:
     """``agencies`` invented agencies × consecutive ``years``, numbers consistent within each
     report (R1–R4) and along each agency's years (R5–R7).
 
-    Forms alternate with agency index + year so both forms occur for both layouts. When there
+    The report of agency index ``a`` and year index ``y`` has form
+    ``forms[(a + y) % len(forms)]``, so the default two forms alternate and occur for both
+    layouts; ``forms=FORMS`` with 7 agencies × 2019–2022 gives every layout × form. The forms
+    do not touch the numbers (same seed, same numbers, whatever the forms). When there
     are at least two agencies, agency ``min(3, agencies - 1)`` leaves the 法人或其他组织 columns of
     table 三 blank in year ``years[min(3, len(years) - 1)]`` (2022 by default).
     """
@@ -371,6 +443,9 @@ def generate_panel(seed: int = 20190101, agencies: int = 4,
         raise ValueError(f"agencies must be between 0 and {len(AGENCIES)}")
     if years.step != 1:
         raise ValueError("years must be consecutive")
+    forms = tuple(forms)
+    if not forms or any(f not in FORMS for f in forms):
+        raise ValueError(f"forms must be a non-empty selection of {FORMS}")
     rng = random.Random(seed)
     blank = None
     if agencies >= 2 and len(years):
@@ -397,7 +472,7 @@ def generate_panel(seed: int = 20190101, agencies: int = 4,
                 slug=agency.slug,
                 year=year,
                 layout=layout,
-                form=FORMS[(a_index + y_index) % 2],
+                form=forms[(a_index + y_index) % len(forms)],
                 published=published,
                 metrics={key: metrics[key] for key in metric_keys(layout)},
                 title_niandu=rng.random() < 0.4,
@@ -732,12 +807,441 @@ def render_text(report: SampleReport) -> str:
     return "".join(parts).translate(_HALF_WIDTH)
 
 
-def render(report: SampleReport) -> str:
-    if report.form == "html":
-        return render_html(report)
-    if report.form == "text":
-        return render_text(report)
-    raise ValueError(f"unknown form {report.form!r}")
+# --------------------------------------------------------------------------------------
+# The other forms: text grid, run-together text, Markdown, PDF, DOCX
+# --------------------------------------------------------------------------------------
+
+#: How many rows at the top of each table are its header: the Markdown header row is built
+#: from the last of them, the flattened forms keep every cell of them on its row's line, and
+#: a PDF page break never falls inside them.
+_HEADER_ROWS = {_table_two: 1, _table_three: 3, _table_four: 3}
+
+#: A value cell as the tables print it: blank, a count, a signed change, a decimal, an amount.
+_VALUE = re.compile(r"([+-]?\d+(\.\d+)?(万元|元)?)?")
+_PLAIN_INT = re.compile(r"\d+")
+
+
+def _is_value(cell: _Cell) -> bool:
+    return _VALUE.fullmatch(cell.text) is not None
+
+
+def _document(report: SampleReport) -> list[tuple[str, object]]:
+    """The document in reading order as (kind, item): "title", "byline", "heading", "para"
+    with their text, and "table" with (table function, rows). The same sentences as the
+    HTML page, in the same order."""
+    sections = _sections(report)
+    out: list[tuple[str, object]] = [("title", report.title), ("byline", _byline(report))]
+    out += [("para", p) for p in sections[""]]
+    out += [("heading", "一、总体情况")] + [("para", p) for p in sections["一、总体情况"]]
+    for heading, table in _TABLE_SECTIONS:
+        out += [("heading", heading), ("table", (table, table(report)))]
+    for heading in ("五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        out += [("heading", heading)] + [("para", p) for p in sections[heading]]
+    return out
+
+
+@dataclass(frozen=True)
+class _Placed:
+    row: int
+    col: int
+    cell: _Cell
+
+
+def _place(rows: list[list[_Cell]]) -> tuple[list[_Placed], int]:
+    """Every cell with the grid row and column it starts at (rowspan/colspan expanded), and
+    the grid width."""
+    taken: set[tuple[int, int]] = set()
+    placed = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            placed.append(_Placed(r, c, cell))
+            taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
+            c += cell.colspan
+    return placed, max(c for _, c in taken) + 1
+
+
+# --- text_grid and run_together ---------------------------------------------------------
+
+def _grid_table_lines(rows: list[list[_Cell]], header_rows: int, join) -> list[str]:
+    """One line per grid row: the cells starting in it, in column order, joined by ``join``.
+    Below the header, label cells spanning several rows go on lines of their own before the
+    row they start in (the vertical label one character per line)."""
+    lines = []
+    for r, row in enumerate(rows):
+        cells = row
+        if r >= header_rows:
+            for c in row:
+                if c.rowspan > 1:
+                    lines.extend(c.flat_text.split("\n"))
+            cells = [c for c in row if c.rowspan == 1]
+        lines.append(join([(c.text, _is_value(c)) for c in cells]))
+    return lines
+
+
+def _join_tab(items: list[tuple[str, bool]]) -> str:
+    return "\t".join(text for text, _ in items)
+
+
+def _join_spaces(items: list[tuple[str, bool]]) -> str:
+    line = items[0][0]
+    for text, is_value in items[1:]:
+        line += "  " + (text.rjust(6) if is_value else text)
+    return line.rstrip(" ")
+
+
+def _join_run(items: list[tuple[str, bool]]) -> str:
+    """Nothing between cells, except one space on each side of a value that is not a plain
+    unsigned integer; blank cells vanish."""
+    line, prev_spaced = "", False
+    for i, (text, is_value) in enumerate(t for t in items if t[0] != ""):
+        spaced = is_value and _PLAIN_INT.fullmatch(text) is None
+        if i and (spaced or prev_spaced):
+            line += " "
+        line += text
+        prev_spaced = spaced
+    return line
+
+
+def _render_lines(report: SampleReport, join) -> str:
+    lines: list[str] = []
+    for kind, item in _document(report):
+        if kind == "table":
+            table, rows = item
+            lines += _grid_table_lines(rows, _HEADER_ROWS[table], join)
+        else:
+            lines.append(item)
+    return "\n".join(lines) + "\n"
+
+
+def render_text_grid(report: SampleReport) -> str:
+    """One table row per line, cells separated by ``report.grid_separator`` (module docstring)."""
+    return _render_lines(report, _join_tab if report.grid_separator == "\t" else _join_spaces)
+
+
+def render_run_together(report: SampleReport) -> str:
+    """As ``render_text_grid`` with the cells of a line run together (module docstring)."""
+    return _render_lines(report, _join_run)
+
+
+# --- markdown --------------------------------------------------------------------------------
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _markdown_table(rows: list[list[_Cell]], header_rows: int) -> str:
+    placed, width = _place(rows)
+    grid = [[""] * width for _ in rows]
+    cover: dict[tuple[int, int], _Placed] = {}
+    for p in placed:
+        grid[p.row][p.col] = p.cell.text
+        for dr in range(p.cell.rowspan):
+            for dc in range(p.cell.colspan):
+                cover[(p.row + dr, p.col + dc)] = p
+    # The leaf labels: the cell covering the last header row, written in its first column.
+    leaf = []
+    for c in range(width):
+        p = cover[(header_rows - 1, c)]
+        leaf.append(p.cell.text if p.col == c else "")
+    out = [_md_row(leaf), "|" + "---|" * width]
+    out += [_md_row(grid[r]) for r in range(header_rows, len(rows))]
+    return "\n".join(out)
+
+
+def render_markdown(report: SampleReport) -> str:
+    """Markdown as a PDF-to-Markdown converter writes a clean PDF (module docstring)."""
+    blocks = []
+    for kind, item in _document(report):
+        if kind == "title":
+            blocks.append(f"# {item}")
+        elif kind == "heading":
+            blocks.append(f"## {item}")
+        elif kind == "table":
+            table, rows = item
+            blocks.append(_markdown_table(rows, _HEADER_ROWS[table]))
+        else:
+            blocks.append(item)
+    return "\n\n".join(blocks) + "\n"
+
+
+# --- pdf ----------------------------------------------------------------------------------
+
+_PDF_FONT = "STSong-Light"
+_PDF_CELL_SIZE, _PDF_CELL_LEADING, _PDF_PAD, _PDF_SIDE_PAD = 10.5, 15, 5, 2
+#: Column widths in points (each table 415 pt wide, as in the WPS exports).
+_PDF_COL_WIDTHS = {
+    _table_two: (127, 96, 96, 96),
+    _table_three: (24, 52, 115) + (32,) * 7,
+    _table_four: (415 / 15,) * 15,
+}
+
+
+def _pdf_wrap(text: str, width: float) -> str:
+    """Break a cell text into lines that fit ``width`` (character by character, as WPS does
+    for Chinese)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line = [], ""
+    for ch in text:
+        if line and stringWidth(line + ch, _PDF_FONT, _PDF_CELL_SIZE) > width:
+            lines.append(line)
+            line = ch
+        else:
+            line += ch
+    lines.append(line)
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=None)
+def _pdf_kit():
+    """reportlab, imported on first use: the font registered and the ruled table class."""
+    from reportlab.lib import colors
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Table
+
+    pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
+
+    class RuledTable(Table):
+        """A ruled table that breaks like a WPS table: between any two rows below its first
+        ``keep_top`` rows; a merged cell cut by the break is cut into two, its lines staying
+        where they were drawn (the lines below the cut go to the continuation).
+
+        One rule of our own keeps every table on at most two pages: a table is not broken
+        where its rest would not fit on one full page (``page_height``); it then starts on
+        the next page instead. Continuations break anywhere."""
+
+        def __init__(self, texts, spans, col_widths, row_heights=None, keep_top=0,
+                     page_height=None):
+            self._texts, self._spans, self._keep_top = texts, spans, keep_top
+            self._page_height = page_height
+            style = [
+                ("FONT", (0, 0), (-1, -1), _PDF_FONT, _PDF_CELL_SIZE, _PDF_CELL_LEADING),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), _PDF_PAD),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), _PDF_PAD),
+                ("LEFTPADDING", (0, 0), (-1, -1), _PDF_SIDE_PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _PDF_SIDE_PAD),
+            ]
+            for r0, c0, r1, c1, offset in spans:
+                if (r0, c0) != (r1, c1):
+                    style.append(("SPAN", (c0, r0), (c1, r1)))
+                if offset is not None:  # a piece of a cut cell: its lines at fixed places
+                    style.append(("VALIGN", (c0, r0), (c0, r0), "TOP"))
+                    style.append(("TOPPADDING", (c0, r0), (c0, r0), _PDF_PAD + offset))
+            super().__init__(texts, colWidths=list(col_widths), rowHeights=row_heights,
+                             style=style, repeatRows=0, hAlign="CENTER",
+                             spaceBefore=4, spaceAfter=8,
+                             longTableOptimize=0)  # every row height, for ``split``
+            self._col_widths_spec = tuple(col_widths)
+
+        def split(self, availWidth, availHeight):
+            self._calc(availWidth, availHeight)
+            heights = list(self._rowHeights)
+            n, used = 0, 0.0
+            while n < len(heights) and used + heights[n] <= availHeight + 1e-6:
+                used += heights[n]
+                n += 1
+            if n == len(heights):
+                return [self]
+            if n <= self._keep_top:
+                return []  # not even one body row fits: the whole table moves on
+            if self._page_height is not None and sum(heights[n:]) > self._page_height + 1e-6:
+                return []  # the rest would need two more pages: start on the next page
+            top = [row[:] for row in self._texts[:n]]
+            bottom = [row[:] for row in self._texts[n:]]
+            top_spans, bottom_spans = [], []
+            for r0, c0, r1, c1, offset in self._spans:
+                if r1 < n:
+                    top_spans.append((r0, c0, r1, c1, offset))
+                elif r0 >= n:
+                    bottom_spans.append((r0 - n, c0, r1 - n, c1, offset))
+                else:
+                    text = self._texts[r0][c0]
+                    lines = text.split("\n") if text else []
+                    whole, upper = sum(heights[r0:r1 + 1]), sum(heights[r0:n])
+                    if offset is None:  # drawn centred in the whole cell
+                        offset = max(0.0, (whole - 2 * _PDF_PAD - len(lines) * _PDF_CELL_LEADING) / 2)
+                    k = 0
+                    while k < len(lines) and \
+                            _PDF_PAD + offset + (k + 1) * _PDF_CELL_LEADING <= upper + 1e-6:
+                        k += 1
+                    top[r0][c0] = "\n".join(lines[:k])
+                    bottom[0][c0] = "\n".join(lines[k:])
+                    top_spans.append((r0, c0, n - 1, c1, offset))
+                    bottom_spans.append((0, c0, r1 - n, c1,
+                                         max(0.0, offset + k * _PDF_CELL_LEADING - upper)))
+            return [RuledTable(top, top_spans, self._col_widths_spec, heights[:n], self._keep_top),
+                    RuledTable(bottom, bottom_spans, self._col_widths_spec, heights[n:], 0)]
+
+    return RuledTable
+
+
+def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[float, ...]):
+    RuledTable = _pdf_kit()
+    placed, width = _place(rows)
+    texts = [[""] * width for _ in rows]
+    spans = []
+    for p in placed:
+        c = p.cell
+        span_width = sum(col_widths[p.col:p.col + c.colspan]) - 2 * _PDF_SIDE_PAD
+        # The vertical label is one character per line, whatever the width.
+        texts[p.row][p.col] = c.flat_text if c.text == _RESULT_LABEL else _pdf_wrap(c.text, span_width)
+        if c.rowspan > 1 or c.colspan > 1:
+            spans.append((p.row, p.col, p.row + c.rowspan - 1, p.col + c.colspan - 1, None))
+    return RuledTable(texts, spans, col_widths, None, header_rows, _PDF_FRAME_HEIGHT)
+
+
+#: A4 with the table width plus the frame's 6 pt paddings between the side margins.
+_PDF_SIDE_MARGIN = (595.2755905511812 - 415 - 12) / 2
+_PDF_TOP_MARGIN = _PDF_BOTTOM_MARGIN = 72
+#: The height a table has on a page of its own (A4 less the margins and the frame's paddings).
+_PDF_FRAME_HEIGHT = 841.8897637795277 - _PDF_TOP_MARGIN - _PDF_BOTTOM_MARGIN - 12
+
+
+def render_pdf(report: SampleReport) -> bytes:
+    """An A4 PDF with a text layer (module docstring). Same report, same bytes."""
+    _pdf_kit()
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    base = dict(fontName=_PDF_FONT, wordWrap="CJK")
+    styles = {
+        "title": ParagraphStyle("title", fontSize=16, leading=26, alignment=TA_CENTER,
+                                spaceAfter=6, **base),
+        "byline": ParagraphStyle("byline", fontSize=10.5, leading=16, alignment=TA_CENTER,
+                                 spaceAfter=10, **base),
+        "heading": ParagraphStyle("heading", fontSize=12, leading=20, firstLineIndent=24,
+                                  spaceBefore=4, **base),
+        "para": ParagraphStyle("para", fontSize=12, leading=20, firstLineIndent=24, **base),
+    }
+    story = []
+    for kind, item in _document(report):
+        if kind == "table":
+            table, rows = item
+            story.append(_pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table]))
+        else:
+            story.append(Paragraph(html.escape(item, quote=False), styles[kind]))
+
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(_PDF_FONT, 10.5)
+        canvas.drawCentredString(A4[0] / 2, 42, f"- {doc.page} -")
+        canvas.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=_PDF_SIDE_MARGIN, rightMargin=_PDF_SIDE_MARGIN,
+        topMargin=_PDF_TOP_MARGIN, bottomMargin=_PDF_BOTTOM_MARGIN, title=report.title,
+        author=report.agency,
+        subject="政府信息公开工作年度报告", creator="disclosure-pipeline samples", invariant=1)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+# --- docx ---------------------------------------------------------------------------------
+
+def _docx_table(document, rows: list[list[_Cell]]) -> None:
+    placed, width = _place(rows)
+    table = document.add_table(rows=len(rows), cols=width)
+    table.style = "Table Grid"
+    # All cells taken before any merge (``table.cell`` recomputes the grid on every call);
+    # merges never overlap, so the corners of each merge are still in the table when used.
+    grid = [list(row.cells) for row in table.rows]
+    for p in placed:
+        cell = grid[p.row][p.col]
+        if p.cell.rowspan > 1 or p.cell.colspan > 1:
+            cell = cell.merge(grid[p.row + p.cell.rowspan - 1][p.col + p.cell.colspan - 1])
+        cell.text = p.cell.text
+
+
+#: Zip entries get this timestamp, so the bytes do not depend on when they were written.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same zip with fixed entry timestamps and attributes (entries in the same order)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 0
+            entry.external_attr = 0
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()
+
+
+def render_docx(report: SampleReport) -> bytes:
+    """A Word document with merged table cells as the official template has them (module
+    docstring). Core properties are fixed (author = the agency, created = modified = the
+    publication date 09:00), so the same report gives the same bytes."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = docx.Document()
+    props = document.core_properties
+    stamp = datetime.datetime(report.published.year, report.published.month,
+                              report.published.day, 9, 0, 0)
+    props.author = props.last_modified_by = report.agency
+    props.title = report.title
+    props.subject = "政府信息公开工作年度报告"
+    props.comments = props.keywords = props.category = ""
+    props.created = props.modified = stamp
+    props.last_printed = stamp
+    props.revision = 1
+    for kind, item in _document(report):
+        if kind == "table":
+            _docx_table(document, item[1])
+        else:
+            paragraph = document.add_paragraph(item)
+            if kind in ("title", "byline"):
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    buf = io.BytesIO()
+    document.save(buf)
+    return _fixed_zip(buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------
+# Dispatch
+# --------------------------------------------------------------------------------------
+
+_RENDERERS = {
+    "html": render_html, "text": render_text, "text_grid": render_text_grid,
+    "run_together": render_run_together, "pdf": render_pdf, "docx": render_docx,
+    "markdown": render_markdown,
+}
+
+
+def render(report: SampleReport) -> str | bytes:
+    """The document in the report's form: ``str`` for the text forms, ``bytes`` for
+    ``BINARY_FORMS`` (pdf, docx). ``render_bytes`` always gives bytes."""
+    try:
+        renderer = _RENDERERS[report.form]
+    except KeyError:
+        raise ValueError(f"unknown form {report.form!r}") from None
+    return renderer(report)
+
+
+def render_bytes(report: SampleReport) -> bytes:
+    """The bytes of the file ``write_samples`` writes: text forms in UTF-8 with ``\\n``."""
+    doc = render(report)
+    return doc if isinstance(doc, bytes) else doc.encode("utf-8")
+
+
+def render_as(report: SampleReport, form: str) -> bytes:
+    """The report rendered in another form (the report itself is not changed)."""
+    if form not in FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    return render_bytes(dataclasses.replace(report, form=form))
 
 
 # --------------------------------------------------------------------------------------
@@ -781,9 +1285,8 @@ def write_samples(samples_dir: Path, catalogue_csv: Path,
             (samples_dir / stale).unlink(missing_ok=True)
 
     for r in reports:
-        # newline="" keeps "\n" on every platform: the committed bytes must be reproducible.
-        with open(samples_dir / r.filename, "w", encoding="utf-8", newline="") as f:
-            f.write(render(r))
+        # Bytes ("\n" line ends on every platform): the committed files must be reproducible.
+        (samples_dir / r.filename).write_bytes(render_bytes(r))
     with open(truth_path, "w", encoding="utf-8", newline="") as f:
         f.write(json.dumps(ground_truth(reports), ensure_ascii=False, indent=1) + "\n")
     with open(catalogue_csv, "w", encoding="utf-8", newline="") as f:

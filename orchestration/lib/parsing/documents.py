@@ -305,9 +305,14 @@ def _grid_cells(line: str, where: str) -> list[Cell] | None:
         if all(kinds[first_value:]):
             return [Cell(t, where) for t in tokens]
         return None
+    from .vocabulary import is_header_label
+
     text = normalise(stripped)
-    # Prose ends like a sentence or runs on for long; a header line is many short labels.
-    if text.endswith(_PROSE_END) or max(len(normalise(t)) for t in tokens) > 30:
+    # Prose ends like a sentence or runs on for long; a header line is short labels, or
+    # column labels run together (「结果维持结果纠正…复议后起诉」).
+    long_words = [t for t in tokens if len(normalise(t)) > 30]
+    if text.endswith(_PROSE_END) or any(not any(is_header_label(table, normalise(t)) for table in "二三四")
+                                        for t in long_words):
         return None
     return [Cell(t, where) for t in tokens]
 
@@ -323,11 +328,26 @@ def read_text_grid(text: str) -> Document:
 
     items: list[Line | Row] = []
     run: list[Cell] = []
+    pipe_rows: list[Row] = []
 
     def flush() -> None:
         if run:
             items.append(Row(list(run), run[0].where))
             run.clear()
+
+    def close_pipe_table() -> None:
+        """A pipe table is a grid, and converters leave the positions a merged label cell
+        covers blank: a blank left of the first column that holds a number is such a position,
+        not a blank value, so it is dropped. Blanks among the number columns stay: they are
+        null cells (a column may be blank in every row)."""
+        if not pipe_rows:
+            return
+        first_number = min((j for r in pipe_rows for j, c in enumerate(r.cells)
+                            if normalise(c.text) and is_value(c.text)), default=None)
+        if first_number is not None:
+            for r in pipe_rows:
+                r.cells = [c for j, c in enumerate(r.cells) if j >= first_number or normalise(c.text)]
+        pipe_rows.clear()
 
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip().lstrip("#").strip() if raw.lstrip().startswith("#") else raw.strip()
@@ -336,6 +356,7 @@ def read_text_grid(text: str) -> Document:
             continue
         if section_of_heading(normalise(line))[0]:
             flush()
+            close_pipe_table()
             items.append(Line(line, where))
             continue
         cells = _grid_cells(line, where)
@@ -346,12 +367,16 @@ def read_text_grid(text: str) -> Document:
             # A pipe row is a row: labels floating above or below it (as converters leave
             # them) are not its labels.
             flush()
-            items.append(Row(cells, where))
+            pipe_rows.append(Row(cells, where))
+            items.append(pipe_rows[-1])
+            continue
         else:
             run.extend(cells)
+        close_pipe_table()
     flush()
+    close_pipe_table()
     return Document(form="text", method="text_grid", items=items,
-                    text_lines=[line.strip() for line in text.splitlines() if line.strip()])
+                    text_lines=[line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()])
 
 
 # ---- DOCX -------------------------------------------------------------------------------

@@ -238,16 +238,21 @@ class TableReader:
                 cut.pop()
             return cut
 
-        if standard and (not columns or len(columns) != len(standard)) \
+        # The header named the leaf columns in the format's order but not their groups
+        # (a converter kept only the last header row): the format's groups are meant.
+        same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == [p[-1] for p in standard]
+                           and [c.path for c in columns] != standard)
+        if standard and (not columns or len(columns) != len(standard) or same_leaves) \
                 and len(trimmed(len(standard))) == len(standard):
             # The header was garbled past reading, but the row has exactly the national table's
             # cells, whose order the format fixes.
-            if not self.standard_columns_noted.get(table):
+            if not self.standard_columns_noted.get(table) and not same_leaves:
                 self._issue("standard_columns", f"table {table}: the column header could not be read "
                             f"({', '.join(c.label for c in columns or []) or 'none found'}); rows of "
                             f"{len(standard)} cells were read in the national format's column order", where)
                 self.standard_columns_noted[table] = True
-            columns = [_Column(path, "/".join(path) + " (format order)") for path in standard]
+            columns = ([_Column(path, c.label) for path, c in zip(standard, columns)] if same_leaves
+                       else [_Column(path, "/".join(path) + " (format order)") for path in standard])
         if columns:
             values = trimmed(len(columns))
         if not columns:

@@ -109,7 +109,12 @@ def column_concept(table: str | None, label: str) -> str | None:
 
 
 def is_header_label(table: str | None, label: str) -> bool:
-    return column_concept(table, label) is not None or bool(LABEL_COLUMN_HEADERS.search(label))
+    """A header cell: one column label, a label-column header, or (text whose cells ran
+    together: 「自然人法人或其他组织总计」) nothing but column labels."""
+    if column_concept(table, label) is not None or LABEL_COLUMN_HEADERS.search(label):
+        return True
+    found = header_concepts(table, label)
+    return bool(found) and sum(len(text) for _, text in found) == len(re.sub(r"信息内容", "", label))
 
 
 # ---- row labels ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ export DO_NOT_TRACK        := 1
 export VIRTUAL_ENV         := $(CURDIR)/$(VENV)
 export PATH                := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test dev samples status clean
+.PHONY: install run test dev bench samples status clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ test: install
 ## make dev: the Dagster UI on http://127.0.0.1:3000
 dev: install
 	$(BIN)/dg dev --host 127.0.0.1 --port 3000
+
+## make bench: parser throughput by physical form (figures go in BENCHMARKS.md)
+bench: install
+	$(BIN)/python benchmarks/parse_throughput.py
 
 ## make samples: regenerate data/samples/ and data/sources/samples.csv from the generator
 samples: install

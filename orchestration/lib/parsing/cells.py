@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -23,6 +24,7 @@ _NUMBER = re.compile(
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
 
 
+@lru_cache(maxsize=1 << 16)   # pure, and called for every cell and label many times
 def normalise(text: str) -> str:
     """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and drop all white space."""
     folded = unicodedata.normalize("NFKC", text or "")
@@ -39,6 +41,7 @@ class CellValue:
     note: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
 def read_cell(raw: str) -> CellValue | None:
     """The cell as a value, or ``None`` when the text is not a value (a label, prose)."""
     text = normalise(raw)

@@ -1,0 +1,395 @@
+"""PDF with a text layer → lines and table rows (pdfplumber, chosen by measurement:
+see benchmarks/compare_pdf_libraries.py).
+
+Ruled tables are found from the page's drawn lines and visible rectangles; every other
+piece of text becomes a :class:`Line` in reading order. What makes real reports hard:
+
+- WPS draws every text line inside a white, unstroked rectangle ("page-frame boxes"):
+  table finders take them for a one-column table around the whole page. Such rectangles
+  are invisible, so they are not table borders.
+- Tables run over pages. WPS leaves the cut open (no rule under the last row of one page,
+  none over the first row of the next): the missing rules are added, or those rows are lost.
+  The reader keeps its state across rows, so a continued table needs nothing more, except a
+  merged group label cut by the page break (「（四）无」 on one page, 「法提供」 on the next):
+  the piece on the new page is joined back to the cell it continues.
+- Page numbers (「- 4 -」) and running headers are dropped, so they never sit between the
+  parts of a table.
+- Prose wrapped over lines (and pages) is joined back into paragraphs, so a sentence such as
+  the 统计期限 one is one Line; a multi-line centred title is one Line.
+
+A scan (no text layer) or a file the library cannot open raises ``UnreadableDocument`` with
+the reason; the caller turns it into a parse issue.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from .cells import is_value, normalise
+from .documents import Cell, Document, Line, Row
+
+# A character that is not CJK is kept apart from its neighbours by the spaces pdfplumber puts
+# in gaps; between CJK text and anything else a gap is only justification or kerning.
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+
+# 「- 4 -」, 「—4—」, 「4」, 「第 4 页 共 6 页」, 「4/6」 in the top or bottom margin.
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\d+页(共\d+页)?$|^\d+/\d+$")
+_MARGIN = 0.08   # share of the page height at top and bottom where headers and footers sit
+
+# Labels of the national tables start with an enumerator: 「三、」「（四）」「2.」「1、」.
+# A continuation of a label cut by a page break does not.
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
+
+_TOLERANCE = 2.0   # points: cell edges that match across pages
+
+
+def _clean(text: str) -> str:
+    """Lines of a cell joined (Chinese wraps without spaces) and gaps around CJK dropped."""
+    joined = "".join(part.strip() for part in (text or "").splitlines())
+    return _SPACE_NEAR_CJK.sub("", joined).strip()
+
+
+# ---- what the library gives, as plain data ---------------------------------------------
+
+@dataclass
+class _TextLine:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    number: int = 0          # line number on the page, for provenance
+
+
+@dataclass
+class _Cell:
+    text: str
+    bbox: tuple[float, float, float, float]
+    row: int
+    column: int
+    merged: _Cell | None = None   # a piece that continues a cell of the previous page
+
+
+@dataclass
+class _Table:
+    number: int
+    bbox: tuple[float, float, float, float]
+    rows: list[list[_Cell]]  # cells that start in each row (merged cells once), left to right
+
+
+@dataclass
+class _Page:
+    number: int
+    width: float
+    height: float
+    lines: list[_TextLine] = field(default_factory=list)
+    tables: list[_Table] = field(default_factory=list)
+    chars: int = 0
+    unmapped: int = 0        # characters without a Unicode mapping: 「(cid:123)」
+
+
+def _unreadable(message: str) -> Exception:
+    from . import UnreadableDocument   # defined in the package, which imports this module late
+    return UnreadableDocument(message)
+
+
+def _visible_graphic(obj: dict) -> bool:
+    """Rectangles filled white and not stroked are invisible: WPS puts one behind every text
+    line, and taken as table borders they make the page one big one-column table."""
+    if obj.get("object_type") != "rect":
+        return True
+    if obj.get("stroke"):
+        return True
+    if not obj.get("fill"):
+        return False
+    color = obj.get("non_stroking_color")
+    if isinstance(color, (int, float)):
+        color = (color,)
+    white = isinstance(color, (tuple, list)) and len(color) in (1, 3) and all(
+        isinstance(c, (int, float)) and c >= 0.99 for c in color)
+    if len(color or ()) == 4:   # CMYK white is (0, 0, 0, 0)
+        white = all(isinstance(c, (int, float)) and c <= 0.01 for c in color)
+    return not white
+
+
+def _closing_edges(edges: list[dict]) -> list[dict]:
+    """Borders a table lacks where the page cuts it: WPS draws no bottom line under the last
+    row of a page, nor a top line over the first row of the next, so those rows would be open
+    and lost. Where two or more vertical rules end at the same height and no horizontal rule
+    runs there, one is added across them."""
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    added = []
+    for end in ("top", "bottom"):
+        ends = sorted(verticals, key=lambda e: e[end])
+        groups: list[list[dict]] = []
+        for edge in ends:
+            if groups and edge[end] - groups[-1][-1][end] <= _TOLERANCE:
+                groups[-1].append(edge)
+            else:
+                groups.append([edge])
+        for group in groups:
+            if len(group) < 2:
+                continue
+            y = sum(e[end] for e in group) / len(group)
+            x0, x1 = min(e["x0"] for e in group), max(e["x1"] for e in group)
+            if any(abs(h["top"] - y) <= 3 and h["x0"] <= x0 + 3 and h["x1"] >= x1 - 3 for h in horizontals):
+                continue
+            added.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
+                          "width": x1 - x0, "height": 0})
+    return added
+
+
+def _extract(data: bytes) -> list[_Page]:
+    """Everything needed from the library, as plain data. The library's failures are the
+    document's: broken structure when opening, a broken content stream on a page."""
+    import pdfplumber
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        page_list = pdf.pages
+    except Exception as exc:   # pdfminer raises many types on a broken file: all mean "cannot open"
+        reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        if "password" in reason.lower():
+            raise _unreadable(f"the PDF is encrypted and needs a password ({reason})") from exc
+        raise _unreadable(f"the PDF cannot be opened ({reason})") from exc
+    pages: list[_Page] = []
+    with pdf:
+        for number, page in enumerate(page_list, start=1):
+            try:
+                pages.append(_read_page(page, number))
+            except (PdfminerException, MalformedPDFException) as exc:
+                raise _unreadable(f"page {number} of the PDF cannot be read "
+                                  f"({type(exc).__name__}: {exc})") from exc
+            page.close()   # drop the page's parsed objects: long reports stay small in memory
+    return pages
+
+
+def _read_page(page, number: int) -> _Page:
+    result = _Page(number, float(page.width), float(page.height))
+    chars = page.chars
+    result.chars = sum(1 for c in chars if c["text"].strip())
+    result.unmapped = sum(1 for c in chars if c["text"].startswith("(cid:"))
+    if not result.chars:
+        return result
+    ruled = page.filter(_visible_graphic)
+    settings = {"explicit_horizontal_lines": _closing_edges(ruled.edges)}
+    cell_boxes: list[tuple[float, float, float, float]] = []
+    for table in ruled.find_tables(settings):
+        texts = table.extract()
+        columns = max((len(r) for r in texts), default=0)
+        if columns < 2:
+            continue   # a frame around text, not a table: its text is read as lines
+        grid = _Table(len(result.tables) + 1, tuple(table.bbox), [])
+        for r, (row, row_texts) in enumerate(zip(table.rows, texts)):
+            cells = [_Cell(_clean(text), tuple(bbox), r + 1, c + 1)
+                     for c, (bbox, text) in enumerate(zip(row.cells, row_texts)) if bbox is not None]
+            grid.rows.append(cells)
+            cell_boxes.extend(cell.bbox for cell in cells)
+        result.tables.append(grid)
+
+    def outside_cells(obj: dict) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in cell_boxes)
+
+    prose = page.filter(outside_cells) if cell_boxes else page
+    for line in prose.extract_text_lines(return_chars=True):
+        text = _clean(line["text"])
+        if text:
+            sizes = [c["size"] for c in line["chars"] if c["text"].strip()]
+            result.lines.append(_TextLine(text, line["x0"], line["x1"], line["top"], line["bottom"],
+                                          max(set(sizes), key=sizes.count) if sizes else 0.0))
+    for n, line in enumerate(result.lines, start=1):
+        line.number = n
+    return result
+
+
+# ---- the document ----------------------------------------------------------------------
+
+def read_pdf(data: bytes) -> Document:
+    return document_from_pages(_extract(data))
+
+
+def document_from_pages(pages: list[_Page]) -> Document:
+    """The document from what was extracted (apart from :func:`read_pdf` so that
+    benchmarks/compare_pdf_libraries.py can feed it pages another library extracted)."""
+    if not pages:
+        raise _unreadable("the PDF has no pages")
+    without_text = [p.number for p in pages if not p.chars]
+    if len(without_text) == len(pages):
+        raise _unreadable(f"no text layer on any of its {len(pages)} pages (a scanned PDF?): "
+                          "OCR is needed to read it")
+    chars = sum(p.chars for p in pages)
+    unmapped = sum(p.unmapped for p in pages)
+    if unmapped > chars / 2:
+        raise _unreadable(f"{unmapped} of {chars} characters of the text layer have no Unicode "
+                          "mapping (fonts without ToUnicode): OCR is needed to read it")
+    _drop_headers_and_footers(pages)
+    blocks = _blocks(pages)
+    _join_cut_cells(blocks)
+    items = _paragraphs(blocks)
+    doc = Document(form="pdf", method="pdf_table", items=items)
+    if without_text:
+        # Some pages are scans among text pages: what they hold is missing from the items.
+        doc.page_meta["pages_without_text"] = ", ".join(map(str, without_text))
+    return doc
+
+
+def _drop_headers_and_footers(pages: list[_Page]) -> None:
+    """Page numbers, and text repeated in the same margin of several pages (running headers)."""
+    def in_margin(page: _Page, line: _TextLine) -> bool:
+        return line.bottom < page.height * _MARGIN or line.top > page.height * (1 - _MARGIN)
+
+    seen: dict[str, int] = {}
+    for page in pages:
+        for text in {re.sub(r"\d+", "#", normalise(l.text)) for l in page.lines if in_margin(page, l)}:
+            seen[text] = seen.get(text, 0) + 1
+    for page in pages:
+        page.lines = [l for l in page.lines
+                      if not (in_margin(page, l) and (_PAGE_NUMBER.match(normalise(l.text))
+                              or (len(pages) > 2 and seen[re.sub(r"\d+", "#", normalise(l.text))] > 1)))]
+
+
+@dataclass
+class _Block:
+    page: _Page
+    line: _TextLine | None = None
+    table: _Table | None = None
+
+
+def _blocks(pages: list[_Page]) -> list[_Block]:
+    """Lines and tables of every page from top to bottom; text standing inside a table's frame
+    but in no cell (a corner left open) goes before the table."""
+    blocks: list[_Block] = []
+    for page in pages:
+        keyed = []
+        for table in page.tables:
+            keyed.append(((table.bbox[1], 1), _Block(page, table=table)))
+        for line in page.lines:
+            top = line.top
+            for table in page.tables:
+                x0, t, x1, b = table.bbox
+                if t <= (line.top + line.bottom) / 2 <= b and x0 <= (line.x0 + line.x1) / 2 <= x1:
+                    top = t
+            keyed.append(((top, 0 if top != line.top else 2), _Block(page, line=line)))
+        keyed.sort(key=lambda kv: kv[0])
+        blocks.extend(block for _, block in keyed)
+    return blocks
+
+
+def _label_columns(table: _Table) -> int:
+    """The rightmost column holding a row label in a row that has numbers: blank cells up to
+    it are the label part of the row (a label cell split in two, a merged label running on
+    from the previous page) and are not values."""
+    last = 0
+    for row in table.rows:
+        if any(is_value(c.text) and c.text for c in row):
+            labels = [c.column for c in row if c.text and not is_value(c.text)]
+            last = max([last] + labels)
+    return last
+
+
+def _is_label(cell: _Cell) -> bool:
+    return bool(cell.text) and not is_value(cell.text)
+
+
+def _groups_labels(row: list[_Cell], cell: _Cell) -> bool:
+    """A label cell with another label to its right in its row: a group label (「（四）无法提供」,
+    the vertical 「三、本年度办理结果」) over the rows' own labels, not a row's own label."""
+    return any(_is_label(other) and other.column > cell.column for other in row)
+
+
+def _join_cut_cells(blocks: list[_Block]) -> None:
+    """A table whose first block on a page continues the last table of the previous page:
+    a group label cell that ran to the bottom there and goes on here is one cell, shown once.
+    Only group labels are joined: a row's own label at the top of a page starts a new row
+    (「行政许可」 at the foot of one page, 「其他对外管理服务事项」 at the head of the next)."""
+    previous: _Table | None = None
+    previous_page: int | None = None
+    for block in blocks:
+        if block.line is not None:
+            previous = None   # prose between: not a continuation
+            continue
+        table = block.table
+        if previous is not None and previous_page == block.page.number - 1 and table.rows:
+            bottom = previous.bbox[3]
+            open_cells = [c for row in previous.rows for c in row
+                          if abs(c.bbox[3] - bottom) <= _TOLERANCE and _is_label(c) and _groups_labels(row, c)]
+            first = table.rows[0]
+            for cell in first:
+                if not _is_label(cell) or not _groups_labels(first, cell) or _ENUMERATOR.match(normalise(cell.text)):
+                    continue
+                start = next((o for o in open_cells if abs(o.bbox[0] - cell.bbox[0]) <= _TOLERANCE
+                              and abs(o.bbox[2] - cell.bbox[2]) <= _TOLERANCE), None)
+                if start is not None:
+                    start.text += cell.text
+                    cell.merged = start
+        previous, previous_page = table, block.page.number
+
+
+def _paragraphs(blocks: list[_Block]) -> list[Line | Row]:
+    """The items: table rows, and text lines joined into paragraphs and titles."""
+    lines = [b.line for b in blocks if b.line is not None]
+    weight: dict[float, int] = {}   # the body text's size is the size most characters have
+    for l in lines:
+        weight[l.size] = weight.get(l.size, 0) + len(l.text)
+    body = max(weight, key=weight.get) if weight else 0.0
+    body_lines = [l for l in lines if abs(l.size - body) < 1]
+    right = _quantile([l.x1 for l in body_lines], 0.9)
+    left = _quantile([l.x0 for l in body_lines], 0.1)
+
+    def continues(prev: _TextLine, prev_page: _Page, line: _TextLine, page: _Page) -> bool:
+        if abs(prev.size - line.size) >= 1 or _ENUMERATOR.match(normalise(line.text)):
+            return False
+        if page is prev_page and line.top - prev.bottom > 1.5 * line.size:
+            return False
+        if line.size > body + 1 and page is prev_page:
+            # A title over several lines: centred lines of the same large size.
+            centre = (left + right) / 2
+            return all(abs((l.x0 + l.x1) / 2 - centre) < 2 * l.size for l in (prev, line))
+        # Wrapped prose: the line before ran to the right edge and this one is not indented.
+        return prev.x1 >= right - 1.5 * line.size and line.x0 <= left + 0.5 * line.size
+
+    items: list[Line | Row] = []
+    last: tuple[_TextLine, _Page, Line] | None = None
+    for block in blocks:
+        page = block.page
+        if block.table is not None:
+            items.extend(_rows(block.table, page.number))
+            last = None
+            continue
+        line = block.line
+        if last is not None and continues(last[0], last[1], line, page):
+            last[2].text += line.text
+            last = (line, page, last[2])
+            continue
+        item = Line(line.text, f"page {page.number} line {line.number}")
+        items.append(item)
+        last = (line, page, item)
+    return items
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _rows(table: _Table, page: int) -> list[Row]:
+    labels_end = _label_columns(table)
+    rows = []
+    for r, cells in enumerate(table.rows, start=1):
+        kept = [Cell(c.text, f"page {page} table {table.number} row {c.row} column {c.column}")
+                for c in cells
+                if c.merged is None and not (c.text == "" and c.column <= labels_end)]
+        if kept:
+            rows.append(Row(kept, f"page {page} table {table.number} row {r}"))
+    return rows

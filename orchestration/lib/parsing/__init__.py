@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from . import metadata
+from . import freeform, metadata
 from .documents import (Document, decode, looks_like_cell_text, looks_like_html, read_cell_text,
                         read_docx, read_html, read_text_grid)
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 
 @dataclass
@@ -25,6 +25,7 @@ class ParsedReport:
     year: int | None = None
     template: str | None = None
     published: str | None = None
+    scope: str | None = None       # agency | jurisdiction, where the text says it
     encoding: str | None = None
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
@@ -36,7 +37,7 @@ class ParsedReport:
     def to_json(self) -> str:
         return json.dumps({
             "source": self.source, "agency": self.agency, "year": self.year,
-            "template": self.template, "published": self.published, "form": self.form,
+            "template": self.template, "published": self.published, "scope": self.scope, "form": self.form,
             "metrics": self.metrics,
             "provenance": {k: {f: v for f, v in asdict(m).items() if f not in ("key", "value")}
                            for k, m in self.values.items()},
@@ -105,6 +106,10 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
                 "does not read that form yet (the bytes are kept and will be parsed when it does)", None))
             return report
         report.encoding = doc.encoding
+        if doc.page_meta.get("pages_without_text"):
+            report.issues.append(ParseIssue(
+                "needs_ocr", f"{source}: pages {doc.page_meta['pages_without_text']} have no text layer "
+                "(scanned): OCR is needed to read them; the other pages were read", None))
         reader = TableReader(method=doc.method)
         reader.read(doc.items)
         layout = reader.layout()
@@ -115,6 +120,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)
         report.published = metadata.find_published(doc)
+        report.scope = metadata.find_scope(doc, report.agency)
+        freeform.complete(doc, report)   # 附表 and prose figures (legacy.*), R8 findings
         if report.year is None:
             report.issues.append(ParseIssue("no_year", f"{source}: no statistical year found "
                                             "(no 统计期限 sentence, no dated title)", None))

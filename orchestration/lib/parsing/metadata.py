@@ -11,8 +11,10 @@ from datetime import date
 from .cells import normalise
 from .documents import Document
 
+# 「呼和浩特市人民政府关于2014年度政务公开工作完成情况的报告」 is a title too.
 _TITLE = re.compile(
-    r"^(?P<agency>.*?)(?:关于)?(?P<year>(?:19|20)\d{2})年度?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
+    r"^(?P<agency>.*?)(?:关于)?(?P<year>(?:19|20)\d{2})年度?(?:政府)?(?:信息公开|政务公开)"
+    r"(?:和政务服务|和政府信息公开)?(?:工作)?(?:完成情况的?|情况的?)?(?:年度)?(?:报告|年报)")
 _TITLE_YEAR_FIRST = re.compile(
     r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>[^\d，。]{2,30}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _PERIOD = re.compile(r"统计(?:期限|周期|时限|区间|时间)(?:为|是|自|从)?(?P<year>(?:19|20)\d{2})年0?1月0?1日")
@@ -21,7 +23,21 @@ _COMPILED_BY = re.compile(r"本报告(?:由|是)(?P<body>[^，,。；;]{4,40}?)(
 _SOURCE = re.compile(r"(?:来源|发布机构|发布单位)[:：](?P<body>[^\s|]{4,40})")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})[年\-/.](?P<m>\d{1,2})[月\-/.](?P<d>\d{1,2})日?")
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|成文日期|时间)[:：]\s*(?P<date>(?:19|20)\d{2}[年\-/.]\d{1,2}[月\-/.]\d{1,2})")
+_BREADCRUMB = re.compile(r"^(?:您现在的位置|您的位置|当前位置|首页>)")
 _BODY_SUFFIX = re.compile(r"^(?P<body>.*?(?:人民政府|管理委员会|管委会))")
+# The signature block closes a report: the body on one line, the date on the next
+# (「榕江县人民政府办公室」「2020年1月25日」, 「二○一二年二月二十日」).
+_SIGNATURE_BODY = re.compile(r"^[\u4e00-\u9fff()]{4,30}(?:人民政府|办公室|办公厅|局|委员会|管委会|管理委员会|中心|政府|厅|委|办)$")
+_CN_DATE = re.compile(r"^(?P<y>[零〇○一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月"
+                      r"(?P<d>[一二三四五六七八九十]{1,3})日$")
+# Scope: a government's report that sums its jurisdiction says so (「汇总…各乡(镇)…年度报告编制」,
+# 「全市共受理…」); a body's own figures are 「本机关…」, 「我局…」, 「县本级…」.
+_COMPILED_FROM_PARTS = re.compile(r"(?:汇总|结合|根据|以及|综合)[^。]{0,80}?各[^。]{0,80}?(?:年度报告|统计数据|报表)"
+                                  r"[^。]{0,12}?(?:编制|汇总)")
+_WIDE_FIGURE = re.compile(r"全(?:市|区|县|省|州|旗|盟)(?:各级[^,，。]{0,10}?)?(?:共|累计|全年)?"
+                          r"(?:收到|受理|主动公开|办理|发生|未收到|未发生|接到|没有)")
+_OWN_FIGURE = re.compile(r"(?:本机关|本部门|本单位|我局|我委|我办|本局|本委|(?:县|市|区)本级)(?:共|全年)?"
+                         r"(?:收到|受理|主动公开|办理|未收到|未发生|接到|没有)")
 
 
 def _iso(text: str) -> str | None:
@@ -38,7 +54,8 @@ def _titles(doc: Document) -> list[str]:
     """Candidate titles: the page's own, then the first lines, alone and joined with the next
     (a title is often broken over two lines)."""
     titles = [doc.page_meta.get(k, "") for k in ("ArticleTitle", "title")]
-    first = [normalise(line) for line in doc.text_lines[:12]]
+    # A breadcrumb (「您现在的位置：…」) stands above the title on scraped pages.
+    first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
         titles.append(line)
         if i + 1 < len(first):
@@ -59,6 +76,45 @@ def _running_text(doc: Document) -> str:
     return "".join(_lines(doc))
 
 
+def _signature(doc: Document) -> tuple[str, str] | None:
+    """(body, ISO date) of the last signature block: a body's name over a date."""
+    lines = _lines(doc)
+    found = None
+    for i, line in enumerate(lines):
+        iso = _iso(line) if _DATE.fullmatch(line) else _cn_iso(line)
+        if not iso:
+            continue
+        for j in (i - 1, i - 2):
+            if j >= 0 and _SIGNATURE_BODY.match(lines[j]):
+                found = (lines[j], iso)
+                break
+    return found
+
+
+def _cn_iso(text: str) -> str | None:
+    from .freeform import cn_number
+    match = _CN_DATE.match(text)
+    if not match:
+        return None
+    try:
+        return date(cn_number(match["y"]), cn_number(match["m"]), cn_number(match["d"])).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def find_scope(doc: Document, agency: str | None) -> str | None:
+    """``jurisdiction`` when a government's report says its figures are the whole area's,
+    ``agency`` when the report says they are the body's own, None when it does not say."""
+    from .freeform import is_department
+    running = _running_text(doc)
+    if agency and not is_department(agency) and (_COMPILED_FROM_PARTS.search(running)
+                                                  or _WIDE_FIGURE.search(running)):
+        return "jurisdiction"
+    if _OWN_FIGURE.search(running):
+        return "agency"
+    return None
+
+
 def find_year(doc: Document) -> int | None:
     match = _PERIOD.search(_running_text(doc))
     if match:
@@ -77,6 +133,9 @@ def find_agency(doc: Document) -> str | None:
             return match["agency"]
     lines = _lines(doc)
     running = _running_text(doc)
+    signature = _signature(doc)
+    if signature:
+        return signature[0]
     for pattern in (_COMPILED_BY, _CONTACT):
         for match in pattern.finditer(running):
             if match:
@@ -103,6 +162,9 @@ def find_published(doc: Document) -> str | None:
         if match:
             return _iso(match["date"])
     # The date under the signature closes the report.
+    signature = _signature(doc)
+    if signature:
+        return signature[1]
     for line in reversed(lines[-5:]):
         if _DATE.fullmatch(line):
             return _iso(line)

@@ -173,3 +173,15 @@ def test_unlabelled_row_that_does_not_balance_is_reported():
     parsed = parse_document(text.encode(), "converted.md")
     assert not any(k.startswith("apps.partially_granted") for k in parsed.metrics)
     assert any(i.code == "unidentified_row" for i in parsed.issues)
+
+
+def test_columns_in_another_order_map_by_their_labels():
+    header = """
+<tr><td rowspan="3" colspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="7">申请人情况</td></tr>
+<tr><td rowspan="2">总计</td><td colspan="5">法人或其他组织</td><td rowspan="2">自然人</td></tr>
+<tr><td>科研机构</td><td>商业企业</td><td>其他</td><td>法律服务机构</td><td>社会公益组织</td></tr>"""
+    rows = row("一、本年新收政府信息公开申请数量", [15, 1, 2, 3, 4, 0, 5])
+    parsed = parse_document(page(table_three(rows, header)).encode(), "shuffled.html")
+    assert {c: parsed.metrics[f"apps.new_received.{c}"] for c in COLUMNS} == {
+        "total": 15, "research": 1, "commercial": 2, "other_org": 3, "legal_services": 4,
+        "social_welfare": 0, "natural_person": 5}

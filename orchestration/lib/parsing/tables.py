@@ -112,7 +112,6 @@ class TableReader:
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
     concepts_seen: set[str] = field(default_factory=set)
-    tables_seen: set[str] = field(default_factory=set)
     layout_signals: set[str] = field(default_factory=set)
     apps_sequence: list[str | None] = field(default_factory=list)   # table 三's rows in order; None = unlabelled
     orphans: list = field(default_factory=list)
@@ -136,8 +135,6 @@ class TableReader:
         if table != self.table:
             self.table = table
             self.pending_header, self.header_open, self.columns, self.group = [], False, None, None
-        if table:
-            self.tables_seen.add(table)
 
     # -- one row -----------------------------------------------------------------------
     def _row(self, cells: list[Cell], where: str) -> None:

@@ -56,6 +56,9 @@ create table if not exists raw.reports (
     parsed_at       timestamp not null
 );
 
+-- Added after the first release: existing warehouses get the column here.
+alter table raw.reports add column if not exists scope varchar;  -- agency | jurisdiction | null
+
 -- One row per report and metric key (keys of shared/domain/metrics.md) with provenance.
 create table if not exists raw.metric_values (
     sha256        varchar not null,
@@ -168,9 +171,10 @@ def store_report(con: duckdb.DuckDBPyConnection, sha256: str, media_type: str | 
     try:
         for table in ("metric_values", "parse_issues", "reports"):
             con.execute(f"delete from raw.{table} where sha256 = ?", [sha256])
-        con.execute("insert into raw.reports values (?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("insert into raw.reports (sha256, parser_version, media_type, agency, year, template, "
+                    "published, parsed_at, scope) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [sha256, parser_version, media_type, report.agency, report.year, report.template,
-                     report.published, now])
+                     report.published, now, report.scope])
         if report.values:
             con.executemany(
                 "insert into raw.metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

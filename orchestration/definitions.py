@@ -1,7 +1,10 @@
-"""The code location: every module under ``defs/`` registers itself; nothing is listed here."""
+"""The code location: every module under ``defs/`` registers itself; global policies are
+applied here, once."""
 from __future__ import annotations
 
 import os
+import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -10,7 +13,17 @@ from dagster.components import load_from_defs_folder
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+# What BI users read must not go stale unnoticed: the off-season refresh is weekly, so a mart
+# older than 8 days means refreshes stopped; older than 2 days is worth a look in the season.
+MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(days=8), warn_window=timedelta(days=2))
+
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)
+    loaded = load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)
+    with warnings.catch_warnings():   # map_resolved_asset_specs is "preview" in 1.13; it is the way
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return loaded.map_resolved_asset_specs(
+            func=lambda spec: spec.replace_attributes(freshness_policy=MART_FRESHNESS),
+            selection=dg.AssetSelection.groups("mart", "publish")
+            - dg.AssetSelection.key_prefixes("staging", "intermediate"))

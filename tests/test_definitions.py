@@ -38,3 +38,12 @@ def test_warehouse_writers_share_one_pool():
     for key in ("report_sources", "raw_documents", "parsed_reports", "marts/mart_agency_year", "published_mart"):
         node = graph.get(dg.AssetKey.from_user_string(key))
         assert node.pools == {"warehouse"}, key
+
+
+def test_marts_have_freshness_policies_and_the_schedule_is_registered():
+    repository = defs().get_repository_def()
+    graph = repository.asset_graph
+    fresh = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).freshness_policy}
+    assert {"marts/mart_agency_year", "marts/fct_disclosure_metrics", "published_mart", "dashboard"} <= fresh
+    assert "raw_documents" not in fresh
+    assert "seasonal_refresh" in {s.name for s in repository.schedule_defs}

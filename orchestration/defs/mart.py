@@ -55,6 +55,7 @@ MART_TABLES = ["fct_disclosure_metrics", "mart_agency_year", "mart_reconciliatio
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "mart_reconciliation"]), name="rule_r1_table_three_balance",
+                pool=WAREHOUSE_POOL,   # it opens the warehouse too
                 description="R1 (error): in every column of table 三, 本年新收 + 上年结转 = 总计 + 结转下年度. "
                             "Validated with the Great Expectations suite in expectations/reconciliation.py; "
                             "a failure names the reports and columns.")

@@ -45,6 +45,7 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts") -> dict
             tmp_parquet = parquet_dir / f".{table}.{token}.tmp"
             written.append(tmp_parquet)
             con.execute(f"copy warehouse.{schema}.\"{table}\" to '{tmp_parquet}' (format parquet)")
+        summary = _warehouse_summary(con)
         con.execute("detach published")
     except Exception:
         for path in written:
@@ -57,8 +58,34 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts") -> dict
         os.replace(parquet_dir / f".{table}.{token}.tmp", parquet_dir / f"{table}.parquet")
     manifest = {"published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "duckdb_file": PUBLISHED_FILE, "storage_version": STORAGE_VERSION,
-                "tables": counts}
+                "tables": counts, "warehouse": summary}
     tmp_manifest = out_dir / f".manifest.{token}.tmp"
     tmp_manifest.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp_manifest, out_dir / "manifest.json")
     return manifest
+
+
+def _warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the warehouse held when this copy was published (for `disclosure status`, which
+    must not open the live warehouse: a reader there would block the pipeline's writer)."""
+    summary: dict = {}
+    for table in ("sources", "fetch_manifest", "reports", "metric_values", "parse_issues"):
+        try:
+            summary[f"raw.{table}"] = con.execute(f"select count(*) from warehouse.raw.{table}").fetchone()[0]
+        except duckdb.Error:
+            continue
+    try:
+        summary["fetch_outcomes"] = dict(con.execute(
+            "select outcome, count(*) from warehouse.raw.fetch_manifest group by outcome order by outcome").fetchall())
+    except duckdb.Error:
+        pass
+    try:
+        rules: dict = {}
+        for rule, status, n in con.execute(
+                "select rule_id, status, count(*) from warehouse.marts.mart_reconciliation "
+                "group by all order by all").fetchall():
+            rules.setdefault(rule, {})[status] = n
+        summary["rules"] = rules
+    except duckdb.Error:
+        pass
+    return summary

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,59 +25,78 @@ def _parse(args: argparse.Namespace) -> int:
     return status
 
 
-def materialise_all(log_level: str = "INFO"):
+def ingest_run_config(years=(), hosts=(), source_ids=(), **fetch_settings) -> dict:
+    """Run config for the fetch and parse assets: the selection (empty: everything) and any
+    politeness settings given (``None`` values are left to the defaults)."""
+    selection = {k: list(v) for k, v in (("years", years), ("hosts", hosts), ("source_ids", source_ids)) if v}
+    fetch = {**selection, **{k: v for k, v in fetch_settings.items() if v is not None}}
+    ops = {}
+    if fetch:
+        ops["raw_documents"] = {"config": fetch}
+    if selection:
+        ops["parsed_reports"] = {"config": selection}
+    return {"ops": ops} if ops else {}
+
+
+def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), **fetch_settings):
     """Run every asset and asset check of the code location once, recorded in the project's
-    Dagster instance (so the run shows in ``make dev``). Returns the run result."""
+    Dagster instance (so the run shows in ``make dev``). Returns the run result.
+
+    With ``years``, ``hosts`` or ``source_ids``, only those sources are fetched and parsed
+    (dbt, the checks and the publication still cover the whole warehouse); ``fetch_settings``
+    override the politeness defaults (``min_interval_seconds``, ``max_workers``, …)."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        # The project's instance settings (the one-writer pool above all) go with any home.
+        shutil.copyfile(PROJECT_ROOT / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
     import dagster as dg
 
     from orchestration.definitions import defs
 
     job = defs().resolve_implicit_global_asset_job_def()
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
+                  **ingest_run_config(years, hosts, source_ids, **fetch_settings)}
+    tags = {f"disclosure/{k}": ",".join(map(str, v)) for k, v in
+            (("years", years), ("hosts", hosts), ("sources", source_ids)) if v}
     with dg.DagsterInstance.get() as instance:
-        return job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
+                                      tags=tags or None)
 
 
 def summary() -> str:
-    """What the warehouse and the published copy hold now."""
-    import duckdb
+    """What the last published refresh holds. Read from the published manifest, never from the
+    live warehouse: a reader there would block a running refresh's writer."""
+    import json
 
     p = paths()
+    manifest_path = p.published_dir / "manifest.json"
     lines = [f"warehouse:      {p.warehouse}"]
-    con = duckdb.connect(str(p.warehouse), read_only=True)
-    try:
-        fetched, failed = con.execute(
-            "select count(*) filter (where outcome = 'fetched'), count(*) filter (where outcome = 'failed') "
-            "from raw.fetch_manifest").fetchone()
-        reports, issues = con.execute(
-            "select count(*), (select count(*) from raw.parse_issues) from raw.reports").fetchone()
-        lines.append(f"  fetch manifest: {fetched} fetched, {failed} failed outcomes")
-        lines.append(f"  parsed reports: {reports} ({issues} parse issues)")
-        for table in ("fct_disclosure_metrics", "mart_agency_year", "mart_reconciliation"):
-            try:
-                n = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
-                lines.append(f"  marts.{table}: {n} rows")
-            except duckdb.Error:
-                lines.append(f"  marts.{table}: not built")
-        try:
-            r1 = dict(con.execute("select status, count(*) from marts.mart_reconciliation "
-                                  "where rule_id = 'R1' group by status").fetchall())
-            lines.append(f"  rule R1 (table 三 balance): {r1}")
-        except duckdb.Error:
-            pass
-    finally:
-        con.close()
-    published = p.published_dir / "mart.duckdb"
-    lines.append(f"published mart: {published}{'' if published.exists() else ' (not published yet)'}")
+    if not manifest_path.exists():
+        lines.append(f"published mart: none yet in {p.published_dir} (run `make run`)")
+        return "\n".join(lines)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    held = manifest.get("warehouse", {})
+    outcomes = held.get("fetch_outcomes", {})
+    lines.append(f"  fetch manifest: {outcomes.get('fetched', 0)} fetched, {outcomes.get('failed', 0)} failed outcomes")
+    lines.append(f"  parsed reports: {held.get('raw.reports', 0)} ({held.get('raw.parse_issues', 0)} parse issues)")
+    for table, rows in manifest.get("tables", {}).items():
+        lines.append(f"  marts.{table}: {rows} rows")
+    for rule, statuses in held.get("rules", {}).items():
+        lines.append(f"  rule {rule}: {statuses}")
+    lines.append(f"published mart: {p.published_dir / manifest['duckdb_file']} (at {manifest['published_at']})")
     lines.append(f"parquet:        {p.published_dir / 'parquet'}")
+    dashboard = p.published_dir / "dashboard.html"
+    if dashboard.exists():
+        lines.append(f"dashboard:      {dashboard}")
     return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace) -> int:
-    result = materialise_all(log_level=args.log_level)
+    result = materialise_all(log_level=args.log_level, years=args.year, hosts=args.host,
+                             source_ids=args.source, min_interval_seconds=args.min_interval,
+                             max_workers=args.max_workers)
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed_checks = [c for c in checks if not c.passed]
@@ -98,6 +118,22 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.lib.fetch_report import fetch_report
+
+    if not paths().warehouse.exists():
+        print(f"no warehouse at {paths().warehouse}: run `make run` first")
+        return 1
+    con = duckdb.connect(str(paths().warehouse), read_only=True)
+    try:
+        print(fetch_report(con, batch_id=args.batch, limit=args.limit))
+    finally:
+        con.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="disclosure", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,9 +142,23 @@ def main(argv: list[str] | None = None) -> int:
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="materialise every asset (fetch, parse, load, dbt, checks, publish)")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument("--year", type=int, action="append", default=[],
+                     help="fetch and parse only sources of this year (repeatable)")
+    run.add_argument("--host", action="append", default=[],
+                     help="fetch and parse only sources on this site, e.g. www.example.gov.cn (repeatable)")
+    run.add_argument("--source", action="append", default=[],
+                     help="fetch and parse only this catalogue source_id (repeatable)")
+    run.add_argument("--min-interval", type=float, default=None,
+                     help="seconds between two requests to one site (default 2)")
+    run.add_argument("--max-workers", type=int, default=None,
+                     help="requests in flight in all, over several sites (default 4)")
     run.set_defaults(func=_run)
     status = commands.add_parser("status", help="what the warehouse and the published mart hold")
     status.set_defaults(func=_status)
+    report = commands.add_parser("fetch-report", help="what the last fetch batch did, and what is in quarantine")
+    report.add_argument("--batch", help="a batch id (a Dagster run id) instead of the latest")
+    report.add_argument("--limit", type=int, default=30, help="rows per list (default 30)")
+    report.set_defaults(func=_fetch_report)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,16 +1,28 @@
 """The catalogue of report sources: every ``*.csv`` in the sources folder.
 
-Columns: ``source_id, agency, year, location`` (more columns are allowed and ignored).
-``location`` is an http(s) URL or a local path; a relative path is read relative to the CSV
-file's own folder, so a catalogue and its documents can move together.
+Columns: ``source_id, agency, year, location`` and, optionally, ``kind`` (more columns are
+allowed and ignored). ``location`` is an http(s) URL or a local path; a relative path is read
+relative to the CSV file's own folder, so a catalogue and its documents can move together.
+
+``kind`` says what the location is:
+
+- ``report``: one report (a page, whose attachments are followed, or a document);
+- ``listing``: the listing page of a site's 政府信息公开年报 column: report pages are discovered
+  from it by link text and title, following its pagination to a bounded depth;
+- ``folder``: a local folder, every file in it a report.
+
+Left empty (or a catalogue without the column), it is ``folder`` for an existing local folder
+and ``report`` otherwise, so catalogues written before the column existed keep working.
 """
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REQUIRED_COLUMNS = ("source_id", "agency", "year", "location")
+KINDS = ("report", "listing", "folder")
 
 
 @dataclass(frozen=True)
@@ -20,10 +32,26 @@ class Source:
     year: int | None
     location: str        # absolute path or URL
     catalogue: str       # the csv file that listed it
+    kind: str = "report"  # report | listing | folder (see the module docstring)
 
     @property
     def is_http(self) -> bool:
-        return self.location.startswith(("http://", "https://"))
+        return is_url(self.location)
+
+    @property
+    def host(self) -> str | None:
+        """The site, for selecting what to refresh (``None`` for a local path)."""
+        return host_of(self.location)
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def host_of(location: str) -> str | None:
+    if not is_url(location):
+        return None
+    return (urlsplit(location).hostname or "").lower() or None
 
 
 @dataclass(frozen=True)
@@ -34,6 +62,12 @@ class CatalogueProblem:
 
     def __str__(self) -> str:
         return f"{self.catalogue}, line {self.line}: {self.message}"
+
+
+def default_kind(location: str) -> str:
+    if not is_url(location) and Path(location).is_dir():
+        return "folder"
+    return "report"
 
 
 def read_catalogue(sources_dir: Path) -> tuple[list[Source], list[CatalogueProblem]]:
@@ -67,8 +101,17 @@ def read_catalogue(sources_dir: Path) -> tuple[list[Source], list[CatalogueProbl
                 except ValueError:
                     problems.append(CatalogueProblem(name, line, f"year {year_text!r} is not a year"))
                     continue
-                if not location.startswith(("http://", "https://")):
+                if not is_url(location):
                     location = str((csv_path.parent / location).resolve())
+                kind = (row.get("kind") or "").strip().lower() or default_kind(location)
+                if kind not in KINDS:
+                    problems.append(CatalogueProblem(name, line, f"kind {kind!r} is not one of "
+                                                     f"{', '.join(KINDS)}; this row was skipped"))
+                    continue
+                if kind == "listing" and not is_url(location):
+                    problems.append(CatalogueProblem(name, line, "a listing must be an http(s) URL; "
+                                                     "use kind folder for a local folder"))
+                    continue
                 sources[source_id] = Source(source_id=source_id, agency=(row.get("agency") or "").strip() or None,
-                                            year=year, location=location, catalogue=name)
+                                            year=year, location=location, catalogue=name, kind=kind)
     return list(sources.values()), problems

@@ -1,27 +1,102 @@
-"""Fetching documents (local files and HTTP) into a content-addressed store.
+"""Fetching documents (local files and HTTP) into a content-addressed store, politely.
 
 The store keeps every distinct content once, under its sha256, and never overwrites:
 what was fetched is never lost, whatever a later fetch returns.
+
+HTTP is done the way a slow, flaky government site needs:
+
+- a timeout on connecting and on every read, and a deadline for the whole download;
+- retries with exponential backoff and jitter on connection errors, timeouts, truncated
+  bodies, 408, 429 and 5xx, honouring ``Retry-After`` (a 429's wait also holds back every
+  other request to that host); any other 4xx is final;
+- a per-host gate: a minimum interval between request starts (raised to the site's
+  robots.txt ``Crawl-delay`` when that is longer) and a cap on concurrent requests;
+- robots.txt read once per host and batch, and obeyed on every hop of a redirect chain;
+- a descriptive ASCII User-Agent;
+- conditional requests (``If-None-Match`` / ``If-Modified-Since``) when the previous fetch
+  gave validators, and the content hash besides, since many CMSes ignore them;
+- redirects followed by hand, with a bound and loop detection;
+- a size limit, checked against ``Content-Length`` before downloading and while reading.
+
+Nothing here raises for a bad source: every failure is a :class:`FetchResult` with a reason.
 """
 from __future__ import annotations
 
+import codecs
+import email.utils
 import hashlib
+import json
 import mimetypes
 import os
+import random
+import re
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+import urllib.robotparser
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
-# HTTP headers are latin-1: keep this ASCII.
-USER_AGENT = ("disclosure-pipeline/0.1 (collects government information-disclosure annual "
-              "reports for research; one request at a time)")
-TIMEOUT_SECONDS = 30
-RETRIES = 2              # on connection errors and 5xx; a 4xx is final
-MAX_BYTES = 200 * 1024 * 1024
+# HTTP headers are latin-1: keep this ASCII (checked in FetchPolicy).
+USER_AGENT = ("disclosure-pipeline/0.2 (collects government information-disclosure annual reports "
+              "for research; honours robots.txt, one request at a time per site)")
+ROBOTS_TOKEN = "disclosure-pipeline"   # the product token robots.txt groups are matched on
 
+# Kept for callers of the first version; FetchPolicy holds the values used now.
+TIMEOUT_SECONDS = 30
+RETRIES = 3
+MAX_BYTES = 100 * 1024 * 1024
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+RETRY_STATUSES = (408, 429)     # and every 5xx
+# Only these response headers are kept in the manifest: the ones that explain an outcome.
+HEADERS_THAT_MATTER = ("content-type", "content-length", "content-encoding", "etag", "last-modified",
+                       "retry-after", "location", "cache-control", "date")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How hard the fetcher may push a site. The defaults are polite for a government site;
+    tests shrink the waits to milliseconds."""
+
+    user_agent: str = USER_AGENT
+    timeout_seconds: float = 30.0           # to connect, and for each read of the socket
+    download_deadline_seconds: float = 300.0  # for a whole response body
+    retries: int = 3                         # further tries after the first
+    backoff_base_seconds: float = 2.0        # the n-th retry waits about base * 2**(n-1), jittered
+    backoff_max_seconds: float = 60.0
+    max_retry_after_seconds: float = 600.0   # a longer Retry-After makes the fetch fail instead
+    min_interval_seconds: float = 2.0        # per host, between the starts of two requests
+    max_interval_seconds: float = 60.0       # cap on a robots.txt Crawl-delay
+    per_host_concurrency: int = 1            # requests in flight to one host
+    max_workers: int = 4                     # requests in flight in all (so several hosts at once)
+    max_redirects: int = 5
+    max_bytes: int = MAX_BYTES
+    respect_robots: bool = True
+    conditional_requests: bool = True
+    listing_max_pages: int = 10              # pages of one listing followed (the first included)
+    listing_max_reports: int = 500           # report links taken from one listing
+    max_attachments: int = 10                # attachments followed from one report page
+
+    def __post_init__(self) -> None:
+        try:
+            self.user_agent.encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise ValueError("the User-Agent must be ASCII (HTTP headers are latin-1)") from exc
+        if self.per_host_concurrency < 1 or self.max_workers < 1:
+            raise ValueError("per_host_concurrency and max_workers must be at least 1")
+
+    def with_overrides(self, **overrides) -> "FetchPolicy":
+        """A copy with the given fields changed; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# ---- the store -------------------------------------------------------------------------------
 
 class RawStore:
     def __init__(self, root: Path):
@@ -29,6 +104,9 @@ class RawStore:
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.bin"
+
+    def has(self, sha256: str | None) -> bool:
+        return bool(sha256) and self.path(sha256).is_file()
 
     def put(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
@@ -45,83 +123,572 @@ class RawStore:
         return self.path(sha256).read_bytes()
 
 
+# ---- results ---------------------------------------------------------------------------------
+
 @dataclass
 class FetchResult:
     source_id: str
-    location: str
-    outcome: str                 # fetched | failed
+    location: str                # what was asked for (path or URL)
+    outcome: str                 # fetched | not_modified | failed | disallowed
     sha256: str | None = None
     size_bytes: int | None = None
     media_type: str | None = None
     http_status: int | None = None
     error: str | None = None
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    encoding_rule: str | None = None
+    tries: int = 0
+    try_log: list[str] = field(default_factory=list)
+    redirects: int = 0
+    unchanged: bool = False      # the content is what the previous fetch got (by hash)
+    started_at: float | None = None   # time.time()
+    finished_at: float | None = None
+    data: bytes | None = field(default=None, repr=False)   # the bytes, while the batch needs them
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("fetched", "not_modified")
+
+    @property
+    def headers_json(self) -> str | None:
+        return json.dumps(self.headers, ensure_ascii=True, sort_keys=True) if self.headers else None
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the last successful fetch of a URL returned: validators for a conditional request
+    and the hash that a 304 (or identical bytes) stands for."""
+
+    sha256: str
+    etag: str | None = None
+    last_modified: str | None = None
+    media_type: str | None = None
+    encoding: str | None = None
+    encoding_rule: str | None = None
+    final_url: str | None = None
 
 
 def _media_type_of(name: str, header: str | None = None) -> str | None:
     if header:
-        return header.split(";")[0].strip().lower() or None
-    guessed, _ = mimetypes.guess_type(name)
+        media = header.split(";")[0].strip().lower()
+        if media and media != "application/octet-stream":
+            return media
+    guessed, _ = mimetypes.guess_type(urlsplit(name).path if "://" in name else name)
     if guessed:
         return guessed
     if name.lower().endswith((".txt", ".md")):
         return "text/plain"
+    if name.lower().endswith(".wps"):
+        return "application/vnd.ms-works"
+    return header.split(";")[0].strip().lower() if header else None
+
+
+def charset_of(content_type: str | None) -> str | None:
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", content_type or "", re.I)
+    return match.group(1).lower() if match else None
+
+
+# ---- encoding --------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+_GB = ("gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "csgb2312", "euc-cn")
+
+
+def widen(encoding: str) -> str:
+    """GB2312 and GBK pages routinely hold characters outside those sets: read them as GB18030,
+    their superset."""
+    encoding = encoding.lower()
+    return "gb18030" if encoding in _GB else encoding
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+        return True
+    except LookupError:
+        return False
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return encoding, f"decodes cleanly as {encoding}"
+        except UnicodeDecodeError:
+            continue
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data).best()
+    except Exception:   # detection is a last resort: never let it stop a fetch
+        best = None
+    if best is not None and best.encoding:
+        return widen(best.encoding), "charset-normalizer"
     return None
 
 
+def decode_text(data: bytes, header_charset: str | None = None) -> tuple[str, str, str]:
+    """(text, encoding, rule): by BOM, then the HTTP header's charset, then the page's meta
+    tag (GB2312/GBK widened to GB18030); when the declared charset gives replacement
+    characters (a GBK page served as UTF-8, or the reverse), by detection. The rule says
+    which step decided, e.g. ``http-header gb18030`` or ``detected gb18030 (http-header utf-8
+    gave 12 replacement characters; decodes cleanly as gb18030)``."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+                          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding, "bom"
+    declared: list[tuple[str, str]] = []
+    if header_charset and _known(widen(header_charset)):
+        declared.append((widen(header_charset), f"http-header {widen(header_charset)}"))
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        meta = match.group(1).decode("ascii", "replace").lower()
+        if _known(widen(meta)):
+            declared.append((widen(meta), f"meta {widen(meta)}"))
+    if declared:
+        encoding, rule = declared[0]
+        text = data.decode(encoding, errors="replace")
+        bad = text.count("\ufffd")
+        if not bad:
+            return text, encoding, rule
+        why = f"{rule} gave {bad} replacement characters"
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8", "default utf-8"
+        except UnicodeDecodeError:
+            why = "no charset declared, not utf-8"
+    detected = _detect(data)
+    if detected:
+        encoding, how = detected
+        text = data.decode(encoding, errors="replace")
+        return text, encoding, f"detected {encoding} ({why}; {how})"
+    encoding = declared[0][0] if declared else "gb18030"
+    return data.decode(encoding, errors="replace"), encoding, f"replaced ({why}; nothing decodes cleanly)"
+
+
+def looks_textual(data: bytes, media_type: str | None) -> bool:
+    """Whether the bytes are a page or text to decode (not a PDF, DOC/DOCX/WPS or image)."""
+    head = data[:1024].lstrip()
+    if head.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return False
+    if media_type and (media_type.startswith("text/") or "html" in media_type or "xml" in media_type):
+        return True
+    return head[:1] == b"<" or b"<html" in data[:4096].lower()
+
+
+def looks_like_html(data: bytes, media_type: str | None) -> bool:
+    if media_type and "html" in media_type:
+        return True
+    head = data[:4096].lower()
+    return b"<html" in head or b"<!doctype html" in head or b"<body" in head
+
+
+# ---- politeness ------------------------------------------------------------------------------
+
+class HostGate:
+    """One site's share of the fetcher: at most ``concurrency`` requests in flight, and at
+    least ``interval`` seconds between the starts of two requests.
+
+    With one request at a time (the default), the interval is also counted from the end of
+    the previous request: the server has certainly received a request by the time its answer
+    (or the error) is back, so two requests never reach the server closer than ``interval``,
+    however long connecting took. With several in flight only their starts are spaced, and
+    connection latency can bring two arrivals closer."""
+
+    def __init__(self, interval: float, concurrency: int):
+        self.interval = interval
+        self.serial = concurrency == 1
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._lock = threading.Lock()
+        self._next_start = 0.0
+
+    @contextmanager
+    def slot(self, sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
+        with self._slots:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next_start)
+                self._next_start = start + self.interval
+            if start > now:
+                sleep(start - now)
+            try:
+                yield
+            finally:
+                if self.serial:
+                    with self._lock:
+                        self._next_start = max(self._next_start, time.monotonic() + self.interval)
+
+    def hold_off(self, seconds: float) -> None:
+        """No request to this host for ``seconds`` (a 429's Retry-After applies to the site)."""
+        with self._lock:
+            self._next_start = max(self._next_start, time.monotonic() + seconds)
+
+    def slow_down(self, interval: float) -> None:
+        """A longer interval from now on, counted from the last request already started."""
+        with self._lock:
+            if interval > self.interval:
+                self._next_start += interval - self.interval
+                self.interval = interval
+
+
+class Politeness:
+    """The per-host gates and robots.txt rules of one batch, shared by all its workers."""
+
+    def __init__(self, policy: FetchPolicy):
+        self.policy = policy
+        self._gates: dict[str, HostGate] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_notes: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._robots_locks: dict[str, threading.Lock] = {}
+
+    def gate(self, netloc: str) -> HostGate:
+        with self._lock:
+            if netloc not in self._gates:
+                self._gates[netloc] = HostGate(self.policy.min_interval_seconds, self.policy.per_host_concurrency)
+            return self._gates[netloc]
+
+    def allowed(self, url: str, client: "HttpClient") -> tuple[bool, str | None]:
+        """(may the URL be requested, and if not why)."""
+        if not self.policy.respect_robots:
+            return True, None
+        parts = urlsplit(url)
+        netloc = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            lock = self._robots_locks.setdefault(netloc, threading.Lock())
+        with lock:   # one robots.txt request per host, however many workers ask at once
+            if netloc not in self._robots:
+                self._robots[netloc] = self._load_robots(netloc, client)
+        rules = self._robots[netloc]
+        if rules is None:
+            return False, self._robots_notes.get(netloc)
+        if not rules.can_fetch(ROBOTS_TOKEN, url):
+            return False, f"disallowed by robots.txt: {url}"
+        return True, None
+
+    def _load_robots(self, netloc: str, client: "HttpClient") -> urllib.robotparser.RobotFileParser | None:
+        """RFC 9309: a robots.txt that is missing (any 4xx) allows everything; one that cannot
+        be had (5xx, network errors, after the retries) disallows everything for this batch."""
+        result = client.get(netloc + "/robots.txt", check_robots=False, max_bytes=512 * 1024)
+        parser = urllib.robotparser.RobotFileParser(netloc + "/robots.txt")
+        if result.outcome == "fetched" and result.http_status == 200:
+            text, _, _ = decode_text(result.data or b"", charset_of(result.headers.get("content-type")))
+            parser.parse(text.splitlines())
+            rate = parser.request_rate(ROBOTS_TOKEN)
+            wanted = max(crawl_delay(text, ROBOTS_TOKEN) or 0.0,
+                         (rate.seconds / rate.requests) if rate and rate.requests else 0.0)
+            if wanted > 0:
+                self.gate(urlsplit(netloc).netloc).slow_down(min(wanted, self.policy.max_interval_seconds))
+                self._robots_notes[netloc] = f"robots.txt asks for {wanted:g} s between requests"
+            return parser
+        if result.http_status is not None and 400 <= result.http_status < 500:
+            parser.parse([])   # no robots.txt: everything is allowed
+            return parser
+        self._robots_notes[netloc] = f"robots.txt unavailable ({result.error}): the site is skipped"
+        return None
+
+
+def crawl_delay(robots_text: str, token: str) -> float | None:
+    """``Crawl-delay`` for our group (or ``*``), decimals allowed (the standard library's
+    parser takes whole seconds only)."""
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in robots_text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        name, value = (part.strip() for part in line.split(":", 1))
+        name = name.lower()
+        if name == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        else:
+            in_rules = True
+            if name == "crawl-delay":
+                try:
+                    delay = float(value)
+                except ValueError:
+                    continue
+                for agent in agents:
+                    delays[agent] = delay
+    for agent, delay in delays.items():
+        if agent != "*" and agent in token.lower():
+            return delay
+    return delays.get("*")
+
+
+# ---- HTTP ------------------------------------------------------------------------------------
+
+class _Retry(Exception):
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.status, self.retry_after = status, retry_after
+
+
+class _Final(Exception):
+    def __init__(self, reason: str, status: int | None = None, outcome: str = "failed"):
+        super().__init__(reason)
+        self.status, self.outcome = status, outcome
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait, from ``Retry-After`` as delta-seconds or as an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _describe(exc: BaseException) -> str:
+    """A failure reason that is the same on every run (no object addresses or timings), so a
+    source that keeps failing the same way keeps one manifest row."""
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection broken mid-body (truncated response)"
+    text = str(exc)
+    for marker, reason in (("Connection reset", "connection reset by peer"),
+                           ("RemoteDisconnected", "connection closed without a response"),
+                           ("Connection aborted", "connection aborted"),
+                           ("Connection refused", "connection refused"),
+                           ("IncompleteRead", "connection broken mid-body (truncated response)"),
+                           ("Name or service not known", "host name not found"),
+                           ("nodename nor servname", "host name not found"),
+                           ("Temporary failure in name resolution", "host name not found")):
+        if marker in text:
+            return reason
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+class HttpClient:
+    """GET with retries, politeness and limits. One per batch; thread-safe (one
+    ``requests.Session`` per thread, gates and robots shared)."""
+
+    def __init__(self, policy: FetchPolicy, politeness: Politeness | None = None,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+        self.policy = policy
+        self.politeness = politeness or Politeness(policy)
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": self.policy.user_agent,
+                                    "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
+                                    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+            session.trust_env = False   # no proxy or netrc surprises: what the catalogue says is fetched
+            self._local.session = session
+        return session
+
+    def backoff(self, retry: int) -> float:
+        """Exponential, with jitter so that workers retrying together spread out."""
+        ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (retry - 1))
+        return ceiling * (0.5 + self.rng.random() / 2)
+
+    def get(self, url: str, previous: Previous | None = None, check_robots: bool = True,
+            max_bytes: int | None = None, source_id: str = "") -> FetchResult:
+        result = FetchResult(source_id, url, "failed", started_at=time.time())
+        validators = {}
+        if previous is not None and self.policy.conditional_requests:
+            if previous.etag:
+                validators["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                validators["If-Modified-Since"] = previous.last_modified
+        last_error = "not attempted"
+        retry_after = None
+        for attempt in range(self.policy.retries + 1):
+            if attempt:
+                wait = self.backoff(attempt)
+                if retry_after is not None:
+                    wait = max(wait, retry_after)
+                self.sleep(wait)
+            result.tries = attempt + 1
+            try:
+                self._one_try(url, result, validators, check_robots, max_bytes or self.policy.max_bytes)
+                result.try_log.append(f"{attempt + 1}: {result.outcome} {result.http_status or ''}".strip())
+                break
+            except _Retry as exc:
+                last_error, retry_after = str(exc), exc.retry_after
+                result.http_status = exc.status
+                result.try_log.append(f"{attempt + 1}: {exc}")
+                if retry_after is not None and retry_after > self.policy.max_retry_after_seconds:
+                    result.outcome = "failed"
+                    result.error = (f"{exc}; Retry-After {retry_after:g} s is longer than the "
+                                    f"{self.policy.max_retry_after_seconds:g} s allowed")
+                    break
+            except _Final as exc:
+                result.outcome, result.http_status, result.error = exc.outcome, exc.status, str(exc)
+                result.try_log.append(f"{attempt + 1}: {exc}")
+                break
+        else:
+            result.outcome = "failed"
+            result.error = f"{last_error} (after {result.tries} tries)"
+        result.finished_at = time.time()
+        if previous is not None and result.outcome == "not_modified":
+            result.sha256 = previous.sha256
+            result.media_type = result.media_type or previous.media_type
+            result.encoding, result.encoding_rule = previous.encoding, previous.encoding_rule
+            result.etag = result.etag or previous.etag
+            result.last_modified = result.last_modified or previous.last_modified
+            result.unchanged = True
+        return result
+
+    def _one_try(self, url: str, result: FetchResult, validators: dict, check_robots: bool,
+                 max_bytes: int) -> None:
+        current, seen = url, {url}
+        result.redirects = 0
+        for _hop in range(self.policy.max_redirects + 1):
+            parts = urlsplit(current)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise _Final(f"not an http(s) URL: {current}")
+            if check_robots:
+                allowed, why = self.politeness.allowed(current, self)
+                if not allowed:
+                    raise _Final(why or f"disallowed by robots.txt: {current}", outcome="disallowed")
+            gate = self.politeness.gate(parts.netloc)
+            with gate.slot(self.sleep):
+                try:
+                    response = self._session().get(
+                        current, headers=validators, stream=True, allow_redirects=False,
+                        timeout=(self.policy.timeout_seconds, self.policy.timeout_seconds))
+                except requests.RequestException as exc:
+                    raise _Retry(_describe(exc)) from exc
+                try:
+                    status = response.status_code
+                    result.final_url = current
+                    result.headers = {k: response.headers[k] for k in HEADERS_THAT_MATTER if k in response.headers}
+                    if status in REDIRECT_STATUSES and response.headers.get("Location"):
+                        target = urljoin(current, response.headers["Location"])
+                        if target in seen:
+                            raise _Final(f"redirect loop: {current} -> {target}", status)
+                        seen.add(target)
+                        current = target
+                        result.redirects += 1
+                        continue
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    if status == 304:
+                        result.outcome, result.http_status = "not_modified", status
+                        result.etag = response.headers.get("ETag")
+                        result.last_modified = response.headers.get("Last-Modified")
+                        return
+                    if status in RETRY_STATUSES or status >= 500:
+                        if status == 429 and retry_after:
+                            gate.hold_off(min(retry_after, self.policy.max_retry_after_seconds))
+                        raise _Retry(f"HTTP {status}", status, retry_after)
+                    if status >= 300:
+                        reason = f"HTTP {status} {response.reason or ''}".strip()
+                        raise _Final(reason, status)
+                    data = self._read_body(response, max_bytes)
+                finally:
+                    response.close()
+            result.outcome, result.http_status, result.data = "fetched", status, data
+            result.size_bytes = len(data)
+            content_type = response.headers.get("Content-Type")
+            result.media_type = _media_type_of(current, content_type)
+            result.etag = response.headers.get("ETag")
+            result.last_modified = response.headers.get("Last-Modified")
+            return
+        raise _Final(f"more than {self.policy.max_redirects} redirects from {url}")
+
+    def _read_body(self, response: requests.Response, max_bytes: int) -> bytes:
+        declared = response.headers.get("Content-Length")
+        expected = int(declared) if declared and declared.isdigit() else None
+        if expected is not None and expected > max_bytes:
+            raise _Final(f"larger than {max_bytes} bytes (Content-Length {expected})", response.status_code)
+        deadline = time.monotonic() + self.policy.download_deadline_seconds
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _Final(f"larger than {max_bytes} bytes", response.status_code)
+                if time.monotonic() > deadline:
+                    raise _Retry("download took longer than the deadline", response.status_code)
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise _Retry(_describe(exc), response.status_code) from exc
+        data = b"".join(chunks)
+        if expected is not None and not response.headers.get("Content-Encoding") and len(data) < expected:
+            raise _Retry("connection broken mid-body (truncated response)", response.status_code)
+        return data
+
+
+# ---- one document ----------------------------------------------------------------------------
+
 def fetch_local(source_id: str, location: str, store: RawStore) -> FetchResult:
     path = Path(location)
+    started = time.time()
     try:
         if path.is_dir():
-            raise IsADirectoryError("is a folder; list each document as its own source")
+            raise IsADirectoryError("is a folder; list it with kind folder, or each document as its own source")
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if isinstance(exc, FileNotFoundError):
             reason = "no such file"
-        return FetchResult(source_id, location, "failed", error=f"cannot read {location}: {reason}")
+        return FetchResult(source_id, location, "failed", error=f"cannot read {location}: {reason}",
+                           tries=1, started_at=started, finished_at=time.time())
     sha256 = store.put(data)
-    return FetchResult(source_id, location, "fetched", sha256=sha256, size_bytes=len(data),
-                       media_type=_media_type_of(path.name))
+    result = FetchResult(source_id, location, "fetched", sha256=sha256, size_bytes=len(data),
+                         media_type=_media_type_of(path.name), tries=1, data=data,
+                         started_at=started, finished_at=time.time())
+    _decode_for_manifest(result, None)
+    return result
 
 
-def fetch_http(source_id: str, url: str, store: RawStore, session: requests.Session | None = None,
-               timeout: float = TIMEOUT_SECONDS, retries: int = RETRIES) -> FetchResult:
-    session = session or requests.Session()
-    error = "not attempted"
-    status = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(2 ** attempt, 10))   # back off before trying a struggling site again
-        try:
-            response = session.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
-        except requests.RequestException as exc:
-            error, status = f"{type(exc).__name__}: {exc}", None
-            continue
-        status = response.status_code
-        if status >= 500:
-            error = f"HTTP {status}"
-            continue
-        if status >= 400:
-            return FetchResult(source_id, url, "failed", http_status=status,
-                               error=f"HTTP {status} {response.reason or ''}".strip())
-        data = response.content
-        if len(data) > MAX_BYTES:
-            return FetchResult(source_id, url, "failed", http_status=status,
-                               error=f"larger than {MAX_BYTES} bytes")
-        sha256 = store.put(data)
-        return FetchResult(source_id, url, "fetched", sha256=sha256, size_bytes=len(data),
-                           media_type=_media_type_of(url, response.headers.get("Content-Type")),
-                           http_status=status)
-    return FetchResult(source_id, url, "failed", http_status=status,
-                       error=f"{error} (after {retries + 1} attempts)")
+def _decode_for_manifest(result: FetchResult, header_charset: str | None) -> str | None:
+    """Record which encoding rule decides a textual document; return its text."""
+    if result.data is None or not looks_textual(result.data, result.media_type):
+        return None
+    text, result.encoding, result.encoding_rule = decode_text(result.data, header_charset)
+    return text
 
 
-def fetch(source_id: str, location: str, store: RawStore, session: requests.Session | None = None) -> FetchResult:
+def fetch_http(source_id: str, url: str, store: RawStore, client: HttpClient | None = None,
+               previous: Previous | None = None) -> FetchResult:
+    """One URL: a conditional request when ``previous`` has validators and its bytes are still
+    in the store; new bytes stored by hash; ``unchanged`` when the hash is the previous one."""
+    client = client or HttpClient(FetchPolicy())
+    if previous is not None and not store.has(previous.sha256):
+        previous = None   # the stored copy is gone: a 304 would leave us with nothing
+    result = client.get(url, previous=previous, source_id=source_id)
+    if result.outcome == "fetched" and result.data is not None:
+        result.sha256 = store.put(result.data)
+        result.unchanged = previous is not None and previous.sha256 == result.sha256
+        _decode_for_manifest(result, charset_of(result.headers.get("content-type")))
+    elif result.outcome == "not_modified" and result.sha256:
+        result.data = store.get(result.sha256)
+    return result
+
+
+def fetch(source_id: str, location: str, store: RawStore, client: HttpClient | None = None,
+          previous: Previous | None = None) -> FetchResult:
     """Fetch one source. Never raises: whatever goes wrong is the failed result's reason, so
     one bad source cannot stop the batch."""
     try:
         if location.startswith(("http://", "https://")):
-            return fetch_http(source_id, location, store, session)
-        return fetch_local(source_id, location, store)
+            return fetch_http(source_id, location, store, client, previous)
+        result = fetch_local(source_id, location, store)
+        result.unchanged = result.ok and previous is not None and previous.sha256 == result.sha256
+        return result
     except Exception as exc:
-        return FetchResult(source_id, location, "failed", error=f"{type(exc).__name__}: {exc}")
+        return FetchResult(source_id, location, "failed", error=f"{type(exc).__name__}: {exc}",
+                           finished_at=time.time())

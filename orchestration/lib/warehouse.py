@@ -6,7 +6,9 @@ DuckDB allows one writing process; the Dagster assets that call this share one p
 """
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -85,6 +87,81 @@ create table if not exists raw.parse_issues (
 );
 """
 
+# Added for fetching real sites (issue #5). Additive only: columns are added with
+# ``add column if not exists`` so a warehouse made by an earlier version upgrades in place, and
+# nothing the dbt staging models select is renamed or dropped.
+FETCH_DDL = """
+-- raw.sources also holds what the fetch stage derived from a catalogue row: report pages
+-- discovered on a listing, files of a folder, attachments of a report page.
+alter table raw.sources add column if not exists kind varchar;             -- report | listing | folder (catalogue rows); discovered | attachment (derived)
+alter table raw.sources add column if not exists parent_source_id varchar; -- the source whose page or folder listed this one; null for catalogue rows
+alter table raw.sources add column if not exists origin_source_id varchar; -- the catalogue row it derives from; null for catalogue rows
+alter table raw.sources add column if not exists title varchar;            -- the link text it was discovered by
+alter table raw.sources add column if not exists discovered_at timestamp;  -- first discovered; null for catalogue rows
+
+alter table raw.fetch_manifest add column if not exists document_role varchar; -- listing | report | attachment
+alter table raw.fetch_manifest add column if not exists final_url varchar;     -- after redirects
+alter table raw.fetch_manifest add column if not exists etag varchar;
+alter table raw.fetch_manifest add column if not exists last_modified varchar;
+alter table raw.fetch_manifest add column if not exists encoding varchar;      -- how a textual document decodes
+alter table raw.fetch_manifest add column if not exists encoding_rule varchar; -- bom | http-header … | meta … | detected … | default utf-8
+
+-- Append-only: one row per fetch of one URL (its retries are in tries and try_log).
+create table if not exists raw.fetch_attempts (
+    attempt_id    varchar primary key,
+    batch_id      varchar not null,  -- one fetch stage run (the Dagster run id under Dagster)
+    source_id     varchar not null,
+    document_role varchar not null,  -- listing | report | attachment
+    url           varchar not null,  -- or local path
+    final_url     varchar,
+    outcome       varchar not null,  -- fetched | unchanged | not_modified | failed | disallowed
+    http_status   integer,
+    tries         integer not null,
+    try_log       varchar,           -- one entry per try: '1: HTTP 503; 2: fetched 200'
+    redirects     integer,
+    sha256        varchar,           -- what the URL holds now (the previous hash on a 304)
+    size_bytes    bigint,
+    media_type    varchar,
+    encoding      varchar,
+    encoding_rule varchar,
+    etag          varchar,
+    last_modified varchar,
+    headers       varchar,           -- JSON of the response headers that explain the outcome
+    error         varchar,
+    started_at    timestamp not null,
+    finished_at   timestamp not null
+);
+
+-- What discovery found: one row per (finding source, link).
+create table if not exists raw.discoveries (
+    source_id         varchar not null, -- the listing, folder or report page that links it
+    url               varchar not null, -- or local path
+    role              varchar not null, -- report | listing_page | attachment
+    found_on          varchar not null, -- the page (or folder) it was found on
+    link_text         varchar,
+    year              integer,          -- read from the link text, null when it names none
+    depth             integer,          -- listing page number it was found on (0 = the catalogue's page)
+    derived_source_id varchar,          -- the raw.sources row made for it (null for listing pages)
+    first_seen_at     timestamp not null,
+    last_seen_at      timestamp not null,
+    primary key (source_id, url)
+);
+
+-- What could not be fetched or parsed, with the reason. A later run retries it; when it
+-- succeeds the row stays, with resolved_at set. Nothing disappears.
+create table if not exists raw.quarantine (
+    stage         varchar not null,  -- fetch | parse
+    source_id     varchar not null,
+    item          varchar not null,  -- the URL or path (fetch), the document's sha256 (parse)
+    reason        varchar not null,
+    first_seen_at timestamp not null,
+    last_seen_at  timestamp not null,
+    attempts      integer not null,
+    resolved_at   timestamp,         -- null while it still fails
+    primary key (stage, source_id, item)
+);
+"""
+
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -92,7 +169,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
-            con.execute(RAW_DDL)
+            ensure_schema(con)
         yield con
     finally:
         con.close()
@@ -100,16 +177,22 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
+    con.execute(FETCH_DDL)
+
+
+RAW_TABLES = ("sources", "fetch_manifest", "fetch_attempts", "discoveries", "quarantine",
+              "reports", "metric_values", "parse_issues")
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = ("sources", "fetch_manifest", "reports", "metric_values", "parse_issues")
+    tables = RAW_TABLES
     return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
 
 
 def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
     """The catalogue as it is now: upsert every listed source, drop the ones no longer listed
-    (their fetched documents and parsed reports stay in the warehouse)."""
+    and what was derived from them (their fetched documents and parsed reports stay in the
+    warehouse). Rows derived from a listed source (discovered reports, attachments) stay."""
     con.execute("begin")
     try:
         con.execute("create temp table if not exists listed (source_id varchar)")
@@ -117,51 +200,189 @@ def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
         if sources:
             con.executemany("insert into listed values (?)", [[s.source_id] for s in sources])
             con.executemany(
-                """insert into raw.sources values (?, ?, ?, ?, ?, ?)
+                """insert into raw.sources (source_id, agency, year, location, catalogue, loaded_at, kind)
+                   values (?, ?, ?, ?, ?, ?, ?)
                    on conflict (source_id) do update set agency = excluded.agency, year = excluded.year,
                        location = excluded.location, catalogue = excluded.catalogue,
-                       loaded_at = excluded.loaded_at""",
-                [[s.source_id, s.agency, s.year, s.location, s.catalogue, now] for s in sources])
-        con.execute("delete from raw.sources where source_id not in (select source_id from listed)")
+                       loaded_at = excluded.loaded_at, kind = excluded.kind,
+                       parent_source_id = null, origin_source_id = null""",
+                [[s.source_id, s.agency, s.year, s.location, s.catalogue, now, getattr(s, "kind", "report")]
+                 for s in sources])
+        con.execute("""delete from raw.sources
+                       where coalesce(origin_source_id, source_id) not in (select source_id from listed)""")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
 
 
-def record_fetch(con: duckdb.DuckDBPyConnection, result, now) -> bool:
-    """One manifest row per distinct outcome of a source; True when the row is new."""
-    fetch_key = result.sha256 if result.outcome == "fetched" else (result.error or "unknown error")
+def catalogue_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(source_id, agency, year, location, catalogue, kind) of the catalogue's own rows."""
+    return con.execute(
+        """select source_id, agency, year, location, catalogue, coalesce(kind, 'report')
+           from raw.sources where origin_source_id is null order by source_id""").fetchall()
+
+
+def source_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(source_id, origin source_id, year, location of the origin) of every source, derived included."""
+    return con.execute(
+        """select s.source_id, coalesce(s.origin_source_id, s.source_id), s.year, coalesce(o.location, s.location)
+           from raw.sources s left join raw.sources o on o.source_id = s.origin_source_id
+           order by s.source_id""").fetchall()
+
+
+def _fetch_key(result) -> tuple[str, str]:
+    if result.outcome in ("fetched", "not_modified") and result.sha256:
+        return "fetched", result.sha256
+    return "failed", result.error or "unknown error"
+
+
+def record_fetch(con: duckdb.DuckDBPyConnection, result, now, role: str | None = None) -> bool:
+    """One manifest row per distinct outcome of a source; True when the row is new.
+    A 304 or identical bytes is the same outcome as the fetch that got those bytes: it only
+    bumps ``last_seen_at`` and ``attempts``. A robots.txt refusal is a failed outcome."""
+    outcome, fetch_key = _fetch_key(result)
+    sha256 = result.sha256 if outcome == "fetched" else None
+    error = None if outcome == "fetched" else (result.error or "unknown error")
+    extra = [role, getattr(result, "final_url", None), getattr(result, "etag", None),
+             getattr(result, "last_modified", None), getattr(result, "encoding", None),
+             getattr(result, "encoding_rule", None)]
     existing = con.execute(
         "select 1 from raw.fetch_manifest where source_id = ? and outcome = ? and fetch_key = ?",
-        [result.source_id, result.outcome, fetch_key]).fetchone()
+        [result.source_id, outcome, fetch_key]).fetchone()
     if existing:
         con.execute(
             """update raw.fetch_manifest set last_seen_at = ?, attempts = attempts + 1, location = ?,
-                   http_status = ? where source_id = ? and outcome = ? and fetch_key = ?""",
-            [now, result.location, result.http_status, result.source_id, result.outcome, fetch_key])
+                   http_status = ?, document_role = coalesce(?, document_role),
+                   final_url = coalesce(?, final_url), etag = coalesce(?, etag),
+                   last_modified = coalesce(?, last_modified), encoding = coalesce(?, encoding),
+                   encoding_rule = coalesce(?, encoding_rule)
+               where source_id = ? and outcome = ? and fetch_key = ?""",
+            [now, result.location, result.http_status, *extra, result.source_id, outcome, fetch_key])
         return False
     con.execute(
-        "insert into raw.fetch_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-        [result.source_id, result.location, result.outcome, fetch_key, result.sha256, result.size_bytes,
-         result.media_type, result.http_status, result.error, now, now])
+        """insert into raw.fetch_manifest (source_id, location, outcome, fetch_key, sha256, size_bytes,
+               media_type, http_status, error, first_seen_at, last_seen_at, attempts, document_role,
+               final_url, etag, last_modified, encoding, encoding_rule)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)""",
+        [result.source_id, result.location, outcome, fetch_key, sha256, result.size_bytes,
+         result.media_type, result.http_status, error, now, now, *extra])
     return True
 
 
-def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str) -> list[tuple[str, str, str]]:
-    """(sha256, media type, location) of each current document not yet parsed by this parser
-    version: a source's current document is the content its latest successful fetch returned."""
+def _timestamp(epoch: float | None, fallback):
+    return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None) if epoch else fallback
+
+
+def attempt_outcome(result) -> str:
+    if result.outcome == "fetched" and getattr(result, "unchanged", False):
+        return "unchanged"
+    return result.outcome
+
+
+def record_attempt(con: duckdb.DuckDBPyConnection, batch_id: str, result, role: str, now) -> None:
+    """Append one ``raw.fetch_attempts`` row: what this fetch of this URL did."""
+    con.execute(
+        """insert into raw.fetch_attempts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [uuid.uuid4().hex, batch_id, result.source_id, role, result.location, result.final_url,
+         attempt_outcome(result), result.http_status, max(result.tries, 1), "; ".join(result.try_log) or None,
+         result.redirects, result.sha256, result.size_bytes, result.media_type, result.encoding,
+         result.encoding_rule, result.etag, result.last_modified, result.headers_json, result.error,
+         _timestamp(result.started_at, now), _timestamp(result.finished_at, now)])
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, stage: str, source_id: str, item: str, reason: str, now) -> None:
+    """Put (or keep) an item in quarantine with the latest reason; reopen it if it had been resolved."""
+    con.execute(
+        """insert into raw.quarantine values (?, ?, ?, ?, ?, ?, 1, null)
+           on conflict (stage, source_id, item) do update set reason = excluded.reason,
+               last_seen_at = excluded.last_seen_at, attempts = raw.quarantine.attempts + 1,
+               resolved_at = null""",
+        [stage, source_id, item, reason, now, now])
+
+
+def resolve_quarantine(con: duckdb.DuckDBPyConnection, stage: str, now, source_id: str | None = None,
+                       item: str | None = None) -> None:
+    con.execute(
+        """update raw.quarantine set resolved_at = ?
+           where stage = ? and resolved_at is null and (? is null or source_id = ?) and (? is null or item = ?)""",
+        [now, stage, source_id, source_id, item, item])
+
+
+def open_quarantine(con: duckdb.DuckDBPyConnection, stage: str | None = None) -> list[tuple]:
+    """(stage, source_id, item, reason, attempts) of everything still failing."""
     return con.execute(
-        """with current_documents as (
-               select source_id, sha256, media_type, location,
+        """select stage, source_id, item, reason, attempts from raw.quarantine
+           where resolved_at is null and (? is null or stage = ?) order by stage, source_id, item""",
+        [stage, stage]).fetchall()
+
+
+def latest_validators(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """URL → (sha256, etag, last_modified, media_type, encoding, encoding_rule, final_url) of its
+    latest successful fetch: what a conditional request sends, and what a 304 stands for."""
+    rows = con.execute(
+        """select distinct on (url) url, sha256, etag, last_modified, media_type, encoding, encoding_rule, final_url
+           from raw.fetch_attempts
+           where outcome in ('fetched', 'unchanged', 'not_modified') and sha256 is not null
+           order by url, finished_at desc, started_at desc""").fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def record_discoveries(con: duckdb.DuckDBPyConnection, rows: list[dict], now) -> None:
+    """Upsert what discovery found (keys: source_id, url, role, found_on, link_text, year, depth,
+    derived_source_id)."""
+    if not rows:
+        return
+    con.executemany(
+        """insert into raw.discoveries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (source_id, url) do update set role = excluded.role, found_on = excluded.found_on,
+               link_text = excluded.link_text, year = excluded.year, depth = excluded.depth,
+               derived_source_id = excluded.derived_source_id, last_seen_at = excluded.last_seen_at""",
+        [[r["source_id"], r["url"], r["role"], r["found_on"], r.get("link_text"), r.get("year"),
+          r.get("depth"), r.get("derived_source_id"), now, now] for r in rows])
+
+
+def upsert_derived_sources(con: duckdb.DuckDBPyConnection, rows: list[dict], now) -> None:
+    """Sources the fetch stage derived (keys: source_id, agency, year, location, catalogue, kind,
+    parent_source_id, origin_source_id, title). They join the catalogue in ``raw.sources`` so
+    every stage after fetching, dbt included, treats them like listed sources."""
+    if not rows:
+        return
+    con.executemany(
+        """insert into raw.sources (source_id, agency, year, location, catalogue, loaded_at, kind,
+               parent_source_id, origin_source_id, title, discovered_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (source_id) do update set agency = excluded.agency, year = excluded.year,
+               location = excluded.location, catalogue = excluded.catalogue, kind = excluded.kind,
+               parent_source_id = excluded.parent_source_id, origin_source_id = excluded.origin_source_id,
+               title = excluded.title""",
+        [[r["source_id"], r.get("agency"), r.get("year"), r["location"], r["catalogue"], now, r["kind"],
+          r["parent_source_id"], r["origin_source_id"], r.get("title"), now] for r in rows])
+
+
+def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str,
+                       source_ids: list[str] | None = None) -> list[tuple[str, str, str, str, str | None]]:
+    """(sha256, media type, location, source_id, encoding) of each current document that is not
+    yet parsed by this parser version, or that is in quarantine (a later run retries it).
+    A source's current document is the content its latest successful fetch returned; listing
+    pages are not reports and are never parsed. ``source_ids`` limits it to those sources."""
+    if source_ids is not None and not source_ids:
+        return []
+    only = "and list_contains(?, source_id)" if source_ids is not None else ""
+    params = ([source_ids] if source_ids is not None else []) + [parser_version]
+    return con.execute(
+        f"""with current_documents as (
+               select source_id, sha256, media_type, location, encoding,
                       row_number() over (partition by source_id
                                          order by last_seen_at desc, first_seen_at desc, fetch_key) as rn
-               from raw.fetch_manifest where outcome = 'fetched')
-           select distinct on (d.sha256) d.sha256, d.media_type, d.location
+               from raw.fetch_manifest
+               where outcome = 'fetched' and coalesce(document_role, 'report') <> 'listing' {only})
+           select distinct on (d.sha256) d.sha256, d.media_type, d.location, d.source_id, d.encoding
            from current_documents d
            left join raw.reports r on r.sha256 = d.sha256 and r.parser_version = ?
-           where d.rn = 1 and r.sha256 is null
-           order by d.sha256""", [parser_version]).fetchall()
+           where d.rn = 1 and (r.sha256 is null or d.sha256 in (
+               select item from raw.quarantine where stage = 'parse' and resolved_at is null))
+           order by d.sha256, d.source_id""", params).fetchall()
 
 
 def store_report(con: duckdb.DuckDBPyConnection, sha256: str, media_type: str | None, report,

@@ -25,19 +25,6 @@ def _parse(args: argparse.Namespace) -> int:
     return status
 
 
-def ingest_run_config(years=(), hosts=(), source_ids=(), **fetch_settings) -> dict:
-    """Run config for the fetch and parse assets: the selection (empty: everything) and any
-    politeness settings given (``None`` values are left to the defaults)."""
-    selection = {k: list(v) for k, v in (("years", years), ("hosts", hosts), ("source_ids", source_ids)) if v}
-    fetch = {**selection, **{k: v for k, v in fetch_settings.items() if v is not None}}
-    ops = {}
-    if fetch:
-        ops["raw_documents"] = {"config": fetch}
-    if selection:
-        ops["parsed_reports"] = {"config": selection}
-    return {"ops": ops} if ops else {}
-
-
 def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), **fetch_settings):
     """Run every asset and asset check of the code location once, recorded in the project's
     Dagster instance (so the run shows in ``make dev``). Returns the run result.
@@ -56,6 +43,8 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
     from orchestration.definitions import defs
 
     job = defs().resolve_implicit_global_asset_job_def()
+    from orchestration.defs.ingest import ingest_run_config
+
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
                   **ingest_run_config(years, hosts, source_ids, **fetch_settings)}
     tags = {f"disclosure/{k}": ",".join(map(str, v)) for k, v in

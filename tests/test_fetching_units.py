@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.cli import ingest_run_config
+from orchestration.defs.ingest import ingest_run_config
 from orchestration.lib import warehouse as wh
 from orchestration.lib.batches import Selection
 from orchestration.lib.catalogue import read_catalogue

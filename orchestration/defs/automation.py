@@ -18,3 +18,37 @@ def seasonal_refresh(context: dg.ScheduleEvaluationContext):
         return dg.SkipReason(f"{day} is outside the publication season and not the weekly day "
                              f"({season.describe()})")
     return dg.RunRequest(run_key=f"refresh-{day.isoformat()}", tags={"trigger": "seasonal_refresh"})
+
+
+INBOX_SOURCE_ID = "inbox"   # the catalogue row (data/sources/inbox.csv) of the inbox folder
+
+
+def inbox_files(inbox) -> dict[str, str]:
+    """Every document in the inbox with a signature that changes when the file does."""
+    if not inbox.is_dir():
+        return {}
+    return {str(path.relative_to(inbox)): f"{path.stat().st_size}:{path.stat().st_mtime_ns}"
+            for path in sorted(inbox.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")}
+
+
+@dg.sensor(target=dg.AssetSelection.all(), minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Runs the pipeline on the inbox folder (data/inbox) once for every new or changed "
+                       "file dropped there; the cursor remembers what was seen.")
+def inbox_sensor(context: dg.SensorEvaluationContext):
+    import hashlib
+    import json
+
+    from orchestration.defs.ingest import ingest_run_config
+    from orchestration.lib.config import paths
+
+    seen = json.loads(context.cursor) if context.cursor else {}
+    current = inbox_files(paths().data_dir / "inbox")
+    new = {name: signature for name, signature in current.items() if seen.get(name) != signature}
+    if not new:
+        return dg.SkipReason(f"no new file in the inbox ({len(current)} seen before)")
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    run_key = hashlib.sha256(json.dumps(new, sort_keys=True).encode()).hexdigest()[:16]
+    return dg.RunRequest(run_key=f"inbox-{run_key}", run_config=ingest_run_config(source_ids=[INBOX_SOURCE_ID]),
+                         tags={"trigger": "inbox_sensor", "inbox/new_files": str(len(new))})

@@ -125,3 +125,16 @@ def parsed_reports(context: dg.AssetExecutionContext, config: SelectionConfig, w
     yield dg.MaterializeResult(asset_key="parse_issues", metadata={
         "documents_with_issues": len(counts.with_issues), "rows": table_rows["parse_issues"],
         "issues": dg.MetadataValue.md(markdown_table(counts.with_issues, ["document", "issues", "first"]))})
+
+
+def ingest_run_config(years=(), hosts=(), source_ids=(), **fetch_settings) -> dict:
+    """Run config for the fetch and parse assets: the selection (empty: everything) and any
+    politeness settings given (``None`` values are left to the defaults)."""
+    selection = {k: list(v) for k, v in (("years", years), ("hosts", hosts), ("source_ids", source_ids)) if v}
+    fetch = {**selection, **{k: v for k, v in fetch_settings.items() if v is not None}}
+    ops = {}
+    if fetch:
+        ops["raw_documents"] = {"config": fetch}
+    if selection:
+        ops["parsed_reports"] = {"config": selection}
+    return {"ops": ops} if ops else {}

@@ -150,6 +150,8 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
 
     items: list[Line | Row] = []
     table_no = 0
+    # Elements with a table somewhere inside, found once (asking each element is quadratic).
+    holds_table = {ancestor for table in root.iter("table") for ancestor in table.iterancestors()}
 
     def emit_line(s: str) -> None:
         s = s.strip()
@@ -163,7 +165,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         if el.tag == "table":
             rows = _table_rows(el)
             cells_of = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")] for tr in rows]
-            if any(td.find(".//table") is not None for tds in cells_of for td in tds):
+            if any(td in holds_table for tds in cells_of for td in tds):
                 # A layout table (CMS templates wrap the article in one): its cells are
                 # containers, read what is inside them.
                 for tds in cells_of:
@@ -179,7 +181,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
                     items.append(Row(cells, f"table {table_no} row {r + 1}"))
             return
         has_block_child = any(isinstance(ch.tag, str) and (ch.tag in _BLOCK_ONLY or ch.tag == "table"
-                                                            or ch.find(".//table") is not None)
+                                                            or ch in holds_table)
                               for ch in el)
         if el.tag in _BLOCK_ONLY and not has_block_child:
             emit_line(_text(el))

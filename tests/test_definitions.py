@@ -11,9 +11,20 @@ EXPECTED_EDGES = {
     "parse_issues": {"raw_documents"},
     "staging/stg_raw__reports": {"parsed_reports"},
     "staging/stg_raw__metric_values": {"parsed_metric_values"},
-    "marts/fct_disclosure_metrics": {"intermediate/int_reports_current", "staging/stg_raw__metric_values"},
-    "marts/mart_reconciliation": {"intermediate/int_reports_current", "staging/stg_raw__metric_values"},
-    "published_mart": {"marts/fct_disclosure_metrics", "marts/mart_agency_year", "marts/mart_reconciliation"},
+    "intermediate/int_reports_identified": {"intermediate/int_reports_current", "intermediate/int_agency_names_resolved",
+                                            "intermediate/int_agencies"},
+    "intermediate/int_agency_names_resolved": {"intermediate/int_reports_current", "seeds/agency_overrides"},
+    "marts/dim_agency": {"intermediate/int_agencies"},
+    "marts/dim_metric": {"seeds/metric_keys", "seeds/indicator_mapping"},
+    "marts/fct_disclosure_metrics": {"intermediate/int_metric_values_current", "intermediate/int_reports_identified"},
+    "marts/fct_harmonised_indicators": {"intermediate/int_metric_values_current", "intermediate/int_reports_identified",
+                                        "seeds/indicator_mapping"},
+    "marts/mart_reconciliation": {"intermediate/int_reports_identified", "intermediate/int_reconciliation_within_report",
+                                  "intermediate/int_reconciliation_across_years"},
+    "marts/mart_agency_year": {"intermediate/int_agency_years", "intermediate/int_reports_identified",
+                               "marts/fct_harmonised_indicators", "marts/mart_reconciliation"},
+    "published_mart": {"marts/dim_agency", "marts/dim_metric", "marts/fct_disclosure_metrics",
+                       "marts/fct_harmonised_indicators", "marts/mart_agency_year", "marts/mart_reconciliation"},
 }
 
 

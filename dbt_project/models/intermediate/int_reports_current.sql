@@ -91,6 +91,7 @@ joined as (
             when 'freeform' then 'free-form'
         end as era,
         reports.published,
+        reports.report_scope,
         coalesce(issue_counts.parse_issue_count, 0) as parse_issue_count
 
     from latest_fetches
@@ -135,6 +136,7 @@ final as (
         template,
         era,
         published,
+        report_scope,
         cast(parse_issue_count as integer) as parse_issue_count
 
     from deduplicated

@@ -1,14 +1,26 @@
+{#-
+    One row per agency (dim_agency) and statistical year: the harmonised indicators of the
+    report chosen for that year (int_agency_years), the change against the agency's report of
+    the year before, a few ratios, and the report's rule outcomes (mart_reconciliation).
+-#}
+
 with
 
-reports as (
+agency_years as (
 
-    select * from {{ ref('int_reports_current') }}
+    select * from {{ ref('int_agency_years') }}
 
 ),
 
-metrics as (
+reports as (
 
-    select * from {{ ref('fct_disclosure_metrics') }}
+    select * from {{ ref('int_reports_identified') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('fct_harmonised_indicators') }}
 
 ),
 
@@ -18,72 +30,57 @@ reconciliation as (
 
 ),
 
--- one report per agency and year: the latest published, then the smallest report_id, so the
--- choice is the same on every run. Reports without agency or year cannot be placed here.
-ranked_reports as (
-
-    select
-        *,
-        row_number() over (
-            partition by agency, year
-            order by published desc nulls last, report_id
-        ) as report_rank
-
-    from reports
-    where agency is not null
-        and year is not null
-
-),
-
-chosen_reports as (
-
-    select * from ranked_reports
-    where report_rank = 1
-
-),
-
-headline_figures as (
+indicator_values as (
 
     select
         report_id,
-        max(case when metric_key = 'apps.new_received.total' then value end) as applications_received,
-        max(case when metric_key = 'apps.carried_over.total' then value end) as carried_over,
-        max(case when metric_key = 'apps.granted.total' then value end) as granted,
-        max(case when metric_key = 'apps.partially_granted.total' then value end) as partially_granted,
-        max(case when metric_key = 'apps.processed_total.total' then value end) as processed_total,
-        max(case when metric_key = 'apps.carried_forward.total' then value end) as carried_forward,
-        max(case when metric_key = 'review.total' then value end) as reviews,
-        max(case when metric_key = 'litigation.direct.total' then value end) as lawsuits_direct,
-        max(case when metric_key = 'litigation.after_review.total' then value end) as lawsuits_after_review
+        {% for indicator in harmonised_indicators() %}
+        max(case when indicator = '{{ indicator }}' then value end) as {{ indicator }},
+        {% endfor %}
+        max(case when indicator = 'applications_received' and (is_approximate or is_from_prose) then 1 else 0 end) = 1
+            as applications_received_is_approximate,
+        string_agg(case when is_approximate then indicator end, ', ' order by indicator_order)
+            as approximate_indicators,
+        string_agg(case when is_from_prose then indicator end, ', ' order by indicator_order)
+            as prose_indicators,
+        string_agg(case when is_partial then indicator end, ', ' order by indicator_order)
+            as partial_indicators
 
-    from metrics
-    where metric_key in (
-        'apps.new_received.total',
-        'apps.carried_over.total',
-        'apps.granted.total',
-        'apps.partially_granted.total',
-        'apps.processed_total.total',
-        'apps.carried_forward.total',
-        'review.total',
-        'litigation.direct.total',
-        'litigation.after_review.total'
-    )
+    from indicators
     group by report_id
 
 ),
 
-r1_summary as (
+rule_outcomes as (
 
     select
         report_id,
         case
-            when sum(case when status = 'fail' then 1 else 0 end) > 0 then 'fail'
-            when sum(case when status = 'pass' then 1 else 0 end) > 0 then 'pass'
+            when sum(case when rule_id = 'R1' and status = 'fail' then 1 else 0 end) > 0 then 'fail'
+            when sum(case when rule_id = 'R1' and status = 'pass' then 1 else 0 end) > 0 then 'pass'
             else 'not_assessable'
-        end as r1_status
+        end as r1_status,
+        sum(case when severity = 'error' and status = 'fail' then 1 else 0 end) as error_failures,
+        sum(case when severity = 'warning' and status = 'fail' then 1 else 0 end) as warning_failures,
+        sum(case when severity = 'info' and status = 'fail' then 1 else 0 end) as info_failures,
+        sum(case when status = 'pass' then 1 else 0 end) as passes
 
     from reconciliation
-    where rule_id = 'R1'
+    group by report_id
+
+),
+
+failed_rule_list as (
+
+    select
+        report_id,
+        string_agg(rule_id, ', ' order by length(rule_id), rule_id) as failed_rules
+
+    from (
+        select distinct report_id, rule_id
+        from reconciliation
+        where status = 'fail'
+    ) as failed
     group by report_id
 
 ),
@@ -91,75 +88,144 @@ r1_summary as (
 joined as (
 
     select
-        chosen_reports.agency,
-        chosen_reports.year,
-        chosen_reports.report_id,
-        chosen_reports.source_id,
-        chosen_reports.template,
-        chosen_reports.era,
-        headline_figures.applications_received,
-        headline_figures.carried_over,
-        headline_figures.granted,
-        headline_figures.partially_granted,
-        headline_figures.processed_total,
-        headline_figures.carried_forward,
-        headline_figures.reviews,
-        -- one block blank and the other given: the given one; both blank: unknown, not zero
+        agency_years.agency_key,
+        reports.agency,
+        reports.agency_name_reported,
+        reports.agency_level,
+        reports.region,
+        agency_years.year,
+        agency_years.report_id,
+        reports.source_id,
+        reports.template,
+        reports.era,
+        reports.report_scope,
+        reports.published,
+        agency_years.report_count,
+        {% for indicator in harmonised_indicators() %}
+        indicator_values.{{ indicator }},
+        {% endfor %}
+        coalesce(indicator_values.applications_received_is_approximate, false)
+            as applications_received_is_approximate,
+        indicator_values.approximate_indicators,
+        indicator_values.prose_indicators,
+        indicator_values.partial_indicators,
+        coalesce(rule_outcomes.r1_status, 'not_assessable') as r1_status,
         case
-            when headline_figures.lawsuits_direct is null
-                and headline_figures.lawsuits_after_review is null then null
-            else coalesce(headline_figures.lawsuits_direct, 0)
-                + coalesce(headline_figures.lawsuits_after_review, 0)
-        end as lawsuits,
-        -- reports without table 三 have no R1 rows: nothing could be assessed
-        coalesce(r1_summary.r1_status, 'not_assessable') as r1_status,
-        chosen_reports.parse_issue_count
+            when rule_outcomes.error_failures > 0 then 'fail'
+            when rule_outcomes.warning_failures > 0 then 'warning'
+            when rule_outcomes.passes > 0 then 'pass'
+            else 'not_assessable'
+        end as rule_status,
+        failed_rule_list.failed_rules,
+        coalesce(rule_outcomes.error_failures, 0) as error_failures,
+        coalesce(rule_outcomes.warning_failures, 0) as warning_failures,
+        coalesce(rule_outcomes.info_failures, 0) as info_failures,
+        reports.parse_issue_count
 
-    from chosen_reports
-    left join headline_figures
-        on chosen_reports.report_id = headline_figures.report_id
-    left join r1_summary
-        on chosen_reports.report_id = r1_summary.report_id
+    from agency_years
+    inner join reports
+        on agency_years.report_id = reports.report_id
+    left join indicator_values
+        on agency_years.report_id = indicator_values.report_id
+    left join rule_outcomes
+        on agency_years.report_id = rule_outcomes.report_id
+    left join failed_rule_list
+        on agency_years.report_id = failed_rule_list.report_id
 
 ),
 
-with_change as (
+-- against the same agency's report of the year before (Y−1 only: a gap gives no change)
+with_previous as (
 
     select
-        *,
-        -- against the agency's previous year present in this mart (which may be more than
-        -- one year back when a year is missing)
-        applications_received - lag(applications_received) over (
-            partition by agency
-            order by year
-        ) as applications_received_change
+        joined.*,
+        previous_year.report_scope as previous_report_scope,
+        previous_year.applications_received as previous_applications_received,
+        previous_year.applications_received_is_approximate as previous_applications_received_is_approximate,
+        previous_year.processed_total as previous_processed_total,
+        previous_year.reviews as previous_reviews,
+        previous_year.lawsuits as previous_lawsuits,
+        previous_year.year is not null as has_previous_year
 
     from joined
+    left join joined as previous_year
+        on joined.agency_key = previous_year.agency_key
+        and joined.year - 1 = previous_year.year
 
 ),
 
 final as (
 
     select
+        cast(agency_key as varchar) as agency_key,
         cast(agency as varchar) as agency,
+        cast(agency_name_reported as varchar) as agency_name_reported,
+        cast(agency_level as varchar) as agency_level,
+        cast(region as varchar) as region,
         cast(year as integer) as year,
         cast(report_id as varchar) as report_id,
         cast(source_id as varchar) as source_id,
         cast(template as varchar) as template,
         cast(era as varchar) as era,
-        cast(applications_received as double precision) as applications_received,
-        cast(carried_over as double precision) as carried_over,
-        cast(granted as double precision) as granted,
-        cast(partially_granted as double precision) as partially_granted,
-        cast(processed_total as double precision) as processed_total,
-        cast(carried_forward as double precision) as carried_forward,
-        cast(reviews as double precision) as reviews,
-        cast(lawsuits as double precision) as lawsuits,
-        cast(applications_received_change as double precision) as applications_received_change,
+        cast(report_scope as varchar) as report_scope,
+        cast(published as date) as published,
+        cast(report_count as integer) as report_count,
+        {% for indicator in harmonised_indicators() %}
+        cast({{ indicator }} as double precision) as {{ indicator }},
+        {% endfor %}
+        cast(approximate_indicators as varchar) as approximate_indicators,
+        cast(prose_indicators as varchar) as prose_indicators,
+        cast(partial_indicators as varchar) as partial_indicators,
+        cast(
+            case
+                when processed_total > 0 and granted is not null and partially_granted is not null
+                    then (cast(granted as double precision) + partially_granted) / processed_total
+            end as double precision
+        ) as share_granted,
+        cast(
+            case
+                when reviews_upheld + reviews_corrected + reviews_other > 0
+                    then cast(reviews_corrected as double precision)
+                        / (reviews_upheld + reviews_corrected + reviews_other)
+            end as double precision
+        ) as review_correction_rate,
+        cast(
+            case
+                when lawsuits_upheld + lawsuits_corrected + lawsuits_other > 0
+                    then cast(lawsuits_corrected as double precision)
+                        / (lawsuits_upheld + lawsuits_corrected + lawsuits_other)
+            end as double precision
+        ) as lawsuit_correction_rate,
+        cast(has_previous_year as boolean) as has_previous_year,
+        cast(applications_received - previous_applications_received as double precision)
+            as applications_received_change,
+        cast(
+            case
+                when previous_applications_received > 0
+                    then (applications_received - previous_applications_received)
+                        / cast(previous_applications_received as double precision)
+            end as double precision
+        ) as applications_received_change_pct,
+        cast(
+            case
+                when applications_received is null or previous_applications_received is null then null
+                when applications_received_is_approximate or previous_applications_received_is_approximate then true
+                when report_scope <> previous_report_scope then true
+                else false
+            end as boolean
+        ) as applications_received_change_is_approximate,
+        cast(processed_total - previous_processed_total as double precision) as processed_total_change,
+        cast(reviews - previous_reviews as double precision) as reviews_change,
+        cast(lawsuits - previous_lawsuits as double precision) as lawsuits_change,
         cast(r1_status as varchar) as r1_status,
+        cast(rule_status as varchar) as rule_status,
+        cast(failed_rules as varchar) as failed_rules,
+        cast(error_failures as integer) as error_failures,
+        cast(warning_failures as integer) as warning_failures,
+        cast(info_failures as integer) as info_failures,
         cast(parse_issue_count as integer) as parse_issue_count
 
-    from with_change
+    from with_previous
 
 )
 

@@ -16,6 +16,9 @@ final as (
         cast(year as integer) as year,
         cast(template as varchar) as template,
         cast(published as date) as published,
+        -- what the report covers as the parser read it: 'agency' (the body itself) or
+        -- 'jurisdiction' (the whole area it governs); null when the text does not say
+        cast(scope as varchar) as report_scope,
         cast(parsed_at as timestamp) as parsed_at
 
     from source

@@ -23,6 +23,15 @@ class Rule:
     description: str
     severity: str     # error | warning | info, as in metrics.md
 
+    @property
+    def check_name(self) -> str:
+        """The Dagster asset check's name, e.g. rule_r1_table_three_balance."""
+        words = self.family.replace("三", "three").replace("四", "four").replace("二", "two")
+        slug = "".join(c if c.isalnum() else "_" for c in words.lower()).strip("_")
+        while "__" in slug:
+            slug = slug.replace("__", "_")
+        return f"rule_{self.rule_id.lower()}_{slug}"
+
 
 RULES = {rule.rule_id: rule for rule in (
     Rule("R1", "table 三 balance", "new_received + carried_over = processed_total + carried_forward "
@@ -79,7 +88,8 @@ def validate_rule(frame: pd.DataFrame, rule_id: str, docs: DocsTarget | None = N
     for expectation_result in result.results:
         for item in expectation_result.result.get("unexpected_index_list") or []:
             failed_keys.add((item["report_id"], item["column_key"]))
-    failing = rows[[(r, c) in failed_keys for r, c in zip(rows["report_id"], rows["column_key"])]]
+    failing = rows[pd.Series([(r, c) in failed_keys for r, c in zip(rows["report_id"], rows["column_key"])],
+                             index=rows.index, dtype=bool)]
     assessable = rows.dropna(subset=["lhs", "rhs"])
     reports = set(rows["report_id"])
     assessed = set(assessable["report_id"])

@@ -5,6 +5,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import sys
 import threading
 import time
@@ -55,6 +56,8 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
     tags = {f"disclosure/{k}": ",".join(map(str, v)) for k, v in
             (("years", years), ("hosts", hosts), ("sources", source_ids)) if v}
     with dg.DagsterInstance.get() as instance:
+        release_abandoned_runs(instance)
+        tags = {**tags, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())}
         run_id = make_new_run_id()
         watcher = None
         if progress:
@@ -64,11 +67,42 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
             watcher.start()
         try:
             return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
-                                          tags=tags or None, run_id=run_id)
+                                          tags=tags, run_id=run_id)
         finally:
             if watcher:
                 stop.set()
                 watcher.join(timeout=5)
+
+
+RUN_HOST_TAG, RUN_PID_TAG = "disclosure/host", "disclosure/pid"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_abandoned_runs(instance) -> list[str]:
+    """Runs this machine started whose process is gone (killed, crashed) would hold their
+    warehouse pool slot for ever and queue every later run: mark them failed, free the slot."""
+    import dagster as dg
+
+    abandoned = []
+    unfinished = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=unfinished,
+                                                       tags={RUN_HOST_TAG: socket.gethostname()})):
+        pid = int(run.tags.get(RUN_PID_TAG, "0") or 0)
+        if pid and pid != os.getpid() and not _process_alive(pid):
+            instance.report_run_failed(run, message=f"its process {pid} ended before the run finished "
+                                                    "(killed?); its pool slots were released")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            abandoned.append(run.run_id)
+    return abandoned
 
 
 _PROGRESS_LINE = re.compile(r"^(?:fetched|parsed|discovered)\b.*\d+/\d+")

@@ -94,6 +94,7 @@ table_three_report_columns as (
         'R6': ('warning', '2021 table 二 (一), consecutive years'),
         'R7': ('warning', '2019 table 二 (五)(六)(八), consecutive years'),
         'R8': ('info', 'prose against the tables, one report'),
+        'R9': ('error', 'every cell of one report, per table'),
         'R10': ('warning', 'free-form annex, one report'),
         'R11': ('warning', 'free-form annex, consecutive years'),
     }) }}

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
-from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.shared import WAREHOUSE_POOL, markdown_table
+from orchestration.defs.shared import WAREHOUSE_POOL
 from orchestration.lib.config import DBT_PROJECT_DIR, paths
 from orchestration.lib.publishing import publish_marts
 
@@ -58,31 +57,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 # published copy holds.
 MART_TABLES = ["dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmonised_indicators",
                "mart_agency_year", "mart_reconciliation"]
-
-
-@dg.asset_check(asset=dg.AssetKey(["marts", "mart_reconciliation"]), name="rule_r1_table_three_balance",
-                pool=WAREHOUSE_POOL,   # it opens the warehouse too
-                description="R1 (error): in every column of table 三, 本年新收 + 上年结转 = 总计 + 结转下年度. "
-                            "Validated with the Great Expectations suite in expectations/reconciliation.py; "
-                            "a failure names the reports and columns.")
-def rule_r1_check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    from expectations.reconciliation import validate_rule   # GX is slow to import: only when run
-
-    with warehouse.get_connection() as con:
-        frame = con.execute("select * from marts.mart_reconciliation where rule_id = 'R1'").df()
-    outcome = validate_rule(frame, "R1")
-    return dg.AssetCheckResult(
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={
-            "rows": outcome.rows,
-            "reports_assessed": outcome.reports_assessed,
-            "reports_passed": outcome.reports_passed,
-            "reports_failed": outcome.reports_failed,
-            "reports_not_assessable": outcome.reports_not_assessable,
-            "failing_reports": dg.MetadataValue.md(markdown_table(
-                outcome.failures, ["agency", "year", "column", "lhs", "rhs", "report_id"])),
-        })
 
 
 @dg.asset(group_name="publish", kinds={"duckdb", "parquet"}, pool=WAREHOUSE_POOL,

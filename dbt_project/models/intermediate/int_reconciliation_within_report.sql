@@ -10,6 +10,8 @@
           total = natural_person + legal_person_subtotal (column_key <row>) and
           legal_person_subtotal = the five (column_key <row>.legal_person_subtotal)
       R4  table 四, each block: upheld + corrected + other + pending = total
+      R9  every cell, per table: the number of cells outside their domain is 0 (counts whole and
+          non-negative, signed counts such as 本年增/减 whole, money non-negative)
       R8  a figure stated in the prose = the table's (national-table reports: the legacy.* prose
           figures against their table cells; free-form reports: the disagreements the parser
           recorded as r8_prose_differs issues, since it keeps only the annex value)
@@ -34,6 +36,12 @@ metric_values as (
 parse_issues as (
 
     select * from {{ ref('stg_raw__parse_issues') }}
+
+),
+
+metric_keys as (
+
+    select * from {{ ref('metric_keys') }}
 
 ),
 
@@ -432,6 +440,33 @@ rule_r10 as (
 
 ),
 
+rule_r9 as (
+
+    select
+        metric_values.report_id,
+        'R9' as rule_id,
+        metric_keys.table_name as column_key,
+        count(
+            case
+                when metric_keys.unit = 'count' and (metric_values.value < 0
+                    or metric_values.value <> floor(metric_values.value)) then 1
+                when metric_keys.unit = 'signed count' and metric_values.value <> floor(metric_values.value) then 1
+                when metric_keys.unit in ('万元', '元') and metric_values.value < 0 then 1
+            end
+        ) as lhs,
+        0 as rhs,
+        'cells outside their domain (' || metric_keys.table_name || ')' as lhs_description,
+        'none' as rhs_description
+
+    from metric_values
+    inner join metric_keys
+        on metric_values.metric_key = metric_keys.metric_key
+    where metric_values.value is not null
+        and metric_values.value_source != 'prose'
+    group by metric_values.report_id, metric_keys.table_name
+
+),
+
 rule_rows as (
 
     select * from rule_r1
@@ -445,6 +480,8 @@ rule_rows as (
     select * from rule_r8_tables
     union all
     select * from rule_r8_issues
+    union all
+    select * from rule_r9
     union all
     select * from rule_r10
 

@@ -75,6 +75,22 @@ R5_BREAKS = [("lanchuan-zrzy", 2021), ("shiling-sthj", 2023), ("yunxi", 2021)]
 R11_BREAKS = [("ff-lanchuan-jyj", 2016)]
 # R1 (and so R2 and R3): plant_r1_violation in one column.
 R1_BREAK = ("lanchuan", 2020, "commercial")
+# Breaks that only their own rule can see (for the GX checks: the matching check, and only it,
+# fails): two cells moved so that every other rule still holds.
+#   R2: granted moves one application from 商业企业 to 自然人: rows still add up (R3), columns
+#       of table 三 no longer reach 总计 (R2 in those two columns), R1 untouched.
+#   R3: one application moves from 部分公开 to 予以公开 in the 自然人 column: the column still
+#       adds up (R2), those two rows no longer match their 总计 (R3).
+#   R4: one more 结果维持 in 行政复议, its 总计 unchanged.
+#   R9: a negative count where no sum rule looks (行政许可 decisions).
+ONLY_RULE_BREAKS = {
+    ("lanchuan", 2022): ("R2", {"apps.granted.natural_person": 1, "apps.granted.commercial": -1},
+                         ["natural_person", "commercial"]),
+    ("qinghe", 2021): ("R3", {"apps.granted.natural_person": 1, "apps.partially_granted.natural_person": -1},
+                       ["granted", "partially_granted"]),
+    ("lanchuan-zrzy", 2022): ("R4", {"review.upheld": 1}, ["review"]),
+    ("shiling-sthj", 2021): ("R9", {"active.licensing.decisions": None}, ["二"]),
+}
 
 
 def _agency_label(slug: str, year: int) -> str:
@@ -107,6 +123,12 @@ def _panel():
             r = _break_carry_over(r)
         if (r.slug, r.year) == R1_BREAK[:2]:
             r = samples.plant_r1_violation(r, column=R1_BREAK[2])
+        if (r.slug, r.year) in ONLY_RULE_BREAKS:
+            rule, changes, columns = ONLY_RULE_BREAKS[(r.slug, r.year)]
+            r = copy.deepcopy(r)
+            for key, delta in changes.items():
+                r.metrics[key] = -5 if delta is None else r.metrics[key] + delta
+            r.planted = r.planted + [f"{rule}:{column}" for column in columns]
         for planted in r.planted:
             rule, column = planted.split(":")
             expected.add((f"sample-{r.slug}-{r.year}", rule, column))
@@ -166,6 +188,7 @@ class Built:
     free: list
     expected_failures: set
     has_corpus: bool
+    checks: dict = dataclasses.field(default_factory=dict)   # asset check name → its evaluation
 
     def query(self, sql: str, params=()):
         con = duckdb.connect(str(self.warehouse), read_only=True)
@@ -191,7 +214,9 @@ def built(tmp_path_factory) -> Built:
         result = materialise_all(log_level="WARNING")
     failures = [e.event_specific_data for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert result.success, failures
-    return Built(data_dir, data_dir / "warehouse.duckdb", national, free, expected, has_corpus)
+    checks = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return Built(data_dir, data_dir / "warehouse.duckdb", national, free, expected, has_corpus, checks)
 
 
 # ---- the reference seeds ----------------------------------------------------------------------
@@ -222,7 +247,7 @@ def test_panel_finds_exactly_the_planted_breaks(built):
         "where status = 'fail' and source_id like 'sample-%'"))
     assert failing == built.expected_failures
     # the planting did what it says: carry-over breaks in R5, annex restarts in R11, R1–R3, R8
-    assert {rule for _, rule, _ in failing} == {"R1", "R2", "R3", "R5", "R8", "R11"}
+    assert {rule for _, rule, _ in failing} == {"R1", "R2", "R3", "R4", "R5", "R8", "R9", "R11"}
     # each planted R5 break is compared with the same agency's previous year, renamed or not
     compared = built.query(
         "select r.source_id, p.source_id from marts.mart_reconciliation r "
@@ -593,3 +618,26 @@ def test_dbt_docs_generate_offline(built, tmp_path):
         documented = {name for name, column in node["columns"].items() if column["description"]}
         built_columns = set(catalog["nodes"][f"model.disclosure.{model}"]["columns"])
         assert {c.lower() for c in built_columns} == documented, model   # every column documented
+
+
+def test_each_rule_check_fails_exactly_on_its_planted_reports(built):
+    """The Great Expectations checks, as Dagster ran them: each rule's check fails on the
+    reports planted for it, naming them and their columns, and on no other generated report;
+    the rules with nothing planted pass (on the generated reports)."""
+    from expectations.reconciliation import RULES
+
+    source_of = dict(built.query("select distinct report_id, source_id from marts.fct_disclosure_metrics"))
+    for rule in RULES.values():
+        evaluation = built.checks[rule.check_name]
+        table = evaluation.metadata["failing_reports"].value
+        assert "more" not in table.splitlines()[-1]
+        named = set()
+        for line in table.splitlines()[2:]:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 6 and source_of.get(cells[5], "").startswith("sample-"):
+                named.add((source_of[cells[5]], rule.rule_id, cells[2]))
+        expected = {f for f in built.expected_failures if f[1] == rule.rule_id}
+        assert named == expected, rule.rule_id
+        if not built.has_corpus:   # the real corpus brings its own findings (hongze's R4, …)
+            assert evaluation.passed == (not expected), rule.rule_id
+        assert evaluation.metadata["reports_assessed"].value > 0 or rule.rule_id in ("R10", "R11"), rule.rule_id

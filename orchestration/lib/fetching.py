@@ -42,6 +42,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from orchestration.lib.encoding import bom_encoding, meta_charset, widen
+
 # HTTP headers are latin-1: keep this ASCII (checked in FetchPolicy).
 USER_AGENT = ("disclosure-pipeline/0.2 (collects government information-disclosure annual reports "
               "for research; honours robots.txt, one request at a time per site)")
@@ -194,17 +196,6 @@ def charset_of(content_type: str | None) -> str | None:
 
 # ---- encoding --------------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
-_GB = ("gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "csgb2312", "euc-cn")
-
-
-def widen(encoding: str) -> str:
-    """GB2312 and GBK pages routinely hold characters outside those sets: read them as GB18030,
-    their superset."""
-    encoding = encoding.lower()
-    return "gb18030" if encoding in _GB else encoding
-
-
 def _known(encoding: str) -> bool:
     try:
         codecs.lookup(encoding)
@@ -236,17 +227,14 @@ def decode_text(data: bytes, header_charset: str | None = None) -> tuple[str, st
     characters (a GBK page served as UTF-8, or the reverse), by detection. The rule says
     which step decided, e.g. ``http-header gb18030`` or ``detected gb18030 (http-header utf-8
     gave 12 replacement characters; decodes cleanly as gb18030)``."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
-                          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding, "bom"
+    bom = bom_encoding(data)
+    if bom:
+        return data.decode(bom, errors="replace"), bom, "bom"
     declared: list[tuple[str, str]] = []
     if header_charset and _known(widen(header_charset)):
         declared.append((widen(header_charset), f"http-header {widen(header_charset)}"))
-    match = _META_CHARSET.search(data[:4096])
-    if match:
-        meta = match.group(1).decode("ascii", "replace").lower()
+    meta = meta_charset(data)
+    if meta:
         if _known(widen(meta)):
             declared.append((widen(meta), f"meta {widen(meta)}"))
     if declared:

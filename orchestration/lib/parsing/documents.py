@@ -9,12 +9,12 @@ the grid position of each cell (spans expanded) is kept for provenance.
 """
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 
 import lxml.html
 
+from ..encoding import bom_encoding, meta_charset, widen
 from .cells import is_value, normalise
 
 
@@ -55,25 +55,20 @@ class Document:
 
 # ---- decoding ----------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
-
-
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
     """(text, encoding, rule that decided). GB2312/GBK are widened to GB18030, their superset;
     a page that declares one charset but is in the other is read by what decodes cleanly."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding, "bom"
+    bom = bom_encoding(data)
+    if bom:
+        return data.decode(bom, errors="replace"), bom, "bom"
     if declared is None:
-        match = _META_CHARSET.search(data[:4096])
-        declared = match.group(1).decode("ascii").lower() if match else None
+        declared = meta_charset(data)
     # Strict UTF-8 first: GBK text almost never decodes as valid UTF-8, while UTF-8 bytes do
     # decode as (garbled) GB18030, so a page that says gb2312 but is UTF-8 is still read right.
     candidates = [("utf-8", "utf-8 (valid)")]
     if declared:
         declared = declared.lower()
-        widened = "gb18030" if declared in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936") else declared
+        widened = widen(declared)
         if widened != "utf-8":
             candidates.append((widened, f"declared {declared}"))
     candidates.append(("gb18030", "fallback gb18030"))

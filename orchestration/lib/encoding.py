@@ -1,0 +1,32 @@
+"""What the fetcher's and the parser's decoders share: byte-order marks, the page's own charset
+declaration, and the GB family widened to GB18030. (They decide differently on purpose: the
+fetcher records which declaration decided, the parser reads already-stored bytes and trusts
+strict UTF-8 first.)"""
+from __future__ import annotations
+
+import codecs
+import re
+
+# UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one.
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+_GB = ("gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "csgb2312", "euc-cn")
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark announces, if the bytes start with one."""
+    return next((encoding for bom, encoding in BOMS if data.startswith(bom)), None)
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag (first 4 KB), lower-cased."""
+    match = META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii", "replace").lower() if match else None
+
+
+def widen(encoding: str) -> str:
+    """GB2312 and GBK pages routinely hold characters outside those sets: read them as GB18030,
+    their superset."""
+    encoding = encoding.lower()
+    return "gb18030" if encoding in _GB else encoding

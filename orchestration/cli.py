@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -55,8 +57,10 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
                   **ingest_run_config(years, hosts, source_ids, **fetch_settings)}
     tags = {f"disclosure/{k}": ",".join(map(str, v)) for k, v in
             (("years", years), ("hosts", hosts), ("sources", source_ids)) if v}
-    with dg.DagsterInstance.get() as instance:
+    with _first_use_lock(home):
+        instance = dg.DagsterInstance.get()
         release_abandoned_runs(instance)
+    with instance:
         tags = {**tags, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())}
         run_id = make_new_run_id()
         watcher = None
@@ -75,6 +79,18 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
 
 
 RUN_HOST_TAG, RUN_PID_TAG = "disclosure/host", "disclosure/pid"
+
+
+@contextlib.contextmanager
+def _first_use_lock(home: Path):
+    """Opening a Dagster instance on a fresh home creates its SQLite tables; two runs started
+    together would both try ("table job_ticks already exists"). Take turns for that moment."""
+    with open(home / ".instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _process_alive(pid: int) -> bool:

@@ -6,7 +6,8 @@ that names the document and the place, so a batch goes on.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass, field, fields
 
 from . import freeform, metadata
 from .documents import (Document, decode, looks_like_cell_text, looks_like_html, read_cell_text,
@@ -39,10 +40,17 @@ class ParsedReport:
             "source": self.source, "agency": self.agency, "year": self.year,
             "template": self.template, "published": self.published, "scope": self.scope, "form": self.form,
             "metrics": self.metrics,
-            "provenance": {k: {f: v for f, v in asdict(m).items() if f not in ("key", "value")}
+            "provenance": {k: {f: v for f, v in _flat(m).items() if f not in ("key", "value")}
                            for k, m in self.values.items()},
-            "issues": [asdict(i) for i in self.issues],
+            "issues": [_flat(i) for i in self.issues],
         }, ensure_ascii=False)
+
+
+def _flat(record) -> dict:
+    """``dataclasses.asdict`` for records whose fields are plain values (str, int, float, None),
+    as MetricValue and ParseIssue are: the same dict, without asdict's deep copy of every field,
+    which was most of the cost of ``to_json``."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
@@ -64,10 +72,15 @@ class UnreadableDocument(ValueError):
     """The bytes are not a document of any form the parser knows."""
 
 
+# U+FFFD and the control characters other than \t \n \f \r (9, 10, 12, 13). Counted with one
+# regex pass: a Python loop over every character cost more than reading the tables.
+_GARBAGE = re.compile(r"[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _garbage_share(text: str) -> float:
     if not text:
         return 0.0
-    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
+    bad = len(_GARBAGE.findall(text))
     return bad / len(text)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import lxml.html
+from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, widen
 from .cells import is_value, normalise
@@ -88,31 +88,39 @@ _BLOCK_ONLY = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", 
 
 def _text(el) -> str:
     # Labels and numbers are often split over <span>/<p> by Word: join the pieces with nothing.
+    if len(el) == 0:
+        # No child nodes (most cells): the element's own text is all itertext() would give.
+        return (el.text or "").replace("\xa0", " ").strip()
     return "".join(el.itertext()).replace("\xa0", " ").strip()
 
 
 def _grid_positions(rows) -> list[list[tuple[int, int]]]:
     """Grid (row, column) where each cell starts, with rowspan/colspan expanded."""
-    taken: set[tuple[int, int]] = set()
+    # Row → the columns that cells of rows above it cover (rowspan). A cell's own row needs no
+    # marks: the column counter moves past it. Most rows have none, so most cells cost no lookup
+    # of a (row, column) pair.
+    covered_in: dict[int, set[int]] = {}
     positions = []
     for r, tr in enumerate(rows):
+        covered = covered_in.pop(r, ())
         c = 0
         row_positions = []
         for td in tr:
-            while (r, c) in taken:
+            while c in covered:
                 c += 1
             row_positions.append((r, c))
             rowspan = _span(td.get("rowspan"))
             colspan = _span(td.get("colspan"))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken.add((r + dr, c + dc))
+            for dr in range(1, rowspan):
+                covered_in.setdefault(r + dr, set()).update(range(c, c + colspan))
             c += colspan
         positions.append(row_positions)
     return positions
 
 
 def _span(value: str | None) -> int:
+    if value is None:
+        return 1   # no attribute: the usual case
     try:
         return max(1, min(int(value or 1), 200))
     except ValueError:
@@ -131,9 +139,23 @@ def _nearest_table(el):
     return parent
 
 
+# The parser lxml.html.document_fromstring uses, without its element class lookup: the tree is
+# the same, but lxml.html makes every element Python touches go through a Python-level class
+# lookup, which cost more than the parse itself. Only the plain etree API is used below.
+_HTML_PARSER = etree.HTMLParser()
+
+
+def _html_root(text: str):
+    """What ``lxml.html.document_fromstring(text)`` gives, as plain etree elements."""
+    root = etree.fromstring(text, _HTML_PARSER)
+    if root is None:
+        raise etree.ParserError("Document is empty")
+    return root
+
+
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     text, encoding, rule = decode(data, declared_charset)
-    root = lxml.html.document_fromstring(text or "<html></html>")
+    root = _html_root(text or "<html></html>")
     page_meta: dict[str, str] = {}
     for meta in root.iter("meta"):
         name = meta.get("name") or meta.get("property")
@@ -430,5 +452,4 @@ def read_docx(data: bytes) -> Document:
 
 
 def etree_errors():
-    from lxml import etree
     return etree.XMLSyntaxError

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from .cells import as_number, normalise, read_cell
 from .documents import Cell, Document, Line, Row
@@ -85,6 +86,7 @@ _CUMULATIVE_COLUMN = re.compile(r"累计")
 _LABEL_COLUMN = re.compile(r"^(?:指标名称|指标|项目|统计指标|计量单位|单位)$")
 _UNIT_CELL = re.compile(r"^(?:条|件|个|份|项|次|人次|元|万元)$")
 _COLUMN_NO = re.compile(r"column (\d+)$")
+_UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
 
 
 @dataclass
@@ -106,12 +108,17 @@ def _grid_column(where: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_BARE_OTHER = re.compile(r"其[他它](?:情况|数)?")
+
+
+@lru_cache(maxsize=1 << 12)   # pure; the annex's labels are the same few dozen in every report
 def annex_key(label: str, group: str | None = None) -> str | None:
     """The ``legacy.*`` key an annex row label names (None for anything else)."""
     text = _LABEL_PREFIX.sub("", normalise(label))
-    if not text or not re.search(r"[\u4e00-\u9fff]", text):
+    if not text or not _HAN.search(text):
         return None
-    if re.fullmatch(r"其[他它](?:情况|数)?", text) and group in _GROUP_OTHER:
+    if _BARE_OTHER.fullmatch(text) and group in _GROUP_OTHER:
         return _GROUP_OTHER[group]
     for pattern, key in ANNEX_ROWS:
         if pattern.search(text):
@@ -182,7 +189,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
             annex.rows.add(item.where)
             unit = units[0] if units else None
             if unit is None:
-                found = re.search(r"[(（](万元|元)[)）]", printed)
+                found = _UNIT_IN_LABEL.search(printed)
                 unit = found.group(1) if found else None
             for column, (cell, value) in mapped:
                 _store_annex(annex, key + column.suffix, value, printed, column.label, cell, unit)
@@ -258,8 +265,11 @@ def cn_number(text: str) -> int | None:
     return total + section + digit
 
 
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+
+
 def _number(text: str, wan: str | None = None) -> Decimal | None:
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+    if _DECIMAL.fullmatch(text):
         number = Decimal(text)
     else:
         value = cn_number(text)
@@ -336,6 +346,18 @@ _DETECTORS = {
     "legacy.fees.amount_yuan": (_FEES_NUMBER, _FEES_ZERO, None),
 }
 PROSE_KEYS = tuple(_DETECTORS)
+#: Words every number and zero pattern of a key needs in the clause (one of them): a clause with
+#: none of them cannot state the key, so its patterns are not run. Most clauses of a report
+#: state none of the five figures; this only saves the regex passes, it decides nothing.
+#: (legacy.apps.total: its number matches must hold 「申请」, see _read_sentence.)
+_KEY_WORDS = {
+    "legacy.active.total": ("主动公开",),
+    "legacy.apps.total": ("申请",),
+    "legacy.review.total": ("复议",),
+    "legacy.litigation.total": ("诉讼",),
+    "legacy.fees.amount_yuan": ("费", "收取"),
+}
+assert set(_KEY_WORDS) == set(_DETECTORS)
 #: The keys a 2019 / 2021 report's prose is read for (section 三, 四 and 六's 信息处理费).
 TABLED_PROSE_KEYS = ("legacy.apps.total", "legacy.review.total", "legacy.litigation.total",
                      "legacy.fees.amount_yuan")
@@ -363,34 +385,35 @@ def _paragraphs(doc: Document) -> list[tuple[str, str]]:
     """(text, where) of the prose in reading order. Text forms cut short lines into cells, so
     their rows are put back together line by line; the tables of the other forms are left out."""
     if doc.form in ("text", "text_cells"):
-        lines: dict[int, list[str]] = {}
-        order: list[int] = []
-
-        def add(number: int, text: str) -> None:
-            if number not in lines:
-                lines[number] = []
-                order.append(number)
-            lines[number].append(text)
-
+        lines: dict[int, list[str]] = {}   # line number → its pieces, in document order
         for item in doc.items:
             if isinstance(item, Line):
-                add(_line_no(item.where), item.text)
-            else:
-                for cell in item.cells:
-                    add(_line_no(cell.where), cell.text)
+                lines.setdefault(_line_no(item.where), []).append(item.text)
+                continue
+            where, pieces = None, []
+            for cell in item.cells:
+                if cell.where != where:   # the cells of one line follow each other: look it up once
+                    where = cell.where
+                    pieces = lines.setdefault(_line_no(where), [])
+                pieces.append(cell.text)
         paragraphs = []
-        for n in sorted(order):
+        for n in sorted(lines):
             text = " ".join(lines[n])
             # A line cut into cells is prose only if it says something (a heading, a sentence);
             # the header 「结果维持 … 尚未审结 总计 未经复议直接起诉」 is not a statement of none.
-            if n >= 0 and (re.search(r"[。；;！!？?]", text) or _HEADING.match(normalise(text))):
+            if n >= 0 and (_STOP.search(text) or _HEADING.match(normalise(text))):
                 paragraphs.append((text, f"line {n}"))
         return paragraphs
     return [(item.text, item.where) for item in doc.items if isinstance(item, Line)]
 
 
+_STOP = re.compile(r"[。；;！!？?]")
+_LINE_NO = re.compile(r"line (\d+)")
+
+
+@lru_cache(maxsize=1 << 12)   # called for every cell of a text page; the same 「line 12」 recur
 def _line_no(where: str) -> int:
-    match = re.search(r"line (\d+)", where or "")
+    match = _LINE_NO.search(where or "")
     return int(match.group(1)) if match else -1
 
 
@@ -400,8 +423,17 @@ def is_department(agency: str | None) -> bool:
     the government's report) and a 管委会 are not departments."""
     if not agency:
         return False
-    return not re.search(r"(?:人民政府|人民政府办公室|人民政府办公厅|政府办公室|管委会|管理委员会|实验区|新区|"
-                         r"开发区|[省市县区旗盟州])$", agency)
+    return not _NOT_DEPARTMENT.search(agency)
+
+
+_NOT_DEPARTMENT = re.compile(r"(?:人民政府|人民政府办公室|人民政府办公厅|政府办公室|管委会|管理委员会|实验区|新区|"
+                             r"开发区|[省市县区旗盟州])$")
+_CLAUSE_BREAK = re.compile(r"[,:]")
+_GROUPED_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+_BRACKETED = re.compile(r"\([^()]*\)|【[^【】]*】")
+_SENTENCE_END = re.compile(r"(?<=[。;!?])")
+_PRINTED_SENTENCE_END = re.compile(r"(?<=[。；;!！?？])")
+_REVIEW_OR_LAWSUIT = re.compile(r"复议|诉讼")
 
 
 def _clauses(sentence: str):
@@ -409,7 +441,7 @@ def _clauses(sentence: str):
     subcount = cumulative = wide = False
     if sentence.startswith("其中"):
         subcount = True
-    for clause in re.split(r"[,:]", sentence):
+    for clause in _CLAUSE_BREAK.split(sentence):
         if "其中" in clause:
             subcount = True
         if _CUMULATIVE.search(clause):
@@ -423,16 +455,18 @@ def _clauses(sentence: str):
 
 def _prepare(text: str) -> str:
     text = normalise(text)
-    text = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", text)
+    text = _GROUPED_THOUSANDS.sub("", text)
     text = text.replace("；", ";").replace("，", ",").replace("：", ":")
     return text
 
 
 def _strip_parentheses(text: str) -> str:
+    if "(" not in text and "【" not in text:
+        return text   # nothing to strip (most sentences): skip the regex passes
     previous = None
     while previous != text:
         previous = text
-        text = re.sub(r"\([^()]*\)|【[^【】]*】", "", text)
+        text = _BRACKETED.sub("", text)
     return text
 
 
@@ -461,9 +495,9 @@ def read_prose(doc: Document, agency: str | None = None, keys=PROSE_KEYS) -> lis
             continue
         if _HEADING.match(prepared) and len(prepared) <= 40:
             heading = prepared
-        sentences = [s for s in re.split(r"(?<=[。;!?])", prepared) if s]
+        sentences = [s for s in _SENTENCE_END.split(prepared) if s]
         # The sentence as printed is the provenance; cut the same way (NFKC keeps the stops).
-        printed = [s.strip() for s in re.split(r"(?<=[。；;!！?？])", text.strip()) if s.strip()]
+        printed = [s.strip() for s in _PRINTED_SENTENCE_END.split(text.strip()) if s.strip()]
         if len(printed) != len(sentences):
             printed = sentences
         for sentence, as_printed in zip(sentences, printed):
@@ -481,12 +515,14 @@ def _read_sentence(printed: str, sentence: str, heading: str, where: str, depart
         for key in keys:
             if key in found:
                 continue
+            if not any(word in clause for word in _KEY_WORDS[key]):
+                continue
             numbers, zeros, context = _DETECTORS[key]
             if context is not None and not (context.search(sentence) or context.search(heading)):
                 continue
             if key == "legacy.fees.amount_yuan" and (not _FEES_CONTEXT.search(clause) or _NOT_FEES.search(clause)):
                 continue
-            if key == "legacy.apps.total" and re.search(r"复议|诉讼", clause):
+            if key == "legacy.apps.total" and _REVIEW_OR_LAWSUIT.search(clause):
                 continue
             figure = None
             for pattern in numbers:

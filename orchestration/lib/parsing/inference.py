@@ -12,19 +12,57 @@ from .cells import normalise
 MAX_CANDIDATES = 300_000   # beyond this a run is too long to settle: reported, not guessed
 
 
-def _splits(digits: str, parts: int) -> Iterator[list[str]]:
-    """Every way to cut ``digits`` into ``parts`` numbers with no leading zero."""
-    if parts == 1:
-        if digits and (digits == "0" or not digits.startswith("0")):
-            yield [digits]
+def _splits(digits: str, parts: int) -> Iterator[tuple[str, ...]]:
+    """Every way to cut ``digits`` into ``parts`` numbers with no leading zero, shortest first
+    number first (then the same order for the rest).
+
+    The search only goes where a way lies ahead: digits[i:] can be cut into k numbers exactly
+    when ``fewest[i] <= k <= len(digits) - i``, since a number that starts with 0 is 「0」 alone,
+    and any number of two digits or more can give its last digit to a number of its own. The
+    numbers cut so far stay on one list and each way is yielded once, as a tuple. Rebuilding
+    every way level by level, and walking into every dead end a run of zeros makes, was most
+    of the cost of reading a run-together page; the ways, and their order, are the same."""
+    n = len(digits)
+    # fewest[i]: the fewest numbers digits[i:] can be cut into (each leading 「0」 alone, then one).
+    fewest = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        fewest[i] = fewest[i + 1] + 1 if digits[i] == "0" else 1
+    cut: list[str] = []   # the numbers cut so far
+
+    def rest_from(start: int, left: int) -> Iterator[tuple[str, ...]]:
+        if left == 1:
+            yield (*cut, digits[start:])   # feasible, so a number with no leading zero
+            return
+        # Each later number needs at least one digit.
+        for end in range(start + 1, n - (left - 1) + 1):
+            head = digits[start:end]
+            if len(head) > 1 and head.startswith("0"):
+                break
+            if fewest[end] > left - 1:
+                continue   # the rest cannot be cut into that many numbers
+            if left == 2:
+                yield (*cut, head, digits[end:])   # the last number: no need to recurse for it
+                continue
+            cut.append(head)
+            yield from rest_from(end, left - 1)
+            cut.pop()
+
+    if not fewest[0] <= parts <= n:
+        return iter(())
+    return rest_from(0, parts)
+
+
+def _readings(normal: list[str], per_run: dict[int, int], index: int = 0) -> Iterator[tuple[str, ...]]:
+    """Every reading of ``normal[index:]``: the cells of ``per_run`` cut each way
+    :func:`_splits` gives (that many numbers), the others as they are; earlier cells vary slowest."""
+    text = normal[index]
+    choices = _splits(text, per_run[index]) if index in per_run else ((text,),)
+    if index == len(normal) - 1:
+        yield from choices
         return
-    longest = len(digits) - (parts - 1)
-    for size in range(1, longest + 1):
-        head = digits[:size]
-        if len(head) > 1 and head.startswith("0"):
-            break
-        for rest in _splits(digits[size:], parts - 1):
-            yield [head, *rest]
+    for choice in choices:
+        for rest in _readings(normal, per_run, index + 1):
+            yield choice + rest
 
 
 def _allocations(lengths: list[int], extra: int) -> Iterator[list[int]]:
@@ -32,6 +70,11 @@ def _allocations(lengths: list[int], extra: int) -> Iterator[list[int]]:
     if not lengths:
         if extra == 0:
             yield []
+        return
+    if len(lengths) == 1:
+        # One run (the usual case): it takes all the extra cells, if it has digits enough.
+        if 0 <= extra <= lengths[0] - 1:
+            yield [extra + 1]
         return
     for k in range(0, min(extra, lengths[0] - 1) + 1):
         for rest in _allocations(lengths[1:], extra - k):
@@ -48,26 +91,22 @@ def split_runs(texts: list[str], width: int, rule: Callable[[list[Decimal]], boo
     if any(not normal[i].lstrip("+-").replace(".", "", 1).isdigit() for i in fixed):
         return [], True   # a cell that is no number at all (a unit, a blank) cannot take part
     extra = width - len(normal)
+    # Whole numbers in ASCII digits (the usual row) are tried as ints, which the rules (sums and
+    # equalities) treat as they treat the same Decimals, at a fraction of the cost; a reading
+    # that satisfies the rule is then made of Decimals, as always.
+    number = int if all(t.isascii() and t.isdigit() for t in normal) else Decimal
     solutions: list[list[Decimal]] = []
     tried = 0
     for allocation in _allocations([len(normal[i]) for i in runs], extra):
         per_run = dict(zip(runs, allocation))
-
-        def combos(index: int) -> Iterator[list[str]]:
-            if index == len(normal):
-                yield []
-                return
-            choices = _splits(normal[index], per_run[index]) if index in per_run else [[normal[index]]]
-            for choice in choices:
-                for rest in combos(index + 1):
-                    yield [*choice, *rest]
-
-        for candidate in combos(0):
+        for candidate in _readings(normal, per_run) if normal else [()]:
             tried += 1
             if tried > MAX_CANDIDATES:
                 return solutions, False
-            numbers = [Decimal(c) for c in candidate]
-            if rule(numbers) and numbers not in solutions:
+            if not rule(list(map(number, candidate))):
+                continue
+            numbers = list(map(Decimal, candidate))
+            if numbers not in solutions:
                 solutions.append(numbers)
                 if len(solutions) > 1:
                     return solutions, True

@@ -7,6 +7,12 @@ A label that matches nothing is never guessed: the caller reports it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+# The label functions below are pure functions of short strings, and the same few hundred
+# labels of the national tables come back in every report (and several times per row), so
+# their answers are cached. Bounded caches: memory stays flat however many documents are read.
+_LABEL_CACHE = 1 << 14
 
 # ---- which table are we in -------------------------------------------------------------
 
@@ -29,6 +35,7 @@ TABLE_MARKERS = [
 ]
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def section_of_heading(line: str) -> tuple[bool, str | None]:
     """(is a section heading, the table it opens or None)."""
     for pattern, table in SECTION_HEADINGS:
@@ -37,6 +44,7 @@ def section_of_heading(line: str) -> tuple[bool, str | None]:
     return False, None
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def table_of_marker(label: str) -> str | None:
     for pattern, table in TABLE_MARKERS:
         if pattern.search(label):
@@ -101,6 +109,7 @@ HEADER_GROUPS = {
 }
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def column_concept(table: str | None, label: str) -> str | None:
     for pattern, concept in COLUMNS.get(table or "", []):
         if pattern.search(label):
@@ -108,13 +117,14 @@ def column_concept(table: str | None, label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def is_header_label(table: str | None, label: str) -> bool:
     """A header cell: one column label, a label-column header, or (text whose cells ran
     together: 「自然人法人或其他组织总计」) nothing but column labels."""
     if column_concept(table, label) is not None or LABEL_COLUMN_HEADERS.search(label):
         return True
-    found = header_concepts(table, label)
-    return bool(found) and sum(len(text) for _, text in found) == len(re.sub(r"信息内容", "", label))
+    found = _header_concepts(table, label)
+    return bool(found) and sum(len(text) for _, text in found) == len(label.replace("信息内容", ""))
 
 
 # ---- row labels ------------------------------------------------------------------------
@@ -168,6 +178,7 @@ APPS_ROWS = [
 ]
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def apps_group(label: str) -> str | None:
     """The group the text names last (「三、本年度办理结果（三）不予公开」 → withheld)."""
     best, best_end = None, -1
@@ -178,6 +189,7 @@ def apps_group(label: str) -> str | None:
     return best
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def apps_row(label: str, group: str | None) -> str | None:
     for pattern, key, needs_group in APPS_ROWS:
         if needs_group and needs_group != group:
@@ -187,6 +199,7 @@ def apps_row(label: str, group: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def active_row(label: str) -> str | None:
     for pattern, key in ACTIVE_ROWS:
         if pattern.search(label):
@@ -213,6 +226,7 @@ LAYOUT_HEADER_LABELS = [
 ]
 
 
+@lru_cache(maxsize=_LABEL_CACHE)
 def layout_of_header(label: str) -> str | None:
     for pattern, layout in LAYOUT_HEADER_LABELS:
         if pattern.search(label):
@@ -252,14 +266,19 @@ _HEADER_SCAN_RE = {
 
 def header_concepts(table: str | None, text: str) -> list[tuple[str, str]]:
     """(concept, label as found) for every column label in the joined header text, in order."""
+    return list(_header_concepts(table, text))   # a fresh list: the cached tuple stays as it is
+
+
+@lru_cache(maxsize=_LABEL_CACHE)
+def _header_concepts(table: str | None, text: str) -> tuple[tuple[str, str], ...]:
     regex = _HEADER_SCAN_RE.get(table or "")
     if regex is None:
-        return []
+        return ()
     found = []
     for match in regex.finditer(text):
         index = int(match.lastgroup[1:])
         found.append((_HEADER_SCAN[table][index][1], match.group()))
-    return found
+    return tuple(found)
 
 
 # The national tables' columns in their fixed order: the fallback when a converter garbled the

@@ -61,3 +61,18 @@ def validate(frame: pd.DataFrame, today: date | None = None, docs: DocsTarget | 
                          ",".join(config.kwargs.get("column_list", [])),
                          "unexpected": r.result.get("unexpected_count"), "examples": str(examples)})
     return StructuralOutcome(success=bool(result.success), rows=len(frame), failures=failures)
+
+
+def combine(outcomes: list[StructuralOutcome]) -> StructuralOutcome:
+    """One outcome for several chunks: counts of a failed expectation add up, examples come
+    from the first chunks that had them."""
+    failures: dict[tuple[str, str], dict] = {}
+    for outcome in outcomes:
+        for failure in outcome.failures:
+            key = (failure["expectation"], failure["column"])
+            if key in failures:
+                failures[key]["unexpected"] = (failures[key]["unexpected"] or 0) + (failure["unexpected"] or 0)
+            else:
+                failures[key] = dict(failure)
+    return StructuralOutcome(success=all(o.success for o in outcomes), rows=sum(o.rows for o in outcomes),
+                             failures=list(failures.values()))

@@ -32,13 +32,15 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), progress: bool = False,
-                    **fetch_settings):
+                    executor: str = "in_process", parse_workers: int | None = None, **fetch_settings):
     """Run every asset and asset check of the code location once, recorded in the project's
     Dagster instance (so the run shows in ``make dev``). Returns the run result.
 
-    With ``years``, ``hosts`` or ``source_ids``, only those sources are fetched and parsed
-    (dbt, the checks and the publication still cover the whole warehouse); ``fetch_settings``
-    override the politeness defaults (``min_interval_seconds``, ``max_workers``, …)."""
+    The run covers every year partition, or with ``years`` those from the first to the last;
+    ``hosts`` and ``source_ids`` narrow what is fetched and parsed further (dbt, the checks and
+    the publication still cover the whole warehouse); ``fetch_settings`` override the politeness
+    defaults (``min_interval_seconds``, ``max_workers``, …). ``executor="multiprocess"`` runs
+    each step in a process of its own, as the Dagster UI and daemon do."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
@@ -48,37 +50,43 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
-    from orchestration.definitions import defs
-
-    job = defs().resolve_implicit_global_asset_job_def()
     from orchestration.defs.ingest import ingest_run_config
+    from orchestration.defs.shared import years_tags
+    from orchestration.definitions import refresh_job
 
+    job = refresh_job()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
-                  **ingest_run_config(years, hosts, source_ids, **fetch_settings)}
-    tags = {f"disclosure/{k}": ",".join(map(str, v)) for k, v in
-            (("years", years), ("hosts", hosts), ("sources", source_ids)) if v}
+                  **ingest_run_config(hosts, source_ids, parse_workers=parse_workers, **fetch_settings)}
+    tags = {**years_tags(years),
+            **{f"disclosure/{k}": ",".join(map(str, v)) for k, v in
+               (("hosts", hosts), ("sources", source_ids)) if v}}
     with _first_use_lock(home):
         instance = dg.DagsterInstance.get()
         release_abandoned_runs(instance)
-    with instance:
+    with instance, contextlib.ExitStack() as stack:
         tags = {**tags, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())}
         run_id = make_new_run_id()
-        watcher = None
         if progress:
+            # dbt prints its log lines on stdout; in a terminal they would scroll the bar away.
+            log_path = home / "logs" / f"run-{run_id}.log"
+            log_path.parent.mkdir(exist_ok=True)
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(log_path, "w"))))
             stop = threading.Event()
             watcher = threading.Thread(target=show_progress, args=(instance, run_id, len(job.nodes), stop),
                                        daemon=True)
             watcher.start()
-        try:
-            return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
-                                          tags=tags, run_id=run_id)
-        finally:
-            if watcher:
-                stop.set()
-                watcher.join(timeout=5)
+            stack.callback(watcher.join, 5)
+            stack.callback(stop.set)
+            print(f"(dbt's own output goes to {log_path})", file=sys.stderr)
+        if executor == "multiprocess":
+            return dg.execute_job(dg.reconstructable(refresh_job), instance, raise_on_error=False,
+                                  run_config=run_config, tags={**tags, RUN_ID_TAG: run_id})
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
+                                      tags=tags, run_id=run_id)
 
 
 RUN_HOST_TAG, RUN_PID_TAG = "disclosure/host", "disclosure/pid"
+RUN_ID_TAG = "disclosure/invocation"   # execute_job picks its own run id; the progress bar finds it by this
 
 
 @contextlib.contextmanager
@@ -129,11 +137,16 @@ def show_progress(instance, run_id: str, steps: int, stop: threading.Event) -> N
     asset logged ("parsed 300/1000") beside it. For terminals only: logs carry the same facts."""
     from tqdm import tqdm
 
+    import dagster as dg
+
     done_types = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
     cursor = None
     with tqdm(total=steps, unit="step", desc="refresh", dynamic_ncols=True, leave=True) as bar:
         while True:
             finished = stop.is_set()
+            if not instance.has_run(run_id):   # a multiprocess run: find its own id by our tag
+                found = instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_ID_TAG: run_id}), limit=1)
+                run_id = found[0] if found else run_id
             try:
                 page = instance.get_records_for_run(run_id=run_id, cursor=cursor, limit=1000)
             except Exception:   # the run is not in storage yet
@@ -186,9 +199,14 @@ def _run(args: argparse.Namespace) -> int:
     in_terminal = sys.stderr.isatty()
     # In a terminal a progress bar shows the run; the step logs would scroll it away.
     log_level = args.log_level or ("WARNING" if in_terminal else "INFO")
-    result = materialise_all(log_level=log_level, progress=in_terminal, years=args.year, hosts=args.host,
-                             source_ids=args.source, min_interval_seconds=args.min_interval,
-                             max_workers=args.max_workers)
+    try:
+        result = materialise_all(log_level=log_level, progress=in_terminal, years=args.year, hosts=args.host,
+                                 source_ids=args.source, executor=args.executor, parse_workers=args.parse_workers,
+                                 min_interval_seconds=args.min_interval, max_workers=args.max_workers,
+                                 per_host_concurrency=args.per_host_concurrency)
+    except ValueError as exc:   # a year with no partition
+        print(f"disclosure run: {exc}", file=sys.stderr)
+        return 2
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed_checks = [c for c in checks if not c.passed]
@@ -236,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                      help="console log level (default: INFO, or WARNING in a terminal, where a progress bar shows)")
     run.add_argument("--year", type=int, action="append", default=[],
-                     help="fetch and parse only sources of this year (repeatable)")
+                     help="fetch and parse only this year's partition (repeatable: the years from the "
+                          "first to the last given)")
     run.add_argument("--host", action="append", default=[],
                      help="fetch and parse only sources on this site, e.g. www.example.gov.cn (repeatable)")
     run.add_argument("--source", action="append", default=[],
@@ -245,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="seconds between two requests to one site (default 2)")
     run.add_argument("--max-workers", type=int, default=None,
                      help="requests in flight in all, over several sites (default 4)")
+    run.add_argument("--per-host-concurrency", type=int, default=None,
+                     help="requests in flight to one site (default 1)")
+    run.add_argument("--parse-workers", type=int, default=None,
+                     help="processes that parse (default: one per core when there are many documents)")
+    run.add_argument("--executor", choices=["in_process", "multiprocess"], default="in_process",
+                     help="run the steps in this process (default) or each in a process of its own")
     run.set_defaults(func=_run)
     status = commands.add_parser("status", help="what the warehouse and the published mart hold")
     status.set_defaults(func=_status)

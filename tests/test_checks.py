@@ -40,6 +40,14 @@ def test_an_unknown_metric_key_fails_the_structural_check_and_blocks_the_mart(pi
         con.close()
     assert marts == (0,)
 
+    # The bad values are stored; a later run that parses nothing new checks them again (they
+    # were never passed), so they still cannot reach the mart.
+    monkeypatch.setattr(ingest, "parse_document", real_parse)
+    again = materialise_all(log_level="WARNING")
+    check = next(e.event_specific_data for e in again.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                 and e.event_specific_data.check_name == "structural_parser_output")
+    assert not check.passed and check.metadata["reports_checked"].value == 2
+
 
 def test_well_formed_output_passes(pipeline_env):
     data_dir = pipeline_env
@@ -49,3 +57,10 @@ def test_well_formed_output_passes(pipeline_env):
     check = next(e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                  and e.event_specific_data.check_name == "structural_parser_output")
     assert check.passed and check.metadata["values_checked"].value > 300
+    assert check.metadata["reports_checked"].value == 2
+
+    # Nothing new parsed: nothing to check again (a national warehouse is not re-read each run).
+    again = materialise_all(log_level="WARNING")
+    check = next(e.event_specific_data for e in again.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                 and e.event_specific_data.check_name == "structural_parser_output")
+    assert check.passed and check.metadata["reports_checked"].value == 0

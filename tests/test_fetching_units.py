@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import random
+from datetime import date
 
 import dagster as dg
 import duckdb
@@ -181,12 +182,25 @@ def test_an_old_warehouse_upgrades_in_place(tmp_path):
     con.close()
 
 
-def test_run_config_selects_a_year_or_a_site():
+def test_run_config_selects_a_site_and_settings():
     assert ingest_run_config() == {}
-    config = ingest_run_config(years=[2021], hosts=["www.x.gov.cn"], min_interval_seconds=5)
-    assert config == {"ops": {"raw_documents": {"config": {"years": [2021], "hosts": ["www.x.gov.cn"],
-                                                           "min_interval_seconds": 5}},
-                              "parsed_reports": {"config": {"years": [2021], "hosts": ["www.x.gov.cn"]}}}}
+    config = ingest_run_config(hosts=["www.x.gov.cn"], min_interval_seconds=5, max_workers=None, parse_workers=2)
+    assert config == {"ops": {"raw_documents": {"config": {"hosts": ["www.x.gov.cn"], "min_interval_seconds": 5}},
+                              "parsed_reports": {"config": {"hosts": ["www.x.gov.cn"], "parse_workers": 2}}}}
+
+
+def test_years_are_partitions_and_a_run_over_all_of_them_selects_everything():
+    from orchestration.defs.shared import FIRST_REPORT_YEAR, YEARS, years_tags
+
+    keys = YEARS.get_partition_keys()
+    assert keys[0] == str(FIRST_REPORT_YEAR) and keys[-1] == str(date.today().year)
+    assert years_tags([2021]) == {"dagster/partition": "2021"}
+    assert years_tags([2022, 2019]) == {"dagster/asset_partition_range_start": "2019",
+                                        "dagster/asset_partition_range_end": "2022"}
+    assert years_tags([]) == {"dagster/asset_partition_range_start": keys[0],
+                              "dagster/asset_partition_range_end": keys[-1]}
+    with pytest.raises(ValueError, match="no year partition for 1999"):
+        years_tags([1999])
 
 
 def test_ingest_assets_take_the_selection(pipeline_env):
@@ -203,7 +217,7 @@ def test_ingest_assets_take_the_selection(pipeline_env):
     result = dg.materialize(
         [report_sources, raw_documents, parsed_reports],
         resources={"warehouse": DuckDBResource(database=str(data_dir / "warehouse.duckdb"))},
-        run_config=ingest_run_config(years=[2021]))
+        partition_key="2021")
     assert result.success
     fetched = result.asset_materializations_for_node("raw_documents")[0].metadata
     assert fetched["selection"].value == "years=2021" and fetched["fetched"].value == 1

@@ -1,6 +1,7 @@
 """Schedules and sensors: when the pipeline runs without anyone asking."""
 import dagster as dg
 
+from orchestration.defs.shared import all_years_tags
 from orchestration.lib.season import RefreshSeason
 
 REFRESH_TIME = "0 6 * * *"   # 06:00 China time, after the night's publications
@@ -17,7 +18,7 @@ def seasonal_refresh(context: dg.ScheduleEvaluationContext):
     if not season.refreshes_on(day):
         return dg.SkipReason(f"{day} is outside the publication season and not the weekly day "
                              f"({season.describe()})")
-    return dg.RunRequest(run_key=f"refresh-{day.isoformat()}", tags={"trigger": "seasonal_refresh"})
+    return dg.RunRequest(run_key=f"refresh-{day.isoformat()}", tags={"trigger": "seasonal_refresh", **all_years_tags()})
 
 
 INBOX_SOURCE_ID = "inbox"   # the catalogue row (data/sources/inbox.csv) of the inbox folder
@@ -51,4 +52,5 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     context.update_cursor(json.dumps(current, sort_keys=True))
     run_key = hashlib.sha256(json.dumps(new, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(run_key=f"inbox-{run_key}", run_config=ingest_run_config(source_ids=[INBOX_SOURCE_ID]),
-                         tags={"trigger": "inbox_sensor", "inbox/new_files": str(len(new))})
+                         tags={"trigger": "inbox_sensor", "inbox/new_files": str(len(new)),
+                               **all_years_tags()})

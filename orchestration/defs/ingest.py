@@ -5,7 +5,7 @@ from typing import Optional
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.shared import WAREHOUSE_POOL, markdown_table, utc_now
+from orchestration.defs.shared import WAREHOUSE_POOL, YEARS, markdown_table, partition_years, utc_now
 from orchestration.lib import warehouse as wh
 from orchestration.lib.batches import Selection, run_fetch_batch, run_parse_batch
 from orchestration.lib.catalogue import read_catalogue
@@ -40,16 +40,22 @@ def report_sources(context: dg.AssetExecutionContext, warehouse: DuckDBResource)
 
 
 class SelectionConfig(dg.Config):
-    """What this run refreshes. Empty lists mean everything (what ``make run`` does); a year,
-    a site (host) or a catalogue row can be refreshed or backfilled alone, e.g. in the
-    launchpad ``{"years": [2021]}`` or ``disclosure run --year 2021 --host www.example.gov.cn``."""
+    """What this run refreshes, besides its year partitions: some sites (hosts) or some
+    catalogue rows. Empty lists mean every source of the run's years (what ``make run`` does),
+    e.g. in the launchpad ``{"hosts": ["www.example.gov.cn"]}`` or ``disclosure run --year 2021
+    --host www.example.gov.cn``."""
 
-    years: list[int] = []
     hosts: list[str] = []
     source_ids: list[str] = []
 
-    def selection(self) -> Selection:
-        return Selection(tuple(self.years), tuple(h.lower() for h in self.hosts), tuple(self.source_ids))
+    def selection(self, years: tuple[int, ...] = ()) -> Selection:
+        return Selection(years, tuple(h.lower() for h in self.hosts), tuple(self.source_ids))
+
+
+class ParseConfig(SelectionConfig):
+    """The selection, and how many processes parse (unset: one per core for a large batch)."""
+
+    parse_workers: Optional[int] = None
 
 
 class FetchConfig(SelectionConfig):
@@ -70,8 +76,13 @@ class FetchConfig(SelectionConfig):
             listing_max_pages=self.listing_max_pages, respect_robots=self.respect_robots)
 
 
+# Fetching and parsing are partitioned by report year, so one year can be backfilled alone. A full
+# refresh is one run over every year (single-run backfills): one crawl, one parse pool.
+YEARLY = {"partitions_def": YEARS, "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
 @dg.asset(group_name="ingest", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[report_sources],
-          retry_policy=dg.RetryPolicy(max_retries=1, delay=5))
+          retry_policy=dg.RetryPolicy(max_retries=1, delay=5), **YEARLY)
 def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
                   warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every selected source fetched politely (local files, HTTP report pages and their
@@ -80,7 +91,7 @@ def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
     one ``raw.fetch_attempts`` row per fetch, discoveries in ``raw.discoveries``, failures in
     ``raw.quarantine``. A source that fails is recorded with its reason and the others go on."""
     store = RawStore(paths().raw_dir)
-    selection = config.selection()
+    selection = config.selection(partition_years(context))
     with warehouse.get_connection() as con:
         counts = run_fetch_batch(con, store, config.policy(), selection, batch_id=context.run_id,
                                  log=context.log.info, warn=context.log.warning)
@@ -101,20 +112,21 @@ PARSED_TABLES = {
 
 
 @dg.multi_asset(
-    name="parsed_reports", group_name="ingest", pool=WAREHOUSE_POOL,
+    name="parsed_reports", group_name="ingest", pool=WAREHOUSE_POOL, **YEARLY,
     specs=[dg.AssetSpec(key, description=text, deps=[raw_documents], kinds={"duckdb"},
                         code_version=PARSER_VERSION) for key, text in PARSED_TABLES.items()])
-def parsed_reports(context: dg.AssetExecutionContext, config: SelectionConfig, warehouse: DuckDBResource):
+def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, warehouse: DuckDBResource):
     """Each current document of the selected sources not yet parsed by this parser version (by
     content hash), and each quarantined one again, read into report fields, metric values with
     provenance, and parse issues (``raw.reports``, ``raw.metric_values``, ``raw.parse_issues``).
     A document that cannot be read at all also goes to ``raw.quarantine``."""
     store = RawStore(paths().raw_dir)
-    selection = config.selection()
+    selection = config.selection(partition_years(context))
     with warehouse.get_connection() as con:
         wh.ensure_schema(con)
         counts = run_parse_batch(con, store, PARSER_VERSION, parse_document, selection,
-                                 log=context.log.info, progress_every=PROGRESS_EVERY)
+                                 log=context.log.info, progress_every=PROGRESS_EVERY,
+                                 workers=config.parse_workers)
         table_rows = wh.table_counts(con)
     yield dg.MaterializeResult(asset_key="parsed_reports", metadata={
         "selection": selection.describe(), "parsed": counts.parsed, "quarantined": counts.quarantined,
@@ -127,14 +139,16 @@ def parsed_reports(context: dg.AssetExecutionContext, config: SelectionConfig, w
         "issues": dg.MetadataValue.md(markdown_table(counts.with_issues, ["document", "issues", "first"]))})
 
 
-def ingest_run_config(years=(), hosts=(), source_ids=(), **fetch_settings) -> dict:
-    """Run config for the fetch and parse assets: the selection (empty: everything) and any
-    politeness settings given (``None`` values are left to the defaults)."""
-    selection = {k: list(v) for k, v in (("years", years), ("hosts", hosts), ("source_ids", source_ids)) if v}
+def ingest_run_config(hosts=(), source_ids=(), parse_workers=None, **fetch_settings) -> dict:
+    """Run config for the fetch and parse assets: the selection (empty: everything; the years
+    are the run's partitions), any politeness settings given (``None`` values are left to the
+    defaults) and the number of parsing processes."""
+    selection = {k: list(v) for k, v in (("hosts", hosts), ("source_ids", source_ids)) if v}
     fetch = {**selection, **{k: v for k, v in fetch_settings.items() if v is not None}}
+    parse = {**selection, **({"parse_workers": parse_workers} if parse_workers is not None else {})}
     ops = {}
     if fetch:
         ops["raw_documents"] = {"config": fetch}
-    if selection:
-        ops["parsed_reports"] = {"config": selection}
+    if parse:
+        ops["parsed_reports"] = {"config": parse}
     return {"ops": ops} if ops else {}

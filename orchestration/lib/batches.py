@@ -11,6 +11,7 @@ what had been fetched comes back as a 304 or as identical bytes.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -345,25 +346,81 @@ def selected_source_ids(con, selection: Selection) -> list[str] | None:
             if selection.source_ok(source_id, origin, year, location)]
 
 
-def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, selection: Selection = Selection(),
-                    log: Log = print, progress_every: int = 100, clock: Callable = None) -> ParseCounts:
-    """Parse each current document not yet parsed by this parser version (and each quarantined
-    one again); a document the parser cannot read at all is quarantined with the reason."""
+def parse_workers(requested: int | None, documents: int) -> int:
+    """How many processes parse: as asked, else one per core; one when the batch is too small
+    to repay starting the others (each imports the parser, about a second)."""
+    if requested is not None:
+        return max(1, requested)
+    return max(1, min(os.cpu_count() or 1, documents // PARSE_DOCUMENTS_PER_WORKER))
+
+
+PARSE_DOCUMENTS_PER_WORKER = 200   # below this many documents per extra process, stay in one
+PARSE_CHUNK = 250                  # documents written to the warehouse per transaction
+
+
+def _parse_stored(task: tuple) -> tuple:
+    """Read one stored document and parse it (in a worker process, or in this one)."""
     from .parsing import ParsedReport, ParseIssue
 
+    store_root, parse, sha256, media_type, location, source_id, encoding = task
+    # The fetcher's decision on the charset reaches the parser through the media type.
+    hinted = f"{media_type}; charset={encoding}" if media_type and encoding else media_type
+    try:
+        data = RawStore(store_root).get(sha256)
+    except OSError as exc:   # the stored bytes went missing: say so, keep the row
+        return sha256, ParsedReport(source=location, issues=[ParseIssue(
+            "missing_bytes", f"{location}: stored bytes {sha256} cannot be read: {exc}")])
+    return sha256, parse(data, source=location, media_type=hinted)
+
+
+def _parsed_stream(tasks: list[tuple], workers: int):
+    """(sha256, report) for every task, in order: in this process, or from a pool of
+    ``workers`` processes (spawned, so no lock held by one of Dagster's threads is copied)."""
+    if workers <= 1:
+        yield from map(_parse_stored, tasks)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(_parse_stored, tasks, chunksize=8)
+
+
+def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, selection: Selection = Selection(),
+                    log: Log = print, progress_every: int = 100, clock: Callable = None,
+                    workers: int | None = None) -> ParseCounts:
+    """Parse each current document not yet parsed by this parser version (and each quarantined
+    one again); a document the parser cannot read at all is quarantined with the reason.
+
+    Parsing runs in ``workers`` processes (default: one per core for a large batch); this
+    process alone writes the warehouse, ``PARSE_CHUNK`` documents per transaction, so a batch
+    killed midway keeps what it had written and the next run parses only the rest."""
     clock = clock or _utc_now
     counts = ParseCounts()
     todo = wh.documents_to_parse(con, parser_version, selected_source_ids(con, selection))
-    for i, (sha256, media_type, location, source_id, encoding) in enumerate(todo, start=1):
-        # The fetcher's decision on the charset reaches the parser through the media type.
-        hinted = f"{media_type}; charset={encoding}" if media_type and encoding else media_type
-        try:
-            report = parse(store.get(sha256), source=location, media_type=hinted)
-        except OSError as exc:   # the stored bytes went missing: say so, keep the row
-            report = ParsedReport(source=location, issues=[ParseIssue(
-                "missing_bytes", f"{location}: stored bytes {sha256} cannot be read: {exc}")])
-        now = clock()
-        wh.store_report(con, sha256, media_type, report, parser_version, now)
+    workers = parse_workers(workers, len(todo))
+    if len(todo) > progress_every:
+        log(f"parsing {len(todo)} documents in {workers} process{'es' if workers > 1 else ''}")
+    documents = {sha256: (media_type, location, source_id) for sha256, media_type, location, source_id, _ in todo}
+    tasks = [(store.root, parse, *row) for row in todo]
+    chunk: list[tuple] = []
+    for i, (sha256, report) in enumerate(_parsed_stream(tasks, workers), start=1):
+        chunk.append((sha256, report))
+        if len(chunk) >= PARSE_CHUNK or i == len(todo):
+            _store_parsed(con, chunk, documents, parser_version, clock(), counts)
+            chunk = []
+        if i % progress_every == 0:
+            log(f"parsed {i}/{len(todo)}")
+    log(counts.line())
+    return counts
+
+
+def _store_parsed(con, chunk: list[tuple], documents: dict, parser_version: str, now, counts: ParseCounts) -> None:
+    """Write one chunk of parsed documents, quarantine the unreadable ones, release the rest."""
+    wh.store_reports(con, [(sha256, documents[sha256][0], report) for sha256, report in chunk],
+                     parser_version, now)
+    readable = []
+    for sha256, report in chunk:
+        _, location, source_id = documents[sha256]
         counts.parsed += 1
         template = report.template or "unreadable"
         counts.templates[template] = counts.templates.get(template, 0) + 1
@@ -374,11 +431,8 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
             counts.quarantined += 1
             counts.quarantine.append({"source_id": source_id, "document": location, "reason": reason})
         else:
-            wh.resolve_quarantine(con, "parse", now, item=sha256)
+            readable.append(sha256)
         if report.issues:
             counts.with_issues.append({"document": location, "issues": len(report.issues),
                                        "first": report.issues[0].message})
-        if i % progress_every == 0:
-            log(f"parsed {i}/{len(todo)}")
-    log(counts.line())
-    return counts
+    wh.resolve_quarantine_items(con, "parse", readable, now)

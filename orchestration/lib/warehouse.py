@@ -309,6 +309,13 @@ def resolve_quarantine(con: duckdb.DuckDBPyConnection, stage: str, now, source_i
         [now, stage, source_id, source_id, item, item])
 
 
+def resolve_quarantine_items(con: duckdb.DuckDBPyConnection, stage: str, items: list[str], now) -> None:
+    """Mark these items (of any source) resolved, in one statement."""
+    if items:
+        con.execute("update raw.quarantine set resolved_at = ? "
+                    "where stage = ? and resolved_at is null and list_contains(?, item)", [now, stage, items])
+
+
 def open_quarantine(con: duckdb.DuckDBPyConnection, stage: str | None = None) -> list[tuple]:
     """(stage, source_id, item, reason, attempts) of everything still failing."""
     return con.execute(
@@ -385,26 +392,42 @@ def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str,
            order by d.sha256, d.source_id""", params).fetchall()
 
 
-def store_report(con: duckdb.DuckDBPyConnection, sha256: str, media_type: str | None, report,
-                 parser_version: str, now) -> None:
-    """Replace everything stored for this document with what the parser read now."""
+def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | None, object]],
+                  parser_version: str, now) -> None:
+    """Replace everything stored for these documents ((sha256, media type, report) each) with
+    what the parser read now, in one transaction. Rows go in as whole tables: DuckDB takes
+    a data frame in milliseconds where ``executemany`` spends about 2 ms per row."""
+    import pandas as pd
+
+    if not parsed:
+        return
+    shas = pd.DataFrame({"sha256": [sha for sha, _, _ in parsed]})
+    reports = pd.DataFrame(
+        [[sha, parser_version, media_type, r.agency, r.year, r.template, r.published, now, r.scope]
+         for sha, media_type, r in parsed],
+        columns=["sha256", "parser_version", "media_type", "agency", "year", "template", "published",
+                 "parsed_at", "scope"])
+    reports["year"] = pd.array(reports["year"], dtype="Int64")
+    values = pd.DataFrame(
+        [[sha, m.key, None if m.value is None else float(m.value), m.method, m.table, m.row_label,
+          m.column_label, m.raw_text, m.location, m.note]
+         for sha, _, r in parsed for m in r.values.values()],
+        columns=["sha256", "metric_key", "value", "method", "table_name", "row_label", "column_label",
+                 "raw_text", "location", "note"], dtype=object)
+    values["value"] = pd.array(values["value"], dtype="Float64")
+    issues = pd.DataFrame(
+        [[sha, seq, i.code, i.message, i.location]
+         for sha, _, r in parsed for seq, i in enumerate(r.issues, start=1)],
+        columns=["sha256", "seq", "code", "message", "location"], dtype=object)
+    issues["seq"] = pd.array(issues["seq"], dtype="Int64")
     con.execute("begin")
     try:
         for table in ("metric_values", "parse_issues", "reports"):
-            con.execute(f"delete from raw.{table} where sha256 = ?", [sha256])
-        con.execute("insert into raw.reports (sha256, parser_version, media_type, agency, year, template, "
-                    "published, parsed_at, scope) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [sha256, parser_version, media_type, report.agency, report.year, report.template,
-                     report.published, now, report.scope])
-        if report.values:
-            con.executemany(
-                "insert into raw.metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[sha256, m.key, m.value, m.method, m.table, m.row_label, m.column_label, m.raw_text,
-                  m.location, m.note] for m in report.values.values()])
-        if report.issues:
-            con.executemany("insert into raw.parse_issues values (?, ?, ?, ?, ?)",
-                            [[sha256, seq, i.code, i.message, i.location]
-                             for seq, i in enumerate(report.issues, start=1)])
+            con.execute(f"delete from raw.{table} where sha256 in (select sha256 from shas)")
+        for table, frame in (("reports", reports), ("metric_values", values), ("parse_issues", issues)):
+            if len(frame):
+                columns = ", ".join(frame.columns)
+                con.execute(f"insert into raw.{table} ({columns}) select {columns} from frame")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

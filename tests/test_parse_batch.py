@@ -1,0 +1,105 @@
+"""The parse batch: several worker processes and small write chunks store exactly what one
+process writing document by document would, and a batch stopped midway loses nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib import batches, samples
+from orchestration.lib import warehouse as wh
+from orchestration.lib.batches import Selection, run_fetch_batch, run_parse_batch
+from orchestration.lib.catalogue import read_catalogue
+from orchestration.lib.fetching import FetchPolicy, RawStore
+from orchestration.lib.parsing import PARSER_VERSION, parse_document
+
+TABLES = {
+    "reports": "select sha256, parser_version, media_type, agency, year, template, published, scope "
+               "from raw.reports order by sha256",
+    "metric_values": "select * from raw.metric_values order by sha256, metric_key",
+    "parse_issues": "select * from raw.parse_issues order by sha256, seq",
+    "quarantine": "select stage, source_id, item, reason, attempts, resolved_at is null "
+                  "from raw.quarantine order by all",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """Every physical form and both layouts, plus one document the parser cannot read."""
+    root = tmp_path_factory.mktemp("corpus")
+    reports = samples.generate_panel(agencies=8, years=range(2019, 2024))
+    samples.write_samples(root / "docs", root / "sources" / "samples.csv", reports)
+    (root / "docs" / "garbage.bin").write_bytes(b"\x00\x01\x02 not a report \xff" * 50)
+    with (root / "sources" / "samples.csv").open("a", encoding="utf-8") as catalogue:
+        catalogue.write(f"garbage,某单位,2021,{root / 'docs' / 'garbage.bin'}\n")
+    return root
+
+
+def refresh(corpus: Path, data_dir: Path, **parse_kw) -> dict[str, list]:
+    data_dir.mkdir()
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        wh.ensure_schema(con)
+        sources, problems = read_catalogue(corpus / "sources")
+        assert not problems
+        wh.replace_sources(con, sources, batches._utc_now())
+        store = RawStore(data_dir / "raw")
+        run_fetch_batch(con, store, FetchPolicy(), log=lambda _: None)
+        counts = run_parse_batch(con, store, PARSER_VERSION, parse_document, Selection(), log=lambda _: None,
+                                 **parse_kw)
+        assert counts.parsed == len(sources)
+        return {name: con.execute(sql).fetchall() for name, sql in TABLES.items()}
+    finally:
+        con.close()
+
+
+def test_two_processes_and_small_chunks_store_what_one_process_does(corpus, tmp_path, monkeypatch):
+    one = refresh(corpus, tmp_path / "one", workers=1)
+    monkeypatch.setattr(batches, "PARSE_CHUNK", 7)   # several chunks, the last one short
+    two = refresh(corpus, tmp_path / "two", workers=2)
+    assert len(one["reports"]) == len(samples.generate_panel(agencies=8, years=range(2019, 2024))) + 1
+    assert len(one["metric_values"]) > 1000
+    assert [row[:3] for row in one["quarantine"]] == [("parse", "garbage", row[2]) for row in one["quarantine"]]
+    assert len(one["quarantine"]) == 1
+    for table in TABLES:
+        assert two[table] == one[table], table
+
+
+def test_a_failing_write_keeps_the_chunks_before_it(corpus, tmp_path, monkeypatch):
+    """The warehouse is written chunk by chunk: when writing fails (disk full, a crash), what
+    was written stays, and the next run parses only the documents that are missing."""
+    monkeypatch.setattr(batches, "PARSE_CHUNK", 10)
+    calls = []
+    real_store = wh.store_reports
+
+    def failing_third(con, parsed, *args):
+        calls.append(len(parsed))
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real_store(con, parsed, *args)
+
+    monkeypatch.setattr(wh, "store_reports", failing_third)
+    with pytest.raises(OSError, match="disk full"):
+        refresh(corpus, tmp_path / "data", workers=1)
+    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"))
+    try:
+        assert con.execute("select count(*) from raw.reports").fetchone() == (20,)
+        retried = len(wh.open_quarantine(con, "parse"))   # a quarantined document is parsed again
+        monkeypatch.setattr(wh, "store_reports", real_store)
+        store = RawStore(tmp_path / "data" / "raw")
+        again = run_parse_batch(con, store, PARSER_VERSION, parse_document, Selection(), log=lambda _: None)
+        total = con.execute("select count(*) from raw.sources").fetchone()[0]
+        assert again.parsed == total - 20 + retried
+        assert con.execute("select count(*) from raw.reports").fetchone() == (total,)
+    finally:
+        con.close()
+
+
+def test_parse_workers_default_to_one_for_small_batches(monkeypatch):
+    monkeypatch.setattr(batches.os, "cpu_count", lambda: 4)
+    assert batches.parse_workers(None, 10) == 1
+    assert batches.parse_workers(None, 450) == 2
+    assert batches.parse_workers(None, 100_000) == 4
+    assert batches.parse_workers(3, 10) == 3
+    assert batches.parse_workers(0, 10) == 1

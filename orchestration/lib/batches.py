@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import time
 import uuid
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -113,6 +114,7 @@ class FetchBatch:
         self.counts = FetchCounts()
         self._queued: set[tuple[str, str]] = set()
         self._pending: dict[Future, Task] = {}
+        self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self._listing_pages: dict[str, int] = {}
         self._listing_reports: dict[str, int] = {}
         self._previous: dict[str, tuple] = {}
@@ -137,13 +139,12 @@ class FetchBatch:
                     self._submit(Task(source.source_id, source.location, role, source, source.year))
             done_count = 0
             while self._pending:
-                done, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = self._pending.pop(future)
-                    self._handle(task, future.result())
-                    done_count += 1
-                    if done_count % self.progress_every == 0:
-                        self.log(f"progress: {self.counts.line()}; {len(self._pending)} queued")
+                future = self._done.get()
+                task = self._pending.pop(future)
+                self._handle(task, future.result())
+                done_count += 1
+                if done_count % self.progress_every == 0:
+                    self.log(f"progress: {self.counts.line()}; {len(self._pending)} queued")
         finally:
             # Whatever happens, stop handing out work; fetches in flight finish (they are
             # bounded by timeouts) and their bytes are in the store for the next run.
@@ -158,7 +159,11 @@ class FetchBatch:
         self._queued.add(key)
         row = self._previous.get(task.location)
         previous = Previous(*row) if row else None
-        self._pending[self._executor.submit(self._work, task, previous)] = task
+        future = self._executor.submit(self._work, task, previous)
+        self._pending[future] = task
+        # Finished fetches queue up here: waiting on all pending futures at each turn would
+        # cost the square of the batch (100,000 sources at national scale).
+        future.add_done_callback(self._done.put)
 
     def _work(self, task: Task, previous: Previous | None) -> FetchResult:
         result = fetch(task.source_id, task.location, self.store, self.client, previous)

@@ -8,13 +8,14 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.lib.config import DBT_PROJECT_DIR, paths
+from orchestration.lib.config import DBT_PROJECT_DIR, duckdb_memory_limit, paths
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
     return dg.Definitions(resources={
-        "warehouse": DuckDBResource(database=str(paths().warehouse)),
+        "warehouse": DuckDBResource(database=str(paths().warehouse),
+                                    connection_config={"memory_limit": duckdb_memory_limit()}),
         # The dbt beside this interpreter: the venv's bin/ need not be on PATH.
         "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
                               dbt_executable=str(Path(sys.executable).with_name("dbt"))),

@@ -39,3 +39,14 @@ def paths() -> Paths:
     data_dir = Path(os.environ.get("DISCLOSURE_DATA_DIR") or PROJECT_ROOT / "data").resolve()
     warehouse = Path(os.environ.get("DISCLOSURE_WAREHOUSE") or data_dir / "warehouse.duckdb").resolve()
     return Paths(data_dir=data_dir, warehouse=warehouse)
+
+
+# DuckDB would use up to 80% of the machine's memory for its caches and hash tables; a refresh
+# should leave room for the rest (and stay under 2 GB at national scale): beyond this limit it
+# spills to disk. dbt's profile reads the same variable.
+DUCKDB_MEMORY_VARIABLE = "DISCLOSURE_DUCKDB_MEMORY"
+DUCKDB_MEMORY_DEFAULT = "1GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(DUCKDB_MEMORY_VARIABLE) or DUCKDB_MEMORY_DEFAULT

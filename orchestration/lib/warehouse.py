@@ -193,21 +193,26 @@ def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
     """The catalogue as it is now: upsert every listed source, drop the ones no longer listed
     and what was derived from them (their fetched documents and parsed reports stay in the
     warehouse). Rows derived from a listed source (discovered reports, attachments) stay."""
+    import pandas as pd
+
+    # One row per source_id, the last listed winning (as row-by-row upserts did), as one table:
+    # a national catalogue is 100,000 rows, and DuckDB takes ~2 ms per row through executemany.
+    latest = {s.source_id: s for s in sources}
+    listed = pd.DataFrame([[s.source_id, s.agency, s.year, s.location, s.catalogue, now,
+                            getattr(s, "kind", "report")] for s in latest.values()],
+                          columns=["source_id", "agency", "year", "location", "catalogue", "loaded_at", "kind"],
+                          dtype=object)
+    listed["year"] = pd.array(listed["year"], dtype="Int64")
     con.execute("begin")
     try:
-        con.execute("create temp table if not exists listed (source_id varchar)")
-        con.execute("delete from listed")
-        if sources:
-            con.executemany("insert into listed values (?)", [[s.source_id] for s in sources])
-            con.executemany(
+        if len(listed):
+            con.execute(
                 """insert into raw.sources (source_id, agency, year, location, catalogue, loaded_at, kind)
-                   values (?, ?, ?, ?, ?, ?, ?)
+                   select source_id, agency, year, location, catalogue, loaded_at, kind from listed
                    on conflict (source_id) do update set agency = excluded.agency, year = excluded.year,
                        location = excluded.location, catalogue = excluded.catalogue,
                        loaded_at = excluded.loaded_at, kind = excluded.kind,
-                       parent_source_id = null, origin_source_id = null""",
-                [[s.source_id, s.agency, s.year, s.location, s.catalogue, now, getattr(s, "kind", "report")]
-                 for s in sources])
+                       parent_source_id = null, origin_source_id = null""")
         con.execute("""delete from raw.sources
                        where coalesce(origin_source_id, source_id) not in (select source_id from listed)""")
         con.execute("commit")

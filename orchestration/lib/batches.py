@@ -3,10 +3,11 @@
 Fetching is a bounded crawl. Each catalogue row is a task; a listing page's task yields report
 pages and (up to ``listing_max_pages``) further listing pages, a report page's task yields its
 attachments, a folder yields its files. Workers (threads) do the HTTP and store the bytes; this
-module's loop, on the calling thread, records every result in the warehouse as it arrives and
-commits it at once. So a batch killed midway has lost nothing it had fetched, and running it
-again completes it: every key is natural (source, URL, hash), so nothing is recorded twice, and
-what had been fetched comes back as a 304 or as identical bytes.
+module's loop, on the calling thread, records the results in the warehouse as they arrive, a
+group at a time (at most ``RECORD_EVERY`` results or ``RECORD_SECONDS``), failures at once. So a
+batch killed midway has lost no bytes it had fetched and at most one group of records, and
+running it again completes it: every key is natural (source, URL, hash), so nothing is recorded
+twice, and what had been fetched comes back as a 304 or as identical bytes.
 """
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ from .fetching import (FetchPolicy, FetchResult, HttpClient, Previous, RawStore,
                        looks_like_html)
 
 Log = Callable[[str], None]
+
+# Fetch results are recorded in groups, a transaction each: at most this many, or this many
+# seconds' worth. A process killed midway loses the records of at most one group, never bytes:
+# those are in the store, and the next run finds them again (as a 304 or the same hash).
+RECORD_EVERY = 200
+RECORD_SECONDS = 2.0
 
 # Issue codes that mean a document could not be read at all: it goes to quarantine.
 QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes")
@@ -115,6 +122,8 @@ class FetchBatch:
         self._queued: set[tuple[str, str]] = set()
         self._pending: dict[Future, Task] = {}
         self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        self._unrecorded: list[tuple] = []
+        self._recorded_at = time.monotonic()
         self._listing_pages: dict[str, int] = {}
         self._listing_reports: dict[str, int] = {}
         self._previous: dict[str, tuple] = {}
@@ -149,6 +158,7 @@ class FetchBatch:
             # Whatever happens, stop handing out work; fetches in flight finish (they are
             # bounded by timeouts) and their bytes are in the store for the next run.
             executor.shutdown(wait=True, cancel_futures=True)
+            self._record()
         self.log(f"fetch batch {self.batch_id} done: {self.counts.line()}")
         return self.counts
 
@@ -175,11 +185,11 @@ class FetchBatch:
 
     def _handle(self, task: Task, result: FetchResult) -> None:
         now = self.clock()
-        wh.record_attempt(self.con, self.batch_id, result, task.role, now)
-        wh.record_fetch(self.con, result, now, role=task.role)
+        self._unrecorded.append((result, task.role, now))
+        if len(self._unrecorded) >= RECORD_EVERY or time.monotonic() - self._recorded_at >= RECORD_SECONDS:
+            self._record()
         self.counts.requests += 1
         if result.ok:
-            wh.resolve_quarantine(self.con, "fetch", now, task.source_id, task.location)
             if result.unchanged:
                 self.counts.not_modified += 1
             else:
@@ -189,6 +199,7 @@ class FetchBatch:
                                                  result.media_type, result.encoding, result.encoding_rule,
                                                  result.final_url)
         else:
+            self._record()   # its manifest row before its quarantine row
             wh.quarantine(self.con, "fetch", task.source_id, task.location, result.error or "unknown error", now)
             if result.outcome == "disallowed":
                 self.counts.disallowed += 1
@@ -205,6 +216,12 @@ class FetchBatch:
             except Exception as exc:   # a page discovery cannot read must not stop the batch
                 self.warn(f"discovery failed on {task.location}: {type(exc).__name__}: {exc}")
         result.data = None
+
+    def _record(self) -> None:
+        """Write the results handled since the last time, in one transaction."""
+        unrecorded, self._unrecorded = self._unrecorded, []
+        self._recorded_at = time.monotonic()
+        wh.record_fetches(self.con, self.batch_id, unrecorded, self.clock())
 
     def _follow(self, task: Task, result: FetchResult) -> None:
         if task.role not in ("listing", "report") or not looks_like_html(result.data, result.media_type):

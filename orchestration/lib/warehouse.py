@@ -193,16 +193,12 @@ def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
     """The catalogue as it is now: upsert every listed source, drop the ones no longer listed
     and what was derived from them (their fetched documents and parsed reports stay in the
     warehouse). Rows derived from a listed source (discovered reports, attachments) stay."""
-    import pandas as pd
-
     # One row per source_id, the last listed winning (as row-by-row upserts did), as one table:
     # a national catalogue is 100,000 rows, and DuckDB takes ~2 ms per row through executemany.
     latest = {s.source_id: s for s in sources}
-    listed = pd.DataFrame([[s.source_id, s.agency, s.year, s.location, s.catalogue, now,
-                            getattr(s, "kind", "report")] for s in latest.values()],
-                          columns=["source_id", "agency", "year", "location", "catalogue", "loaded_at", "kind"],
-                          dtype=object)
-    listed["year"] = pd.array(listed["year"], dtype="Int64")
+    listed = _frame([[s.source_id, s.agency, s.year, s.location, s.catalogue, now, getattr(s, "kind", "report")]
+                     for s in latest.values()],
+                    ["source_id", "agency", "year", "location", "catalogue", "loaded_at", "kind"], integers=("year",))
     con.execute("begin")
     try:
         if len(listed):
@@ -242,37 +238,92 @@ def _fetch_key(result) -> tuple[str, str]:
     return "failed", result.error or "unknown error"
 
 
-def record_fetch(con: duckdb.DuckDBPyConnection, result, now, role: str | None = None) -> bool:
-    """One manifest row per distinct outcome of a source; True when the row is new.
-    A 304 or identical bytes is the same outcome as the fetch that got those bytes: it only
-    bumps ``last_seen_at`` and ``attempts``. A robots.txt refusal is a failed outcome."""
+MANIFEST_COLUMNS = ["source_id", "location", "outcome", "fetch_key", "sha256", "size_bytes", "media_type",
+                    "http_status", "error", "first_seen_at", "last_seen_at", "attempts", "document_role",
+                    "final_url", "etag", "last_modified", "encoding", "encoding_rule"]
+ATTEMPT_COLUMNS = ["attempt_id", "batch_id", "source_id", "document_role", "url", "final_url", "outcome",
+                   "http_status", "tries", "try_log", "redirects", "sha256", "size_bytes", "media_type", "encoding",
+                   "encoding_rule", "etag", "last_modified", "headers", "error", "started_at", "finished_at"]
+
+
+def _manifest_row(result, role: str | None, now) -> list:
     outcome, fetch_key = _fetch_key(result)
-    sha256 = result.sha256 if outcome == "fetched" else None
-    error = None if outcome == "fetched" else (result.error or "unknown error")
-    extra = [role, getattr(result, "final_url", None), getattr(result, "etag", None),
-             getattr(result, "last_modified", None), getattr(result, "encoding", None),
-             getattr(result, "encoding_rule", None)]
-    existing = con.execute(
-        "select 1 from raw.fetch_manifest where source_id = ? and outcome = ? and fetch_key = ?",
-        [result.source_id, outcome, fetch_key]).fetchone()
-    if existing:
-        con.execute(
-            """update raw.fetch_manifest set last_seen_at = ?, attempts = attempts + 1, location = ?,
-                   http_status = ?, document_role = coalesce(?, document_role),
-                   final_url = coalesce(?, final_url), etag = coalesce(?, etag),
-                   last_modified = coalesce(?, last_modified), encoding = coalesce(?, encoding),
-                   encoding_rule = coalesce(?, encoding_rule)
-               where source_id = ? and outcome = ? and fetch_key = ?""",
-            [now, result.location, result.http_status, *extra, result.source_id, outcome, fetch_key])
-        return False
-    con.execute(
-        """insert into raw.fetch_manifest (source_id, location, outcome, fetch_key, sha256, size_bytes,
-               media_type, http_status, error, first_seen_at, last_seen_at, attempts, document_role,
-               final_url, etag, last_modified, encoding, encoding_rule)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)""",
-        [result.source_id, result.location, outcome, fetch_key, sha256, result.size_bytes,
-         result.media_type, result.http_status, error, now, now, *extra])
-    return True
+    return [result.source_id, result.location, outcome, fetch_key, result.sha256 if outcome == "fetched" else None,
+            result.size_bytes, result.media_type, result.http_status,
+            None if outcome == "fetched" else (result.error or "unknown error"), now, now, 1, role,
+            getattr(result, "final_url", None), getattr(result, "etag", None), getattr(result, "last_modified", None),
+            getattr(result, "encoding", None), getattr(result, "encoding_rule", None)]
+
+
+def _attempt_row(batch_id: str, result, role: str, now) -> list:
+    return [uuid.uuid4().hex, batch_id, result.source_id, role, result.location, result.final_url,
+            attempt_outcome(result), result.http_status, max(result.tries, 1), "; ".join(result.try_log) or None,
+            result.redirects, result.sha256, result.size_bytes, result.media_type, result.encoding,
+            result.encoding_rule, result.etag, result.last_modified, result.headers_json, result.error,
+            _timestamp(result.started_at, now), _timestamp(result.finished_at, now)]
+
+
+def record_fetches(con: duckdb.DuckDBPyConnection, batch_id: str, fetched: list[tuple], now) -> None:
+    """Record many fetch results ((result, role, when) each) in one transaction, as whole tables
+    (row by row, DuckDB spends a few milliseconds per statement: most of a 100,000-document
+    crawl): one ``raw.fetch_attempts`` row per fetch, and one ``raw.fetch_manifest`` row per
+    distinct outcome of a source. A 304 or identical bytes is the same outcome as the fetch that
+    got those bytes: it only bumps ``last_seen_at`` and ``attempts``. A robots.txt refusal is a
+    failed outcome. Fetches that succeeded leave the fetch quarantine."""
+    if not fetched:
+        return
+    attempts = _frame([_attempt_row(batch_id, r, role, when) for r, role, when in fetched], ATTEMPT_COLUMNS,
+                      integers=("http_status", "tries", "redirects", "size_bytes"))
+    resolved = _frame([[r.source_id, r.location] for r, _, _ in fetched if r.ok], ["source_id", "item"])
+    con.execute("begin")
+    try:
+        con.execute(f"insert into raw.fetch_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+                    f"select {', '.join(ATTEMPT_COLUMNS)} from attempts")
+        # ON CONFLICT may touch a row once per statement: a key seen twice goes in a later round.
+        rounds: list[dict[tuple, list]] = [{}]
+        for result, role, when in fetched:
+            row = _manifest_row(result, role, when)
+            key = tuple(row[i] for i in (0, 2, 3))
+            target = next((r for r in rounds if key not in r), None)
+            if target is None:
+                rounds.append(target := {})
+            target[key] = row
+        for round_rows in rounds:
+            manifest = _frame(list(round_rows.values()), MANIFEST_COLUMNS,
+                              integers=("size_bytes", "http_status", "attempts"))
+            con.execute(f"""
+                insert into raw.fetch_manifest ({', '.join(MANIFEST_COLUMNS)})
+                select {', '.join(MANIFEST_COLUMNS)} from manifest
+                on conflict (source_id, outcome, fetch_key) do update set
+                    last_seen_at = excluded.last_seen_at, attempts = raw.fetch_manifest.attempts + 1,
+                    location = excluded.location, http_status = excluded.http_status,
+                    document_role = coalesce(excluded.document_role, raw.fetch_manifest.document_role),
+                    final_url = coalesce(excluded.final_url, raw.fetch_manifest.final_url),
+                    etag = coalesce(excluded.etag, raw.fetch_manifest.etag),
+                    last_modified = coalesce(excluded.last_modified, raw.fetch_manifest.last_modified),
+                    encoding = coalesce(excluded.encoding, raw.fetch_manifest.encoding),
+                    encoding_rule = coalesce(excluded.encoding_rule, raw.fetch_manifest.encoding_rule)""")
+        if len(resolved):
+            con.execute("""update raw.quarantine q set resolved_at = ? from resolved
+                           where q.stage = 'fetch' and q.resolved_at is null
+                             and q.source_id = resolved.source_id and q.item = resolved.item""", [now])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def _frame(rows: list[list], columns: list[str], integers=(), floats=()):
+    """Rows as a data frame DuckDB reads with the right types: None stays NULL, integer columns
+    stay integers (pandas would make them floats to hold the NULLs), number columns numbers."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    for column in integers:
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in floats:
+        frame[column] = pd.array(frame[column], dtype="Float64")
+    return frame
 
 
 def _timestamp(epoch: float | None, fallback):
@@ -283,17 +334,6 @@ def attempt_outcome(result) -> str:
     if result.outcome == "fetched" and getattr(result, "unchanged", False):
         return "unchanged"
     return result.outcome
-
-
-def record_attempt(con: duckdb.DuckDBPyConnection, batch_id: str, result, role: str, now) -> None:
-    """Append one ``raw.fetch_attempts`` row: what this fetch of this URL did."""
-    con.execute(
-        """insert into raw.fetch_attempts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [uuid.uuid4().hex, batch_id, result.source_id, role, result.location, result.final_url,
-         attempt_outcome(result), result.http_status, max(result.tries, 1), "; ".join(result.try_log) or None,
-         result.redirects, result.sha256, result.size_bytes, result.media_type, result.encoding,
-         result.encoding_rule, result.etag, result.last_modified, result.headers_json, result.error,
-         _timestamp(result.started_at, now), _timestamp(result.finished_at, now)])
 
 
 def quarantine(con: duckdb.DuckDBPyConnection, stage: str, source_id: str, item: str, reason: str, now) -> None:
@@ -402,29 +442,21 @@ def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | 
     """Replace everything stored for these documents ((sha256, media type, report) each) with
     what the parser read now, in one transaction. Rows go in as whole tables: DuckDB takes
     a data frame in milliseconds where ``executemany`` spends about 2 ms per row."""
-    import pandas as pd
-
     if not parsed:
         return
-    shas = pd.DataFrame({"sha256": [sha for sha, _, _ in parsed]})
-    reports = pd.DataFrame(
-        [[sha, parser_version, media_type, r.agency, r.year, r.template, r.published, now, r.scope]
-         for sha, media_type, r in parsed],
-        columns=["sha256", "parser_version", "media_type", "agency", "year", "template", "published",
-                 "parsed_at", "scope"])
-    reports["year"] = pd.array(reports["year"], dtype="Int64")
-    values = pd.DataFrame(
-        [[sha, m.key, None if m.value is None else float(m.value), m.method, m.table, m.row_label,
-          m.column_label, m.raw_text, m.location, m.note]
-         for sha, _, r in parsed for m in r.values.values()],
-        columns=["sha256", "metric_key", "value", "method", "table_name", "row_label", "column_label",
-                 "raw_text", "location", "note"], dtype=object)
-    values["value"] = pd.array(values["value"], dtype="Float64")
-    issues = pd.DataFrame(
-        [[sha, seq, i.code, i.message, i.location]
-         for sha, _, r in parsed for seq, i in enumerate(r.issues, start=1)],
-        columns=["sha256", "seq", "code", "message", "location"], dtype=object)
-    issues["seq"] = pd.array(issues["seq"], dtype="Int64")
+    shas = _frame([[sha] for sha, _, _ in parsed], ["sha256"])
+    reports = _frame([[sha, parser_version, media_type, r.agency, r.year, r.template, r.published, now, r.scope]
+                      for sha, media_type, r in parsed],
+                     ["sha256", "parser_version", "media_type", "agency", "year", "template", "published",
+                      "parsed_at", "scope"], integers=("year",))
+    values = _frame([[sha, m.key, None if m.value is None else float(m.value), m.method, m.table, m.row_label,
+                      m.column_label, m.raw_text, m.location, m.note]
+                     for sha, _, r in parsed for m in r.values.values()],
+                    ["sha256", "metric_key", "value", "method", "table_name", "row_label", "column_label",
+                     "raw_text", "location", "note"], floats=("value",))
+    issues = _frame([[sha, seq, i.code, i.message, i.location]
+                     for sha, _, r in parsed for seq, i in enumerate(r.issues, start=1)],
+                    ["sha256", "seq", "code", "message", "location"], integers=("seq",))
     con.execute("begin")
     try:
         for table in ("metric_values", "parse_issues", "reports"):

@@ -426,9 +426,16 @@ def _draw_distractors(rng) -> dict[str, int]:
     }
 
 
+#: Public name of the agency record, for generators that bring their own agencies
+#: (``generate_panel(agency_list=...)``, ``orchestration.lib.scale_corpus``).
+Agency = _Agency
+_DEFAULT_BLANK = object()
+
+
 def generate_panel(seed: int = 20190101, agencies: int = 4,
                    years: range = range(2019, 2024),
-                   forms: tuple[str, ...] = DEFAULT_FORMS) -> list[SampleReport]:
+                   forms: tuple[str, ...] = DEFAULT_FORMS, *,
+                   agency_list=None, blank_orgs=_DEFAULT_BLANK) -> list[SampleReport]:
     """``agencies`` invented agencies × consecutive ``years``, numbers consistent within each
     report (R1–R4) and along each agency's years (R5–R7).
 
@@ -438,8 +445,17 @@ def generate_panel(seed: int = 20190101, agencies: int = 4,
     do not touch the numbers (same seed, same numbers, whatever the forms). When there
     are at least two agencies, agency ``min(3, agencies - 1)`` leaves the 法人或其他组织 columns of
     table 三 blank in year ``years[min(3, len(years) - 1)]`` (2022 by default).
+
+    Optional, for larger generated corpora: ``agency_list`` (``Agency`` records) replaces the
+    built-in ``AGENCIES`` (all of its agencies are used, ``agencies`` is ignored);
+    ``blank_orgs`` = ``(agency index, year)`` or ``None`` replaces the default choice of the
+    report with blank 法人或其他组织 columns. Without them the panel is as before.
     """
-    if not 0 <= agencies <= len(AGENCIES):
+    pool = AGENCIES
+    if agency_list is not None:
+        pool = tuple(agency_list)
+        agencies = len(pool)
+    elif not 0 <= agencies <= len(AGENCIES):
         raise ValueError(f"agencies must be between 0 and {len(AGENCIES)}")
     if years.step != 1:
         raise ValueError("years must be consecutive")
@@ -448,11 +464,13 @@ def generate_panel(seed: int = 20190101, agencies: int = 4,
         raise ValueError(f"forms must be a non-empty selection of {FORMS}")
     rng = random.Random(seed)
     blank = None
-    if agencies >= 2 and len(years):
+    if blank_orgs is not _DEFAULT_BLANK:
+        blank = None if blank_orgs is None else tuple(blank_orgs)
+    elif agencies >= 2 and len(years):
         blank = (min(3, agencies - 1), years[min(3, len(years) - 1)])
 
     reports = []
-    for a_index, agency in enumerate(AGENCIES[:agencies]):
+    for a_index, agency in enumerate(pool[:agencies]):
         gov = agency.kind == "gov"
         state = _AgencyState(rng, agency, gov)
         for y_index, year in enumerate(years):

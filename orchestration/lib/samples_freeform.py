@@ -219,15 +219,35 @@ def _cn_date(d: datetime.date) -> str:
 
 # ---- the panel -----------------------------------------------------------------------------
 
+#: Public name of the agency record, for generators that bring their own agencies.
+Agency = _Agency
+
+
 def generate_panel(seed: int = 20120101, agencies: int = len(AGENCIES),
-                   years: range = range(2012, 2019), forms: tuple[str, ...] = FORMS) -> list[FreeformReport]:
+                   years: range = range(2012, 2019), forms: tuple[str, ...] = FORMS, *,
+                   agency_list=None, r8_plants=None, blank_cumulative=None,
+                   prose_only=None) -> list[FreeformReport]:
     """``agencies`` agencies × consecutive ``years``. Agency ``a`` in year index ``y`` has form
     ``forms[(a + y) % len(forms)]`` and no annex (prose only) when ``(y + a // 2) % 4 == 3``, so
     both forms occur with and without an annex. The second report with an annex of agency 0 has
     prose that disagrees with its annex on 主动公开 (planted R8), and its third report (HTML by
     default) leaves the 公报 历年累计 cell blank. The cumulative figures chain through the
-    prose-only years too (the annex of the next year continues from them)."""
-    if not 0 < agencies <= len(AGENCIES):
+    prose-only years too (the annex of the next year continues from them).
+
+    Optional, for larger generated corpora: ``agency_list`` (``Agency`` records) replaces the
+    built-in ``AGENCIES`` (all of them are used, ``agencies`` is ignored); ``r8_plants`` and
+    ``blank_cumulative``, collections of ``(agency index, year)``, replace the default choice
+    of the reports whose prose disagrees with the annex and whose 公报 历年累计 cell is blank
+    (each applies only where the report has an annex); ``prose_only``, a collection of
+    ``(agency index, year)``, replaces the default choice of the reports without an annex.
+    Without them the panel is as before."""
+    pool = AGENCIES
+    if agency_list is not None:
+        pool = tuple(agency_list)
+        agencies = len(pool)
+        if not agencies:
+            raise ValueError("agency_list is empty")
+    elif not 0 < agencies <= len(AGENCIES):
         raise ValueError(f"agencies must be between 1 and {len(AGENCIES)}")
     if years.step != 1 or not len(years):
         raise ValueError("years must be consecutive and not empty")
@@ -235,13 +255,16 @@ def generate_panel(seed: int = 20120101, agencies: int = len(AGENCIES),
         raise ValueError(f"forms must be a non-empty selection of {FORMS}")
     rng = random.Random(seed)
     reports: list[FreeformReport] = []
-    for a_index, agency in enumerate(AGENCIES[:agencies]):
+    for a_index, agency in enumerate(pool[:agencies]):
         cumulative = _draw_base(rng, agency)
         annexed = 0
         for y_index, year in enumerate(years):
             values = _draw_year(rng, agency)
             cumulative = {k: cumulative[k] + values[k] for k in cumulative}      # R11
-            has_annex = (y_index + a_index // 2) % 4 != 3
+            if prose_only is None:
+                has_annex = (y_index + a_index // 2) % 4 != 3
+            else:
+                has_annex = (a_index, year) not in prose_only
             form = forms[(a_index + y_index) % len(forms)]
             keys = [k for k, _, _ in ANNEX_STYLES[agency.style]]
             annex: dict[str, int | None] = {}
@@ -250,7 +273,10 @@ def generate_panel(seed: int = 20120101, agencies: int = len(AGENCIES),
                     annex[k] = values[k]
                     annex[k + ".cumulative"] = cumulative[k]
             planted = []
-            blank = a_index == 0 and y_index == 2 and has_annex and form == "html"
+            if blank_cumulative is None:
+                blank = a_index == 0 and y_index == 2 and has_annex and form == "html"
+            else:
+                blank = has_annex and (a_index, year) in blank_cumulative
             if blank:
                 annex["legacy.active.gazette.cumulative"] = None
             prose = {k: values.get(k, 0) for k in PROSE_KEYS}
@@ -260,7 +286,7 @@ def generate_panel(seed: int = 20120101, agencies: int = len(AGENCIES),
                     and rng.random() < 0.3 else 0
             if has_annex:
                 annexed += 1
-                if a_index == 0 and annexed == 2:
+                if (a_index == 0 and annexed == 2) if r8_plants is None else (a_index, year) in r8_plants:
                     prose["legacy.active.total"] = values["legacy.active.total"] + rng.randint(300, 900)
                     planted.append("R8:legacy.active.total")
             metrics = dict(annex)

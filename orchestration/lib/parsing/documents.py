@@ -304,20 +304,48 @@ _PROSE_END = ("。", "；", ";", "：", ":")
 _LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
 
 
-def _grid_cells(line: str, where: str) -> list[Cell] | None:
-    """The cells of one text line, or None when the line is prose.
-
-    A pipe row (Markdown) is split at its `|`; any other line at tabs and runs of spaces. A
-    table line is label cells followed by value cells; a line whose numbers stand in the middle
-    of words (「2024 年上海市…」), or a long line of words, is prose."""
-    stripped = line.strip()
-    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
-        return [Cell(part.strip(), where) for part in stripped[1:-1].split("|")]
+def _split_tokens(text: str) -> list[str]:
+    """The cells of a text at runs of white space, a label with digits run on cut off them."""
     tokens = []
-    for token in stripped.split():
+    for token in text.split():
         # 「（七）总计630020469」: a label with its cells' digits run on without a space.
         glued = _LABEL_THEN_DIGITS.match(token)
         tokens.extend(glued.groups() if glued else [token])
+    return tokens
+
+
+def _tab_tokens(line: str) -> list[str]:
+    """The cells of a TAB-separated line. Every field between two tabs is a cell, so an empty
+    field among the values is a blank cell (「52\t\t\t\t\t\t52」 is 52, five blanks, 52),
+    kept as 「」 in its place. Before the line's first number an empty field is the position a
+    merged label cell covers (spreadsheet copies leave those), not a value, so it is dropped,
+    as are empty fields of a line with no number. Within a field, spaces still separate cells
+    as on a space-separated line."""
+    tokens: list[str] = []
+    seen_number = False
+    for part in line.split("\t"):
+        parts = _split_tokens(part)
+        if not parts:
+            if seen_number:
+                tokens.append("")
+            continue
+        tokens.extend(parts)
+        seen_number = seen_number or any(is_value(t) for t in parts)
+    return tokens
+
+
+def _grid_cells(line: str, where: str) -> list[Cell] | None:
+    """The cells of one text line, or None when the line is prose.
+
+    A pipe row (Markdown) is split at its `|`; a line with tabs at each tab (see
+    :func:`_tab_tokens`: its empty fields are blank cells); any other line at runs of spaces,
+    where a blank cell cannot be told from a longer gap and is not seen. A table line is label
+    cells followed by value cells; a line whose numbers stand in the middle of words
+    (「2024 年上海市…」), or a long line of words, is prose."""
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        return [Cell(part.strip(), where) for part in stripped[1:-1].split("|")]
+    tokens = _tab_tokens(line) if "\t" in line else _split_tokens(stripped)
     kinds = [is_value(t) for t in tokens]
     if any(kinds):
         first_value = kinds.index(True)
@@ -378,7 +406,8 @@ def read_text_grid(text: str) -> Document:
             close_pipe_table()
             items.append(Line(line, where))
             continue
-        cells = _grid_cells(line, where)
+        # The raw line: stripping it would drop the tabs of blank cells at its end.
+        cells = _grid_cells(raw if raw.strip() == line else line, where)
         if cells is None:
             flush()
             items.append(Line(line, where))

@@ -18,7 +18,9 @@ def seasonal_refresh(context: dg.ScheduleEvaluationContext):
     if not season.refreshes_on(day):
         return dg.SkipReason(f"{day} is outside the publication season and not the weekly day "
                              f"({season.describe()})")
-    return dg.RunRequest(run_key=f"refresh-{day.isoformat()}", tags={"trigger": "seasonal_refresh", **all_years_tags()})
+    # Over every year partition, so the UI shows each year refreshed by this run.
+    return dg.RunRequest(run_key=f"refresh-{day.isoformat()}",
+                         tags={"trigger": "seasonal_refresh", **all_years_tags()})
 
 
 INBOX_SOURCE_ID = "inbox"   # the catalogue row (data/sources/inbox.csv) of the inbox folder

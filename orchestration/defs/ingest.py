@@ -1,5 +1,6 @@
 """Catalogue → fetched documents → parsed reports, all into the warehouse's raw schema."""
 
+import warnings
 from typing import Optional
 
 import dagster as dg
@@ -75,6 +76,9 @@ class FetchConfig(SelectionConfig):
             max_workers=self.max_workers, timeout_seconds=self.timeout_seconds, retries=self.retries,
             listing_max_pages=self.listing_max_pages, respect_robots=self.respect_robots)
 
+
+# BackfillPolicy is "beta" in Dagster 1.13; single-run backfills are what we want of it.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 # Fetching and parsing are partitioned by report year, so one year can be backfilled alone. A full
 # refresh is one run over every year (single-run backfills): one crawl, one parse pool.

@@ -598,6 +598,16 @@ def test_postgres_build_equals_the_duckdb_build(built, postgres, tmp_path):
 
 # ---- docs ------------------------------------------------------------------------------------
 
+def test_dbt_unit_tests_pass_on_duckdb(built, tmp_path):
+    """The models' unit tests (fixed inputs and outputs in the models' .yml files): the
+    pipeline's build leaves them out, this test runs them against the DuckDB warehouse."""
+    result = _dbt(["test", "--select", "test_type:unit", "--target-path", str(tmp_path / "target"),
+                   "--log-path", str(tmp_path / "logs")], {"DISCLOSURE_WAREHOUSE": str(built.warehouse)})
+    assert result.returncode == 0, result.stdout[-6000:]
+    passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0", result.stdout)
+    assert passed and int(passed.group(1)) >= 10, result.stdout[-2000:]
+
+
 def test_dbt_docs_generate_offline(built, tmp_path):
     """The docs build from the project and the warehouse alone (the machines have no internet)."""
     target = tmp_path / "target"

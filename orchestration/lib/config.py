@@ -42,10 +42,10 @@ def paths() -> Paths:
 
 
 # DuckDB would use up to 80% of the machine's memory for its caches and hash tables; a refresh
-# should leave room for the rest (and stay under 2 GB at national scale): beyond this limit it
+# should leave room for the rest (and stay under 2 GB at national scale, with dbt and the pipeline each holding one): beyond this limit it
 # spills to disk. dbt's profile reads the same variable.
 DUCKDB_MEMORY_VARIABLE = "DISCLOSURE_DUCKDB_MEMORY"
-DUCKDB_MEMORY_DEFAULT = "1GB"
+DUCKDB_MEMORY_DEFAULT = "768MB"
 
 
 def duckdb_memory_limit() -> str:

@@ -41,9 +41,9 @@ def paths() -> Paths:
     return Paths(data_dir=data_dir, warehouse=warehouse)
 
 
-# DuckDB would use up to 80% of the machine's memory for its caches and hash tables; a refresh
-# should leave room for the rest (and stay under 2 GB at national scale, with dbt and the pipeline each holding one): beyond this limit it
-# spills to disk. dbt's profile reads the same variable.
+# DuckDB would use up to 80% of the machine's memory for its caches and hash tables. A refresh
+# must stay under 2 GB at national scale, with dbt's DuckDB and the pipeline's side by side:
+# beyond this limit each spills to disk. dbt's profile reads the same variable.
 DUCKDB_MEMORY_VARIABLE = "DISCLOSURE_DUCKDB_MEMORY"
 DUCKDB_MEMORY_DEFAULT = "768MB"
 

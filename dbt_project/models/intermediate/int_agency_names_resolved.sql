@@ -263,9 +263,9 @@ name_ends as (
 
 ),
 
-prefix_candidates as (
+prefix_pairs as (
 
-    select
+    select distinct
         short_name.identity_1 as short_identity,
         name_ends.full_identity
 
@@ -275,14 +275,38 @@ prefix_candidates as (
     where not short_name.is_pinned
         and {{ agency_region('short_name.identity_1') }} is not null
         and {{ agency_region('name_ends.place_prefix') }} = name_ends.place_prefix
-        and not exists (
-            select 1
-            from identity_1_years as short_years
-            inner join identity_1_years as full_years
-                on short_years.year = full_years.year
-            where short_years.identity_1 = short_name.identity_1
-                and full_years.identity_1 = name_ends.full_identity
-        )
+
+),
+
+-- pairs that both file in some year are two bodies. Found from the pairs outward: a
+-- "not exists" over the years is decorrelated into every pair of names sharing a year first,
+-- which at national scale (13,000 names × 8 years) is more rows than the disk holds.
+prefix_pairs_same_year as (
+
+    select distinct
+        prefix_pairs.short_identity,
+        prefix_pairs.full_identity
+
+    from prefix_pairs
+    inner join identity_1_years as short_years
+        on prefix_pairs.short_identity = short_years.identity_1
+    inner join identity_1_years as full_years
+        on prefix_pairs.full_identity = full_years.identity_1
+        and short_years.year = full_years.year
+
+),
+
+prefix_candidates as (
+
+    select
+        prefix_pairs.short_identity,
+        prefix_pairs.full_identity
+
+    from prefix_pairs
+    left join prefix_pairs_same_year
+        on prefix_pairs.short_identity = prefix_pairs_same_year.short_identity
+        and prefix_pairs.full_identity = prefix_pairs_same_year.full_identity
+    where prefix_pairs_same_year.short_identity is null
 
 ),
 
@@ -353,15 +377,14 @@ departments_2 as (
 ),
 
 -- step 4: one substituted, dropped or added character in the department part of the name
-typo_candidates as (
+typo_pairs as (
 
     select
         variant.identity_2 as variant_identity,
         canonical.identity_2 as canonical_identity,
-        row_number() over (
-            partition by variant.identity_2
-            order by canonical.report_count desc, canonical.last_year desc, canonical.tie_break
-        ) as candidate_rank
+        canonical.report_count as canonical_report_count,
+        canonical.last_year as canonical_last_year,
+        canonical.tie_break as canonical_tie_break
 
     from departments_2 as variant
     inner join departments_2 as canonical
@@ -407,14 +430,41 @@ typo_candidates as (
                         || substr(canonical.identity_2, positions.position + 1) = variant.identity_2
             )
         )
-        and not exists (
-            select 1
-            from identity_2_years as variant_years
-            inner join identity_2_years as canonical_years
-                on variant_years.year = canonical_years.year
-            where variant_years.identity_2 = variant.identity_2
-                and canonical_years.identity_2 = canonical.identity_2
-        )
+
+),
+
+-- as in step 3, the pairs that file in the same year, found from the pairs outward
+typo_pairs_same_year as (
+
+    select distinct
+        typo_pairs.variant_identity,
+        typo_pairs.canonical_identity
+
+    from typo_pairs
+    inner join identity_2_years as variant_years
+        on typo_pairs.variant_identity = variant_years.identity_2
+    inner join identity_2_years as canonical_years
+        on typo_pairs.canonical_identity = canonical_years.identity_2
+        and variant_years.year = canonical_years.year
+
+),
+
+typo_candidates as (
+
+    select
+        typo_pairs.variant_identity,
+        typo_pairs.canonical_identity,
+        row_number() over (
+            partition by typo_pairs.variant_identity
+            order by typo_pairs.canonical_report_count desc, typo_pairs.canonical_last_year desc,
+                typo_pairs.canonical_tie_break
+        ) as candidate_rank
+
+    from typo_pairs
+    left join typo_pairs_same_year
+        on typo_pairs.variant_identity = typo_pairs_same_year.variant_identity
+        and typo_pairs.canonical_identity = typo_pairs_same_year.canonical_identity
+    where typo_pairs_same_year.variant_identity is null
 
 ),
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+from .config import duckdb_memory_limit
 
 PUBLISHED_FILE = "mart.duckdb"
 STORAGE_VERSION = "v1.4.0"     # readable by DuckDB 1.x drivers
@@ -27,8 +30,10 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts") -> dict
     token = uuid.uuid4().hex[:8]
     tmp_db = out_dir / f".{PUBLISHED_FILE}.{token}.tmp"
     # An in-memory session attaching the warehouse read-only and the new file read-write
-    # (a read-only connection could not create the new file).
-    con = duckdb.connect()
+    # (a read-only connection could not create the new file). Capped like every DuckDB of the
+    # pipeline, spilling beside the published files: copying ten million rows uncapped took GBs.
+    spill = out_dir / f".spill.{token}"
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(), "temp_directory": str(spill)})
     written: list[Path] = [tmp_db]
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
@@ -53,6 +58,7 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts") -> dict
         raise
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     os.replace(tmp_db, out_dir / PUBLISHED_FILE)
     for table in tables:
         os.replace(parquet_dir / f".{table}.{token}.tmp", parquet_dir / f"{table}.parquet")

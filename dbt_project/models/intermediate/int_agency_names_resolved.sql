@@ -278,21 +278,10 @@ prefix_pairs as (
 
 ),
 
--- pairs that both file in some year are two bodies. Found from the pairs outward: a
--- "not exists" over the years is decorrelated into every pair of names sharing a year first,
--- which at national scale (13,000 names × 8 years) is more rows than the disk holds.
+-- pairs that both file in some year are two bodies
 prefix_pairs_same_year as (
 
-    select distinct
-        prefix_pairs.short_identity,
-        prefix_pairs.full_identity
-
-    from prefix_pairs
-    inner join identity_1_years as short_years
-        on prefix_pairs.short_identity = short_years.identity_1
-    inner join identity_1_years as full_years
-        on prefix_pairs.full_identity = full_years.identity_1
-        and short_years.year = full_years.year
+    {{ pairs_filing_in_one_year('prefix_pairs', 'short_identity', 'full_identity', 'identity_1_years', 'identity_1') }}
 
 ),
 
@@ -433,19 +422,9 @@ typo_pairs as (
 
 ),
 
--- as in step 3, the pairs that file in the same year, found from the pairs outward
 typo_pairs_same_year as (
 
-    select distinct
-        typo_pairs.variant_identity,
-        typo_pairs.canonical_identity
-
-    from typo_pairs
-    inner join identity_2_years as variant_years
-        on typo_pairs.variant_identity = variant_years.identity_2
-    inner join identity_2_years as canonical_years
-        on typo_pairs.canonical_identity = canonical_years.identity_2
-        and variant_years.year = canonical_years.year
+    {{ pairs_filing_in_one_year('typo_pairs', 'variant_identity', 'canonical_identity', 'identity_2_years', 'identity_2') }}
 
 ),
 

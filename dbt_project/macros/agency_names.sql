@@ -102,19 +102,28 @@
 {%- endmacro %}
 
 
-{#- The candidate pairs (of names that may be one body) whose two names both file a report in
-    some year: two bodies, then. Found from the pairs outward, joining each side's years: a
-    "not exists" over the years is decorrelated by DuckDB into every pair of names sharing a
-    year first, which at national scale (13,000 names × 8 years) is more than the disk holds. -#}
-{% macro pairs_filing_in_one_year(pairs, left_column, right_column, name_years, name_column) %}
-    select distinct
-        {{ pairs }}.{{ left_column }},
-        {{ pairs }}.{{ right_column }}
+{#- The candidate pairs (of names that may be one body), all their columns, less those whose two
+    names both file a report in some year: two bodies, then. Found from the pairs outward,
+    joining each side's years: a "not exists" over the years is decorrelated by DuckDB into every
+    pair of names sharing a year first, which at national scale (13,000 names × 8 years) is more
+    than the disk holds. -#}
+{% macro pairs_never_filing_in_one_year(pairs, left_column, right_column, name_years, name_column) %}
+    select {{ pairs }}.*
 
     from {{ pairs }}
-    inner join {{ name_years }} as left_years
-        on {{ pairs }}.{{ left_column }} = left_years.{{ name_column }}
-    inner join {{ name_years }} as right_years
-        on {{ pairs }}.{{ right_column }} = right_years.{{ name_column }}
-        and left_years.year = right_years.year
+    left join (
+        select distinct
+            {{ pairs }}.{{ left_column }},
+            {{ pairs }}.{{ right_column }}
+
+        from {{ pairs }}
+        inner join {{ name_years }} as left_years
+            on {{ pairs }}.{{ left_column }} = left_years.{{ name_column }}
+        inner join {{ name_years }} as right_years
+            on {{ pairs }}.{{ right_column }} = right_years.{{ name_column }}
+            and left_years.year = right_years.year
+    ) as same_year
+        on {{ pairs }}.{{ left_column }} = same_year.{{ left_column }}
+        and {{ pairs }}.{{ right_column }} = same_year.{{ right_column }}
+    where same_year.{{ left_column }} is null
 {% endmacro %}

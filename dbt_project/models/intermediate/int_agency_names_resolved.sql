@@ -279,23 +279,9 @@ prefix_pairs as (
 ),
 
 -- pairs that both file in some year are two bodies
-prefix_pairs_same_year as (
-
-    {{ pairs_filing_in_one_year('prefix_pairs', 'short_identity', 'full_identity', 'identity_1_years', 'identity_1') }}
-
-),
-
 prefix_candidates as (
 
-    select
-        prefix_pairs.short_identity,
-        prefix_pairs.full_identity
-
-    from prefix_pairs
-    left join prefix_pairs_same_year
-        on prefix_pairs.short_identity = prefix_pairs_same_year.short_identity
-        and prefix_pairs.full_identity = prefix_pairs_same_year.full_identity
-    where prefix_pairs_same_year.short_identity is null
+    {{ pairs_never_filing_in_one_year('prefix_pairs', 'short_identity', 'full_identity', 'identity_1_years', 'identity_1') }}
 
 ),
 
@@ -422,28 +408,23 @@ typo_pairs as (
 
 ),
 
-typo_pairs_same_year as (
+typo_pairs_apart as (
 
-    {{ pairs_filing_in_one_year('typo_pairs', 'variant_identity', 'canonical_identity', 'identity_2_years', 'identity_2') }}
+    {{ pairs_never_filing_in_one_year('typo_pairs', 'variant_identity', 'canonical_identity', 'identity_2_years', 'identity_2') }}
 
 ),
 
 typo_candidates as (
 
     select
-        typo_pairs.variant_identity,
-        typo_pairs.canonical_identity,
+        variant_identity,
+        canonical_identity,
         row_number() over (
-            partition by typo_pairs.variant_identity
-            order by typo_pairs.canonical_report_count desc, typo_pairs.canonical_last_year desc,
-                typo_pairs.canonical_tie_break
+            partition by variant_identity
+            order by canonical_report_count desc, canonical_last_year desc, canonical_tie_break
         ) as candidate_rank
 
-    from typo_pairs
-    left join typo_pairs_same_year
-        on typo_pairs.variant_identity = typo_pairs_same_year.variant_identity
-        and typo_pairs.canonical_identity = typo_pairs_same_year.canonical_identity
-    where typo_pairs_same_year.variant_identity is null
+    from typo_pairs_apart
 
 ),
 

@@ -203,7 +203,8 @@ def _run(args: argparse.Namespace) -> int:
         result = materialise_all(log_level=log_level, progress=in_terminal, years=args.year, hosts=args.host,
                                  source_ids=args.source, executor=args.executor, parse_workers=args.parse_workers,
                                  min_interval_seconds=args.min_interval, max_workers=args.max_workers,
-                                 per_host_concurrency=args.per_host_concurrency)
+                                 per_host_concurrency=args.per_host_concurrency,
+                                 revalidate_after_days=args.revalidate_after)
     except ValueError as exc:   # a year with no partition
         print(f"disclosure run: {exc}", file=sys.stderr)
         return 2
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="requests in flight in all, over several sites (default 4)")
     run.add_argument("--per-host-concurrency", type=int, default=None,
                      help="requests in flight to one site (default 1)")
+    run.add_argument("--revalidate-after", type=float, default=None, metavar="DAYS",
+                     help="do not request again a report verified less than DAYS ago, unless the "
+                          "catalogue's updated date is on or after that day (default: revalidate every report)")
     run.add_argument("--parse-workers", type=int, default=None,
                      help="processes that parse (default: one per core when there are many documents)")
     run.add_argument("--executor", choices=["in_process", "multiprocess"], default="in_process",

@@ -428,6 +428,63 @@ def test_selection_refreshes_one_year_or_one_site(tmp_path, site):
     assert site.log == []
 
 
+def test_revalidation_window_skips_recently_verified_reports(tmp_path, site):
+    """With ``revalidate_after_days`` a report verified inside the window is not requested
+    again; one the catalogue dates on or after its last verification is, and so is a listing
+    (how new reports are found). Without the window everything is revalidated (304s)."""
+    keys = sorted(REPORTS)[:3]
+    for k in keys:
+        site.page(f"/r/{k}.html", html_of(k), etag=f'"{k}"')
+    site.page("/list.html", f'<html><body><a href="/r/{keys[0]}.html">{REPORTS[keys[0]].year}年政府信息公开工作年度报告</a></body></html>')
+    (tmp_path / "sources").mkdir()
+
+    def catalogue(updated: dict[str, str]) -> None:
+        rows = "".join(f"{k},,,{site.base}/r/{k}.html,report,{updated.get(k, '')}\n" for k in keys)
+        (tmp_path / "sources" / "s.csv").write_text(
+            f"source_id,agency,year,location,kind,updated\n{rows}list,,,{site.base}/list.html,listing,\n")
+
+    def paths_requested() -> list[str]:
+        return sorted(p for _, p, _ in site.log if p != "/robots.txt")
+
+    catalogue({})
+    windowed = dataclasses.replace(policy(), revalidate_after_days=7)
+    first, _ = run_batch(tmp_path, windowed)
+    assert first.fetched == 4 and first.fresh == 0          # nothing verified yet: all requested
+    site.log.clear()
+
+    again, _ = run_batch(tmp_path, windowed)
+    assert paths_requested() == ["/list.html"]               # the reports were verified just now
+    assert again.fresh == 4 and again.requests == 1     # 3 listed, 1 discovered on the listing
+    site.log.clear()
+
+    # The site says keys[1] was corrected today: it is requested, the others are not.
+    catalogue({keys[1]: wh_now().date().isoformat()})
+    dated, _ = run_batch(tmp_path, windowed)
+    assert paths_requested() == ["/list.html", f"/r/{keys[1]}.html"]
+    assert dated.fresh == 3 and dated.not_modified == 2
+    site.log.clear()
+
+    # A catalogue date before the last verification changes nothing; no window: everything.
+    catalogue({k: "2020-01-01" for k in keys})
+    run_batch(tmp_path, windowed)
+    assert paths_requested() == ["/list.html"]
+    site.log.clear()
+    always, _ = run_batch(tmp_path, policy())
+    assert set(paths_requested()) == {"/list.html"} | {f"/r/{k}.html" for k in keys}
+    assert always.fresh == 0 and always.not_modified == always.requests
+
+
+def test_a_bad_updated_date_names_the_row(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "s.csv").write_text(
+        "source_id,agency,year,location,kind,updated\na,,,http://x.example/a.html,report,2024-03-05\n"
+        "b,,,http://x.example/b.html,report,last spring\n")
+    sources, problems = read_catalogue(tmp_path / "sources")
+    assert [s.source_id for s in sources] == ["a"] and sources[0].updated.isoformat() == "2024-03-05T00:00:00"
+    assert [str(p) for p in problems] == ["s.csv, line 3: updated 'last spring' is not a date "
+                                          "(2024-03-05 or an ISO date-time); this row was skipped"]
+
+
 # ---- interrupted runs -----------------------------------------------------------------------
 
 def _many_reports(site: Site, n: int) -> list[str]:

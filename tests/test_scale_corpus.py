@@ -247,7 +247,8 @@ def test_catalogue_points_at_the_sites(small, truths):
     with open(small.parent / "catalogue.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert n == len(rows) == len(truths)
-    assert list(rows[0]) == ["source_id", "agency", "year", "location"]
+    assert list(rows[0]) == ["source_id", "agency", "year", "location", "updated"]
+    assert {row["updated"] for row in rows} == {""}   # no update: nothing dated
     for row, t in zip(rows, truths):
         assert row["location"] == f"{bases[t['site']]}/{t['url_path']}" and row["source_id"] == t["source_id"]
 
@@ -279,3 +280,9 @@ def test_update_changes_and_adds_consistently(small, truths, tmp_path):
         assert sc.diff_values(t["metrics"], parsed.metrics, t["ambiguous_ok"])[0] == [], t["source_id"]
     merged = list(sc.read_truth(small, tmp_path / "update"))
     assert len(merged) == len(truths) + 4
+    # the catalogue dates the documents changed in place (a listing's date), and only those
+    bases = {site: f"http://127.0.0.{k + 2}:8{k}" for k, site in enumerate(sc.sites_of(small))}
+    sc.write_catalogue(small, tmp_path / "catalogue.csv", bases, tmp_path / "update", updated_on="2025-04-01")
+    with open(tmp_path / "catalogue.csv", encoding="utf-8") as f:
+        dated = {row["source_id"]: row["updated"] for row in csv.DictReader(f) if row["updated"]}
+    assert dated == {t["source_id"]: "2025-04-01" for t in changed}

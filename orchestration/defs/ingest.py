@@ -69,12 +69,14 @@ class FetchConfig(SelectionConfig):
     retries: Optional[int] = None
     listing_max_pages: Optional[int] = None
     respect_robots: Optional[bool] = None
+    revalidate_after_days: Optional[float] = None   # unset: every report is revalidated
 
     def policy(self) -> FetchPolicy:
         return FetchPolicy().with_overrides(
             min_interval_seconds=self.min_interval_seconds, per_host_concurrency=self.per_host_concurrency,
             max_workers=self.max_workers, timeout_seconds=self.timeout_seconds, retries=self.retries,
-            listing_max_pages=self.listing_max_pages, respect_robots=self.respect_robots)
+            listing_max_pages=self.listing_max_pages, respect_robots=self.respect_robots,
+            revalidate_after_days=self.revalidate_after_days)
 
 
 # BackfillPolicy is "beta" in Dagster 1.13; single-run backfills are what we want of it.

@@ -12,6 +12,7 @@ twice, and what had been fetched comes back as a 304 or as identical bytes.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 import os
 import queue
 import time
@@ -86,6 +87,7 @@ class FetchCounts:
     requests: int = 0             # URLs and files fetched (tasks run)
     fetched: int = 0              # new or changed content
     not_modified: int = 0         # 304, or the same bytes as last time
+    fresh: int = 0                # not requested: verified inside the revalidation window
     failed: int = 0
     disallowed: int = 0           # robots.txt said no: never requested
     failures: list[dict] = field(default_factory=list)
@@ -94,8 +96,9 @@ class FetchCounts:
         return {k: v for k, v in self.__dict__.items() if k != "failures"}
 
     def line(self) -> str:
+        fresh = f", {self.fresh} verified recently (not requested)" if self.fresh else ""
         return (f"{self.discovered} discovered, {self.fetched} fetched, {self.not_modified} not modified, "
-                f"{self.failed} failed, {self.disallowed} disallowed by robots.txt "
+                f"{self.failed} failed, {self.disallowed} disallowed by robots.txt{fresh} "
                 f"({self.requests} fetches for {self.sources} catalogue sources)")
 
 
@@ -133,6 +136,7 @@ class FetchBatch:
     def run(self, sources: list[Source]) -> FetchCounts:
         wh.ensure_schema(self.con)
         self._previous = wh.latest_validators(self.con)
+        self._verified = wh.last_verified(self.con) if self.policy.revalidate_after_days is not None else {}
         chosen = [s for s in sources if self.selection.source_ok(s.source_id, s.source_id, s.year, s.location)]
         self.counts.sources = len(chosen)
         self.log(f"fetch batch {self.batch_id}: {len(chosen)} of {len(sources)} catalogue sources "
@@ -162,11 +166,28 @@ class FetchBatch:
         self.log(f"fetch batch {self.batch_id} done: {self.counts.line()}")
         return self.counts
 
+    def _still_fresh(self, task: Task) -> bool:
+        """Inside the revalidation window (``FetchPolicy.revalidate_after_days``): a report URL
+        (listed, or discovered on a listing) whose latest request succeeded less than that long
+        ago, and that the catalogue does not date on or after that day. Its page's attachments
+        were verified with it. Listings and attachments of a page fetched now are requested."""
+        window = self.policy.revalidate_after_days
+        if window is None or task.role != "report" or not is_url(task.location):
+            return False
+        verified = self._verified.get(task.location)
+        if verified is None or self.clock() - verified >= timedelta(days=window):
+            return False
+        updated = task.origin.updated if task.source_id == task.origin.source_id else None
+        return updated is None or updated.date() < verified.date()
+
     def _submit(self, task: Task) -> None:
         key = (task.source_id, task.location)
         if key in self._queued:
             return
         self._queued.add(key)
+        if self._still_fresh(task):
+            self.counts.fresh += 1
+            return
         row = self._previous.get(task.location)
         previous = Previous(*row) if row else None
         future = self._executor.submit(self._work, task, previous)
@@ -336,7 +357,7 @@ def _utc_now():
 
 def catalogue_sources(con) -> list[Source]:
     """The catalogue rows as loaded into ``raw.sources`` (derived rows are the batch's to make)."""
-    return [Source(source_id=r[0], agency=r[1], year=r[2], location=r[3], catalogue=r[4], kind=r[5])
+    return [Source(source_id=r[0], agency=r[1], year=r[2], location=r[3], catalogue=r[4], kind=r[5], updated=r[6])
             for r in wh.catalogue_rows(con)]
 
 

@@ -1,7 +1,7 @@
 """The catalogue of report sources: every ``*.csv`` in the sources folder.
 
-Columns: ``source_id, agency, year, location`` and, optionally, ``kind`` (more columns are
-allowed and ignored). ``location`` is an http(s) URL or a local path; a relative path is read
+Columns: ``source_id, agency, year, location`` and, optionally, ``kind`` and ``updated`` (more
+columns are allowed and ignored). ``location`` is an http(s) URL or a local path; a relative path is read
 relative to the CSV file's own folder, so a catalogue and its documents can move together.
 
 ``kind`` says what the location is:
@@ -13,11 +13,17 @@ relative to the CSV file's own folder, so a catalogue and its documents can move
 
 Left empty (or a catalogue without the column), it is ``folder`` for an existing local folder
 and ``report`` otherwise, so catalogues written before the column existed keep working.
+
+``updated`` (a date, ``2024-03-05``, or an ISO date-time) is when the site says the report was
+published or last corrected, as listing pages print it. It matters only with a revalidation
+window (``FetchPolicy.revalidate_after_days``): a source verified inside the window is not
+requested again unless its ``updated`` falls on or after the day it was last verified.
 """
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +39,7 @@ class Source:
     location: str        # absolute path or URL
     catalogue: str       # the csv file that listed it
     kind: str = "report"  # report | listing | folder (see the module docstring)
+    updated: datetime | None = None  # when the site says it last changed (see the module docstring)
 
     @property
     def is_http(self) -> bool:
@@ -112,6 +119,14 @@ def read_catalogue(sources_dir: Path) -> tuple[list[Source], list[CatalogueProbl
                     problems.append(CatalogueProblem(name, line, "a listing must be an http(s) URL; "
                                                      "use kind folder for a local folder"))
                     continue
+                updated_text = (row.get("updated") or "").strip()
+                try:
+                    updated = datetime.fromisoformat(updated_text).replace(tzinfo=None) if updated_text else None
+                except ValueError:
+                    problems.append(CatalogueProblem(name, line, f"updated {updated_text!r} is not a date "
+                                                     "(2024-03-05 or an ISO date-time); this row was skipped"))
+                    continue
                 sources[source_id] = Source(source_id=source_id, agency=(row.get("agency") or "").strip() or None,
-                                            year=year, location=location, catalogue=name, kind=kind)
+                                            year=year, location=location, catalogue=name, kind=kind,
+                                            updated=updated)
     return list(sources.values()), problems

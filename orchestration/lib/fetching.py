@@ -84,6 +84,12 @@ class FetchPolicy:
     listing_max_pages: int = 10              # pages of one listing followed (the first included)
     listing_max_reports: int = 500           # report links taken from one listing
     max_attachments: int = 10                # attachments followed from one report page
+    # A report URL verified (fetched, or answered 304) less than this many days ago is not
+    # requested again, unless the catalogue's ``updated`` date says it changed since. None:
+    # every report is revalidated on every run. Listings are always fetched: they are how new
+    # reports are found. At national scale (100,000 reports) revalidating everything costs
+    # minutes and 100,000 requests to government sites for the 1 % that changed.
+    revalidate_after_days: float | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -92,6 +98,8 @@ class FetchPolicy:
             raise ValueError("the User-Agent must be ASCII (HTTP headers are latin-1)") from exc
         if self.per_host_concurrency < 1 or self.max_workers < 1:
             raise ValueError("per_host_concurrency and max_workers must be at least 1")
+        if self.revalidate_after_days is not None and self.revalidate_after_days < 0:
+            raise ValueError("revalidate_after_days must be 0 or more (None: revalidate every time)")
 
     def with_overrides(self, **overrides) -> "FetchPolicy":
         """A copy with the given fields changed; ``None`` values are ignored."""

@@ -70,6 +70,7 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import datetime
 import json
 import math
 import os
@@ -659,18 +660,26 @@ def read_truth(corpus_dir: Path, update_dir: Path | None = None) -> Iterator[dic
 
 
 def write_catalogue(corpus_dir: Path, csv_path: Path, base_urls: Mapping[str, str],
-                    update_dir: Path | None = None) -> int:
-    """The pipeline's catalogue: ``source_id,agency,year,location``, the location an http URL
-    from the document's site's base URL (``{"site00": "http://127.0.0.1:8000", …}``)."""
+                    update_dir: Path | None = None, updated_on: str | None = None) -> int:
+    """The pipeline's catalogue: ``source_id,agency,year,location,updated``, the location an
+    http URL from the document's site's base URL (``{"site00": "http://127.0.0.1:8000", …}``).
+    With an update, the documents it changed in place are dated ``updated_on`` (default today),
+    as a site's listing dates a corrected report; the others have no date."""
     csv_path = Path(csv_path)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
+    changed = set()
+    if update_dir is not None and (Path(update_dir) / TRUTH).exists():
+        in_update = {t["source_id"] for t in iter_truth(Path(update_dir) / TRUTH)}
+        changed = {t["source_id"] for t in iter_truth(Path(corpus_dir) / TRUTH) if t["source_id"] in in_update}
+    updated_on = updated_on or datetime.date.today().isoformat()
     n = 0
     with open(csv_path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["source_id", "agency", "year", "location"])
+        writer.writerow(["source_id", "agency", "year", "location", "updated"])
         for t in read_truth(corpus_dir, update_dir):
             writer.writerow([t["source_id"], t["agency"], t["year"],
-                             base_urls[t["site"]].rstrip("/") + "/" + t["url_path"]])
+                             base_urls[t["site"]].rstrip("/") + "/" + t["url_path"],
+                             updated_on if t["source_id"] in changed else ""])
             n += 1
     return n
 

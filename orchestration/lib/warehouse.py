@@ -98,6 +98,7 @@ alter table raw.sources add column if not exists parent_source_id varchar; -- th
 alter table raw.sources add column if not exists origin_source_id varchar; -- the catalogue row it derives from; null for catalogue rows
 alter table raw.sources add column if not exists title varchar;            -- the link text it was discovered by
 alter table raw.sources add column if not exists discovered_at timestamp;  -- first discovered; null for catalogue rows
+alter table raw.sources add column if not exists updated timestamp;        -- catalogue: when the site says it last changed
 
 alter table raw.fetch_manifest add column if not exists document_role varchar; -- listing | report | attachment
 alter table raw.fetch_manifest add column if not exists final_url varchar;     -- after redirects
@@ -196,18 +197,19 @@ def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
     # One row per source_id, the last listed winning (as row-by-row upserts did), as one table:
     # a national catalogue is 100,000 rows, and DuckDB takes ~2 ms per row through executemany.
     latest = {s.source_id: s for s in sources}
-    listed = _frame([[s.source_id, s.agency, s.year, s.location, s.catalogue, now, getattr(s, "kind", "report")]
-                     for s in latest.values()],
-                    ["source_id", "agency", "year", "location", "catalogue", "loaded_at", "kind"], integers=("year",))
+    listed = _frame([[s.source_id, s.agency, s.year, s.location, s.catalogue, now, getattr(s, "kind", "report"),
+                      getattr(s, "updated", None)] for s in latest.values()],
+                    ["source_id", "agency", "year", "location", "catalogue", "loaded_at", "kind", "updated"],
+                    integers=("year",))
     con.execute("begin")
     try:
         if len(listed):
             con.execute(
-                """insert into raw.sources (source_id, agency, year, location, catalogue, loaded_at, kind)
-                   select source_id, agency, year, location, catalogue, loaded_at, kind from listed
+                """insert into raw.sources (source_id, agency, year, location, catalogue, loaded_at, kind, updated)
+                   select source_id, agency, year, location, catalogue, loaded_at, kind, updated::timestamp from listed
                    on conflict (source_id) do update set agency = excluded.agency, year = excluded.year,
                        location = excluded.location, catalogue = excluded.catalogue,
-                       loaded_at = excluded.loaded_at, kind = excluded.kind,
+                       loaded_at = excluded.loaded_at, kind = excluded.kind, updated = excluded.updated,
                        parent_source_id = null, origin_source_id = null""")
         con.execute("""delete from raw.sources
                        where coalesce(origin_source_id, source_id) not in (select source_id from listed)""")
@@ -218,9 +220,9 @@ def replace_sources(con: duckdb.DuckDBPyConnection, sources, now) -> None:
 
 
 def catalogue_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """(source_id, agency, year, location, catalogue, kind) of the catalogue's own rows."""
+    """(source_id, agency, year, location, catalogue, kind, updated) of the catalogue's own rows."""
     return con.execute(
-        """select source_id, agency, year, location, catalogue, coalesce(kind, 'report')
+        """select source_id, agency, year, location, catalogue, coalesce(kind, 'report'), updated
            from raw.sources where origin_source_id is null order by source_id""").fetchall()
 
 
@@ -378,6 +380,18 @@ def latest_validators(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
            where outcome in ('fetched', 'unchanged', 'not_modified') and sha256 is not null
            order by url, finished_at desc, started_at desc""").fetchall()
     return {row[0]: row[1:] for row in rows}
+
+
+def last_verified(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """URL → when its latest request ended, for the URLs whose latest request succeeded (new or
+    unchanged bytes): what a revalidation window is counted from. A URL whose latest request
+    failed is absent, so it is always tried again."""
+    rows = con.execute(
+        """select url, finished_at from (
+               select distinct on (url) url, outcome, finished_at from raw.fetch_attempts
+               order by url, finished_at desc, started_at desc)
+           where outcome in ('fetched', 'unchanged', 'not_modified')""").fetchall()
+    return dict(rows)
 
 
 def record_discoveries(con: duckdb.DuckDBPyConnection, rows: list[dict], now) -> None:

@@ -1,9 +1,22 @@
 """A self-contained HTML dashboard of the published mart: one file, no server, no network.
 
-The page carries its data (a few JSON tables read from the published DuckDB file) and
-plotly.js inline, and draws five views in the browser so the filters (agency, years) redraw
-them all: applications and outcomes by year, the outcome mix, reviews and lawsuits, agencies
-compared, and which reports break which rules.
+The page carries plotly.js and its data inline and draws five views in the browser, redrawn by
+the filters (agency, years): applications and outcomes by year, the outcome mix, reviews and
+lawsuits, agencies compared, and which reports break which rules.
+
+Its size does not grow with the number of agencies. What it embeds is computed in SQL:
+
+- national totals by year (applications, outcomes, reviews, lawsuits) and the outcome mix by
+  year: aggregates over every agency, shown when the filter is "all";
+- the rows (by year) of a bounded set of agencies, the ``AGENCY_LIMIT`` with the most
+  applications received over all years: the agency filter's choices and the agencies chart;
+- failing rule checks as counts by rule and year (for all agencies, and for each embedded
+  agency), plus a bounded list of examples: ``FINDING_LIMIT`` spread over the rules and up to
+  ``AGENCY_FINDING_LIMIT`` more for each embedded agency.
+
+When a list is cut the page says so and how much is not shown; the full data is in the
+published mart (and its Parquet copy) for BI tools. A small mart fits whole: nothing is cut
+and no such note appears.
 """
 from __future__ import annotations
 
@@ -16,44 +29,145 @@ from pathlib import Path
 
 import duckdb
 
+from .config import duckdb_memory_limit
+
 DASHBOARD_FILE = "dashboard.html"
 
 # Table 三's result groups, in the order of the national table.
 OUTCOMES = ["granted", "partially_granted", "withheld", "unavailable", "not_processed", "other"]
 OUTCOME_LABELS = {"granted": "予以公开", "partially_granted": "部分公开", "withheld": "不予公开",
                   "unavailable": "无法提供", "not_processed": "不予处理", "other": "其他处理"}
+# The figures of mart_agency_year the charts use.
+MEASURES = ["applications_received", "granted", "partially_granted", "reviews", "lawsuits"]
+
+AGENCY_LIMIT = 200          # agencies embedded with their own rows: the filter's choices
+FINDING_LIMIT = 500         # example failing checks, spread over the rules
+AGENCY_FINDING_LIMIT = 10   # more failing checks for each embedded agency
+CHART_AGENCIES = 20         # bars of the agencies chart (what fits its height)
+
+
+def _num(value):
+    """Integral floats as ints: 40 rather than 40.0 in the page (a figure is a count)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if value is not None and not isinstance(value, (int, float, str, bool)):
+        return float(value)   # Decimal
+    return value
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    """A small table as a list of records."""
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [{n: _num(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
 
 
-def dashboard_data(published_file: Path) -> dict:
-    """What the page shows, read from the published mart (never the live warehouse)."""
-    con = duckdb.connect()
+def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list]:
+    """A bounded but longer table column by column (the names written once, not per row)."""
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    out: dict[str, list] = {n: [] for n in names}
+    for row in cursor.fetchall():
+        for n, v in zip(names, row):
+            out[n].append(_num(v))
+    return out
+
+
+def _rule_order(column: str) -> str:
+    """R1, R2 … R10, R11 rather than R1, R10, R11, R2."""
+    return f"length({column}), {column}"
+
+
+def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
+                   finding_limit: int = FINDING_LIMIT,
+                   agency_finding_limit: int = AGENCY_FINDING_LIMIT) -> dict:
+    """What the page shows, read from the published mart (never the live warehouse).
+
+    Aggregates over every agency, plus bounded lists: the size does not depend on how many
+    agencies the mart holds."""
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    outcome_list = ", ".join(f"'{o}'" for o in OUTCOMES)
     try:
         con.execute(f"attach '{published_file}' as mart (read_only)")
-        agency_year = _rows(con, """
-            select agency, year, applications_received, granted, partially_granted, processed_total,
-                   reviews, lawsuits, r1_status
-            from mart.mart_agency_year where agency is not null and year is not null
-            order by agency, year""")
-        outcomes = _rows(con, f"""
+        con.execute(f"""create temp table ay as
+            select agency, year, {", ".join(MEASURES)}
+            from mart.mart_agency_year where agency is not null and year is not null""")
+        # The agencies with the most applications received over all years (ties by name);
+        # idx is the agency's position in the page's list of names.
+        con.execute(f"""create temp table top_agencies as
+            select agency, (row_number() over (order by applications desc, agency) - 1)::integer as idx
+            from (select agency, coalesce(sum(applications_received), 0) as applications
+                  from ay group by agency)
+            order by idx limit {int(agency_limit)}""")
+        con.execute(f"""create temp table oc as
             select agency, year, split_part(metric_key, '.', 2) as outcome, sum(value) as value
             from mart.fct_disclosure_metrics
             where metric_key like 'apps.%' and metric_key like '%.total' and method != 'prose'
-              and split_part(metric_key, '.', 2) in ({", ".join(f"'{o}'" for o in OUTCOMES)})
+              and split_part(metric_key, '.', 2) in ({outcome_list})
               and agency is not null and year is not null
-            group by all order by all""")
-        findings = _rows(con, """
-            select agency, year, rule_id, severity, column_key, lhs, rhs
-            from mart.mart_reconciliation where status = 'fail'
-            order by rule_id, agency, year, column_key""")
+            group by all""")
+        con.execute("""create temp table fails as
+            select rowid as rid, agency, year, rule_id, severity, column_key, lhs, rhs
+            from mart.mart_reconciliation where status = 'fail'""")
+
+        totals = _rows(con, """select
+            (select count(distinct agency) from ay) as agencies,
+            (select count(*) from ay) as agency_years,
+            (select count(*) from fails) as findings,
+            (select count(*) from fails where year is null) as findings_without_year""")[0]
+        national = _rows(con, f"""
+            select year, {", ".join(f"sum({m}) as {m}" for m in MEASURES)}
+            from ay group by year order by year""")
+        outcomes = _rows(con, f"""
+            select year, outcome, sum(value) as value from oc group by year, outcome
+            order by year, list_position([{outcome_list}], outcome)""")
+        rule_counts = _rows(con, f"""
+            select rule_id, year, count(distinct row(agency, year)) as reports, count(*) as rows
+            from fails where year is not null group by rule_id, year order by {_rule_order("rule_id")}, year""")
+        severity = {r["rule_id"]: r["severity"] for r in _rows(con, f"""
+            select rule_id, min(severity) as severity from fails group by rule_id
+            order by {_rule_order("rule_id")}""")}
+
+        agencies = [r[0] for r in con.execute("select agency from top_agencies order by idx").fetchall()]
+        agency_year = _columns(con, f"""
+            select t.idx as agency, ay.year, {", ".join(f"ay.{m}" for m in MEASURES)}
+            from ay join top_agencies t using (agency) order by t.idx, ay.year""")
+        agency_outcomes = _columns(con, f"""
+            select t.idx as agency, oc.year,
+                   {", ".join(f"sum(value) filter (where outcome = '{o}') as {o}" for o in OUTCOMES)}
+            from oc join top_agencies t using (agency) group by t.idx, oc.year order by t.idx, oc.year""")
+        agency_rule_counts = _columns(con, f"""
+            select t.idx as agency, f.rule_id, f.year, count(*) as rows
+            from fails f join top_agencies t using (agency) where f.year is not null
+            group by t.idx, f.rule_id, f.year order by t.idx, {_rule_order("f.rule_id")}, f.year""")
+        # Examples: the first checks of each rule (by agency, year, column) taken in turn, so
+        # every rule is shown; and the first checks of each embedded agency.
+        findings = _columns(con, f"""
+            with ranked as (
+                select *, row_number() over (partition by rule_id order by agency, year, column_key, rid) as n
+                from fails where year is not null),
+            examples as (select rid from ranked order by n, {_rule_order("rule_id")} limit {int(finding_limit)}),
+            per_agency as (
+                select rid from (
+                    select f.rid, row_number() over (partition by f.agency
+                                                     order by {_rule_order("f.rule_id")}, f.year, f.column_key, f.rid) as n
+                    from fails f join top_agencies t using (agency) where f.year is not null)
+                where n <= {int(agency_finding_limit)})
+            select rule_id, agency, year, column_key, lhs, rhs from fails
+            where rid in (select rid from examples union select rid from per_agency)
+            order by {_rule_order("rule_id")}, agency, year, column_key, rid""")
     finally:
         con.close()
-    return {"agency_year": agency_year, "outcomes": outcomes, "findings": findings,
+    # A listed agency's checks name it by its position in the list, as the other tables do.
+    position = {agency: i for i, agency in enumerate(agencies)}
+    findings["agency"] = [position.get(a, a) for a in findings["agency"]]
+    return {"totals": totals, "years": [r["year"] for r in national],
+            "national": national, "outcomes": outcomes, "rule_counts": rule_counts,
+            "rule_severity": severity,
+            "agencies": agencies, "agency_year": agency_year, "agency_outcomes": agency_outcomes,
+            "agency_rule_counts": agency_rule_counts, "findings": findings,
+            "limits": {"agencies": agency_limit, "findings": finding_limit,
+                       "agency_findings": agency_finding_limit, "chart_agencies": CHART_AGENCIES},
             "outcome_labels": OUTCOME_LABELS,
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
@@ -67,14 +181,16 @@ def render_dashboard(data: dict) -> str:
 
 
 def write_dashboard(published_file: Path, out_dir: Path) -> dict:
-    """Render the dashboard next to the published mart, swapped in atomically."""
+    """Render the dashboard next to the published mart, swapped in atomically. Returns what the
+    mart holds (the page shows all of it in its totals, a bounded part of it row by row)."""
     data = dashboard_data(published_file)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out_dir / f".{DASHBOARD_FILE}.{uuid.uuid4().hex[:8]}.tmp"
     tmp.write_text(render_dashboard(data), encoding="utf-8")
     os.replace(tmp, out_dir / DASHBOARD_FILE)
-    return {"agency_years": len(data["agency_year"]), "findings": len(data["findings"]),
-            "agencies": len({r["agency"] for r in data["agency_year"]})}
+    totals = data["totals"]
+    return {"agency_years": totals["agency_years"], "findings": totals["findings"],
+            "agencies": totals["agencies"]}
 
 
 _PAGE = """<!DOCTYPE html>
@@ -87,7 +203,7 @@ _PAGE = """<!DOCTYPE html>
   header { background: #1f3a5f; color: #fff; padding: 14px 24px; }
   header h1 { font-size: 20px; margin: 0; }
   header small { opacity: .8; }
-  .filters { padding: 12px 24px; background: #fff; border-bottom: 1px solid #ddd; display: flex; gap: 24px; align-items: center; }
+  .filters { padding: 12px 24px; background: #fff; border-bottom: 1px solid #ddd; display: flex; gap: 24px; align-items: center; flex-wrap: wrap; }
   .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; padding: 16px 24px; }
   .card { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; min-height: 360px; }
   .wide { grid-column: 1 / span 2; }
@@ -95,24 +211,29 @@ _PAGE = """<!DOCTYPE html>
   th, td { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: left; }
   th { background: #fafafa; }
   .empty { color: #888; padding: 24px; }
+  .note { color: #7a5b00; background: #fff8e1; border: 1px solid #f0e0a8; border-radius: 4px; padding: 6px 10px; font-size: 13px; margin: 6px 0; }
+  .note:empty { display: none; }
+  .filters .note { flex-basis: 100%; margin: 0; }
 </style>
 <script>{{PLOTLY}}</script>
 </head>
 <body>
 <header><h1>政府信息公开工作年度报告 · 依申请公开与复议诉讼</h1>
-<small>generated {{GENERATED}} from the published mart</small></header>
+<small>generated {{GENERATED}} from the published mart · <span id="summary"></span></small></header>
 <div class="filters">
   <label>机关 agency <select id="agency"></select></label>
   <label>年度 from <select id="from"></select></label>
   <label>to <select id="to"></select></label>
+  <div class="note" id="agency-note"></div>
 </div>
 <div class="grid">
   <div class="card wide" id="applications"></div>
   <div class="card" id="mix"></div>
   <div class="card" id="reviews"></div>
-  <div class="card" id="agencies"></div>
+  <div class="card"><div id="agencies"></div><div class="note" id="agencies-note"></div></div>
   <div class="card" id="rules"></div>
-  <div class="card wide"><h3>不符合勾稽关系的报告 · reports that break a rule</h3><div id="findings"></div></div>
+  <div class="card wide"><h3>不符合勾稽关系的报告 · reports that break a rule</h3>
+    <div class="note" id="findings-note"></div><div id="findings"></div></div>
 </div>
 <div id="status" hidden></div>
 <script>
@@ -125,22 +246,40 @@ function report() {
   el.dataset.drawn = STATUS.drawn; el.dataset.errors = STATUS.errors.length;
   el.textContent = JSON.stringify(STATUS);
 }
+const esc = v => String(v ?? "").replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+const fmt = n => Number(n).toLocaleString("en-US");
 function options(select, values, all) {
   select.innerHTML = (all ? `<option value="">${all}</option>` : "") +
-    values.map(v => `<option value="${v}">${v}</option>`).join("");
+    values.map(v => `<option value="${esc(v)}">${esc(v)}</option>`).join("");
 }
-const agencies = [...new Set(DATA.agency_year.map(r => r.agency))].sort();
-const years = [...new Set(DATA.agency_year.map(r => r.year))].sort((a, b) => a - b);
-options(document.getElementById("agency"), agencies, "全部 all");
-options(document.getElementById("from"), years);
-options(document.getElementById("to"), years);
-document.getElementById("to").value = years[years.length - 1];
+// The longer tables come column by column; the agencies of the embedded ones by position.
+function records(columns) {
+  const names = Object.keys(columns), n = names.length ? columns[names[0]].length : 0, out = new Array(n);
+  for (let i = 0; i < n; i++) { const r = {}; for (const c of names) r[c] = columns[c][i]; out[i] = r; }
+  return out;
+}
+const NAMES = DATA.agencies, OUTCOME_KEYS = Object.keys(DATA.outcome_labels), TOTALS = DATA.totals, LIMITS = DATA.limits;
+const AGENCY_YEAR = records(DATA.agency_year).map(r => Object.assign(r, {agency: NAMES[r.agency]}));
+const AGENCY_OUTCOMES = records(DATA.agency_outcomes).flatMap(r =>
+  OUTCOME_KEYS.filter(o => r[o] != null).map(o => ({agency: NAMES[r.agency], year: r.year, outcome: o, value: r[o]})));
+const AGENCY_RULES = records(DATA.agency_rule_counts).map(r => Object.assign(r, {agency: NAMES[r.agency], reports: 1}));
+const FINDINGS = records(DATA.findings).map(r =>
+  Object.assign(r, {agency: typeof r.agency === "number" ? NAMES[r.agency] : r.agency}));
+const CUT = NAMES.length < TOTALS.agencies;
+const byRule = (a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
-function selected(rows) {
-  const agency = document.getElementById("agency").value;
-  const from = +document.getElementById("from").value, to = +document.getElementById("to").value;
-  return rows.filter(r => (!agency || r.agency === agency) && r.year >= from && r.year <= to);
-}
+document.getElementById("summary").textContent =
+  `${fmt(TOTALS.agencies)} agencies, ${fmt(TOTALS.agency_years)} agency-years`;
+options(document.getElementById("agency"), [...NAMES].sort(), "全部 all");
+options(document.getElementById("from"), DATA.years);
+options(document.getElementById("to"), DATA.years);
+document.getElementById("to").value = DATA.years[DATA.years.length - 1];
+if (CUT) document.getElementById("agency-note").textContent =
+  `${fmt(TOTALS.agencies)} agencies are in the mart; the list offers the ${fmt(NAMES.length)} with the most ` +
+  `applications received over all years (${fmt(TOTALS.agencies - NAMES.length)} not listed). "全部 all" totals ` +
+  `count every agency. Every agency's rows are in the published mart (mart.duckdb, table mart_agency_year; ` +
+  `parquet/mart_agency_year.parquet) for BI tools.`;
+
 function sumBy(rows, key, field) {
   const out = new Map();
   for (const r of rows) out.set(r[key], (out.get(r[key]) || 0) + (r[field] || 0));
@@ -148,13 +287,22 @@ function sumBy(rows, key, field) {
 }
 function draw(id, traces, layout) {
   layout.title = {text: layout.title};   // plotly.js 3 takes the title as an object
-  Plotly.react(id, traces, Object.assign({margin: {t: 40, r: 10, l: 50, b: 40}, legend: {orientation: "h"}}, layout),
+  Plotly.react(id, traces, Object.assign({height: 450, margin: {t: 40, r: 10, l: 50, b: 40}, legend: {orientation: "h"}}, layout),
                {displaylogo: false, responsive: true, displayModeBar: false});
   STATUS.drawn += 1;
 }
 function render() {
   STATUS.drawn = 0;
-  const ay = selected(DATA.agency_year), oc = selected(DATA.outcomes), fi = selected(DATA.findings);
+  const agency = document.getElementById("agency").value;
+  const from = +document.getElementById("from").value, to = +document.getElementById("to").value;
+  const inYears = r => r.year >= from && r.year <= to;
+  const mine = r => (!agency || r.agency === agency) && inYears(r);
+  // All agencies: the national aggregates; one agency: its own rows.
+  const ay = agency ? AGENCY_YEAR.filter(mine) : DATA.national.filter(inYears);
+  const oc = agency ? AGENCY_OUTCOMES.filter(mine) : DATA.outcomes.filter(inYears);
+  const rc = agency ? AGENCY_RULES.filter(mine) : DATA.rule_counts.filter(inYears);
+  const fi = FINDINGS.filter(mine);
+
   const ys = [...new Set(ay.map(r => r.year))].sort((a, b) => a - b);
   const series = f => { const m = sumBy(ay, "year", f); return ys.map(y => m.get(y) || 0); };
   draw("applications", [
@@ -163,30 +311,54 @@ function render() {
     {type: "bar", name: "部分公开 partially granted", x: ys, y: series("partially_granted")},
   ], {title: "申请与办理结果 · applications and outcomes by year", barmode: "group", xaxis: {dtick: 1}});
   const mix = sumBy(oc, "outcome", "value");
-  const outs = Object.keys(DATA.outcome_labels).filter(o => mix.get(o));
+  const outs = OUTCOME_KEYS.filter(o => mix.get(o));
   draw("mix", [{type: "pie", hole: .45, labels: outs.map(o => DATA.outcome_labels[o]), values: outs.map(o => mix.get(o))}],
        {title: "办理结果构成 · outcome mix"});
   draw("reviews", [
     {type: "bar", name: "行政复议 reviews", x: ys, y: series("reviews")},
     {type: "bar", name: "行政诉讼 lawsuits", x: ys, y: series("lawsuits")},
   ], {title: "复议与诉讼 · reviews and lawsuits", barmode: "group", xaxis: {dtick: 1}});
-  const per = sumBy(ay, "agency", "applications_received");
-  const ags = [...per.keys()].sort((a, b) => per.get(a) - per.get(b));
+
+  const per = sumBy(AGENCY_YEAR.filter(mine), "agency", "applications_received");
+  const ranked = [...per.keys()].sort((a, b) => per.get(b) - per.get(a) || (a < b ? -1 : 1));
+  const ags = ranked.slice(0, LIMITS.chart_agencies).reverse();
   draw("agencies", [{type: "bar", orientation: "h", x: ags.map(a => per.get(a)), y: ags}],
        {title: "机关比较 · applications received by agency", margin: {l: 220, t: 40, r: 10, b: 40}});
-  const byRule = new Map();
-  for (const f of fi) { const k = f.rule_id; byRule.set(k, (byRule.get(k) || new Set()).add(f.agency + " " + f.year)); }
-  const rules = [...byRule.keys()].sort();
-  draw("rules", [{type: "bar", x: rules, y: rules.map(r => byRule.get(r).size), marker: {color: "#c0392b"}}],
-       {title: "违反规则的报告数 · reports failing each rule", yaxis: {dtick: 1, rangemode: "tozero"},
+  const agencyNotes = [];
+  if (ranked.length > ags.length)
+    agencyNotes.push(`The ${fmt(ags.length)} agencies with the most applications received in the selected years ` +
+                     `(${fmt(ranked.length - ags.length)} more not shown).`);
+  if (CUT && !agency)
+    agencyNotes.push(`Ranked among the ${fmt(NAMES.length)} agencies with the most applications over all years, ` +
+                     `of ${fmt(TOTALS.agencies)} in the mart.`);
+  document.getElementById("agencies-note").textContent = agencyNotes.join(" ");
+
+  const failing = sumBy(rc, "rule_id", "reports");
+  const rules = [...failing.keys()].filter(r => failing.get(r) > 0).sort(byRule);
+  const most = Math.max(0, ...rules.map(r => failing.get(r)));
+  draw("rules", [{type: "bar", x: rules, y: rules.map(r => failing.get(r)), marker: {color: "#c0392b"}}],
+       {title: "违反规则的报告数 · reports failing each rule",
+        yaxis: Object.assign({rangemode: "tozero"}, most <= 10 ? {dtick: 1} : {}),
         annotations: rules.length ? [] : [{text: "no report in the selection breaks a rule", showarrow: false,
                                            xref: "paper", yref: "paper", x: .5, y: .5}],
-        xaxis: {visible: rules.length > 0}});
+        xaxis: {visible: rules.length > 0, type: "category"}});
+
+  const total = rc.reduce((s, r) => s + r.rows, 0);
+  const sev = DATA.rule_severity;
   document.getElementById("findings").innerHTML = fi.length ?
     "<table><tr><th>rule</th><th>severity</th><th>agency</th><th>year</th><th>column</th><th>left side</th><th>right side</th></tr>" +
-    fi.map(f => `<tr><td>${f.rule_id}</td><td>${f.severity}</td><td>${f.agency}</td><td>${f.year}</td>` +
-                `<td>${f.column_key}</td><td>${f.lhs ?? ""}</td><td>${f.rhs ?? ""}</td></tr>`).join("") + "</table>"
-    : '<div class="empty">No report in the selection breaks a rule.</div>';
+    fi.map(f => `<tr><td>${esc(f.rule_id)}</td><td>${esc(sev[f.rule_id])}</td><td>${esc(f.agency)}</td><td>${esc(f.year)}</td>` +
+                `<td>${esc(f.column_key)}</td><td>${esc(f.lhs)}</td><td>${esc(f.rhs)}</td></tr>`).join("") + "</table>"
+    : (total ? "" : '<div class="empty">No report in the selection breaks a rule.</div>');
+  const findingNotes = [];
+  if (total > fi.length)
+    findingNotes.push(`${fmt(total)} failing checks in the selection, ${fmt(fi.length)} listed below ` +
+      `(${fmt(total - fi.length)} not shown): the page carries up to ${fmt(LIMITS.findings)} examples spread ` +
+      `over the rules and up to ${fmt(LIMITS.agency_findings)} for each agency of the list. All of them are in the ` +
+      `published mart (mart.duckdb, table mart_reconciliation, status 'fail'; parquet/mart_reconciliation.parquet).`);
+  if (TOTALS.findings_without_year && !agency)
+    findingNotes.push(`${fmt(TOTALS.findings_without_year)} failing checks of reports without a year are not shown.`);
+  document.getElementById("findings-note").textContent = findingNotes.join(" ");
   report();
 }
 for (const id of ["agency", "from", "to"]) document.getElementById(id).addEventListener("change", render);

@@ -84,11 +84,12 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
     mart_reconciliation (both sides per report, rule and column, computed in dbt).
     Validation results go to the Data Docs site in the published folder."""
     from expectations.reconciliation import RULES, combine, validate_rule
-    from expectations.runner import DocsTarget
+    from expectations.runner import DocsTarget, build_docs
     from orchestration.lib.config import paths
 
     docs = DocsTarget(project_dir=paths().data_dir / "gx", site_dir=paths().published_dir / "data_docs")
     selected = {key.name for key in context.selected_asset_check_keys}
+    results = []
     for rule in RULES.values():
         if rule.check_name not in selected:
             continue
@@ -108,7 +109,7 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
         outcome = combine(outcomes)
         context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
                          f"{outcome.reports_not_assessable} not assessable")
-        yield dg.AssetCheckResult(
+        results.append(dg.AssetCheckResult(
             check_name=rule.check_name, asset_key=MART_RECONCILIATION, passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={
@@ -118,4 +119,7 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
                 "failing_reports": dg.MetadataValue.md(markdown_table(
                     outcome.failures, ["agency", "year", "column", "lhs", "rhs", "report_id"])),
                 "data_docs": dg.MetadataValue.path(str(docs.site_dir / "index.html")),
-            })
+            }))
+    if results:
+        build_docs(docs)   # once, after every rule's results are stored
+    yield from results

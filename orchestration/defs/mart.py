@@ -1,5 +1,6 @@
 """The dbt project (staging → intermediate → marts), its rule checks, and the published copy."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -46,13 +47,36 @@ class Translator(DagsterDbtTranslator):
         return "mart"
 
 
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of the dbt project's models, macros, seeds and tests."""
+    digest = hashlib.sha256()
+    for path in sorted(_project_files(project_dir)):
+        digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def built_with_marker(warehouse: Path) -> Path:
+    """Beside the warehouse: the fingerprint of the project that last built its marts."""
+    return warehouse.with_name(warehouse.name + ".dbt-project")
+
+
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=Translator(), pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """``dbt build``: staging views, intermediate models, mart tables and their data tests.
+    The big per-report models are incremental (macros/incremental_reports.sql): only the
+    reports that changed are rebuilt. When the project itself changed since it last built this
+    warehouse (a new model version, a seed edited), the build is a full refresh.
     The unit tests (fixed inputs, the models' logic) belong to the test suite, not to every
     refresh: they cost a third of the build and say nothing about the data."""
     os.environ.update(dbt_environment())
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    marker, fingerprint = built_with_marker(paths().warehouse), project_fingerprint()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if not marker.exists() or marker.read_text().strip() != fingerprint:
+        context.log.info("the dbt project changed since it last built this warehouse: full refresh")
+        args.append("--full-refresh")
+        marker.unlink(missing_ok=True)
+    yield from dbt.cli(args, context=context).stream()
+    marker.write_text(fingerprint + "\n")
 
 
 # Every table of the marts schema (dbt_project/models/marts): what BI reads and what the

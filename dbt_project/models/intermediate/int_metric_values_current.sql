@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ report_keyed_incremental('int_reports_identified') }}
 
 {#- Every figure of the current reports, with the report's agency and era and where the value
     comes from: 'table' (the national tables 二/三/四), 'annex' (a free-form report's 附表), or
@@ -7,15 +7,23 @@
 
 with
 
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_reports_identified')) }}
+
+),
+
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 metric_values as (
 
     select * from {{ ref('stg_raw__metric_values') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
@@ -30,6 +38,7 @@ final as (
         reports.template,
         reports.era,
         reports.report_scope,
+        reports.report_version,
         metric_values.metric_key,
         metric_values.value,
         metric_values.method,

@@ -11,41 +11,40 @@
       R11 free-form annex, each row with a 历年累计 column: cumulative(Y) = cumulative(Y−1) + year(Y)
 -#}
 
+{{ report_keyed_incremental('int_report_pairs', 'reconciliation_version') }}
+
 with
 
-reports as (
+reports_to_build as (
 
-    select * from {{ ref('int_reports_identified') }}
-
-),
-
-agency_years as (
-
-    select * from {{ ref('int_agency_years') }}
+    {{ reports_to_build(ref('int_report_pairs'), 'reconciliation_version') }}
 
 ),
 
+-- each report to build with the report of its agency's previous year (null when there is none)
+report_pairs as (
+
+    select
+        pairs.report_id,
+        pairs.previous_report_id,
+        reports_to_build.report_version
+
+    from {{ ref('int_report_pairs') }} as pairs
+    inner join reports_to_build
+        on pairs.report_id = reports_to_build.report_id
+
+),
+
+-- the figures of both reports of each pair
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
+    where report_id in (select report_id from report_pairs)
+        or report_id in (select previous_report_id from report_pairs)
 
 ),
 
 {{ table_three_ctes() }},
-
--- each report with the report of its agency's previous year (null when there is none)
-report_pairs as (
-
-    select
-        reports.report_id,
-        previous_year.report_id as previous_report_id
-
-    from reports
-    left join agency_years as previous_year
-        on reports.agency_key = previous_year.agency_key
-        and reports.year - 1 = previous_year.year
-
-),
 
 rule_r5 as (
 
@@ -227,16 +226,19 @@ rule_rows as (
 final as (
 
     select
-        report_id,
-        rule_id,
-        column_key,
-        cast(lhs as double precision) as lhs,
-        cast(rhs as double precision) as rhs,
-        lhs_description,
-        rhs_description,
-        previous_report_id as compared_report_id
+        rule_rows.report_id,
+        rule_rows.rule_id,
+        rule_rows.column_key,
+        cast(rule_rows.lhs as double precision) as lhs,
+        cast(rule_rows.rhs as double precision) as rhs,
+        rule_rows.lhs_description,
+        rule_rows.rhs_description,
+        rule_rows.previous_report_id as compared_report_id,
+        report_pairs.report_version
 
     from rule_rows
+    inner join report_pairs
+        on rule_rows.report_id = report_pairs.report_id
 
 )
 

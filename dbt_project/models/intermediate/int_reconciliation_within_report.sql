@@ -19,23 +19,34 @@
           (each for the year and for the 历年累计 column)
 -#}
 
+{{ report_keyed_incremental('int_reports_identified') }}
+
 with
+
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_reports_identified')) }}
+
+),
 
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 parse_issues as (
 
     select * from {{ ref('stg_raw__parse_issues') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
@@ -490,15 +501,18 @@ rule_rows as (
 final as (
 
     select
-        report_id,
-        rule_id,
-        column_key,
-        cast(lhs as double precision) as lhs,
-        cast(rhs as double precision) as rhs,
-        lhs_description,
-        rhs_description
+        rule_rows.report_id,
+        rule_rows.rule_id,
+        rule_rows.column_key,
+        cast(rule_rows.lhs as double precision) as lhs,
+        cast(rule_rows.rhs as double precision) as rhs,
+        rule_rows.lhs_description,
+        rule_rows.rhs_description,
+        reports_to_build.report_version
 
     from rule_rows
+    inner join reports_to_build
+        on rule_rows.report_id = reports_to_build.report_id
 
 )
 

@@ -92,6 +92,7 @@ joined as (
         end as era,
         reports.published,
         reports.report_scope,
+        reports.parsed_at,
         coalesce(issue_counts.parse_issue_count, 0) as parse_issue_count
 
     from latest_fetches
@@ -137,6 +138,7 @@ final as (
         era,
         published,
         report_scope,
+        parsed_at,
         cast(parse_issue_count as integer) as parse_issue_count
 
     from deduplicated

@@ -23,7 +23,7 @@ agencies as (
 
 ),
 
-final as (
+identified as (
 
     select
         reports.report_id,
@@ -41,13 +41,29 @@ final as (
         reports.era,
         reports.published,
         reports.report_scope,
-        reports.parse_issue_count
+        reports.parse_issue_count,
+        reports.parsed_at
 
     from reports
     left join names
         on reports.agency = names.name_reported
     left join agencies
         on names.agency_key = agencies.agency_key
+
+),
+
+final as (
+
+    select
+        *,
+        -- what the report's rows in the incremental models are built from (see
+        -- macros/incremental_reports.sql): a re-parse or a new attribution changes it
+        {{ version_hash(['report_id', 'source_id', 'location', 'agency_key', 'agency', 'agency_name_reported',
+                         'agency_as_printed', 'agency_level', 'region', 'year', 'catalogue_year', 'template',
+                         'era', 'published', 'report_scope', 'parse_issue_count', 'parsed_at']) }}
+            as report_version
+
+    from identified
 
 )
 

@@ -1,14 +1,24 @@
+{{ report_keyed_incremental('int_reports_identified') }}
+
 with
+
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_reports_identified')) }}
+
+),
 
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
@@ -42,7 +52,8 @@ final as (
         cast(metric_values.column_label as varchar) as column_label,
         cast(metric_values.raw_text as varchar) as raw_text,
         cast(metric_values.location as varchar) as location,
-        cast(metric_values.note as varchar) as note
+        cast(metric_values.note as varchar) as note,
+        cast(reports.report_version as varchar) as report_version
 
     from metric_values
     inner join reports

@@ -9,17 +9,27 @@
     has no row.
 -#}
 
+{{ report_keyed_incremental('int_reports_identified') }}
+
 with
+
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_reports_identified')) }}
+
+),
 
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
@@ -121,7 +131,8 @@ final as (
         cast(ranked.source_metric_keys as varchar) as source_metric_keys,
         cast(ranked.priority as integer) as mapping_priority,
         cast(ranked.parts_found as integer) as parts_found,
-        cast(ranked.parts_expected as integer) as parts_expected
+        cast(ranked.parts_expected as integer) as parts_expected,
+        cast(reports.report_version as varchar) as report_version
 
     from ranked
     inner join reports

@@ -6,23 +6,34 @@
     reconciliation_rules().
 -#}
 
+{{ report_keyed_incremental('int_report_pairs', 'reconciliation_version') }}
+
 with
+
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_report_pairs'), 'reconciliation_version') }}
+
+),
 
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 within_report as (
 
     select * from {{ ref('int_reconciliation_within_report') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
 across_years as (
 
     select * from {{ ref('int_reconciliation_across_years') }}
+    where report_id in (select report_id from reports_to_build)
 
 ),
 
@@ -89,11 +100,14 @@ final as (
         cast(rule_rows.rhs_description as varchar) as rhs_description,
         cast(rule_rows.compared_report_id as varchar) as compared_report_id,
         cast(case when rule_rows.is_cross_year then reports.year - 1 end as integer) as compared_year,
-        cast({{ reconciliation_status('rule_rows.lhs', 'rule_rows.rhs') }} as varchar) as status
+        cast({{ reconciliation_status('rule_rows.lhs', 'rule_rows.rhs') }} as varchar) as status,
+        cast(reports_to_build.report_version as varchar) as report_version
 
     from rule_rows
     inner join reports
         on rule_rows.report_id = reports.report_id
+    inner join reports_to_build
+        on rule_rows.report_id = reports_to_build.report_id
     inner join rules
         on rule_rows.rule_id = rules.rule_id
 

@@ -299,9 +299,7 @@ def accuracy(warehouse: Path, corpus: Path, update: Path | None, chunk: int = 20
 
         batch = []
         for t in sc.read_truth(corpus, update):
-            for p in t["planted"]:
-                rule, column = p.split(":", 1)
-                planted.add((t["source_id"], rule, column))
+            planted.update((t["source_id"], rule, column) for rule, column in sc.expected_failures(t))
             canonical.add(t["canonical_agency"])
             batch.append(t)
             if len(batch) >= chunk:

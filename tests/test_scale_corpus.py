@@ -96,11 +96,19 @@ def test_truth_obeys_r1_to_r4_except_where_planted(planted_corpus):
     national = [t for t in planted_corpus if t["template"] != "freeform"]
     assert national
     for t in national:
-        expected = {p for p in t["planted"] if p.split(":")[0] in ("R1", "R2", "R3", "R4")}
+        expected = {f"{rule}:{column}" for rule, column in sc.expected_failures(t) if rule in ("R1", "R2", "R3", "R4")}
         assert _within_report_failures(t["metrics"]) == expected, t["source_id"]
     kinds = collections.Counter(p.split(":")[0] for t in planted_corpus for p in t["planted"][:1])
     # every kind of break occurs in a corpus this size
     assert set(kinds) == {"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11"}, kinds
+
+
+def test_a_planted_r3_row_with_a_blank_cell_is_not_an_expected_failure():
+    """A blank cell makes its R3 row not assessable: the break planted there cannot show."""
+    metrics = {f"apps.{row}.{c}": 1 for row in ("granted", "other") for c in samples.APP_COLUMNS}
+    metrics["apps.granted.commercial"] = None
+    truth = {"metrics": metrics, "planted": ["R3:granted", "R3:other", "R1:total"]}
+    assert sc.expected_failures(truth) == {("R3", "other"), ("R1", "total")}
 
 
 def test_cross_year_truth_chains_except_where_planted(planted_corpus):

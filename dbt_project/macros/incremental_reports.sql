@@ -26,6 +26,15 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- In an incremental build, keep only the rows of the reports to build (CTE reports_to_build).
+    A full build takes every row without the filter: at 100,000 reports the semi-joins of the
+    filter ran out of memory where the plain scans spill. -#}
+{% macro only_reports_to_build(column='report_id') -%}
+    {% if is_incremental() -%}
+    where {{ column }} in (select report_id from reports_to_build)
+    {%- endif %}
+{%- endmacro %}
+
 {#- Post-hook: drop the rows of reports whose version is no longer current. -#}
 {% macro delete_superseded_reports(relation, version_column='report_version') -%}
     delete from {{ this }}

@@ -16,14 +16,14 @@ reports_to_build as (
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 
 metric_values as (
 
     select * from {{ ref('stg_raw__metric_values') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 

@@ -39,8 +39,10 @@ report_pairs as (
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
+    {% if is_incremental() -%}
     where report_id in (select report_id from report_pairs)
         or report_id in (select previous_report_id from report_pairs)
+    {%- endif %}
 
 ),
 

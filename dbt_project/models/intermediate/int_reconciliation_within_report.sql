@@ -32,21 +32,21 @@ reports_to_build as (
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 
 parse_issues as (
 
     select * from {{ ref('stg_raw__parse_issues') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 

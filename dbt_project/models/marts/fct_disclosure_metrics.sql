@@ -11,14 +11,14 @@ reports_to_build as (
 metric_values as (
 
     select * from {{ ref('int_metric_values_current') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 

@@ -19,21 +19,21 @@ reports_to_build as (
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 
 within_report as (
 
     select * from {{ ref('int_reconciliation_within_report') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 
 across_years as (
 
     select * from {{ ref('int_reconciliation_across_years') }}
-    where report_id in (select report_id from reports_to_build)
+    {{ only_reports_to_build() }}
 
 ),
 

@@ -64,3 +64,48 @@ def test_well_formed_output_passes(pipeline_env):
     check = next(e.event_specific_data for e in again.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                  and e.event_specific_data.check_name == "structural_parser_output")
     assert check.passed and check.metadata["reports_checked"].value == 0
+
+
+# ---- rule checks validate only what changed ------------------------------------------------------
+
+def _mart(con, rows):
+    """A marts.mart_reconciliation with the columns the rule checks read."""
+    con.execute("create schema if not exists marts")
+    con.execute("""create or replace table marts.mart_reconciliation (rule_id varchar, report_id varchar,
+                   column_key varchar, lhs double, rhs double, agency varchar, year integer, report_version varchar)""")
+    con.executemany("insert into marts.mart_reconciliation values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def test_rule_checks_validate_only_new_report_versions_and_keep_the_findings(tmp_path, monkeypatch):
+    """The first run validates every row; the next, nothing (same outcome, the finding kept);
+    a changed report is validated alone and its finding follows it; a report gone takes its
+    finding along; another suite validates everything again."""
+    from expectations import rule_checks
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    rows = [("R1", "a", "total", 5, 5, "甲", 2021, "va1"), ("R1", "a", "natural_person", 2, 2, "甲", 2021, "va1"),
+            ("R1", "b", "total", 3, 4, "乙", 2021, "vb1"),          # a finding
+            ("R1", "c", "total", None, 1, "丙", 2021, "vc1")]       # not assessable
+    _mart(con, rows)
+    first, validated = rule_checks.validate_rule_in_warehouse(con, "R1", versions_per_chunk=2)
+    assert validated == 4 and not first.success
+    assert (first.reports_passed, first.reports_failed, first.reports_not_assessable) == (1, 1, 1)
+    assert [(f["report_id"], f["column"], f["lhs"], f["rhs"]) for f in first.failures] == [("b", "total", 3, 4)]
+
+    again, validated = rule_checks.validate_rule_in_warehouse(con, "R1")
+    assert validated == 0 and again == first
+
+    # b corrected (a new version that balances), a changed into a failure, c dropped
+    _mart(con, [rows[0], rows[1], ("R1", "b", "total", 4, 4, "乙", 2021, "vb2")])
+    con.execute("update marts.mart_reconciliation set rhs = 6, report_version = 'va2' where report_id = 'a' and column_key = 'total'")
+    con.execute("update marts.mart_reconciliation set report_version = 'va2' where report_id = 'a'")
+    changed, validated = rule_checks.validate_rule_in_warehouse(con, "R1")
+    assert validated == 3                                         # a's two rows and b's one
+    assert [(f["report_id"], f["column"]) for f in changed.failures] == [("a", "total")]
+    assert (changed.reports_passed, changed.reports_failed, changed.reports_not_assessable) == (1, 1, 0)
+    assert con.execute("select count(*) from checks.rule_validated").fetchone() == (2,)
+
+    monkeypatch.setattr(rule_checks, "suite_fingerprint", lambda rule_id: "another suite")
+    _, validated = rule_checks.validate_rule_in_warehouse(con, "R1")
+    assert validated == 3
+    con.close()

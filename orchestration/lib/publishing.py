@@ -33,7 +33,10 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts") -> dict
     # (a read-only connection could not create the new file). Capped like every DuckDB of the
     # pipeline, spilling beside the published files: copying ten million rows uncapped took GBs.
     spill = out_dir / f".spill.{token}"
-    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(), "temp_directory": str(spill)})
+    # A copy's row order means nothing (the marts have none): not preserving it lets DuckDB
+    # write the Parquet files with both cores (19 → 12 s for the fact table at 100,000 reports).
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(), "temp_directory": str(spill),
+                                 "preserve_insertion_order": False})
     written: list[Path] = [tmp_db]
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")

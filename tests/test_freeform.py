@@ -13,7 +13,7 @@ import pytest
 from orchestration.lib import samples
 from orchestration.lib import samples_freeform as F
 from orchestration.lib.parsing import parse_document
-from orchestration.lib.parsing.freeform import R8_CODE, cn_number
+from orchestration.lib.parsing.freeform import R8_CODE, cn_number, is_department
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 
@@ -199,6 +199,17 @@ def test_jurisdiction_figures_in_a_department_report_are_not_its_own():
     # In a government's report 全县 (and 全县各级…) is its own jurisdiction.
     assert read("2016年，全县共受理政府信息公开申请638件。")["legacy.apps.total"] == 638
     assert read("2016年，全县各级行政机关共主动公开政府信息86369条。")["legacy.active.total"] == 86369
+
+
+def test_a_government_named_short_is_not_a_department():
+    # 「荷文区政府」 is 「荷文区人民政府」 named short (as its own pages often name it): a government,
+    # whose 全区 figures are its own, not a department's report quoting the district's.
+    texts = ("2016年，全区主动公开政府信息1528条。", "2016年，全区共受理政府信息公开申请六件，均已按期答复。")
+    parsed = parse_document(page(paragraphs(*texts), "玉州市荷文区政府2016年度政府信息公开工作年度报告"), "t.html")
+    assert parsed.agency == "玉州市荷文区政府"
+    assert parsed.metrics["legacy.active.total"] == 1528 and parsed.metrics["legacy.apps.total"] == 6
+    assert not is_department("玉州市荷文区政府") and not is_department("荷文区人民政府办公室")
+    assert is_department("澜川市教育局") and is_department("玉州市荷文区政府研究室")
 
 
 def test_the_bodys_own_platform_is_chosen():

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import subprocess
 import sys
+import unicodedata
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestration.lib import samples
-from orchestration.lib.parsing import parse_document
+from orchestration.lib.parsing import cells, inference, parse_document
+from orchestration.lib.parsing.inference import LastIsSum, balance_rule, split_runs
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 
@@ -205,3 +209,55 @@ def test_run_together_digits_never_misplace(every_form, layout):
         read += sum(1 for v in report.metrics.values() if v is not None) - len(missing)
         expected += sum(1 for v in report.metrics.values() if v is not None)
     assert read / expected > 0.7
+
+
+# ---- the fast paths give what the plain definitions give -------------------------------------
+
+def _general_search(digits: str, width: int):
+    """split_runs with R3 as a plain function: the general search, reading by reading."""
+    return split_runs([digits], width, lambda n: n[-1] == sum(n[:-1]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=1, max_size=14) | st.text(alphabet="0001", min_size=1, max_size=14),
+       st.integers(min_value=1, max_value=9))
+def test_split_by_the_total_is_the_general_search(digits, width):
+    """A run-together row of table 三 is searched from its total (LastIsSum): the same readings,
+    in the same order, and as complete, as trying every reading."""
+    columns = [("natural_person",)] + [("legal_person", f"org{i}") for i in range(width - 2)] + [("total",)]
+    rule = balance_rule("三", columns[-width:])
+    assert isinstance(rule, LastIsSum)
+    assert split_runs([digits], width, rule) == _general_search(digits, width)
+
+
+def test_split_by_the_total_on_rows_of_the_tables(monkeypatch):
+    for digits in ("630020469", "407820000489", "131172023155", "0000000", "1000001", "111111111111"):
+        assert split_runs([digits], 7, LastIsSum()) == _general_search(digits, 7), digits
+    assert split_runs(["630020469"], 7, LastIsSum())[0] == [[63, 0, 0, 2, 0, 4, 69]]
+    # Where the general search would stop before the end (too many readings), it is the one used.
+    monkeypatch.setattr(inference, "MAX_CANDIDATES", 40)
+    rng = random.Random(0)
+    for _ in range(500):
+        digits = "".join(rng.choice("00123456789") for _ in range(rng.randint(2, 12)))
+        width = rng.randint(2, min(8, len(digits)))
+        assert split_runs([digits], width, LastIsSum()) == _general_search(digits, width), (digits, width)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789,，.+-−万元（）() 　\u00a0＜\u0338１２ａ总计一、。：")
+                                        + ["\uff0e", "\u2026", "\u2460", "\ufb01"]), max_size=20))
+def test_cells_read_as_the_plain_definitions_read_them(text):
+    """normalise folds the full-width forms before NFKC, and read_cell turns away a text that
+    cannot start a number before its regexes: both only faster."""
+    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    assert cells.normalise.__wrapped__(text) == folded
+    expected = None
+    if folded in cells.NULL_MARKERS:
+        expected = cells.CellValue(text, None)
+    else:
+        match = cells._NUMBER.match(cells._THOUSANDS.sub("", folded))
+        if match:
+            number = Decimal(match["number"])
+            expected = cells.CellValue(text, -number if match["sign"] in ("-", "−") else number,
+                                       match["unit"], match["note"])
+    assert cells.read_cell.__wrapped__(text) == expected

@@ -15,7 +15,7 @@ from .documents import (Document, decode, looks_like_cell_text, looks_like_html,
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.2.1"
 
 
 @dataclass

@@ -16,21 +16,23 @@ from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, widen
 from .cells import is_value, normalise
+from .vocabulary import is_header_label, section_of_heading
 
 
-@dataclass
+# Lines, cells and rows: a page has hundreds; slots make them smaller and quicker to make.
+@dataclass(slots=True)
 class Line:
     text: str
     where: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     text: str
     where: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     cells: list[Cell]
     where: str
@@ -94,33 +96,39 @@ def _text(el) -> str:
     return "".join(el.itertext()).replace("\xa0", " ").strip()
 
 
-def _grid_positions(rows) -> list[list[tuple[int, int]]]:
-    """Grid (row, column) where each cell starts, with rowspan/colspan expanded."""
+def _table_rows_of_cells(rows: list[list], table_no: int) -> list[Row]:
+    """The rows of a data table as :class:`Row`, each cell with its text and the grid (row,
+    column) where it starts, rowspan/colspan expanded: its provenance."""
     # Row → the columns that cells of rows above it cover (rowspan). A cell's own row needs no
     # marks: the column counter moves past it. Most rows have none, so most cells cost no lookup
-    # of a (row, column) pair.
+    # of a (row, column) pair. The positions and the cells are made in the same pass over the
+    # cells (a pass for each, with a list of positions between them, cost more).
     covered_in: dict[int, set[int]] = {}
-    positions = []
-    for r, tr in enumerate(rows):
+    items: list[Row] = []
+    for r, tds in enumerate(rows):
         covered = covered_in.pop(r, ())
+        column_of = f"table {table_no} row {r + 1} column "
+        cells = []
         c = 0
-        row_positions = []
-        for td in tr:
+        for td in tds:
             while c in covered:
                 c += 1
-            row_positions.append((r, c))
-            rowspan = _span(td.get("rowspan"))
-            colspan = _span(td.get("colspan"))
-            for dr in range(1, rowspan):
-                covered_in.setdefault(r + dr, set()).update(range(c, c + colspan))
+            cells.append(Cell(_text(td), column_of + str(c + 1)))
+            colspan = td.get("colspan")
+            colspan = 1 if colspan is None else _span(colspan)   # no attribute: the usual case
+            rowspan = td.get("rowspan")
+            if rowspan is not None:
+                for dr in range(1, _span(rowspan)):
+                    covered_in.setdefault(r + dr, set()).update(range(c, c + colspan))
             c += colspan
-        positions.append(row_positions)
-    return positions
+        if cells:
+            items.append(Row(cells, f"table {table_no} row {r + 1}"))
+    return items
 
 
 def _span(value: str | None) -> int:
     if value is None:
-        return 1   # no attribute: the usual case
+        return 1
     try:
         return max(1, min(int(value or 1), 200))
     except ValueError:
@@ -180,9 +188,12 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title"):
             return
         if el.tag == "table":
-            rows = _table_rows(el)
+            # A table with no table inside it (the usual data table) owns all its rows, and none
+            # of its cells holds a table: no need to ask for each.
+            nested = el in holds_table
+            rows = _table_rows(el) if nested else list(el.iter("tr"))
             cells_of = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")] for tr in rows]
-            if any(td in holds_table for tds in cells_of for td in tds):
+            if nested and any(td in holds_table for tds in cells_of for td in tds):
                 # A layout table (CMS templates wrap the article in one): its cells are
                 # containers, read what is inside them.
                 for tds in cells_of:
@@ -190,12 +201,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
                         walk_children(td)
                 return
             table_no += 1
-            positions = _grid_positions([tds for tds in cells_of])
-            for r, (tds, pos) in enumerate(zip(cells_of, positions)):
-                cells = [Cell(_text(td), f"table {table_no} row {p[0] + 1} column {p[1] + 1}")
-                         for td, p in zip(tds, pos)]
-                if cells:
-                    items.append(Row(cells, f"table {table_no} row {r + 1}"))
+            items.extend(_table_rows_of_cells(cells_of, table_no))
             return
         has_block_child = any(isinstance(ch.tag, str) and (ch.tag in _BLOCK_ONLY or ch.tag == "table"
                                                             or ch in holds_table)
@@ -246,16 +252,15 @@ def read_cell_text(text: str) -> Document:
     (「商业」「企业」 → 「商业企业」; a vertical label one character per line); where a
     segment mixes a cell with prose (the end of one table, a heading, the start of the
     next), its first and last lines are cells and the lines between are prose."""
-    lines = text.splitlines()
+    lines = [line.strip() for line in text.splitlines()]
     segments: list[tuple[int, list[tuple[int, str]]]] = []   # (index, [(line number, text)])
     current: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        if line.strip() == _SEPARATOR:
+        if line == _SEPARATOR:
             segments.append((len(segments), current))
             current = []
-        else:
-            if line.strip():
-                current.append((number, line.strip()))
+        elif line:
+            current.append((number, line))
     segments.append((len(segments), current))
 
     items: list[Line | Row] = []
@@ -270,12 +275,14 @@ def read_cell_text(text: str) -> Document:
     for index, segment in segments:
         opened = index > 0          # a separator stands before this segment
         closed = index < last       # and after it
+        if opened and closed and len(segment) == 1:
+            # One line (most cells): the cell, whether a fragment or not (joining the fragments
+            # of one line gives that line), without asking.
+            pending.append(Cell(segment[0][1], f"line {segment[0][0]}"))
+            continue
         if opened and closed and all(_is_fragment(t) for _, t in segment):
             pending.append(Cell("".join(t for _, t in segment), f"line {segment[0][0]}" if segment
                                 else "line ?"))
-            continue
-        if opened and closed and len(segment) == 1:
-            pending.append(Cell(segment[0][1], f"line {segment[0][0]}"))
             continue
         if opened and closed and not segment:
             pending.append(Cell("", "blank cell"))
@@ -293,7 +300,7 @@ def read_cell_text(text: str) -> Document:
             pending.append(Cell(head[1], f"line {head[0]}"))
     flush()
     return Document(form="text_cells", method="text_cells", items=items,
-                    text_lines=[line.strip() for line in lines if line.strip() and line.strip() != _SEPARATOR])
+                    text_lines=[line for line in lines if line and line != _SEPARATOR])
 
 
 # ---- text grids and Markdown: one table row per line -------------------------------------
@@ -308,8 +315,11 @@ def _split_tokens(text: str) -> list[str]:
     """The cells of a text at runs of white space, a label with digits run on cut off them."""
     tokens = []
     for token in text.split():
-        # 「（七）总计630020469」: a label with its cells' digits run on without a space.
-        glued = _LABEL_THEN_DIGITS.match(token)
+        # 「（七）总计630020469」: a label with its cells' digits run on without a space. Only a
+        # token that ends in a digit (\d) and is not all digits can be one: most are not, and
+        # are not given to the regex.
+        glued = (_LABEL_THEN_DIGITS.match(token) if token[-1].isdecimal() and not token.isdecimal()
+                 else None)
         tokens.extend(glued.groups() if glued else [token])
     return tokens
 
@@ -352,8 +362,6 @@ def _grid_cells(line: str, where: str) -> list[Cell] | None:
         if all(kinds[first_value:]):
             return [Cell(t, where) for t in tokens]
         return None
-    from .vocabulary import is_header_label
-
     text = normalise(stripped)
     # Prose ends like a sentence or runs on for long; a header line is short labels, or
     # column labels run together (「结果维持结果纠正…复议后起诉」).
@@ -371,8 +379,6 @@ def read_text_grid(text: str) -> Document:
     Consecutive table lines form one run of cells (a row label wrapped over two lines, or a
     vertical label one character per line, stays attached to its values); prose lines and
     headings become Lines; page numbers such as 「- 4 -」 are dropped, tables resume across them."""
-    from .vocabulary import section_of_heading
-
     items: list[Line | Row] = []
     run: list[Cell] = []
     pipe_rows: list[Row] = []
@@ -389,15 +395,22 @@ def read_text_grid(text: str) -> Document:
         null cells (a column may be blank in every row)."""
         if not pipe_rows:
             return
-        first_number = min((j for r in pipe_rows for j, c in enumerate(r.cells)
-                            if normalise(c.text) and is_value(c.text)), default=None)
+        # Each row's first number is enough to find the table's first: the cells after it
+        # need not be read (reading them all was most of the cost of closing a table).
+        firsts = [next((j for j, c in enumerate(r.cells) if normalise(c.text) and is_value(c.text)), None)
+                  for r in pipe_rows]
+        first_number = min((j for j in firsts if j is not None), default=None)
         if first_number is not None:
             for r in pipe_rows:
-                r.cells = [c for j, c in enumerate(r.cells) if j >= first_number or normalise(c.text)]
+                r.cells = [c for c in r.cells[:first_number] if normalise(c.text)] + r.cells[first_number:]
         pipe_rows.clear()
 
+    text_lines: list[str] = []   # every line that is not blank, a Markdown heading's #s cut
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip().lstrip("#").strip() if raw.lstrip().startswith("#") else raw.strip()
+        stripped = raw.strip()
+        line = stripped.lstrip("#").strip() if stripped.startswith("#") else stripped
+        if stripped:
+            text_lines.append(line)
         where = f"line {number}"
         if not line or _PIPE_SEPARATOR.match(line) or _PAGE_FURNITURE.match(normalise(line)):
             continue
@@ -407,7 +420,7 @@ def read_text_grid(text: str) -> Document:
             items.append(Line(line, where))
             continue
         # The raw line: stripping it would drop the tabs of blank cells at its end.
-        cells = _grid_cells(raw if raw.strip() == line else line, where)
+        cells = _grid_cells(raw if stripped == line else line, where)
         if cells is None:
             flush()
             items.append(Line(line, where))
@@ -423,8 +436,7 @@ def read_text_grid(text: str) -> Document:
         close_pipe_table()
     flush()
     close_pipe_table()
-    return Document(form="text", method="text_grid", items=items,
-                    text_lines=[line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()])
+    return Document(form="text", method="text_grid", items=items, text_lines=text_lines)
 
 
 # ---- DOCX -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Two readers, both on the :class:`documents.Document` every physical form is read
 :func:`read_annex`
     The Fujian-style annex 「指标名称 | 计量单位 | 2015年度 | 历年累计」 in whatever form it came
     (an HTML or DOCX grid, the whitespace-separated lines of a text page, a PDF table): its
-    rows arrive as :class:`documents.Row`, cut with :func:`tables.split_rows`. A column is a
+    rows arrive as :class:`documents.Row`, cut with :func:`tables.read_rows`. A column is a
     value column only when a header cell named it (本年度 / 2015年度 → the plain key, 历年累计 →
     ``.cumulative``); a row is read only when its label names an indicator (:data:`ANNEX_ROWS`).
     Amounts in 万元 become 元 (``legacy.fees.amount_yuan``).
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from .cells import as_number, normalise, read_cell
+from .cells import as_number, normalise
 from .documents import Cell, Document, Line, Row
-from .tables import MetricValue, ParseIssue, split_rows
+from .tables import MetricValue, ParseIssue, read_rows
 
 ANNEX_METHOD = "annex_table"
 ANNEX_TABLE = "附表"
@@ -145,8 +145,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
     for item in items:
         if not isinstance(item, Row):
             continue
-        for cells in split_rows(item.cells):
-            read = [(cell, read_cell(cell.text)) for cell in cells]
+        for read in read_rows(item.cells):
             labels = [cell for cell, value in read if value is None]
             values = [(cell, value) for cell, value in read if value is not None]
             # Header cells: up to the last one that names a column (a text page runs the header
@@ -399,6 +398,8 @@ def _paragraphs(doc: Document) -> list[tuple[str, str]]:
         paragraphs = []
         for n in sorted(lines):
             text = " ".join(lines[n])
+            if text.isdigit() and text.isascii():
+                continue   # a number alone on its line (most lines of a cell-per-line page) says nothing
             # A line cut into cells is prose only if it says something (a heading, a sentence);
             # the header 「结果维持 … 尚未审结 总计 未经复议直接起诉」 is not a statement of none.
             if n >= 0 and (_STOP.search(text) or _HEADING.match(normalise(text))):
@@ -419,14 +420,14 @@ def _line_no(where: str) -> int:
 
 def is_department(agency: str | None) -> bool:
     """A body below a government (局, 委员会, 中心 …): its report covers itself, so a 「全市…」
-    figure in it is the city's, not its own. A government, its 办公室 / 办公厅 (which publish
-    the government's report) and a 管委会 are not departments."""
+    figure in it is the city's, not its own. A government (also named short: 「荷文区政府」),
+    its 办公室 / 办公厅 (which publish the government's report) and a 管委会 are not departments."""
     if not agency:
         return False
     return not _NOT_DEPARTMENT.search(agency)
 
 
-_NOT_DEPARTMENT = re.compile(r"(?:人民政府|人民政府办公室|人民政府办公厅|政府办公室|管委会|管理委员会|实验区|新区|"
+_NOT_DEPARTMENT = re.compile(r"(?:政府|人民政府办公室|人民政府办公厅|政府办公室|管委会|管理委员会|实验区|新区|"
                              r"开发区|[省市县区旗盟州])$")
 _CLAUSE_BREAK = re.compile(r"[,:]")
 _GROUPED_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
@@ -508,11 +509,17 @@ def read_prose(doc: Document, agency: str | None = None, keys=PROSE_KEYS) -> lis
 
 def _read_sentence(printed: str, sentence: str, heading: str, where: str, department: bool,
                    keys, found: dict[str, Figure]) -> None:
+    # Each clause is a piece of the sentence, so a key none of whose words the sentence holds
+    # cannot be stated in it: most sentences of a report state none of the keys, and are left
+    # here, before they are cut into clauses.
+    wanted = [key for key in keys if key not in found and any(word in sentence for word in _KEY_WORDS[key])]
+    if not wanted:
+        return
     active_candidates: list[tuple[Figure, str | None]] = []
     for clause, subcount, cumulative, wide in _clauses(sentence):
         if subcount or cumulative or (department and wide):
             continue
-        for key in keys:
+        for key in wanted:
             if key in found:
                 continue
             if not any(word in clause for word in _KEY_WORDS[key]):

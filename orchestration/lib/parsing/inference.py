@@ -5,6 +5,7 @@ then an inference, and marked as one.
 from __future__ import annotations
 
 from decimal import Decimal
+from math import comb
 from typing import Callable, Iterator
 
 from .cells import normalise
@@ -81,11 +82,79 @@ def _allocations(lengths: list[int], extra: int) -> Iterator[list[int]]:
             yield [k + 1, *rest]
 
 
+class LastIsSum:
+    """The rule that the last number is the sum of all the others: R3 in table 三 when 总计 is
+    its last column and there is no 小计 column (the national layouts). It is called like any
+    other rule; :func:`split_runs` also knows it, and searches such a row by its total."""
+
+    def __call__(self, n: list[Decimal]) -> bool:
+        return n[-1] == sum(n[:-1])
+
+
+def _last_is_sum_readings(digits: str, parts: int) -> list[list[Decimal]]:
+    """The first two readings, in the order :func:`_splits` gives them, of ``digits`` (ASCII,
+    two or more) as ``parts`` numbers (two or more) of which the last is the sum of the others.
+
+    Trying every reading in turn, as the general search does, was a fifth of the time of
+    reading a run-together page: 「131172023155」 has 336 readings as seven numbers. Taken from
+    its end the row is quick to settle: each place where the total can start fixes the total,
+    and the numbers before it must add up to it, so none can exceed what is left of it, and a
+    stretch of digits cut into numbers adds up to no more than its own value. The readings
+    found are the ones the rule accepts; sorted by the lengths of their numbers they come in the
+    order of :func:`_splits` (shortest first number first, and so on), so the first two are the
+    ones the general search would find first. Each total keeps at most its first two: a reading
+    after them comes after them in that order too."""
+    n = len(digits)
+    found: list[list[str]] = []   # readings of the numbers before the total being tried
+    cut: list[str] = []           # the numbers cut so far
+
+    def fill(start: int, end: int, count: int, rest: int) -> bool:
+        """Cut digits[start:end] into ``count`` numbers adding up to ``rest``, in _splits' order;
+        True once two readings are found for this total."""
+        if rest > int(digits[start:end]):
+            return False   # cutting a stretch of digits only makes their sum smaller
+        if count == 1:
+            last = digits[start:end]
+            if (len(last) == 1 or last[0] != "0") and int(last) == rest:
+                found.append([*cut, last])
+            return len(found) > 1
+        # A number that starts with 0 is 「0」 alone; each later number needs a digit.
+        stops = (start + 1,) if digits[start] == "0" else range(start + 1, end - count + 2)
+        for stop in stops:
+            value = int(digits[start:stop])
+            if value > rest:
+                break   # longer numbers are larger still
+            cut.append(digits[start:stop])
+            done = fill(stop, end, count - 1, rest - value)
+            cut.pop()
+            if done:
+                return True
+        return False
+
+    readings: list[list[str]] = []
+    for total_at in range(parts - 1, n):   # each number before the total needs a digit
+        total = digits[total_at:]
+        if len(total) > 1 and total[0] == "0":
+            continue
+        fill(0, total_at, parts - 1, int(total))
+        readings.extend(reading + [total] for reading in found)
+        found.clear()
+    readings.sort(key=lambda reading: [len(number) for number in reading])
+    return [[Decimal(number) for number in reading] for reading in readings[:2]]
+
+
 def split_runs(texts: list[str], width: int, rule: Callable[[list[Decimal]], bool]
                ) -> tuple[list[list[Decimal]], bool]:
     """All the ways (up to two) to read ``texts`` as ``width`` numbers that satisfy ``rule``,
     and whether the search was complete. Only runs of plain digits are cut."""
     normal = [normalise(t) for t in texts]
+    if (isinstance(rule, LastIsSum) and len(normal) == 1 and normal[0].isascii() and normal[0].isdigit()
+            and 2 <= width <= len(normal[0]) and comb(len(normal[0]) - 1, width - 1) <= MAX_CANDIDATES):
+        # The usual run-together row: one cell of digits, a rule the search by the total can
+        # follow, and fewer readings than the general search stops at (comb counts the ways to
+        # cut the digits into that many numbers, leading zeros or not), so that search would
+        # have been complete too.
+        return _last_is_sum_readings(normal[0], width), True
     runs = [i for i, t in enumerate(normal) if t.isdigit() and len(t) > 1]
     fixed = [i for i in range(len(normal)) if i not in runs]
     if any(not normal[i].lstrip("+-").replace(".", "", 1).isdigit() for i in fixed):
@@ -129,6 +198,8 @@ def balance_rule(table: str, columns: list[tuple[str, ...]]) -> Callable[[list[D
                 return (n[subtotal] == sum(n[i] for i in orgs)
                         and (person is None or n[total] == n[person] + n[subtotal]))
             return with_subtotal
+        if total == len(columns) - 1:
+            return LastIsSum()
         return lambda n: n[total] == sum(v for i, v in enumerate(n) if i != total)
     if table == "四":
         blocks: dict[tuple[str, ...], dict[str, int]] = {}

@@ -10,6 +10,7 @@ from datetime import date
 
 from .cells import normalise
 from .documents import Document
+from .freeform import cn_number, is_department
 
 # 「呼和浩特市人民政府关于2014年度政务公开工作完成情况的报告」 is a title too.
 _TITLE = re.compile(
@@ -92,7 +93,6 @@ def _signature(doc: Document) -> tuple[str, str] | None:
 
 
 def _cn_iso(text: str) -> str | None:
-    from .freeform import cn_number
     match = _CN_DATE.match(text)
     if not match:
         return None
@@ -105,7 +105,6 @@ def _cn_iso(text: str) -> str | None:
 def find_scope(doc: Document, agency: str | None) -> str | None:
     """``jurisdiction`` when a government's report says its figures are the whole area's,
     ``agency`` when the report says they are the body's own, None when it does not say."""
-    from .freeform import is_department
     running = _running_text(doc)
     if agency and not is_department(agency) and (_COMPILED_FROM_PARTS.search(running)
                                                   or _WIDE_FIGURE.search(running)):

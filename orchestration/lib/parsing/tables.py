@@ -19,7 +19,8 @@ from .documents import Cell, Line, Row
 from .inference import balance_rule, split_runs
 
 
-@dataclass
+# A report has a few hundred values: slots make them smaller and quicker to make.
+@dataclass(slots=True)
 class MetricValue:
     key: str
     value: int | float | None
@@ -32,17 +33,24 @@ class MetricValue:
     note: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ParseIssue:
     code: str
     message: str
     location: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Column:
     path: tuple[str, ...]       # concepts from the top header level down, e.g. ("litigation", "direct", "total")
     label: str                  # the printed labels joined, for provenance
+
+
+# The national format's columns of tables 三 and 四 in its order (vocab.STANDARD_COLUMNS), for a
+# row whose header could not be read: made once, not for every such row.
+_FORMAT_ORDER = {table: [_Column(path, "/".join(path) + " (format order)") for path in paths]
+                 for table, paths in vocab.STANDARD_COLUMNS.items()}
+_FORMAT_LEAVES = {table: [path[-1] for path in paths] for table, paths in vocab.STANDARD_COLUMNS.items()}
 
 
 def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
@@ -84,18 +92,25 @@ def split_rows(cells: list[Cell]) -> list[list[Cell]]:
     """Cut a run of cells into rows: a row is its label cells followed by its value cells,
     so a label that follows a value starts the next row (one-cell-per-line text has no other
     row boundary)."""
-    rows: list[list[Cell]] = []
-    current: list[Cell] = []
+    return [[cell for cell, _ in row] for row in read_rows(cells)]
+
+
+def read_rows(cells: list[Cell]) -> list[list[tuple[Cell, CellValue | None]]]:
+    """:func:`split_rows`, each cell with what it reads as (``read_cell``), which cutting the
+    rows needs and the table reader needs again: read once."""
+    rows: list[list[tuple[Cell, CellValue | None]]] = []
+    current: list[tuple[Cell, CellValue | None]] = []
     seen_value = False
     for cell in cells:
-        if read_cell(cell.text) is not None:
-            current.append(cell)
+        value = read_cell(cell.text)
+        if value is not None:
+            current.append((cell, value))
             seen_value = True
         else:
             if seen_value:
                 rows.append(current)
                 current, seen_value = [], False
-            current.append(cell)
+            current.append((cell, None))
     if current:
         rows.append(current)
     return rows
@@ -123,8 +138,8 @@ class TableReader:
             if isinstance(item, Line):
                 self._line(item)
             else:
-                for cells in split_rows(item.cells):
-                    self._row(cells, item.where)
+                for read in read_rows(item.cells):
+                    self._row(read, item.where)
 
     def _line(self, line: Line) -> None:
         is_heading, table = vocab.section_of_heading(normalise(line.text))
@@ -137,8 +152,8 @@ class TableReader:
             self.pending_header, self.header_open, self.columns, self.group = [], False, None, None
 
     # -- one row -----------------------------------------------------------------------
-    def _row(self, cells: list[Cell], where: str) -> None:
-        read = [(cell, read_cell(cell.text)) for cell in cells]
+    def _row(self, read: list[tuple[Cell, CellValue | None]], where: str) -> None:
+        """One row: its cells, each with what it reads as (None: a label)."""
         labels = [cell for cell, value in read if value is None]
         values = [(cell, value) for cell, value in read if value is not None]
         for cell in labels:
@@ -237,7 +252,7 @@ class TableReader:
 
         # The header named the leaf columns in the format's order but not their groups
         # (a converter kept only the last header row): the format's groups are meant.
-        same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == [p[-1] for p in standard]
+        same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
                            and [c.path for c in columns] != standard)
         if standard and (not columns or len(columns) != len(standard) or same_leaves) \
                 and len(trimmed(len(standard))) == len(standard):
@@ -249,7 +264,7 @@ class TableReader:
                             f"{len(standard)} cells were read in the national format's column order", where)
                 self.standard_columns_noted[table] = True
             columns = ([_Column(path, c.label) for path, c in zip(standard, columns)] if same_leaves
-                       else [_Column(path, "/".join(path) + " (format order)") for path in standard])
+                       else _FORMAT_ORDER[table])
         if columns:
             values = trimmed(len(columns))
         if not columns:
@@ -347,8 +362,10 @@ class TableReader:
         solutions, complete = split_runs(texts, len(columns), rule)
         if len(solutions) == 1 and complete:
             cells = [Cell(" ".join(texts), values[0][0].where)] * len(solutions[0])
-            return [(cell, CellValue(raw=str(n), number=n)) for cell, n in zip(cells, solutions[0])], \
-                " ".join(texts)
+            # Each number as the cell that prints it alone reads: CellValue(str(n), n), no unit,
+            # no note. read_cell gives that same value ready made (a frozen record is slow to
+            # build, and a run-together page has a few hundred such numbers).
+            return [(cell, read_cell(str(n))) for cell, n in zip(cells, solutions[0])], " ".join(texts)
         why = ("no reading satisfies the table's rules" if not solutions else
                "the rules leave more than one reading" if len(solutions) > 1 else "too many readings to settle")
         self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
@@ -364,10 +381,10 @@ class TableReader:
             method = "inferred_split"
             note = (f"split of digits run together, read as {value.raw} by the table's "
                     f"balance rule ({'R3' if table == '三' else 'R4'})")
-        metric = MetricValue(key=key, value=as_number(number), method=method or self.method, table=table,
-                             row_label=row_label, column_label=column_label,
-                             raw_text=inferred_from or cell.text, location=cell.where,
-                             note=note or value.note)
+        # Positional, in the order of MetricValue's fields: keywords cost more than making the
+        # record itself, and a report has hundreds of values.
+        metric = MetricValue(key, as_number(number), method or self.method, table, row_label, column_label,
+                             inferred_from or cell.text, cell.where, note or value.note)
         if key in self.values:
             if self.values[key].value != metric.value:
                 self._issue("duplicate_cell", f"{key} read twice with different values "

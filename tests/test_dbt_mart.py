@@ -626,8 +626,9 @@ def _change_the_raw_tables(warehouse: Path) -> dict[str, str]:
             by_agency[row[2]].append(row)
         agencies = sorted(by_agency)
         reparsed, corrected, moved, dropped = (by_agency[agencies[k]][0] for k in range(4))
-        # re-parsed: a figure changes, parsed_at moves on
-        con.execute("update raw.reports set parsed_at = parsed_at + interval 1 hour where sha256 = ?", [reparsed[0]])
+        # re-parsed by a new parser version: a figure changes
+        con.execute("update raw.reports set parser_version = parser_version || '.next', "
+                    "parsed_at = parsed_at + interval 1 hour where sha256 = ?", [reparsed[0]])
         con.execute("update raw.metric_values set value = value + 7 where sha256 = ? "
                     "and metric_key = 'apps.new_received.total'", [reparsed[0]])
         # corrected: the same source now holds a new document with other carried-forward figures

@@ -42,6 +42,7 @@ identified as (
         reports.published,
         reports.report_scope,
         reports.parse_issue_count,
+        reports.parser_version,
         reports.parsed_at
 
     from reports
@@ -57,10 +58,12 @@ final as (
     select
         *,
         -- what the report's rows in the incremental models are built from (see
-        -- macros/incremental_reports.sql): a re-parse or a new attribution changes it
-        {{ version_hash(['report_id', 'source_id', 'location', 'agency_key', 'agency', 'agency_name_reported',
+        -- macros/incremental_reports.sql): a new parser version or a new attribution changes
+        -- it. Not parsed_at nor the location (a path differs from one data folder to another):
+        -- the same document read the same way gives the same version on every run and machine.
+        {{ version_hash(['report_id', 'source_id', 'agency_key', 'agency', 'agency_name_reported',
                          'agency_as_printed', 'agency_level', 'region', 'year', 'catalogue_year', 'template',
-                         'era', 'published', 'report_scope', 'parse_issue_count', 'parsed_at']) }}
+                         'era', 'published', 'report_scope', 'parse_issue_count', 'parser_version']) }}
             as report_version
 
     from identified

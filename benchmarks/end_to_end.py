@@ -403,9 +403,9 @@ def table(n: int, info: dict, full: dict, inc: dict, acc: dict, par: dict, optio
                   f"incremental {_mb(inc['peak_rss_sum'])}."]
     ratio = inc["wall"] / full["wall"]
     targets = [f"incremental under 10 % of the full refresh: {'met' if ratio < 0.1 else 'not met'} ({ratio:.0%})"]
-    if n >= 10000:
+    if n == 10000:   # the issue's target is for 10,000 reports
         targets.insert(0, f"full refresh of {n:,} under 10 min: "
-                          f"{'met' if full['wall'] < 600 * n / 10000 else 'not met'} ({full['wall'] / 60:.1f} min)")
+                          f"{'met' if full['wall'] < 600 else 'not met'} ({full['wall'] / 60:.1f} min)")
     targets.append(f"peak memory under 2 GB: {'met' if max(full['peak_rss'], inc['peak_rss']) < 2e9 else 'not met'} "
                    f"({_mb(max(full['peak_rss'], inc['peak_rss']))})")
     lines += ["", "Targets of issue 9 on this machine: " + "; ".join(targets) + "."]

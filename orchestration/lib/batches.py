@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import collections
 import hashlib
-from datetime import timedelta
 import os
 import queue
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 

@@ -37,6 +37,7 @@ Log = Callable[[str], None]
 RECORD_EVERY = 200
 RECORD_SECONDS = 2.0
 IN_FLIGHT_PER_WORKER = 4   # fetches handed to the threads and not yet handled, per thread
+PARSE_SLICE = 1000         # documents handed to the parse workers at a time
 
 # Issue codes that mean a document could not be read at all: it goes to quarantine.
 QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes")
@@ -438,8 +439,12 @@ def _parsed_stream(tasks: list[tuple], workers: int):
         return
     import multiprocessing
 
+    # A slice of tasks at a time: Pool.imap hands every task out at once and keeps every
+    # result the caller has not taken yet, so when the writer fell behind the workers, parsed
+    # documents (tens of KB of objects each) piled up in this process for the whole batch.
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap(_parse_stored, tasks, chunksize=8)
+        for start in range(0, len(tasks), PARSE_SLICE):
+            yield from pool.imap(_parse_stored, tasks[start:start + PARSE_SLICE], chunksize=8)
 
 
 def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, selection: Selection = Selection(),

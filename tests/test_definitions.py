@@ -20,7 +20,7 @@ EXPECTED_EDGES = {
     "marts/fct_harmonised_indicators": {"intermediate/int_metric_values_current", "intermediate/int_reports_identified",
                                         "seeds/indicator_mapping"},
     "marts/mart_reconciliation": {"intermediate/int_reports_identified", "intermediate/int_reconciliation_within_report",
-                                  "intermediate/int_reconciliation_across_years"},
+                                  "intermediate/int_reconciliation_across_years", "intermediate/int_report_pairs"},
     "marts/mart_agency_year": {"intermediate/int_agency_years", "intermediate/int_reports_identified",
                                "marts/fct_harmonised_indicators", "marts/mart_reconciliation"},
     "published_mart": {"marts/dim_agency", "marts/dim_metric", "marts/fct_disclosure_metrics",

@@ -102,15 +102,3 @@ def validate_rule(frame: pd.DataFrame, rule_id: str, docs: DocsTarget | None = N
                        reports_assessed=len(assessed), reports_passed=len(assessed - failed),
                        reports_failed=len(failed), reports_not_assessable=len(reports - assessed),
                        failures=failures)
-
-
-def combine(outcomes: list[RuleOutcome]) -> RuleOutcome:
-    """One rule's outcome over several chunks of disjoint reports."""
-    first = outcomes[0]
-    return RuleOutcome(rule_id=first.rule_id, severity=first.severity, success=all(o.success for o in outcomes),
-                       rows=sum(o.rows for o in outcomes),
-                       reports_assessed=sum(o.reports_assessed for o in outcomes),
-                       reports_passed=sum(o.reports_passed for o in outcomes),
-                       reports_failed=sum(o.reports_failed for o in outcomes),
-                       reports_not_assessable=sum(o.reports_not_assessable for o in outcomes),
-                       failures=[f for o in outcomes for f in o.failures])

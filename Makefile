@@ -46,7 +46,7 @@ bench: install
 
 ## make samples: regenerate data/samples/ and data/sources/samples.csv from the generator
 samples: install
-	$(BIN)/python -m orchestration.lib.samples
+	$(BIN)/python -m orchestration.synthetic.samples
 
 status: install
 	$(BIN)/disclosure status

@@ -7,7 +7,7 @@ For each library that is installed (pdfplumber, pymupdf, pypdfium2, pypdf) and e
 - text pages/s: open the file and extract the text of every page;
 - +tables pages/s: the same plus the library's own table finder (pdfplumber, pymupdf only);
 - reader pages/s: the whole way to a Document, where an adapter exists (pdfplumber is
-  orchestration/lib/parsing/pdf.py itself; pymupdf feeds the same later stages);
+  orchestration/parsing/pdf.py itself; pymupdf feeds the same later stages);
 - numbers: how many of the expected numbers (non-null cells of *.expected.json, counted
   with repeats) occur as numbers in the extracted text;
 - cells / fields: the Document read by the table interpreter and scored against the
@@ -36,8 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from orchestration.lib.parsing import metadata, pdf as pdfmod  # noqa: E402
-from orchestration.lib.parsing.tables import TableReader  # noqa: E402
+from orchestration.parsing import metadata  # noqa: E402
+from orchestration.parsing import pdf as pdfmod
+from orchestration.parsing.tables import TableReader  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 DEFAULT_PDFS = [CORPUS / "hongze-2023.pdf", CORPUS / "huaian-2024.pdf"]

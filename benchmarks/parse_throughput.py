@@ -12,8 +12,8 @@ import os
 import platform
 import time
 
-from orchestration.lib import samples
-from orchestration.lib.parsing import parse_document
+from orchestration.parsing import parse_document
+from orchestration.synthetic import samples
 
 
 def floor(form: str, data: bytes) -> None:
@@ -59,7 +59,7 @@ def big_html(report) -> bytes:
 def long_pdf(report) -> bytes:
     """A PDF of about 100 pages: the report's tables after ~95 pages of prose."""
     filler = "本机关持续推进政务公开标准化规范化建设，不断提升政府信息公开质量和实效。" * 12
-    import orchestration.lib.samples as module
+    import orchestration.synthetic.samples as module
     # The generator has no knob for length: pad the prose of section 一 it renders.
     saved = module._sections
 

@@ -1,4 +1,4 @@
-"""Great Expectations suites for the reports' reconciliation rules (metrics.md R1–R11).
+"""Great Expectations suites for the reports' reconciliation rules (docs/metrics.md R1–R11).
 
 The suites are defined here, in Python; JSON that GX writes is build output. The rule sides
 are computed in dbt (``mart_reconciliation``: one row per report, rule and column with both

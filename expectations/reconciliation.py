@@ -1,4 +1,4 @@
-"""The rule suites: the reports' own reconciliation rules (metrics.md R1–R11), validated over
+"""The rule suites: the reports' own reconciliation rules (docs/metrics.md R1–R11), validated over
 ``mart_reconciliation`` (one row per report, rule and column, with both sides computed in dbt).
 
 A row whose sides cannot both be computed (a blank or missing cell, no previous year) is
@@ -21,7 +21,7 @@ class Rule:
     rule_id: str
     family: str
     description: str
-    severity: str     # error | warning | info, as in metrics.md
+    severity: str     # error | warning | info, as in docs/metrics.md
 
     @property
     def check_name(self) -> str:

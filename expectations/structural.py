@@ -16,7 +16,7 @@ import pandas as pd
 
 from expectations.runner import DocsTarget, run_suite
 
-# The metric keys of shared/domain/metrics.md, one place: the dbt seed that describes them.
+# The metric keys of docs/metrics.md, one place: the dbt seed that describes them.
 METRIC_KEYS_SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "metric_keys.csv"
 TEMPLATES = ["2019", "2021", "freeform"]
 FIRST_YEAR = 2007   # the 2008 条例's first reports
@@ -31,7 +31,7 @@ def build_suite(today: date | None = None) -> gx.ExpectationSuite:
     last_year = (today or date.today()).year
     return gx.ExpectationSuite(name="structural_parser_output", expectations=[
         gxe.ExpectColumnValuesToBeInSet(column="metric_key", value_set=known_metric_keys(),
-                                        meta={"why": "only the keys of metrics.md"}),
+                                        meta={"why": "only the keys of docs/metrics.md"}),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["report_id", "metric_key"]),
         gxe.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=last_year),
         gxe.ExpectColumnValuesToBeInSet(column="template", value_set=TEMPLATES),

@@ -13,11 +13,11 @@ import threading
 import time
 from pathlib import Path
 
-from orchestration.lib.config import PROJECT_ROOT, paths
+from orchestration.config import PROJECT_ROOT, paths
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from orchestration.lib.parsing import parse_document
+    from orchestration.parsing import parse_document
 
     status = 0
     for name in args.files:
@@ -50,9 +50,9 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
+    from orchestration.definitions import refresh_job
     from orchestration.defs.ingest import ingest_run_config
     from orchestration.defs.shared import years_tags
-    from orchestration.definitions import refresh_job
 
     job = refresh_job()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
@@ -135,9 +135,8 @@ _PROGRESS_LINE = re.compile(r"^(?:fetched|parsed|discovered)\b.*\d+/\d+")
 def show_progress(instance, run_id: str, steps: int, stop: threading.Event) -> None:
     """A progress bar over the run's steps, following its event log, with the latest count an
     asset logged ("parsed 300/1000") beside it. For terminals only: logs carry the same facts."""
-    from tqdm import tqdm
-
     import dagster as dg
+    from tqdm import tqdm
 
     done_types = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
     cursor = None
@@ -232,7 +231,7 @@ def _status(args: argparse.Namespace) -> int:
 def _fetch_report(args: argparse.Namespace) -> int:
     import duckdb
 
-    from orchestration.lib.fetch_report import fetch_report
+    from orchestration.fetching.report import fetch_report
 
     if not paths().warehouse.exists():
         print(f"no warehouse at {paths().warehouse}: run `make run` first")

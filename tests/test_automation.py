@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from orchestration.defs.automation import seasonal_refresh
-from orchestration.lib.season import RefreshSeason
+from orchestration.season import RefreshSeason
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.lib.parsing.cells import as_number, read_cell, to_wan
+from orchestration.parsing.cells import as_number, read_cell, to_wan
 
 
 @pytest.mark.parametrize("raw, number, unit, note", [

@@ -1,4 +1,4 @@
-"""The structural check is blocking: a parser that emits a key outside metrics.md stops the
+"""The structural check is blocking: a parser that emits a key outside docs/metrics.md stops the
 mart from being rebuilt in that run."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import duckdb
 
 import orchestration.defs.ingest as ingest
 from orchestration.cli import materialise_all
-from orchestration.lib import samples
+from orchestration.synthetic import samples
 
 
 def test_an_unknown_metric_key_fails_the_structural_check_and_blocks_the_mart(pipeline_env, monkeypatch):

@@ -8,7 +8,7 @@ import sys
 
 import duckdb
 
-from orchestration.lib import samples
+from orchestration.synthetic import samples
 
 
 def test_two_concurrent_materialisations_both_succeed(pipeline_env, tmp_path):

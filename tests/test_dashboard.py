@@ -14,9 +14,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.dashboard import (
-    AGENCY_FINDING_LIMIT, AGENCY_LIMIT, DASHBOARD_FILE, FINDING_LIMIT, MEASURES, OUTCOMES, dashboard_data,
-    write_dashboard)
+from orchestration.publishing.dashboard import (
+    AGENCY_FINDING_LIMIT,
+    AGENCY_LIMIT,
+    DASHBOARD_FILE,
+    FINDING_LIMIT,
+    MEASURES,
+    OUTCOMES,
+    dashboard_data,
+    write_dashboard,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI") == "true"

@@ -38,9 +38,9 @@ import duckdb
 import pytest
 
 from orchestration.cli import materialise_all
-from orchestration.lib import samples
-from orchestration.lib import samples_freeform as freeform
-from orchestration.lib.config import DBT_PROJECT_DIR
+from orchestration.config import DBT_PROJECT_DIR
+from orchestration.synthetic import freeform as freeform
+from orchestration.synthetic import samples
 from tests.conftest import SHARED_CORPUS
 
 NATIONAL_YEARS = range(2019, 2024)

@@ -20,12 +20,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib import samples
-from orchestration.lib import warehouse as wh
-from orchestration.lib.batches import Selection, run_fetch_batch, run_parse_batch
-from orchestration.lib.catalogue import read_catalogue
-from orchestration.lib.fetching import FetchPolicy, RawStore
-from orchestration.lib.parsing import PARSER_VERSION, parse_document
+from orchestration import warehouse as wh
+from orchestration.fetching.batch import run_fetch_batch
+from orchestration.fetching.catalogue import Selection, read_catalogue
+from orchestration.fetching.http import FetchPolicy
+from orchestration.fetching.raw_store import RawStore
+from orchestration.parsing import PARSER_VERSION, parse_document
+from orchestration.parsing.batch import run_parse_batch
+from orchestration.synthetic import samples
 
 INTERVAL = 0.1    # seconds between two requests to the test site
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -541,10 +543,11 @@ def test_a_killed_process_loses_nothing(tmp_path, site):
     script = textwrap.dedent(f"""
         import duckdb, sys
         sys.path.insert(0, {str(PROJECT_ROOT)!r})
-        from orchestration.lib import warehouse as wh
-        from orchestration.lib.batches import run_fetch_batch
-        from orchestration.lib.catalogue import read_catalogue
-        from orchestration.lib.fetching import FetchPolicy, RawStore
+        from orchestration import warehouse as wh
+        from orchestration.fetching.batch import run_fetch_batch
+        from orchestration.fetching.catalogue import read_catalogue
+        from orchestration.fetching.http import FetchPolicy
+from orchestration.fetching.raw_store import RawStore
         from datetime import datetime
         con = duckdb.connect({str(tmp_path / 'warehouse.duckdb')!r})
         wh.ensure_schema(con)

@@ -11,12 +11,19 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration import warehouse as wh
 from orchestration.defs.ingest import ingest_run_config
-from orchestration.lib import warehouse as wh
-from orchestration.lib.batches import Selection
-from orchestration.lib.catalogue import read_catalogue
-from orchestration.lib.discovery import attachment_links, is_report_title, pagination_links, report_links, year_in
-from orchestration.lib.fetching import (FetchPolicy, HttpClient, crawl_delay, decode_text, parse_retry_after)
+from orchestration.fetching.catalogue import Selection, read_catalogue
+from orchestration.fetching.decoding import decode_text
+from orchestration.fetching.discovery import (
+    attachment_links,
+    is_report_title,
+    pagination_links,
+    report_links,
+    year_in,
+)
+from orchestration.fetching.http import FetchPolicy, HttpClient, parse_retry_after
+from orchestration.fetching.politeness import crawl_delay
 
 TEXT = "政府信息公开工作年度报告：本年新收政府信息公开申请（瑢）"
 
@@ -209,7 +216,7 @@ def test_ingest_assets_take_the_selection(pipeline_env):
     from dagster_duckdb import DuckDBResource
 
     from orchestration.defs.ingest import parsed_reports, raw_documents, report_sources
-    from orchestration.lib import samples
+    from orchestration.synthetic import samples
 
     data_dir = pipeline_env
     reports = samples.generate_panel(agencies=1, years=range(2020, 2022))

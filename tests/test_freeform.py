@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from orchestration.lib import samples
-from orchestration.lib import samples_freeform as F
-from orchestration.lib.parsing import parse_document
-from orchestration.lib.parsing.freeform import R8_CODE, cn_number, is_department
+from orchestration.parsing import parse_document
+from orchestration.parsing.freeform import R8_CODE, cn_number, is_department
+from orchestration.synthetic import freeform as F
+from orchestration.synthetic import samples
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 

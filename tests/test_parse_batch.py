@@ -7,12 +7,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib import batches, samples
-from orchestration.lib import warehouse as wh
-from orchestration.lib.batches import Selection, run_fetch_batch, run_parse_batch
-from orchestration.lib.catalogue import read_catalogue
-from orchestration.lib.fetching import FetchPolicy, RawStore
-from orchestration.lib.parsing import PARSER_VERSION, parse_document
+from orchestration import warehouse as wh
+from orchestration.fetching.batch import run_fetch_batch
+from orchestration.fetching.catalogue import Selection, read_catalogue
+from orchestration.fetching.http import FetchPolicy
+from orchestration.fetching.raw_store import RawStore
+from orchestration.parsing import PARSER_VERSION, parse_document
+from orchestration.parsing import batch as parse_batch
+from orchestration.parsing.batch import run_parse_batch
+from orchestration.synthetic import samples
 
 TABLES = {
     "reports": "select sha256, parser_version, media_type, agency, year, template, published, scope "
@@ -43,7 +46,7 @@ def refresh(corpus: Path, data_dir: Path, **parse_kw) -> dict[str, list]:
         wh.ensure_schema(con)
         sources, problems = read_catalogue(corpus / "sources")
         assert not problems
-        wh.replace_sources(con, sources, batches._utc_now())
+        wh.replace_sources(con, sources, parse_batch.utc_now())
         store = RawStore(data_dir / "raw")
         run_fetch_batch(con, store, FetchPolicy(), log=lambda _: None)
         counts = run_parse_batch(con, store, PARSER_VERSION, parse_document, Selection(), log=lambda _: None,
@@ -56,7 +59,7 @@ def refresh(corpus: Path, data_dir: Path, **parse_kw) -> dict[str, list]:
 
 def test_two_processes_and_small_chunks_store_what_one_process_does(corpus, tmp_path, monkeypatch):
     one = refresh(corpus, tmp_path / "one", workers=1)
-    monkeypatch.setattr(batches, "PARSE_CHUNK", 7)   # several chunks, the last one short
+    monkeypatch.setattr(parse_batch, "PARSE_CHUNK", 7)   # several chunks, the last one short
     two = refresh(corpus, tmp_path / "two", workers=2)
     assert len(one["reports"]) == len(samples.generate_panel(agencies=8, years=range(2019, 2024))) + 1
     assert len(one["metric_values"]) > 1000
@@ -69,7 +72,7 @@ def test_two_processes_and_small_chunks_store_what_one_process_does(corpus, tmp_
 def test_a_failing_write_keeps_the_chunks_before_it(corpus, tmp_path, monkeypatch):
     """The warehouse is written chunk by chunk: when writing fails (disk full, a crash), what
     was written stays, and the next run parses only the documents that are missing."""
-    monkeypatch.setattr(batches, "PARSE_CHUNK", 10)
+    monkeypatch.setattr(parse_batch, "PARSE_CHUNK", 10)
     calls = []
     real_store = wh.store_reports
 
@@ -97,9 +100,9 @@ def test_a_failing_write_keeps_the_chunks_before_it(corpus, tmp_path, monkeypatc
 
 
 def test_parse_workers_default_to_one_for_small_batches(monkeypatch):
-    monkeypatch.setattr(batches.os, "cpu_count", lambda: 4)
-    assert batches.parse_workers(None, 10) == 1
-    assert batches.parse_workers(None, 450) == 2
-    assert batches.parse_workers(None, 100_000) == 4
-    assert batches.parse_workers(3, 10) == 3
-    assert batches.parse_workers(0, 10) == 1
+    monkeypatch.setattr(parse_batch.os, "cpu_count", lambda: 4)
+    assert parse_batch.parse_workers(None, 10) == 1
+    assert parse_batch.parse_workers(None, 450) == 2
+    assert parse_batch.parse_workers(None, 100_000) == 4
+    assert parse_batch.parse_workers(3, 10) == 3
+    assert parse_batch.parse_workers(0, 10) == 1

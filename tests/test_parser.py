@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.lib import samples
-from orchestration.lib.parsing import cells, inference, parse_document
-from orchestration.lib.parsing.inference import LastIsSum, balance_rule, split_runs
+from orchestration.parsing import cells, inference, parse_document
+from orchestration.parsing.inference import LastIsSum, balance_rule, split_runs
+from orchestration.synthetic import samples
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 

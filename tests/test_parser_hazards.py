@@ -3,7 +3,7 @@ headers, layout tables, &nbsp; and split spans, mislabelled charsets, a 小计 c
 （六） row in a 2021 report, text grids and digits run together."""
 from __future__ import annotations
 
-from orchestration.lib.parsing import parse_document
+from orchestration.parsing import parse_document
 
 COLUMNS = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total"]
 HEADER = """

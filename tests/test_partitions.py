@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.cli import materialise_all
-from orchestration.lib import samples
+from orchestration.synthetic import samples
 
 YEARS = range(2020, 2023)
 

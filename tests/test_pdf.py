@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from orchestration.lib.parsing import UnreadableDocument, parse_document
-from orchestration.lib.parsing.documents import Line, Row
-from orchestration.lib.parsing.pdf import read_pdf
+from orchestration.parsing import UnreadableDocument, parse_document
+from orchestration.parsing.documents import Line, Row
+from orchestration.parsing.pdf import read_pdf
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 # ---- the hand-checked PDFs --------------------------------------------------------------

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import materialise_all
-from orchestration.lib import samples
+from orchestration.synthetic import samples
 
 # Every raw table but raw.fetch_attempts, which is append-only by design (one row per fetch of
 # a URL, so a second run adds its attempts there; the "adds nothing" check below excludes it).

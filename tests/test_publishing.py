@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.publishing import PUBLISHED_FILE, publish_marts
+from orchestration.publishing.mart_copy import PUBLISHED_FILE, publish_marts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DUCKDB_1X = "duckdb==1.4.4"

@@ -21,8 +21,8 @@ import pdfplumber
 import pytest
 from docx.oxml.ns import qn
 
+from orchestration.synthetic import samples as S
 from tests.conftest import SHARED_CORPUS
-from orchestration.lib import samples as S
 
 PANEL = S.generate_panel()
 REPO_DATA = Path(S.__file__).resolve().parents[2] / "data"
@@ -493,7 +493,7 @@ def test_planted_reports_are_marked_in_ground_truth(tmp_path):
 
 
 def test_committed_samples_are_current(tmp_path):
-    """data/samples and data/sources/samples.csv are what `python -m orchestration.lib.samples` writes."""
+    """data/samples and data/sources/samples.csv are what `python -m orchestration.synthetic.samples` writes."""
     fresh = tmp_path / "data"
     S.write_samples(fresh / "samples", fresh / "sources" / "samples.csv")
     committed = sorted(p.name for p in (REPO_DATA / "samples").iterdir())

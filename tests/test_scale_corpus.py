@@ -1,4 +1,4 @@
-"""The scale corpus generator (orchestration/lib/scale_corpus.py): deterministic, its truth obeys
+"""The scale corpus generator (orchestration/synthetic/scale_corpus.py): deterministic, its truth obeys
 the reconciliation rules except where breaks were planted, every document of every form parses to
 its truth, the shares are honoured, and the incremental update keeps the series consistent."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib import samples
-from orchestration.lib import scale_corpus as sc
-from orchestration.lib.parsing import parse_document
+from orchestration.parsing import parse_document
+from orchestration.synthetic import samples
+from orchestration.synthetic import scale_corpus as sc
 
 EVERY_FORM = {form: 1 / len(samples.FORMS) for form in samples.FORMS}
 

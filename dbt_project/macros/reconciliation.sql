@@ -1,4 +1,4 @@
-{#- Helpers shared by the reconciliation rules (rules R1–R11 of shared/domain/metrics.md). -#}
+{#- Helpers shared by the reconciliation rules (rules R1–R11 of docs/metrics.md). -#}
 
 {#- The applicant columns of table 三, in the order of the printed table.
     legal_person_subtotal (法人或其他组织 小计) is printed by some reports only. -#}
@@ -83,7 +83,7 @@ table_three_report_columns as (
 )
 {% endmacro %}
 
-{#- Severity and scope of each rule, as in shared/domain/metrics.md. -#}
+{#- Severity and scope of each rule, as in docs/metrics.md. -#}
 {% macro reconciliation_rules() -%}
     {{ return({
         'R1': ('error', 'table 三, each column'),

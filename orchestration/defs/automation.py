@@ -2,7 +2,7 @@
 import dagster as dg
 
 from orchestration.defs.shared import all_years_tags
-from orchestration.lib.season import RefreshSeason
+from orchestration.season import RefreshSeason
 
 REFRESH_TIME = "0 6 * * *"   # 06:00 China time, after the night's publications
 
@@ -43,8 +43,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     import hashlib
     import json
 
+    from orchestration.config import paths
     from orchestration.defs.ingest import ingest_run_config
-    from orchestration.lib.config import paths
 
     seen = json.loads(context.cursor) if context.cursor else {}
     current = inbox_files(paths().data_dir / "inbox")

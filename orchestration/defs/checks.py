@@ -11,12 +11,15 @@ PARSED_THROUGH = "parsed_through"   # check metadata: the latest parsed_at among
 
 @dg.asset_check(asset="parsed_metric_values", name="structural_parser_output", blocking=True,
                 pool=WAREHOUSE_POOL,
-                description="The parser's output is well-formed: only the metric keys of metrics.md, one value per "
+                description="The parser's output is well-formed: only the metric keys of docs/metrics.md, one value per "
                             "report and key, years in range, known templates, provenance on every value "
                             "(expectations/structural.py). Blocking: a failure means our code is wrong, so the "
                             "mart is not rebuilt from it.")
 def structural_parser_output(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    from expectations.structural import combine, validate   # GX is slow to import: only when run
+    from expectations.structural import (  # GX is slow to import: only when run
+        combine,
+        validate,
+    )
 
     since = _structural_check_passed_through(context)
     outcomes = []
@@ -55,7 +58,9 @@ def _structural_check_passed_through(context: dg.AssetCheckExecutionContext):
     was parsed until then has passed; what a failed check saw is checked again next time."""
     from datetime import datetime
 
-    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus,
+    )
 
     records = context.instance.event_log_storage.get_asset_check_execution_history(
         dg.AssetCheckKey(dg.AssetKey("parsed_metric_values"), "structural_parser_output"), limit=1,
@@ -80,7 +85,7 @@ def _rule_specs() -> list[dg.AssetCheckSpec]:
 
 @dg.multi_asset_check(specs=_rule_specs(), pool=WAREHOUSE_POOL, can_subset=True)
 def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
-    """Every reconciliation rule of metrics.md, each its own suite and its own check, over
+    """Every reconciliation rule of docs/metrics.md, each its own suite and its own check, over
     mart_reconciliation (both sides per report, rule and column, computed in dbt). Only the
     report versions not validated yet go through GX; the findings of unchanged reports are kept
     in the warehouse's ``checks`` schema (expectations/rule_checks.py). Validation results go to
@@ -88,7 +93,7 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
     from expectations.reconciliation import RULES
     from expectations.rule_checks import validate_rule_in_warehouse
     from expectations.runner import DocsTarget, build_docs
-    from orchestration.lib.config import paths
+    from orchestration.config import paths
 
     docs = DocsTarget(project_dir=paths().data_dir / "gx", site_dir=paths().published_dir / "data_docs")
     selected = {key.name for key in context.selected_asset_check_keys}

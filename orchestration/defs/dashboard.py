@@ -1,9 +1,9 @@
 """The dashboard: a self-contained HTML page beside the published mart."""
 import dagster as dg
 
-from orchestration.lib.config import paths
-from orchestration.lib.dashboard import DASHBOARD_FILE, write_dashboard
-from orchestration.lib.publishing import PUBLISHED_FILE
+from orchestration.config import paths
+from orchestration.publishing.dashboard import DASHBOARD_FILE, write_dashboard
+from orchestration.publishing.mart_copy import PUBLISHED_FILE
 
 
 @dg.asset(group_name="publish", kinds={"html"}, deps=["published_mart"])

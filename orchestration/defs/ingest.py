@@ -6,13 +6,21 @@ from typing import Optional
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.shared import WAREHOUSE_POOL, YEARS, markdown_table, partition_years, utc_now
-from orchestration.lib import warehouse as wh
-from orchestration.lib.batches import Selection, run_fetch_batch, run_parse_batch
-from orchestration.lib.catalogue import read_catalogue
-from orchestration.lib.config import paths
-from orchestration.lib.fetching import FetchPolicy, RawStore
-from orchestration.lib.parsing import PARSER_VERSION, parse_document
+from orchestration import warehouse as wh
+from orchestration.config import paths
+from orchestration.defs.shared import (
+    WAREHOUSE_POOL,
+    YEARS,
+    markdown_table,
+    partition_years,
+    utc_now,
+)
+from orchestration.fetching.batch import run_fetch_batch
+from orchestration.fetching.catalogue import Selection, read_catalogue
+from orchestration.fetching.http import FetchPolicy
+from orchestration.fetching.raw_store import RawStore
+from orchestration.parsing import PARSER_VERSION, parse_document
+from orchestration.parsing.batch import run_parse_batch
 
 PROGRESS_EVERY = 100
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.config import DBT_PROJECT_DIR, paths
 from orchestration.defs.shared import WAREHOUSE_POOL
-from orchestration.lib.config import DBT_PROJECT_DIR, paths
-from orchestration.lib.publishing import publish_marts
+from orchestration.publishing.mart_copy import publish_marts
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 

@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.lib.config import DBT_PROJECT_DIR, duckdb_memory_limit, paths
+from orchestration.config import DBT_PROJECT_DIR, duckdb_memory_limit, paths
 
 
 @dg.definitions

@@ -1,5 +1,5 @@
 {#-
-    The rules of shared/domain/metrics.md that compare a report with the same agency's report
+    The rules of docs/metrics.md that compare a report with the same agency's report
     of the year before (same agency_key, year Y and Y−1; the Y−1 report is the one
     int_agency_years chose for that year). One row per report, rule and checked group of
     cells, recorded on the later year. When there is no report for Y−1, or it lacks the cells

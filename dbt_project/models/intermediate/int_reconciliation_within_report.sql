@@ -1,5 +1,5 @@
 {#-
-    The rules of shared/domain/metrics.md that one report must satisfy on its own: one row per
+    The rules of docs/metrics.md that one report must satisfy on its own: one row per
     report, rule and checked group of cells (column_key), with both sides. A side is null when
     one of its cells is missing or blank: the mart reports that as not_assessable.
 

@@ -1,4 +1,4 @@
-{#- Every metric key of shared/domain/metrics.md (seed metric_keys), with the harmonised
+{#- Every metric key of docs/metrics.md (seed metric_keys), with the harmonised
     indicator it feeds (seed indicator_mapping), if any. -#}
 
 with

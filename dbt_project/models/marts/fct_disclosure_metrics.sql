@@ -35,7 +35,7 @@ final as (
         cast(metric_values.era as varchar) as era,
         cast(metric_values.report_scope as varchar) as report_scope,
         cast(metric_values.metric_key as varchar) as metric_key,
-        -- from the key, not the parser's table_name: the key is the contract (metrics.md)
+        -- from the key, not the parser's table_name: the key is the contract (docs/metrics.md)
         cast(
             case
                 when metric_values.metric_key like 'active.%' then '二'

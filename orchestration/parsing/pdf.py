@@ -92,7 +92,9 @@ class _Page:
 
 
 def _unreadable(message: str) -> Exception:
-    from . import UnreadableDocument   # defined in the package, which imports this module late
+    from . import (
+        UnreadableDocument,  # defined in the package, which imports this module late
+    )
     return UnreadableDocument(message)
 
 

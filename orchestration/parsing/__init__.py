@@ -10,8 +10,16 @@ import re
 from dataclasses import dataclass, field, fields
 
 from . import freeform, metadata
-from .documents import (Document, decode, looks_like_cell_text, looks_like_html, read_cell_text,
-                        read_docx, read_html, read_text_grid)
+from .documents import (
+    Document,
+    decode,
+    looks_like_cell_text,
+    looks_like_html,
+    read_cell_text,
+    read_docx,
+    read_html,
+    read_text_grid,
+)
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
@@ -91,7 +99,7 @@ def _looks_binary(text: str) -> bool:
 def read_document(data: bytes, name: str = "", media_type: str | None = None) -> Document | None:
     form = sniff(data, name, media_type)
     if form == "pdf":
-        from .pdf import read_pdf   # pdfplumber is slow to import: only for PDFs
+        from .pdf import read_pdf  # pdfplumber is slow to import: only for PDFs
         return read_pdf(data)
     if form == "docx":
         return read_docx(data)

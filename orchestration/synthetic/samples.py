@@ -3,7 +3,7 @@
 The real corpus is small and its documents cannot be regenerated, so the parser, the
 warehouse and the rule checks also need documents whose every cell is known in advance.
 This module invents a panel of agencies over consecutive years, draws numbers that obey the
-reconciliation rules of ``metrics.md`` (R1–R7), and renders each report in one of the
+reconciliation rules of ``docs/metrics.md`` (R1–R7), and renders each report in one of the
 physical forms seen in the wild (``FORMS``; the default panel uses only the first two):
 
 ``html``
@@ -63,7 +63,11 @@ seed always gives the same bytes, in every form (PDF with reportlab's ``invarian
 with fixed core properties and zip timestamps). Standard library only for ``html`` and
 ``text``; reportlab and python-docx are imported when a PDF or DOCX is rendered. No Dagster.
 
-``python -m orchestration.lib.samples`` rewrites the committed set under ``data/``.
+``python -m orchestration.synthetic.samples`` rewrites the committed set under ``data/``.
+
+One module on purpose: every physical form renders the same :class:`Report` from the same row and
+column tables, and the seed's stream is drawn in one fixed order across them; split by form,
+the forms would each need the layouts' tables and the determinism would span files.
 """
 from __future__ import annotations
 
@@ -83,7 +87,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # --------------------------------------------------------------------------------------
-# Metric keys (metrics.md). Built from row and column lists so parser tests can reuse them.
+# Metric keys (docs/metrics.md). Built from row and column lists so parser tests can reuse them.
 # --------------------------------------------------------------------------------------
 
 LAYOUTS = ("2019", "2021")
@@ -427,7 +431,7 @@ def _draw_distractors(rng) -> dict[str, int]:
 
 
 #: Public name of the agency record, for generators that bring their own agencies
-#: (``generate_panel(agency_list=...)``, ``orchestration.lib.scale_corpus``).
+#: (``generate_panel(agency_list=...)``, ``orchestration.synthetic.scale_corpus``).
 Agency = _Agency
 _DEFAULT_BLANK = object()
 

@@ -207,7 +207,7 @@ def active_row(label: str) -> str | None:
     return None
 
 
-# Columns each 2019 / 2021 row of table 二 may carry (keys of metrics.md).
+# Columns each 2019 / 2021 row of table 二 may carry (keys of docs/metrics.md).
 ACTIVE_KEYS = {
     "rules": {"made", "published", "total_published", "issued", "repealed", "in_force"},
     "normative_docs": {"made", "published", "total_published", "issued", "repealed", "in_force"},

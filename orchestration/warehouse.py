@@ -61,7 +61,7 @@ create table if not exists raw.reports (
 -- Added after the first release: existing warehouses get the column here.
 alter table raw.reports add column if not exists scope varchar;  -- agency | jurisdiction | null
 
--- One row per report and metric key (keys of shared/domain/metrics.md) with provenance.
+-- One row per report and metric key (keys of docs/metrics.md) with provenance.
 create table if not exists raw.metric_values (
     sha256        varchar not null,
     metric_key    varchar not null,

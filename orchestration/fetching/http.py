@@ -1,7 +1,7 @@
 """Fetching documents (local files and HTTP) into a content-addressed store, politely.
 
-The store keeps every distinct content once, under its sha256, and never overwrites:
-what was fetched is never lost, whatever a later fetch returns.
+The bytes go to the :class:`~orchestration.fetching.raw_store.RawStore`; the per-site gate and
+robots.txt are in :mod:`orchestration.fetching.politeness`.
 
 HTTP is done the way a slow, flaky government site needs:
 
@@ -22,32 +22,27 @@ Nothing here raises for a bad source: every failure is a :class:`FetchResult` wi
 """
 from __future__ import annotations
 
-import codecs
 import email.utils
-import hashlib
 import json
 import mimetypes
-import os
 import random
 import re
-import tempfile
 import threading
 import time
-import urllib.robotparser
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from orchestration.lib.encoding import bom_encoding, meta_charset, widen
+from .decoding import charset_of, decode_text, looks_textual
+from .politeness import Politeness
+from .raw_store import RawStore
 
 # HTTP headers are latin-1: keep this ASCII (checked in FetchPolicy).
 USER_AGENT = ("disclosure-pipeline/0.2 (collects government information-disclosure annual reports "
               "for research; honours robots.txt, one request at a time per site)")
-ROBOTS_TOKEN = "disclosure-pipeline"   # the product token robots.txt groups are matched on
 
 # Kept for callers of the first version; FetchPolicy holds the values used now.
 TIMEOUT_SECONDS = 30
@@ -104,33 +99,6 @@ class FetchPolicy:
     def with_overrides(self, **overrides) -> "FetchPolicy":
         """A copy with the given fields changed; ``None`` values are ignored."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
-
-# ---- the store -------------------------------------------------------------------------------
-
-class RawStore:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.bin"
-
-    def has(self, sha256: str | None) -> bool:
-        return bool(sha256) and self.path(sha256).is_file()
-
-    def put(self, data: bytes) -> str:
-        sha256 = hashlib.sha256(data).hexdigest()
-        target = self.path(sha256)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)   # a reader never sees half a file
-        return sha256
-
-    def get(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
 
 
 # ---- results ---------------------------------------------------------------------------------
@@ -195,228 +163,6 @@ def _media_type_of(name: str, header: str | None = None) -> str | None:
     if name.lower().endswith(".wps"):
         return "application/vnd.ms-works"
     return header.split(";")[0].strip().lower() if header else None
-
-
-def charset_of(content_type: str | None) -> str | None:
-    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", content_type or "", re.I)
-    return match.group(1).lower() if match else None
-
-
-# ---- encoding --------------------------------------------------------------------------------
-
-def _known(encoding: str) -> bool:
-    try:
-        codecs.lookup(encoding)
-        return True
-    except LookupError:
-        return False
-
-
-def _detect(data: bytes) -> tuple[str, str] | None:
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            data.decode(encoding)
-            return encoding, f"decodes cleanly as {encoding}"
-        except UnicodeDecodeError:
-            continue
-    try:
-        from charset_normalizer import from_bytes
-        best = from_bytes(data).best()
-    except Exception:   # detection is a last resort: never let it stop a fetch
-        best = None
-    if best is not None and best.encoding:
-        return widen(best.encoding), "charset-normalizer"
-    return None
-
-
-def decode_text(data: bytes, header_charset: str | None = None) -> tuple[str, str, str]:
-    """(text, encoding, rule): by BOM, then the HTTP header's charset, then the page's meta
-    tag (GB2312/GBK widened to GB18030); when the declared charset gives replacement
-    characters (a GBK page served as UTF-8, or the reverse), by detection. The rule says
-    which step decided, e.g. ``http-header gb18030`` or ``detected gb18030 (http-header utf-8
-    gave 12 replacement characters; decodes cleanly as gb18030)``."""
-    bom = bom_encoding(data)
-    if bom:
-        return data.decode(bom, errors="replace"), bom, "bom"
-    declared: list[tuple[str, str]] = []
-    if header_charset and _known(widen(header_charset)):
-        declared.append((widen(header_charset), f"http-header {widen(header_charset)}"))
-    meta = meta_charset(data)
-    if meta:
-        if _known(widen(meta)):
-            declared.append((widen(meta), f"meta {widen(meta)}"))
-    if declared:
-        encoding, rule = declared[0]
-        text = data.decode(encoding, errors="replace")
-        bad = text.count("\ufffd")
-        if not bad:
-            return text, encoding, rule
-        why = f"{rule} gave {bad} replacement characters"
-    else:
-        try:
-            return data.decode("utf-8"), "utf-8", "default utf-8"
-        except UnicodeDecodeError:
-            why = "no charset declared, not utf-8"
-    detected = _detect(data)
-    if detected:
-        encoding, how = detected
-        text = data.decode(encoding, errors="replace")
-        return text, encoding, f"detected {encoding} ({why}; {how})"
-    encoding = declared[0][0] if declared else "gb18030"
-    return data.decode(encoding, errors="replace"), encoding, f"replaced ({why}; nothing decodes cleanly)"
-
-
-def looks_textual(data: bytes, media_type: str | None) -> bool:
-    """Whether the bytes are a page or text to decode (not a PDF, DOC/DOCX/WPS or image)."""
-    head = data[:1024].lstrip()
-    if head.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return False
-    if media_type and (media_type.startswith("text/") or "html" in media_type or "xml" in media_type):
-        return True
-    return head[:1] == b"<" or b"<html" in data[:4096].lower()
-
-
-def looks_like_html(data: bytes, media_type: str | None) -> bool:
-    if media_type and "html" in media_type:
-        return True
-    head = data[:4096].lower()
-    return b"<html" in head or b"<!doctype html" in head or b"<body" in head
-
-
-# ---- politeness ------------------------------------------------------------------------------
-
-class HostGate:
-    """One site's share of the fetcher: at most ``concurrency`` requests in flight, and at
-    least ``interval`` seconds between the starts of two requests.
-
-    With one request at a time (the default), the interval is also counted from the end of
-    the previous request: the server has certainly received a request by the time its answer
-    (or the error) is back, so two requests never reach the server closer than ``interval``,
-    however long connecting took. With several in flight only their starts are spaced, and
-    connection latency can bring two arrivals closer."""
-
-    def __init__(self, interval: float, concurrency: int):
-        self.interval = interval
-        self.serial = concurrency == 1
-        self._slots = threading.BoundedSemaphore(concurrency)
-        self._lock = threading.Lock()
-        self._next_start = 0.0
-
-    @contextmanager
-    def slot(self, sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
-        with self._slots:
-            with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next_start)
-                self._next_start = start + self.interval
-            if start > now:
-                sleep(start - now)
-            try:
-                yield
-            finally:
-                if self.serial:
-                    with self._lock:
-                        self._next_start = max(self._next_start, time.monotonic() + self.interval)
-
-    def hold_off(self, seconds: float) -> None:
-        """No request to this host for ``seconds`` (a 429's Retry-After applies to the site)."""
-        with self._lock:
-            self._next_start = max(self._next_start, time.monotonic() + seconds)
-
-    def slow_down(self, interval: float) -> None:
-        """A longer interval from now on, counted from the last request already started."""
-        with self._lock:
-            if interval > self.interval:
-                self._next_start += interval - self.interval
-                self.interval = interval
-
-
-class Politeness:
-    """The per-host gates and robots.txt rules of one batch, shared by all its workers."""
-
-    def __init__(self, policy: FetchPolicy):
-        self.policy = policy
-        self._gates: dict[str, HostGate] = {}
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
-        self._robots_notes: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._robots_locks: dict[str, threading.Lock] = {}
-
-    def gate(self, netloc: str) -> HostGate:
-        with self._lock:
-            if netloc not in self._gates:
-                self._gates[netloc] = HostGate(self.policy.min_interval_seconds, self.policy.per_host_concurrency)
-            return self._gates[netloc]
-
-    def allowed(self, url: str, client: "HttpClient") -> tuple[bool, str | None]:
-        """(may the URL be requested, and if not why)."""
-        if not self.policy.respect_robots:
-            return True, None
-        parts = urlsplit(url)
-        netloc = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
-            lock = self._robots_locks.setdefault(netloc, threading.Lock())
-        with lock:   # one robots.txt request per host, however many workers ask at once
-            if netloc not in self._robots:
-                self._robots[netloc] = self._load_robots(netloc, client)
-        rules = self._robots[netloc]
-        if rules is None:
-            return False, self._robots_notes.get(netloc)
-        if not rules.can_fetch(ROBOTS_TOKEN, url):
-            return False, f"disallowed by robots.txt: {url}"
-        return True, None
-
-    def _load_robots(self, netloc: str, client: "HttpClient") -> urllib.robotparser.RobotFileParser | None:
-        """RFC 9309: a robots.txt that is missing (any 4xx) allows everything; one that cannot
-        be had (5xx, network errors, after the retries) disallows everything for this batch."""
-        result = client.get(netloc + "/robots.txt", check_robots=False, max_bytes=512 * 1024)
-        parser = urllib.robotparser.RobotFileParser(netloc + "/robots.txt")
-        if result.outcome == "fetched" and result.http_status == 200:
-            text, _, _ = decode_text(result.data or b"", charset_of(result.headers.get("content-type")))
-            parser.parse(text.splitlines())
-            rate = parser.request_rate(ROBOTS_TOKEN)
-            wanted = max(crawl_delay(text, ROBOTS_TOKEN) or 0.0,
-                         (rate.seconds / rate.requests) if rate and rate.requests else 0.0)
-            if wanted > 0:
-                self.gate(urlsplit(netloc).netloc).slow_down(min(wanted, self.policy.max_interval_seconds))
-                self._robots_notes[netloc] = f"robots.txt asks for {wanted:g} s between requests"
-            return parser
-        if result.http_status is not None and 400 <= result.http_status < 500:
-            parser.parse([])   # no robots.txt: everything is allowed
-            return parser
-        self._robots_notes[netloc] = f"robots.txt unavailable ({result.error}): the site is skipped"
-        return None
-
-
-def crawl_delay(robots_text: str, token: str) -> float | None:
-    """``Crawl-delay`` for our group (or ``*``), decimals allowed (the standard library's
-    parser takes whole seconds only)."""
-    delays: dict[str, float] = {}
-    agents: list[str] = []
-    in_rules = False
-    for raw in robots_text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        name, value = (part.strip() for part in line.split(":", 1))
-        name = name.lower()
-        if name == "user-agent":
-            if in_rules:
-                agents, in_rules = [], False
-            agents.append(value.lower())
-        else:
-            in_rules = True
-            if name == "crawl-delay":
-                try:
-                    delay = float(value)
-                except ValueError:
-                    continue
-                for agent in agents:
-                    delays[agent] = delay
-    for agent, delay in delays.items():
-        if agent != "*" and agent in token.lower():
-            return delay
-    return delays.get("*")
 
 
 # ---- HTTP ------------------------------------------------------------------------------------

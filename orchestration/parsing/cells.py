@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # What a cell holds when the body left it empty on purpose.
 NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／"})

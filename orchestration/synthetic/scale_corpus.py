@@ -64,6 +64,9 @@ documents changed in place with new numbers, and new documents: the next year's 
 some agencies) into a separate folder with its own ``truth.jsonl``; ``read_truth`` merges them.
 
 The same seed gives byte-identical files, however many processes generate them.
+
+One module on purpose: the agencies, their planted rule breaks and the truth that scores them are
+derived together, and the benchmark needs all three to agree.
 """
 from __future__ import annotations
 
@@ -81,8 +84,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import samples
-from . import samples_freeform as freeform
+from . import freeform, samples
 
 #: Bump when the same parameters would give other documents (a cached corpus is then rebuilt).
 GENERATOR_VERSION = 2
@@ -761,7 +763,7 @@ MISSING = "<missing>"
 def expected_failures(truth: Mapping[str, object]) -> set[tuple[str, str]]:
     """The (rule, column) failures a document's planted break must show in the mart: what was
     planted, less the R3 rows that also carry a blank cell (the blank-法人-columns hard case): a
-    blank cell makes its row not assessable, never a failure (metrics.md, and the mart)."""
+    blank cell makes its row not assessable, never a failure (docs/metrics.md, and the mart)."""
     metrics = truth["metrics"]
     out = set()
     for planted in truth["planted"]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from .config import duckdb_memory_limit
+from orchestration.config import duckdb_memory_limit
 
 PUBLISHED_FILE = "mart.duckdb"
 STORAGE_VERSION = "v1.4.0"     # readable by DuckDB 1.x drivers

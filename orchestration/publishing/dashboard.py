@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from .config import duckdb_memory_limit
+from orchestration.config import duckdb_memory_limit
 
 DASHBOARD_FILE = "dashboard.html"
 
@@ -173,7 +173,9 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
 
 
 def render_dashboard(data: dict) -> str:
-    from plotly.offline import get_plotlyjs   # the library ships plotly.js: inlined, no CDN
+    from plotly.offline import (
+        get_plotlyjs,  # the library ships plotly.js: inlined, no CDN
+    )
 
     payload = json.dumps(data, ensure_ascii=False, default=float).replace("</", "<\\/")
     return _PAGE.replace("{{PLOTLY}}", get_plotlyjs()).replace("{{DATA}}", payload).replace(

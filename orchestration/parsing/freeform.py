@@ -1,5 +1,5 @@
 """Free-form reports: the annex table (附表 / 统计表) and the figures the prose states, as
-``legacy.*`` keys (metrics.md, "Free-form reports").
+``legacy.*`` keys (docs/metrics.md, "Free-form reports").
 
 Two readers, both on the :class:`documents.Document` every physical form is read into:
 
@@ -26,6 +26,10 @@ Two readers, both on the :class:`documents.Document` every physical form is read
 key and a prose figure that differs from it becomes a ``r8_prose_differs`` issue (both
 numbers, both places); prose fills only the keys the annex lacks. In a 2019 / 2021 report the
 tables win.
+
+One module on purpose: the annex reader and the prose reader share one vocabulary of free-form
+labels and one notion of which body a sentence speaks for, and :func:`complete` arbitrates
+between them (R8); apart, each would need the other's internals.
 """
 from __future__ import annotations
 

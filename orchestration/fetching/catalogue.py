@@ -130,3 +130,33 @@ def read_catalogue(sources_dir: Path) -> tuple[list[Source], list[CatalogueProbl
                                             year=year, location=location, catalogue=name, kind=kind,
                                             updated=updated)
     return list(sources.values()), problems
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one run refreshes: some years, some sites (hosts), some catalogue rows. Empty
+    means everything. A source whose year is unknown (a listing, a row without a year) is
+    kept by a year selection: its discovered reports are then filtered by their own year."""
+
+    years: tuple[int, ...] = ()
+    hosts: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+
+    @property
+    def everything(self) -> bool:
+        return not (self.years or self.hosts or self.source_ids)
+
+    def year_ok(self, year: int | None) -> bool:
+        return not self.years or year is None or year in self.years
+
+    def source_ok(self, source_id: str, origin_id: str, year: int | None, location: str) -> bool:
+        if self.source_ids and source_id not in self.source_ids and origin_id not in self.source_ids:
+            return False
+        if self.hosts and (host_of(location) or "") not in {h.lower() for h in self.hosts}:
+            return False
+        return self.year_ok(year)
+
+    def describe(self) -> str:
+        parts = [f"{name}={','.join(map(str, values))}" for name, values in
+                 (("years", self.years), ("hosts", self.hosts), ("sources", self.source_ids)) if values]
+        return " ".join(parts) or "everything"

@@ -24,6 +24,10 @@ annex value is the truth, and the parser records a ``r8_prose_differs`` issue. N
 never become values are under ``distractors`` (all distinct from every true value of the report).
 
 Deterministic: the same seed gives the same bytes. Standard library only.
+
+One module on purpose: the annex rows, the prose sentences and the ground truth are drawn from
+one random stream in a fixed order, so splitting them would make the byte-for-byte determinism
+depend on import order across files.
 """
 from __future__ import annotations
 
@@ -81,7 +85,7 @@ _CHANNELS = {"six_channels": ("in_person", "fax", "email", "online", "letter", "
              "three_channels": ("in_person", "online", "letter_fax")}
 _REPLIES = {"six_channels": ("granted", "partially_granted", "denied"),
             "three_channels": ("granted", "partially_granted", "denied", "other")}
-#: The keys the prose of every report states (metrics.md: applications, proactive disclosure,
+#: The keys the prose of every report states (docs/metrics.md: applications, proactive disclosure,
 #: reviews, lawsuits, fees).
 PROSE_KEYS = ("legacy.active.total", "legacy.apps.total", "legacy.review.total",
               "legacy.litigation.total", "legacy.fees.amount_yuan")

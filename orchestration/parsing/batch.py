@@ -1,0 +1,139 @@
+"""One parse batch: the loop the parse asset runs, with no Dagster in it.
+
+Each current document not yet parsed by this parser version is read from the raw store and
+parsed, in worker processes for a large batch; this process alone writes the warehouse, a chunk
+per transaction, and quarantines what cannot be read at all."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from orchestration import warehouse as wh
+from orchestration.fetching.batch import utc_now
+from orchestration.fetching.catalogue import Selection
+from orchestration.fetching.raw_store import RawStore
+
+Log = Callable[[str], None]
+
+PARSE_SLICE = 1000         # documents handed to the parse workers at a time
+
+# Issue codes that mean a document could not be read at all: it goes to quarantine.
+QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes")
+
+
+@dataclass
+class ParseCounts:
+    parsed: int = 0
+    quarantined: int = 0
+    templates: dict[str, int] = field(default_factory=dict)
+    with_issues: list[dict] = field(default_factory=list)
+    quarantine: list[dict] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"parsed {self.parsed} documents: {self.templates}; {len(self.with_issues)} with parse issues, "
+                f"{self.quarantined} quarantined")
+
+
+def selected_source_ids(con, selection: Selection) -> list[str] | None:
+    """The sources (derived ones included) a selection covers; ``None`` for everything."""
+    if selection.everything:
+        return None
+    return [source_id for source_id, origin, year, location in wh.source_rows(con)
+            if selection.source_ok(source_id, origin, year, location)]
+
+
+def parse_workers(requested: int | None, documents: int) -> int:
+    """How many processes parse: as asked, else one per core; one when the batch is too small
+    to repay starting the others (each imports the parser, about a second)."""
+    if requested is not None:
+        return max(1, requested)
+    return max(1, min(os.cpu_count() or 1, documents // PARSE_DOCUMENTS_PER_WORKER))
+
+
+PARSE_DOCUMENTS_PER_WORKER = 200   # below this many documents per extra process, stay in one
+PARSE_CHUNK = 250                  # documents written to the warehouse per transaction
+
+
+def _parse_stored(task: tuple) -> tuple:
+    """Read one stored document and parse it (in a worker process, or in this one)."""
+    from . import ParsedReport, ParseIssue
+
+    store_root, parse, sha256, media_type, location, source_id, encoding = task
+    # The fetcher's decision on the charset reaches the parser through the media type.
+    hinted = f"{media_type}; charset={encoding}" if media_type and encoding else media_type
+    try:
+        data = RawStore(store_root).get(sha256)
+    except OSError as exc:   # the stored bytes went missing: say so, keep the row
+        return sha256, ParsedReport(source=location, issues=[ParseIssue(
+            "missing_bytes", f"{location}: stored bytes {sha256} cannot be read: {exc}")])
+    return sha256, parse(data, source=location, media_type=hinted)
+
+
+def _parsed_stream(tasks: list[tuple], workers: int):
+    """(sha256, report) for every task, in order: in this process, or from a pool of
+    ``workers`` processes (spawned, so no lock held by one of Dagster's threads is copied)."""
+    if workers <= 1:
+        yield from map(_parse_stored, tasks)
+        return
+    import multiprocessing
+
+    # A slice of tasks at a time: Pool.imap hands every task out at once and keeps every
+    # result the caller has not taken yet, so when the writer fell behind the workers, parsed
+    # documents (tens of KB of objects each) piled up in this process for the whole batch.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for start in range(0, len(tasks), PARSE_SLICE):
+            yield from pool.imap(_parse_stored, tasks[start:start + PARSE_SLICE], chunksize=8)
+
+
+def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, selection: Selection = Selection(),
+                    log: Log = print, progress_every: int = 100, clock: Callable = None,
+                    workers: int | None = None) -> ParseCounts:
+    """Parse each current document not yet parsed by this parser version (and each quarantined
+    one again); a document the parser cannot read at all is quarantined with the reason.
+
+    Parsing runs in ``workers`` processes (default: one per core for a large batch); this
+    process alone writes the warehouse, ``PARSE_CHUNK`` documents per transaction, so a batch
+    killed midway keeps what it had written and the next run parses only the rest."""
+    clock = clock or utc_now
+    counts = ParseCounts()
+    todo = wh.documents_to_parse(con, parser_version, selected_source_ids(con, selection))
+    workers = parse_workers(workers, len(todo))
+    if len(todo) > progress_every:
+        log(f"parsing {len(todo)} documents in {workers} process{'es' if workers > 1 else ''}")
+    documents = {sha256: (media_type, location, source_id) for sha256, media_type, location, source_id, _ in todo}
+    tasks = [(store.root, parse, *row) for row in todo]
+    chunk: list[tuple] = []
+    for i, (sha256, report) in enumerate(_parsed_stream(tasks, workers), start=1):
+        chunk.append((sha256, report))
+        if len(chunk) >= PARSE_CHUNK or i == len(todo):
+            _store_parsed(con, chunk, documents, parser_version, clock(), counts)
+            chunk = []
+        if i % progress_every == 0:
+            log(f"parsed {i}/{len(todo)}")
+    log(counts.line())
+    return counts
+
+
+def _store_parsed(con, chunk: list[tuple], documents: dict, parser_version: str, now, counts: ParseCounts) -> None:
+    """Write one chunk of parsed documents, quarantine the unreadable ones, release the rest."""
+    wh.store_reports(con, [(sha256, documents[sha256][0], report) for sha256, report in chunk],
+                     parser_version, now)
+    readable = []
+    for sha256, report in chunk:
+        _, location, source_id = documents[sha256]
+        counts.parsed += 1
+        template = report.template or "unreadable"
+        counts.templates[template] = counts.templates.get(template, 0) + 1
+        fatal = [i for i in report.issues if i.code in QUARANTINE_CODES]
+        if fatal:
+            reason = f"{fatal[0].code}: {fatal[0].message}"
+            wh.quarantine(con, "parse", source_id, sha256, reason, now)
+            counts.quarantined += 1
+            counts.quarantine.append({"source_id": source_id, "document": location, "reason": reason})
+        else:
+            readable.append(sha256)
+        if report.issues:
+            counts.with_issues.append({"document": location, "issues": len(report.issues),
+                                       "first": report.issues[0].message})
+    wh.resolve_quarantine_items(con, "parse", readable, now)

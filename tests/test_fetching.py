@@ -24,7 +24,7 @@ from orchestration import warehouse as wh
 from orchestration.fetching.batch import run_fetch_batch
 from orchestration.fetching.catalogue import Selection, read_catalogue
 from orchestration.fetching.http import FetchPolicy
-        from orchestration.fetching.raw_store import RawStore
+from orchestration.fetching.raw_store import RawStore
 from orchestration.parsing import PARSER_VERSION, parse_document
 from orchestration.parsing.batch import run_parse_batch
 from orchestration.synthetic import samples

@@ -316,3 +316,25 @@ def test_started_at_is_when_the_request_is_sent_and_the_wait_is_apart(tmp_path, 
     # Sent when the server got it (the server's clock is monotonic: compare the gap to the first).
     first, second = (arrivals[FOLDER + e.href.removeprefix("./")] for e in items)
     assert abs((s2 - s1) - abs(second - first)) < 0.1
+
+
+def test_a_further_page_added_as_a_listing_row_completes_its_column(tmp_path, site):
+    """What docs/listings.md tells a user to do: the page the first one could not reach (its
+    pager is a script) added as a listing row of its own. The two rows are judged together."""
+    items = synth.entries(20)
+    pages = synth.trs_column(items, per_page=10, max_static_index=1)
+    first = pages["index.htm"].replace("maxStaticIndex: 1", "maxStaticIndex: 0")   # page 2 by script only
+    url = serve_column(site, {"index.htm": first, "index_1.htm": pages["index_1.htm"]}, items)
+    crawl(tmp_path, url, policy(**FAST))
+    assert listing_row(tmp_path)["summary"] == "incomplete: 10 reports found of 20 records declared"
+    assert "page 2 of 2 built by a script" in listing_row(tmp_path)["reason"]
+
+    with (tmp_path / "sources" / "more.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f"source_id,agency,year,location,kind\ncolumn-2,某区人民政府,,{url}index_1.htm,listing\n")
+    site.log.clear()
+    crawl(tmp_path, url, policy(**FAST))
+    for source_id in ("column", "column-2"):
+        row = listing_row(tmp_path, source_id)
+        assert row["status"] == "complete", row
+        assert row["summary"].startswith("complete: 20 reports found of 20 records declared (with listing rows")
+    assert len(discovered(tmp_path)) == 20

@@ -34,23 +34,21 @@ class ListingProgress:
 
     source_id: str
     url: str
-    reports_found: int = 0
-    records_seen: int = 0                 # entries shown on the pages read
+    reports: set[str] = field(default_factory=set)             # report URLs found
+    records_by_page: dict[str, int] = field(default_factory=dict)   # page key → entries shown on it
     records_declared: int | None = None
     pages_declared: int | None = None
-    pages_read: set[str] = field(default_factory=set)          # page keys
     queued_pages: set[str] = field(default_factory=set)        # page keys, the first included
     guessed: dict[str, str] = field(default_factory=dict)      # page key → the pattern it was built from
     not_followed: set[str] = field(default_factory=set)        # page keys beyond listing_max_pages
-    missing: list[str] = field(default_factory=list)           # guessed pages that answered 404
-    failed: list[str] = field(default_factory=list)            # pages that could not be fetched
+    missing: dict[str, str] = field(default_factory=dict)      # page key → guessed page that answered 404
+    failed: dict[str, str] = field(default_factory=dict)       # page key → page that could not be fetched, why
     unfollowable: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)
     reports_capped: bool = False
 
     def read(self, url: str, page) -> None:
-        self.pages_read.add(page_key(url))
-        self.records_seen += page.records
+        self.records_by_page[page_key(url)] = page.records
         if page.records_declared is not None:
             self.records_declared = max(self.records_declared or 0, page.records_declared)
         if page.pages_declared is not None:
@@ -58,13 +56,34 @@ class ListingProgress:
         self.unfollowable += [u for u in page.unfollowable if u not in self.unfollowable]
         self.patterns += [p for p in page.patterns if p not in self.patterns]
 
+    @classmethod
+    def joined(cls, members: list["ListingProgress"], source_id: str, url: str) -> "ListingProgress":
+        """Several catalogue listing rows of one column (its first page and further pages a user
+        added as rows, docs/listings.md) judged together: what any of them read counts for all."""
+        joint = cls(source_id, url)
+        for m in members:
+            joint.reports |= m.reports
+            joint.records_by_page.update(m.records_by_page)
+            for name in ("records_declared", "pages_declared"):
+                values = [v for v in (getattr(joint, name), getattr(m, name)) if v is not None]
+                setattr(joint, name, max(values) if values else None)
+            joint.queued_pages |= m.queued_pages
+            joint.not_followed |= m.not_followed
+            joint.missing.update(m.missing)
+            joint.failed.update(m.failed)
+            joint.unfollowable += [u for u in m.unfollowable if u not in joint.unfollowable]
+            joint.patterns += [p for p in m.patterns if p not in joint.patterns]
+            joint.reports_capped |= m.reports_capped
+        return joint
+
     def verdict(self, max_pages: int, max_reports: int) -> dict:
         """complete | incomplete | undeclared (nothing declares a count and nothing was left
         unread), with "N reports found of M records declared" and the reasons."""
-        read, declared_pages = len(self.pages_read), self.pages_declared
+        read, declared_pages = len(self.records_by_page), self.pages_declared
+        records_seen, found = sum(self.records_by_page.values()), len(self.reports)
         reasons = list(self.unfollowable)
-        reasons += [f"{u}: no such page (HTTP 404)" for u in self.missing]
-        reasons += [f"{u} (in quarantine)" for u in self.failed]
+        reasons += [f"{u}: no such page (HTTP 404)" for k, u in self.missing.items() if k not in self.records_by_page]
+        reasons += [f"{u} (in quarantine)" for k, u in self.failed.items() if k not in self.records_by_page]
         over = self.not_followed - self.queued_pages
         if over:
             reasons.append(f"listing_max_pages ({max_pages}) reached: {len(over)} further page(s) not followed")
@@ -75,9 +94,9 @@ class ListingProgress:
             if short:
                 reasons.insert(0, f"{read} of {declared_pages} declared pages read")
         elif self.records_declared is not None:
-            short = self.records_seen < self.records_declared
+            short = records_seen < self.records_declared
             if short:
-                reasons.insert(0, f"{self.records_seen} entries shown on the {read} page(s) read")
+                reasons.insert(0, f"{records_seen} entries shown on the {read} page(s) read")
         else:
             short = bool(reasons)
         if not read:
@@ -89,11 +108,18 @@ class ListingProgress:
         of = (f"of {self.records_declared} records declared" if self.records_declared is not None
               else f"on {read} of {declared_pages} declared pages" if declared_pages is not None
               else f"on {read} page(s); the listing declares no count")
-        summary = (f"{status}: " if status != "undeclared" else "") + f"{self.reports_found} reports found {of}"
+        summary = (f"{status}: " if status != "undeclared" else "") + f"{found} reports found {of}"
         return {"source_id": self.source_id, "url": self.url, "status": status, "summary": summary,
-                "reports_found": self.reports_found, "records_declared": self.records_declared,
-                "records_seen": self.records_seen, "pages_declared": declared_pages, "pages_read": read,
+                "reports_found": found, "records_declared": self.records_declared,
+                "records_seen": records_seen, "pages_declared": declared_pages, "pages_read": read,
                 "reason": "; ".join(reasons) or None, "patterns": ", ".join(self.patterns) or None}
+
+
+def column_of(url: str) -> str:
+    """The listing column a page belongs to: its folder (``…/zfxxgknb/index_1.htm`` → ``…/zfxxgknb/``);
+    a page with a query (``list.jsp?id=7``) is a column of its own."""
+    key = page_key(url)
+    return key if "?" in key else key.rsplit("/", 1)[0] + "/"
 
 
 class Follower:
@@ -137,10 +163,10 @@ class Follower:
         found, derived, new_tasks = [], [], []
         for link in page.reports:
             year = link.year or origin.year
-            if progress.reports_found >= self.policy.listing_max_reports:
+            if len(progress.reports) >= self.policy.listing_max_reports:
                 progress.reports_capped = True
                 break
-            progress.reports_found += 1
+            progress.reports.add(link.url)
             source_id = _derived_id(origin.source_id, f"{year or 'unknown'}-", link.url)
             found.append(self._discovery(task, link, "report", base, source_id))
             derived.append(self._derived(source_id, link, year, "discovered", task.source_id, origin))
@@ -171,16 +197,27 @@ class Follower:
         progress = self._progress(task.origin)
         key = page_key(task.location)
         if key in progress.guessed and result.http_status == 404:
-            progress.missing.append(f"{task.location} ({progress.guessed[key]})")
+            progress.missing[key] = f"{task.location} ({progress.guessed[key]})"
             return True
-        progress.failed.append(f"{task.location}: {result.error or 'failed'}")
+        progress.failed[key] = f"{task.location}: {result.error or 'failed'}"
         return False
 
     def finish(self, batch_id: str, now, warn: Callable[[str], None], log: Callable[[str], None]) -> list[dict]:
         """Judge every listing read in this batch, record it in ``raw.listings`` and say it:
         an incomplete listing is a warning in the run's log, never silent."""
-        verdicts = [p.verdict(self.policy.listing_max_pages, self.policy.listing_max_reports)
-                    for p in self._listings.values()]
+        columns: dict[str, list[ListingProgress]] = {}
+        for progress in self._listings.values():
+            columns.setdefault(column_of(progress.url), []).append(progress)
+        verdicts = []
+        for progress in self._listings.values():
+            together = columns[column_of(progress.url)]
+            if len(together) > 1:
+                progress = ListingProgress.joined(together, progress.source_id, progress.url)
+            verdict = progress.verdict(self.policy.listing_max_pages, self.policy.listing_max_reports)
+            if len(together) > 1:
+                others = ", ".join(sorted(p.source_id for p in together if p.source_id != progress.source_id))
+                verdict["summary"] += f" (with listing rows {others} of the same column)"
+            verdicts.append(verdict)
         wh.record_listings(self.con, verdicts, batch_id, now)
         for v in verdicts:
             line = f"listing {v['source_id']} ({v['url']}): {v['summary']}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import duckdb
 import lxml.html

@@ -245,6 +245,9 @@ def _anchor(html: str):
     ('<div class="list"><dl><dd><a href="/a.htm">2023年度报告</a></dd><dd> 2024-03-10 </dd></dl>'
      '<dl><dd><a href="/b.htm">z</a></dd><dd>2020-01-01</dd></dl></div>', date(2024, 3, 10)),
     ('<ul><li><a href="/a.htm">2023年度报告</a></li><li><a href="/b.htm">z</a> 2020-01-01</li></ul>', None),
+    ('<ul><li><a href="/col/">[年报]</a> <a href="/a.htm">2023年度报告</a><em>2024.03.11</em></li>'
+     '<li><a href="/col/">[年报]</a> <a href="/b.htm">x</a><em>2020.01.01</em></li></ul>', date(2024, 3, 11)),
+    ('<ul><li><a href="/a.htm">2023年度报告<span class="date">[2024-03-12]</span></a></li></ul>', date(2024, 3, 12)),
 ])
 def test_the_date_printed_beside_a_link(html, expected):
     assert date_beside(_anchor(html)) == expected

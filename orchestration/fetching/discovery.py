@@ -203,9 +203,10 @@ def _text_outside(el, skip, out: list[str]) -> None:
 
 def date_beside(a, url: str = "") -> date | None:
     """The date printed beside a link: in its list item (the largest element around it, up to
-    four levels, that links nothing else: an ``<li>``, a ``<tr>``, a ``<dl>`` whose sibling
-    ``<dd>`` holds the date), a labelled 发布日期 first, else the first date; or, when the link
-    shares its parent with other links, the text right after it (``<a>…</a> 2024-03-08<br>``)."""
+    four levels, that links nothing else, or else the ``<li>`` / ``<tr>`` / ``<dl>`` it is in: a
+    sibling ``<span>``, ``<td>`` or ``<dd>`` holds the date), a labelled 发布日期 first, else the
+    first date; or, when the link shares its parent with other links, the text right after it
+    (``<a>…</a> 2024-03-08<br>``)."""
     item, node = None, a
     own = (a.get("href") or "").strip()
     for _ in range(4):
@@ -214,14 +215,21 @@ def date_beside(a, url: str = "") -> date | None:
             break
         hrefs = {(x.get("href") or "").strip() for x in parent.iter("a") if (x.get("href") or "").strip()}
         if hrefs - {own}:
+            if parent.tag in ("li", "tr", "dl") and item is None:
+                item = parent   # one record per list item, even with a [栏目] link beside the title
             break
         item = node = parent
+    found = None
     if item is not None:
         out: list[str] = []
         _text_outside(item, a, out)
-        return _first_date(" ".join(out))
-    tail = (a.tail or "").strip()
-    return _first_date(tail[:40]) if tail else None
+        found = _first_date(" ".join(out))
+    elif (a.tail or "").strip():
+        found = _first_date(a.tail.strip()[:40])
+    if found is None:   # <a>标题<span>2024-03-08</span></a>: a date that ends the link's own text
+        trailing = re.search(_DATE.pattern + r"\s*[)）\]]?\s*$", " ".join("".join(a.itertext()).split()))
+        found = _date(*trailing.groups()) if trailing else None
+    return found
 
 
 def date_in_url(url: str) -> date | None:

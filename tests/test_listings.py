@@ -301,10 +301,10 @@ def test_a_report_dated_anew_on_its_listing_is_revalidated(tmp_path, site):
 # ---- fetch timing ---------------------------------------------------------------------------------
 
 def test_started_at_is_when_the_request_is_sent_and_the_wait_is_apart(tmp_path, site):
-    """Two reports of one site, one request at a time, 0.4 s apart: the second waits for its
+    """Two reports of one site, one request at a time, 0.6 s apart: the second waits for its
     turn. Its started_at is when it reached the server, not when it was taken up, and the
     wait is its own column."""
-    interval = 0.4
+    interval = 0.6
     items = synth.entries(2)
     url = serve_column(site, synth.create_page_column(items, per_page=10), items)
     crawl(tmp_path, url, policy(min_interval_seconds=interval, max_workers=4))
@@ -314,11 +314,11 @@ def test_started_at_is_when_the_request_is_sent_and_the_wait_is_apart(tmp_path, 
     (_, s1, f1, _), (_, s2, f2, w2) = timed
     assert s2 - s1 >= interval * 0.95                      # sent in turn
     assert w2 >= interval * 0.5                             # it waited for its turn …
-    assert f2 - s2 < interval * 0.5                         # … and that wait is not server time
+    assert f2 - s2 < interval * 0.6                         # … and that wait is not server time
     arrivals = {p: t for t, p, _ in site.log}
     # Sent when the server got it (the server's clock is monotonic: compare the gap to the first).
     first, second = (arrivals[FOLDER + e.href.removeprefix("./")] for e in items)
-    assert abs((s2 - s1) - abs(second - first)) < 0.1
+    assert abs((s2 - s1) - abs(second - first)) < 0.2
 
 
 def test_a_further_page_added_as_a_listing_row_completes_its_column(tmp_path, site):

@@ -341,3 +341,22 @@ def test_a_further_page_added_as_a_listing_row_completes_its_column(tmp_path, si
         assert row["status"] == "complete", row
         assert row["summary"].startswith("complete: 20 reports found of 20 records declared (with listing rows")
     assert len(discovered(tmp_path)) == 20
+
+
+def test_fetch_report_reads_a_warehouse_made_before_listings(tmp_path):
+    """fetch-report opens the warehouse read-only, so it cannot add the new table and column."""
+    from orchestration.fetching.report import fetch_report
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute(wh.RAW_DDL)
+    con.execute(wh.FETCH_DDL)
+    con.execute("""insert into raw.fetch_attempts (attempt_id, batch_id, source_id, document_role, url, outcome,
+                   tries, started_at, finished_at) values ('a', 'b', 's', 'report', 'http://x.gov.cn/1.htm',
+                   'fetched', 1, now(), now())""")
+    con.close()
+    con = duckdb.connect(str(tmp_path / "old.duckdb"), read_only=True)
+    try:
+        report = fetch_report(con)
+    finally:
+        con.close()
+    assert "x.gov.cn: 1, 1" in report and "listings (" not in report

@@ -31,6 +31,12 @@ def last_batch_line(con) -> str | None:
             f"{o['disallowed']} disallowed; {open_items} in quarantine (`disclosure fetch-report`)")
 
 
+def _has_column(con, table: str, column: str) -> bool:
+    """The report opens the warehouse read-only: one made before a column existed lacks it."""
+    return con.execute("select count(*) from information_schema.columns where table_schema = 'raw' "
+                       "and table_name = ? and column_name = ?", [table, column]).fetchone()[0] > 0
+
+
 def fetch_report(con, batch_id: str | None = None, limit: int = 30) -> str:
     batch_id = batch_id or _latest_batch(con)
     if batch_id is None:
@@ -43,13 +49,14 @@ def fetch_report(con, batch_id: str | None = None, limit: int = 30) -> str:
              "  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in o.items()),
              "", "by site (host): fetches, fetched, not modified, failed, disallowed, retried, "
              "mean seconds (first request sent to end), mean wait for the site's turn (seconds)"]
+    waited = "round(avg(waited_seconds), 2)" if _has_column(con, "fetch_attempts", "waited_seconds") else "null"
     rows = con.execute(
-        """select coalesce(nullif(regexp_extract(url, '^https?://([^/:]+)', 1), ''), '(local)') as host,
+        f"""select coalesce(nullif(regexp_extract(url, '^https?://([^/:]+)', 1), ''), '(local)') as host,
                   count(*), count(*) filter (where outcome = 'fetched'),
                   count(*) filter (where outcome in ('unchanged', 'not_modified')),
                   count(*) filter (where outcome = 'failed'), count(*) filter (where outcome = 'disallowed'),
                   count(*) filter (where tries > 1),
-                  round(avg(epoch(finished_at) - epoch(started_at)), 2), round(avg(waited_seconds), 2)
+                  round(avg(epoch(finished_at) - epoch(started_at)), 2), {waited}
            from raw.fetch_attempts where batch_id = ? group by host order by host""", [batch_id]).fetchall()
     for host, *figures in rows[:limit]:
         lines.append(f"  {host}: " + ", ".join(str(f) for f in figures))
@@ -77,6 +84,8 @@ def fetch_report(con, batch_id: str | None = None, limit: int = 30) -> str:
 
 def listings_section(con, limit: int = 30) -> list[str]:
     """Each listing as its latest batch read it, incomplete ones first (docs/listings.md)."""
+    if not _has_column(con, "listings", "summary"):
+        return []
     rows = con.execute(
         """select source_id, url, summary, reason, patterns from raw.listings
            order by status <> 'incomplete', source_id limit ?""", [limit]).fetchall()

@@ -3,6 +3,8 @@
 Every write is keyed on a natural key (an upsert, or a replace of one document's rows), so
 materialising twice adds nothing.
 DuckDB allows one writing process; the Dagster assets that call this share one pool.
+It stays one module past 500 lines because it is the one place that knows the raw schema: its
+DDL and every write to it side by side, so a column is added where it is written.
 """
 from __future__ import annotations
 
@@ -163,6 +165,34 @@ create table if not exists raw.quarantine (
 );
 """
 
+# Added for real CMS listings (docs/listings.md). Additive, like FETCH_DDL.
+LISTINGS_DDL = """
+-- Seconds between a fetch being taken up and its first request being sent: robots.txt and the
+-- site's turn (the politeness gate). started_at is when that first request was sent.
+alter table raw.fetch_attempts add column if not exists waited_seconds double;
+
+alter table raw.discoveries add column if not exists updated date;          -- the date printed beside the link
+alter table raw.discoveries add column if not exists updated_from varchar;  -- listing (printed) | url (the CMS's URL date)
+
+-- One row per catalogue listing, as its latest fetch batch read it: reports found against the
+-- records its pages declare, and why it is incomplete when it is.
+create table if not exists raw.listings (
+    source_id        varchar primary key, -- the catalogue's listing row
+    url              varchar not null,
+    status           varchar not null,    -- complete | incomplete | undeclared (no count declared, nothing left unread)
+    summary          varchar not null,    -- 'incomplete: 10 reports found of 20 records declared'
+    reports_found    integer not null,
+    records_declared integer,             -- recordCount, 共N条; null when nothing declares it
+    records_seen     integer,             -- entries shown on the pages read
+    pages_declared   integer,             -- createPageHTML's count, 共N页, recordCount / prepage
+    pages_read       integer not null,
+    reason           varchar,             -- what kept reports out of reach
+    patterns         varchar,             -- the CMS pagination recognised
+    batch_id         varchar not null,
+    checked_at       timestamp not null
+);
+"""
+
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -179,9 +209,10 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
     con.execute(FETCH_DDL)
+    con.execute(LISTINGS_DDL)
 
 
-RAW_TABLES = ("sources", "fetch_manifest", "fetch_attempts", "discoveries", "quarantine",
+RAW_TABLES = ("sources", "fetch_manifest", "fetch_attempts", "discoveries", "listings", "quarantine",
               "reports", "metric_values", "parse_issues")
 
 
@@ -245,7 +276,8 @@ MANIFEST_COLUMNS = ["source_id", "location", "outcome", "fetch_key", "sha256", "
                     "final_url", "etag", "last_modified", "encoding", "encoding_rule"]
 ATTEMPT_COLUMNS = ["attempt_id", "batch_id", "source_id", "document_role", "url", "final_url", "outcome",
                    "http_status", "tries", "try_log", "redirects", "sha256", "size_bytes", "media_type", "encoding",
-                   "encoding_rule", "etag", "last_modified", "headers", "error", "started_at", "finished_at"]
+                   "encoding_rule", "etag", "last_modified", "headers", "error", "started_at", "finished_at",
+                   "waited_seconds"]
 
 
 def _manifest_row(result, role: str | None, now) -> list:
@@ -262,7 +294,8 @@ def _attempt_row(batch_id: str, result, role: str, now) -> list:
             attempt_outcome(result), result.http_status, max(result.tries, 1), "; ".join(result.try_log) or None,
             result.redirects, result.sha256, result.size_bytes, result.media_type, result.encoding,
             result.encoding_rule, result.etag, result.last_modified, result.headers_json, result.error,
-            _timestamp(result.started_at, now), _timestamp(result.finished_at, now)]
+            _timestamp(result.started_at, now), _timestamp(result.finished_at, now),
+            getattr(result, "waited_seconds", None)]
 
 
 def record_fetches(con: duckdb.DuckDBPyConnection, batch_id: str, fetched: list[tuple], now) -> None:
@@ -275,7 +308,7 @@ def record_fetches(con: duckdb.DuckDBPyConnection, batch_id: str, fetched: list[
     if not fetched:
         return
     attempts = _frame([_attempt_row(batch_id, r, role, when) for r, role, when in fetched], ATTEMPT_COLUMNS,
-                      integers=("http_status", "tries", "redirects", "size_bytes"))
+                      integers=("http_status", "tries", "redirects", "size_bytes"), floats=("waited_seconds",))
     resolved = _frame([[r.source_id, r.location] for r, _, _ in fetched if r.ok], ["source_id", "item"])
     con.execute("begin")
     try:
@@ -284,6 +317,8 @@ def record_fetches(con: duckdb.DuckDBPyConnection, batch_id: str, fetched: list[
         # ON CONFLICT may touch a row once per statement: a key seen twice goes in a later round.
         rounds: list[dict[tuple, list]] = [{}]
         for result, role, when in fetched:
+            if result.outcome == "no_such_page":   # a listing's guessed page: an answer, not an outcome of a source
+                continue
             row = _manifest_row(result, role, when)
             key = tuple(row[i] for i in (0, 2, 3))
             target = next((r for r in rounds if key not in r), None)
@@ -400,12 +435,29 @@ def record_discoveries(con: duckdb.DuckDBPyConnection, rows: list[dict], now) ->
     if not rows:
         return
     con.executemany(
-        """insert into raw.discoveries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """insert into raw.discoveries (source_id, url, role, found_on, link_text, year, depth, derived_source_id,
+               first_seen_at, last_seen_at, updated, updated_from) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            on conflict (source_id, url) do update set role = excluded.role, found_on = excluded.found_on,
                link_text = excluded.link_text, year = excluded.year, depth = excluded.depth,
-               derived_source_id = excluded.derived_source_id, last_seen_at = excluded.last_seen_at""",
+               derived_source_id = excluded.derived_source_id, last_seen_at = excluded.last_seen_at,
+               updated = excluded.updated, updated_from = excluded.updated_from""",
         [[r["source_id"], r["url"], r["role"], r["found_on"], r.get("link_text"), r.get("year"),
-          r.get("depth"), r.get("derived_source_id"), now, now] for r in rows])
+          r.get("depth"), r.get("derived_source_id"), now, now, r.get("updated"), r.get("updated_from")]
+         for r in rows])
+
+
+def record_listings(con: duckdb.DuckDBPyConnection, verdicts: list[dict], batch_id: str, now) -> None:
+    """Upsert each listing's latest verdict (keys of ``raw.listings``), one row per listing."""
+    if not verdicts:
+        return
+    columns = ["source_id", "url", "status", "summary", "reports_found", "records_declared", "records_seen",
+               "pages_declared", "pages_read", "reason", "patterns"]
+    con.executemany(
+        f"""insert into raw.listings ({', '.join(columns)}, batch_id, checked_at)
+            values ({', '.join('?' for _ in columns)}, ?, ?)
+            on conflict (source_id) do update set {', '.join(f'{c} = excluded.{c}' for c in columns[1:])},
+                batch_id = excluded.batch_id, checked_at = excluded.checked_at""",
+        [[v[c] for c in columns] + [batch_id, now] for v in verdicts])
 
 
 def upsert_derived_sources(con: duckdb.DuckDBPyConnection, rows: list[dict], now) -> None:
@@ -416,14 +468,14 @@ def upsert_derived_sources(con: duckdb.DuckDBPyConnection, rows: list[dict], now
         return
     con.executemany(
         """insert into raw.sources (source_id, agency, year, location, catalogue, loaded_at, kind,
-               parent_source_id, origin_source_id, title, discovered_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               parent_source_id, origin_source_id, title, discovered_at, updated)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            on conflict (source_id) do update set agency = excluded.agency, year = excluded.year,
                location = excluded.location, catalogue = excluded.catalogue, kind = excluded.kind,
                parent_source_id = excluded.parent_source_id, origin_source_id = excluded.origin_source_id,
-               title = excluded.title""",
+               title = excluded.title, updated = excluded.updated""",
         [[r["source_id"], r.get("agency"), r.get("year"), r["location"], r["catalogue"], now, r["kind"],
-          r["parent_source_id"], r["origin_source_id"], r.get("title"), now] for r in rows])
+          r["parent_source_id"], r["origin_source_id"], r.get("title"), now, r.get("updated")] for r in rows])
 
 
 def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str,

@@ -113,6 +113,9 @@ def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
         "selection": selection.describe(), "batch_id": context.run_id,
         **counts.as_dict(),
         "failures": dg.MetadataValue.md(markdown_table(counts.failures, ["source_id", "location", "error"])),
+        # "incomplete: 10 reports found of 20 records declared", and why (docs/listings.md)
+        "listing_completeness": dg.MetadataValue.md(
+            markdown_table(counts.listing_states, ["source_id", "summary", "reason"])),
         "raw_store": dg.MetadataValue.path(str(store.root)),
     })
 

@@ -97,6 +97,7 @@ class FetchBatch:
             # bounded by timeouts) and their bytes are in the store for the next run.
             executor.shutdown(wait=True, cancel_futures=True)
             self._record()
+        self.follower.finish(self.batch_id, self.clock(), warn=self.warn, log=self.log)
         self.log(f"fetch batch {self.batch_id} done: {self.counts.line()}")
         return self.counts
 
@@ -111,7 +112,8 @@ class FetchBatch:
         verified = self._verified.get(task.location)
         if verified is None or self.clock() - verified >= timedelta(days=window):
             return False
-        updated = task.origin.updated if task.source_id == task.origin.source_id else None
+        # A discovered report is dated by its listing (the date printed beside its link).
+        updated = task.origin.updated if task.source_id == task.origin.source_id else task.updated
         return updated is None or updated.date() < verified.date()
 
     def _submit(self, task: Task) -> None:
@@ -150,6 +152,8 @@ class FetchBatch:
 
     def _handle(self, task: Task, result: FetchResult) -> None:
         now = self.clock()
+        if task.role == "listing" and not result.ok and self.follower.listing_page_failed(task, result):
+            result.outcome, result.error = "no_such_page", "no such page (HTTP 404 on a page built from the listing)"
         self._unrecorded.append((result, task.role, now))
         if len(self._unrecorded) >= RECORD_EVERY or time.monotonic() - self._recorded_at >= RECORD_SECONDS:
             self._record()
@@ -163,6 +167,9 @@ class FetchBatch:
                 self._previous[task.location] = (result.sha256, result.etag, result.last_modified,
                                                  result.media_type, result.encoding, result.encoding_rule,
                                                  result.final_url)
+        elif result.outcome == "no_such_page":   # an answer about the listing, not a failure
+            self.counts.no_such_page += 1
+            self.log(f"no such listing page: {task.location} (HTTP 404)")
         else:
             self._record()   # its manifest row before its quarantine row
             wh.quarantine(self.con, "fetch", task.source_id, task.location, result.error or "unknown error", now)

@@ -1,10 +1,16 @@
 """What a fetched page leads to: a listing's report pages and further listing pages, a report
 page's attachments, a catalogue folder's files. Each becomes a derived source (``raw.sources``)
 and a discovery record (``raw.discoveries``), committed together, then a task handed back to the
-fetch batch. The batch owns the queue; this class owns the reading of pages and the records."""
+fetch batch. The batch owns the queue; this class owns the reading of pages and the records.
+
+It also keeps, per catalogue listing, what its pages gave against what they declare
+(:class:`ListingProgress`): at the end of the batch each listing is recorded in ``raw.listings``
+as complete or incomplete, "N reports found of M records declared", with the reason."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 from typing import Callable
 
@@ -12,13 +18,108 @@ from orchestration import warehouse as wh
 
 from .catalogue import Selection, Source
 from .decoding import decode_text, looks_like_html
-from .discovery import Link, attachment_links, pagination_links, report_links, year_in
+from .discovery import Link, attachment_links, page_key, read_listing, year_in
 from .http import FetchPolicy, FetchResult
 from .tasks import FetchCounts, Task
 
 
 def _derived_id(parent: str, prefix: str, url: str) -> str:
     return f"{parent}/{prefix}{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}"
+
+
+@dataclass
+class ListingProgress:
+    """One catalogue listing over all its pages read in a batch: reports found against what the
+    pages declare, and what kept any page out of reach."""
+
+    source_id: str
+    url: str
+    reports: set[str] = field(default_factory=set)             # report URLs found
+    records_by_page: dict[str, int] = field(default_factory=dict)   # page key → entries shown on it
+    records_declared: int | None = None
+    pages_declared: int | None = None
+    queued_pages: set[str] = field(default_factory=set)        # page keys, the first included
+    guessed: dict[str, str] = field(default_factory=dict)      # page key → the pattern it was built from
+    not_followed: set[str] = field(default_factory=set)        # page keys beyond listing_max_pages
+    missing: dict[str, str] = field(default_factory=dict)      # page key → guessed page that answered 404
+    failed: dict[str, str] = field(default_factory=dict)       # page key → page that could not be fetched, why
+    unfollowable: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
+    reports_capped: bool = False
+
+    def read(self, url: str, page) -> None:
+        self.records_by_page[page_key(url)] = page.records
+        if page.records_declared is not None:
+            self.records_declared = max(self.records_declared or 0, page.records_declared)
+        if page.pages_declared is not None:
+            self.pages_declared = max(self.pages_declared or 0, page.pages_declared)
+        self.unfollowable += [u for u in page.unfollowable if u not in self.unfollowable]
+        self.patterns += [p for p in page.patterns if p not in self.patterns]
+
+    @classmethod
+    def joined(cls, members: list["ListingProgress"], source_id: str, url: str) -> "ListingProgress":
+        """Several catalogue listing rows of one column (its first page and further pages a user
+        added as rows, docs/listings.md) judged together: what any of them read counts for all."""
+        joint = cls(source_id, url)
+        for m in members:
+            joint.reports |= m.reports
+            joint.records_by_page.update(m.records_by_page)
+            for name in ("records_declared", "pages_declared"):
+                values = [v for v in (getattr(joint, name), getattr(m, name)) if v is not None]
+                setattr(joint, name, max(values) if values else None)
+            joint.queued_pages |= m.queued_pages
+            joint.not_followed |= m.not_followed
+            joint.missing.update(m.missing)
+            joint.failed.update(m.failed)
+            joint.unfollowable += [u for u in m.unfollowable if u not in joint.unfollowable]
+            joint.patterns += [p for p in m.patterns if p not in joint.patterns]
+            joint.reports_capped |= m.reports_capped
+        return joint
+
+    def verdict(self, max_pages: int, max_reports: int) -> dict:
+        """complete | incomplete | undeclared (nothing declares a count and nothing was left
+        unread), with "N reports found of M records declared" and the reasons."""
+        read, declared_pages = len(self.records_by_page), self.pages_declared
+        records_seen, found = sum(self.records_by_page.values()), len(self.reports)
+        reasons = list(self.unfollowable)
+        reasons += [f"{u}: no such page (HTTP 404)" for k, u in self.missing.items() if k not in self.records_by_page]
+        reasons += [f"{u} (in quarantine)" for k, u in self.failed.items() if k not in self.records_by_page]
+        over = self.not_followed - self.queued_pages
+        if over:
+            reasons.append(f"listing_max_pages ({max_pages}) reached: {len(over)} further page(s) not followed")
+        if self.reports_capped:
+            reasons.append(f"listing_max_reports ({max_reports}) reached")
+        if declared_pages is not None:
+            short = read < declared_pages
+            if short:
+                reasons.insert(0, f"{read} of {declared_pages} declared pages read")
+        elif self.records_declared is not None:
+            short = records_seen < self.records_declared
+            if short:
+                reasons.insert(0, f"{records_seen} entries shown on the {read} page(s) read")
+        else:
+            short = bool(reasons)
+        if not read:
+            short = True
+        status = "incomplete" if short or self.reports_capped else (
+            "complete" if self.records_declared is not None or declared_pages is not None else "undeclared")
+        if short and declared_pages is not None and len(reasons) == 1:
+            reasons.append("no further page is linked or declared in a way that can be followed")
+        of = (f"of {self.records_declared} records declared" if self.records_declared is not None
+              else f"on {read} of {declared_pages} declared pages" if declared_pages is not None
+              else f"on {read} page(s); the listing declares no count")
+        summary = (f"{status}: " if status != "undeclared" else "") + f"{found} reports found {of}"
+        return {"source_id": self.source_id, "url": self.url, "status": status, "summary": summary,
+                "reports_found": found, "records_declared": self.records_declared,
+                "records_seen": records_seen, "pages_declared": declared_pages, "pages_read": read,
+                "reason": "; ".join(reasons) or None, "patterns": ", ".join(self.patterns) or None}
+
+
+def column_of(url: str) -> str:
+    """The listing column a page belongs to: its folder (``…/zfxxgknb/index_1.htm`` → ``…/zfxxgknb/``);
+    a page with a query (``list.jsp?id=7``) is a column of its own."""
+    key = page_key(url)
+    return key if "?" in key else key.rsplit("/", 1)[0] + "/"
 
 
 class Follower:
@@ -31,8 +132,7 @@ class Follower:
                  fail: Callable[[Task, FetchResult], None], clock: Callable):
         self.con, self.policy, self.selection, self.counts = con, policy, selection, counts
         self.submit, self.queued, self.fail, self.clock = submit, queued, fail, clock
-        self._listing_pages: dict[str, int] = {}
-        self._listing_reports: dict[str, int] = {}
+        self._listings: dict[str, ListingProgress] = {}
 
     def follow(self, task: Task, result: FetchResult) -> None:
         if task.role not in ("listing", "report") or not looks_like_html(result.data, result.media_type):
@@ -48,34 +148,87 @@ class Follower:
         else:
             self._report(task, html, base, now)
 
+    def _progress(self, origin: Source) -> ListingProgress:
+        progress = self._listings.get(origin.source_id)
+        if progress is None:
+            progress = self._listings[origin.source_id] = ListingProgress(origin.source_id, origin.location)
+            progress.queued_pages.add(page_key(origin.location))
+        return progress
+
     def _listing(self, task: Task, html: str, base: str, now) -> None:
         origin = task.origin
+        progress = self._progress(origin)
+        page = read_listing(html, base)
+        progress.read(task.location, page)
         found, derived, new_tasks = [], [], []
-        taken = self._listing_reports.get(origin.source_id, 0)
-        for link in report_links(html, base):
+        for link in page.reports:
             year = link.year or origin.year
-            if taken >= self.policy.listing_max_reports:
+            if len(progress.reports) >= self.policy.listing_max_reports:
+                progress.reports_capped = True
                 break
-            taken += 1
+            progress.reports.add(link.url)
             source_id = _derived_id(origin.source_id, f"{year or 'unknown'}-", link.url)
             found.append(self._discovery(task, link, "report", base, source_id))
             derived.append(self._derived(source_id, link, year, "discovered", task.source_id, origin))
             if self.selection.year_ok(year):
-                new_tasks.append(Task(source_id, link.url, "report", origin, year))
-        self._listing_reports[origin.source_id] = taken
-        pages = self._listing_pages.setdefault(origin.source_id, 1)
-        for url in pagination_links(html, base):
-            if pages >= self.policy.listing_max_pages:
-                break
-            if self.queued(origin.source_id, url):
+                updated = datetime.combine(link.updated, time()) if link.updated else None
+                new_tasks.append(Task(source_id, link.url, "report", origin, year, updated=updated))
+        for further in page.pages:
+            key = page_key(further.url)
+            if key in progress.queued_pages or self.queued(origin.source_id, further.url):
                 continue
-            pages += 1
-            found.append(self._discovery(task, Link(url, "", None), "listing_page", base, None, task.depth + 1))
-            new_tasks.append(Task(origin.source_id, url, "listing", origin, origin.year, task.depth + 1))
-        self._listing_pages[origin.source_id] = pages
+            if len(progress.queued_pages) >= self.policy.listing_max_pages:
+                progress.not_followed.add(key)
+                continue
+            progress.queued_pages.add(key)
+            if further.guessed:
+                progress.guessed[key] = further.how
+            found.append(self._discovery(task, Link(further.url, further.how, None), "listing_page", base, None,
+                                         task.depth + 1))
+            new_tasks.append(Task(origin.source_id, further.url, "listing", origin, origin.year, task.depth + 1))
         self._commit_discoveries(found, derived, now)
         for new in new_tasks:
             self.submit(new)
+
+    def listing_page_failed(self, task: Task, result: FetchResult) -> bool:
+        """Note a listing page that could not be fetched. True when it is a page built from
+        what the listing declares (not linked) that answered 404: there is no such page, which
+        is an answer, not a failure to quarantine."""
+        progress = self._progress(task.origin)
+        key = page_key(task.location)
+        if key in progress.guessed and result.http_status == 404:
+            progress.missing[key] = f"{task.location} ({progress.guessed[key]})"
+            return True
+        progress.failed[key] = f"{task.location}: {result.error or 'failed'}"
+        return False
+
+    def finish(self, batch_id: str, now, warn: Callable[[str], None], log: Callable[[str], None]) -> list[dict]:
+        """Judge every listing read in this batch, record it in ``raw.listings`` and say it:
+        an incomplete listing is a warning in the run's log, never silent."""
+        columns: dict[str, list[ListingProgress]] = {}
+        for progress in self._listings.values():
+            columns.setdefault(column_of(progress.url), []).append(progress)
+        verdicts = []
+        for progress in self._listings.values():
+            together = columns[column_of(progress.url)]
+            if len(together) > 1:
+                progress = ListingProgress.joined(together, progress.source_id, progress.url)
+            verdict = progress.verdict(self.policy.listing_max_pages, self.policy.listing_max_reports)
+            if len(together) > 1:
+                others = ", ".join(sorted(p.source_id for p in together if p.source_id != progress.source_id))
+                verdict["summary"] += f" (with listing rows {others} of the same column)"
+            verdicts.append(verdict)
+        wh.record_listings(self.con, verdicts, batch_id, now)
+        for v in verdicts:
+            line = f"listing {v['source_id']} ({v['url']}): {v['summary']}"
+            if v["status"] == "incomplete":
+                warn(f"{line}; {v['reason']} (docs/listings.md says what to do)")
+            else:
+                log(line)
+        self.counts.listings = len(verdicts)
+        self.counts.incomplete_listings = sum(v["status"] == "incomplete" for v in verdicts)
+        self.counts.listing_states = verdicts
+        return verdicts
 
     def _report(self, task: Task, html: str, base: str, now) -> None:
         found, derived, new_tasks = [], [], []
@@ -118,13 +271,14 @@ class Follower:
                    depth: int | None = None) -> dict:
         return {"source_id": task.source_id, "url": link.url, "role": role, "found_on": found_on,
                 "link_text": link.text or None, "year": link.year,
-                "depth": task.depth if depth is None else depth, "derived_source_id": derived_id}
+                "depth": task.depth if depth is None else depth, "derived_source_id": derived_id,
+                "updated": link.updated, "updated_from": link.updated_from}
 
     @staticmethod
     def _derived(source_id: str, link: Link, year: int | None, kind: str, parent: str, origin: Source) -> dict:
         return {"source_id": source_id, "agency": origin.agency, "year": year, "location": link.url,
                 "catalogue": origin.catalogue, "kind": kind, "parent_source_id": parent,
-                "origin_source_id": origin.source_id, "title": link.text or None}
+                "origin_source_id": origin.source_id, "title": link.text or None, "updated": link.updated}
 
     def _commit_discoveries(self, found: list[dict], derived: list[dict], now) -> None:
         if not found:

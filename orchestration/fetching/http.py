@@ -123,8 +123,9 @@ class FetchResult:
     try_log: list[str] = field(default_factory=list)
     redirects: int = 0
     unchanged: bool = False      # the content is what the previous fetch got (by hash)
-    started_at: float | None = None   # time.time()
+    started_at: float | None = None   # time.time() when the first request was sent
     finished_at: float | None = None
+    waited_seconds: float | None = None   # taken up → first request sent: robots.txt and the site's turn
     data: bytes | None = field(default=None, repr=False)   # the bytes, while the batch needs them
 
     @property
@@ -247,7 +248,8 @@ class HttpClient:
 
     def get(self, url: str, previous: Previous | None = None, check_robots: bool = True,
             max_bytes: int | None = None, source_id: str = "") -> FetchResult:
-        result = FetchResult(source_id, url, "failed", started_at=time.time())
+        taken_up = time.time()
+        result = FetchResult(source_id, url, "failed")
         validators = {}
         if previous is not None and self.policy.conditional_requests:
             if previous.etag:
@@ -284,6 +286,10 @@ class HttpClient:
             result.outcome = "failed"
             result.error = f"{last_error} (after {result.tries} tries)"
         result.finished_at = time.time()
+        if result.started_at is None:    # nothing was sent (robots.txt, not an http URL)
+            result.started_at = taken_up
+        else:
+            result.waited_seconds = round(result.started_at - taken_up, 3)
         if previous is not None and result.outcome == "not_modified":
             result.sha256 = previous.sha256
             result.media_type = result.media_type or previous.media_type
@@ -307,6 +313,8 @@ class HttpClient:
                     raise _Final(why or f"disallowed by robots.txt: {current}", outcome="disallowed")
             gate = self.politeness.gate(parts.netloc)
             with gate.slot(self.sleep):
+                if result.started_at is None:   # the first try's send time; waiting is not server time
+                    result.started_at = time.time()
                 try:
                     response = self._session().get(
                         current, headers=validators, stream=True, allow_redirects=False,

@@ -3,6 +3,8 @@
 Every write is keyed on a natural key (an upsert, or a replace of one document's rows), so
 materialising twice adds nothing.
 DuckDB allows one writing process; the Dagster assets that call this share one pool.
+It stays one module (past 500 lines): it is the one place that knows the raw schema, and the
+DDL and every writer to it change together.
 """
 from __future__ import annotations
 

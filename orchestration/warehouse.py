@@ -8,6 +8,7 @@ DDL and every write to it side by side, so a column is added where it is written
 """
 from __future__ import annotations
 
+import os
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -62,6 +63,10 @@ create table if not exists raw.reports (
 
 -- Added after the first release: existing warehouses get the column here.
 alter table raw.reports add column if not exists scope varchar;  -- agency | jurisdiction | null
+alter table raw.reports add column if not exists scope_basis varchar;  -- the words that decided scope
+alter table raw.reports add column if not exists title varchar;        -- title line, else the page's title
+-- a local source's path relative to its catalogue's folder (record_catalogue_paths)
+alter table raw.sources add column if not exists path_in_catalogue varchar;
 
 -- One row per report and metric key (keys of docs/metrics.md) with provenance.
 create table if not exists raw.metric_values (
@@ -511,10 +516,10 @@ def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | 
     if not parsed:
         return
     shas = _frame([[sha] for sha, _, _ in parsed], ["sha256"])
-    reports = _frame([[sha, parser_version, media_type, r.agency, r.year, r.template, r.published, now, r.scope]
-                      for sha, media_type, r in parsed],
+    reports = _frame([[sha, parser_version, media_type, r.agency, r.year, r.template, r.published, now, r.scope,
+                       r.scope_basis, r.title] for sha, media_type, r in parsed],
                      ["sha256", "parser_version", "media_type", "agency", "year", "template", "published",
-                      "parsed_at", "scope"], integers=("year",))
+                      "parsed_at", "scope", "scope_basis", "title"], integers=("year",))
     values = _frame([[sha, m.key, None if m.value is None else float(m.value), m.method, m.table, m.row_label,
                       m.column_label, m.raw_text, m.location, m.note]
                      for sha, _, r in parsed for m in r.values.values()],
@@ -535,3 +540,22 @@ def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | 
     except Exception:
         con.execute("rollback")
         raise
+
+
+def record_catalogue_paths(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> int:
+    """Store each local source's path relative to the folder of the catalogue that lists it
+    (``../samples/yunxi-2019.html``): the published mart links a report to its file without
+    an absolute path that means nothing on another machine. Returns the rows changed."""
+    rows = con.execute("select source_id, location, catalogue, path_in_catalogue from raw.sources "
+                       "where location not like 'http://%' and location not like 'https://%'").fetchall()
+    changed = []
+    for source_id, location, catalogue, stored in rows:
+        folder = (sources_dir / catalogue).parent if catalogue else sources_dir
+        relative = Path(os.path.relpath(location, folder)).as_posix()
+        if relative != stored:
+            changed.append([source_id, relative])
+    if changed:
+        frame = _frame(changed, ["source_id", "path_in_catalogue"])
+        con.execute("update raw.sources set path_in_catalogue = frame.path_in_catalogue from frame "
+                    "where raw.sources.source_id = frame.source_id")
+    return len(changed)

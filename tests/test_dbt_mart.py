@@ -21,16 +21,12 @@ import csv
 import dataclasses
 import datetime
 import decimal
-import glob
 import json
 import os
-import pwd
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -42,6 +38,7 @@ from orchestration.config import DBT_PROJECT_DIR
 from orchestration.synthetic import freeform as freeform
 from orchestration.synthetic import samples
 from tests.conftest import SHARED_CORPUS
+from tests.postgres_server import require_postgres, running_postgres
 
 NATIONAL_YEARS = range(2019, 2024)
 FREEFORM_YEARS = range(2014, 2019)
@@ -429,79 +426,20 @@ PG_TYPES = {"VARCHAR": "varchar", "INTEGER": "integer", "BIGINT": "bigint", "DOU
             "TIMESTAMP WITH TIME ZONE": "timestamptz", "SMALLINT": "smallint", "HUGEINT": "numeric"}
 
 
-def _postgres_bindir() -> Path | None:
-    """Where initdb and pg_ctl are: on PATH, or Debian's /usr/lib/postgresql/<version>/bin."""
-    candidates = []
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        candidates.append(Path(on_path).resolve().parent)
-    versions = glob.glob("/usr/lib/postgresql/*/bin")
-    candidates += sorted((Path(v) for v in versions), key=lambda p: float(p.parent.name), reverse=True)
-    for directory in candidates:
-        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
-            return directory
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _require_postgres() -> Path:
-    """The server binaries' folder; without them skip, except under CI, where it is a failure."""
-    bindir = _postgres_bindir()
-    if bindir is None:
-        reason = ("PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in "
-                  "/usr/lib/postgresql/*/bin: install Debian's package `postgresql` (.ci/run does)")
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " — under CI this is a failure, not a skip")
-        pytest.skip(reason)
-    return bindir
-
-
 def test_missing_postgres_skips_locally_and_fails_under_ci(monkeypatch):
-    monkeypatch.setattr(sys.modules[__name__], "_postgres_bindir", lambda: None)
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="postgresql"):
-        _require_postgres()
+        require_postgres(find=lambda: None)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="under CI"):
-        _require_postgres()
+        require_postgres(find=lambda: None)
 
 
 @pytest.fixture(scope="module")
 def postgres():
-    """A throwaway PostgreSQL cluster on 127.0.0.1 and a free port, in a temporary folder,
-    run as the postgres user when the tests run as root (initdb refuses root)."""
-    bindir = _require_postgres()
-    folder = Path(tempfile.mkdtemp(prefix="disclosure-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
-        os.chown(folder, account.pw_uid, account.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data = folder / "data"
-    port = _free_port()
-    try:
-        subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                 "--encoding=UTF8", "--locale=C", "--no-sync"],
-                       check=True, capture_output=True, text=True)
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"),
-                                 "-w", "-t", "60", "-o",
-                                 f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off", "start"],
-                       check=True, capture_output=True, text=True)
-    except subprocess.CalledProcessError as error:
-        log = (folder / "server.log").read_text(errors="replace") if (folder / "server.log").exists() else ""
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {error.stderr}\n{log}")
-    try:
-        yield {"host": "127.0.0.1", "port": port, "user": "postgres"}
-    finally:
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    """A throwaway PostgreSQL cluster (tests/postgres_server.py)."""
+    with running_postgres() as server:
+        yield server
 
 
 def _copy_raw_tables(warehouse: Path, server: dict, database: str) -> dict[str, int]:

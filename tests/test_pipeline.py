@@ -111,9 +111,9 @@ def test_full_pipeline_end_to_end(pipeline_env, http_server):
     try:
         pub.execute(f"attach '{published / 'mart.duckdb'}' as mart (read_only)")
         assert pub.execute("select count(*) from mart.mart_agency_year").fetchone()[0] == len(reports) + 1
-        # Written in the v1.4 storage format, so DuckDB 1.x BI drivers can open it.
+        # Written in the v1.0.0 storage format, so every DuckDB from 1.0 on (BI drivers) opens it.
         tags = pub.execute("select tags from duckdb_databases() where database_name = 'mart'").fetchone()[0]
-        assert tags["storage_version"].startswith("v1.4")
+        assert tags["storage_version"].startswith("v1.0.0")
     finally:
         pub.close()
 

@@ -1,19 +1,16 @@
 """The published copy BI tools read: swapped in atomically while a reader holds the old one,
-and readable by a DuckDB 1.x client (most BI drivers still bundle 1.x)."""
+and readable by a DuckDB 1.1 client (BI drivers bundle old DuckDBs)."""
 from __future__ import annotations
 
-import os
 import subprocess
-import venv
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.publishing.mart_copy import PUBLISHED_FILE, publish_marts
+from tests.conftest import OLD_DUCKDB
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DUCKDB_1X = "duckdb==1.4.4"
 
 
 def _warehouse(path: Path, rows: int) -> None:
@@ -50,29 +47,14 @@ def test_a_reader_keeps_its_snapshot_while_a_refresh_swaps_the_file(tmp_path):
     assert parquet == [(5,)]
 
 
-@pytest.fixture(scope="session")
-def duckdb_1x_python() -> Path:
-    """A separate environment with a DuckDB 1.x client, made once and kept in .venv-duckdb1."""
-    env = PROJECT_ROOT / ".venv-duckdb1"
-    python = env / "bin" / "python"
-    if not python.exists() or subprocess.run([python, "-c", "import duckdb"], capture_output=True).returncode:
-        venv.create(env, with_pip=True)
-        result = subprocess.run([python, "-m", "pip", "install", "--quiet", DUCKDB_1X],
-                                capture_output=True, text=True, timeout=600)
-        if result.returncode and os.environ.get("CI") != "true":
-            pytest.skip(f"could not install {DUCKDB_1X} from the package registry: {result.stderr[-300:]}")
-        assert result.returncode == 0, result.stderr
-    return python
-
-
-def test_a_duckdb_1x_client_opens_the_published_file(tmp_path, duckdb_1x_python):
+def test_a_duckdb_1x_client_opens_the_published_file(tmp_path, old_duckdb_python):
     warehouse, published = tmp_path / "warehouse.duckdb", tmp_path / "published"
     _warehouse(warehouse, 4)
     publish_marts(warehouse, published)
     script = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
               "print(duckdb.__version__, con.execute('select count(*) from mart_agency_year').fetchone()[0])")
-    out = subprocess.run([duckdb_1x_python, "-c", script, str(published / PUBLISHED_FILE)],
+    out = subprocess.run([old_duckdb_python, "-c", script, str(published / PUBLISHED_FILE)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     version, count = out.stdout.split()
-    assert version.startswith("1.") and count == "4"
+    assert version == OLD_DUCKDB and count == "4"

@@ -30,3 +30,22 @@
         'administrative_fees_wan',
     ]) }}
 {%- endmacro %}
+
+{#- The unit of an indicator, from its name: money carries its unit in the name (_yuan 元,
+    _wan 万元); every other indicator is a count. -#}
+{% macro indicator_unit(expression) -%}
+    case
+        when right({{ expression }}, 5) = '_yuan' then '元'
+        when right({{ expression }}, 4) = '_wan' then '万元'
+        else 'count'
+    end
+{%- endmacro %}
+
+{#- The SQL type of an indicator's column in mart_agency_year: counts are whole numbers,
+    money is exact to the 分 (元) or to the 元 (万元). -#}
+{% macro indicator_type(indicator) -%}
+    {%- if indicator.endswith('_yuan') -%} decimal(18, 2)
+    {%- elif indicator.endswith('_wan') -%} decimal(18, 4)
+    {%- else -%} bigint
+    {%- endif -%}
+{%- endmacro %}

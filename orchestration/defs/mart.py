@@ -9,9 +9,12 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration import warehouse
 from orchestration.config import DBT_PROJECT_DIR, paths
 from orchestration.defs.shared import WAREHOUSE_POOL
+from orchestration.publishing.dictionary import read_dictionary
 from orchestration.publishing.mart_copy import publish_marts
+from orchestration.publishing.postgres import publication_url, publish_to_postgres, redacted
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -69,6 +72,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     The unit tests (fixed inputs, the models' logic) belong to the test suite, not to every
     refresh: they cost a third of the build and say nothing about the data."""
     os.environ.update(dbt_environment())
+    # the mart shows a local report by its path relative to its catalogue's folder: store it
+    # first (raw.sources.path_in_catalogue), here where the catalogue's folder is known
+    with warehouse.connect(paths().warehouse) as con:
+        warehouse.record_catalogue_paths(con, paths().sources_dir)
     marker, fingerprint = built_with_marker(paths().warehouse), project_fingerprint()
     args = ["build", "--exclude-resource-type", "unit_test"]
     if not marker.exists() or marker.read_text().strip() != fingerprint:
@@ -88,13 +95,26 @@ MART_TABLES = ["dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmon
 @dg.asset(group_name="publish", kinds={"duckdb", "parquet"}, pool=WAREHOUSE_POOL,
           deps=[dg.AssetKey(["marts", t]) for t in MART_TABLES])
 def published_mart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """The BI copy: ``data/published/mart.duckdb`` (DuckDB 1.x can open it) and
-    ``data/published/parquet/<table>.parquet``, each swapped in atomically."""
+    """The BI copy: ``data/published/mart.duckdb`` (storage v1.0.0: every DuckDB from 1.0 on opens
+    it) and ``data/published/parquet/<table>.parquet``, each swapped in atomically, with the
+    dictionary of the dbt descriptions as comments, Parquet metadata and ``dictionary.md`` /
+    ``dictionary.csv``. With ``DISCLOSURE_PUBLISH_POSTGRES`` (a connection URL) set, the same
+    tables, types and comments go to that PostgreSQL server too, swapped in as one schema."""
     out_dir = paths().published_dir
-    manifest = publish_marts(paths().warehouse, out_dir)
+    dictionary = read_dictionary(ensure_manifest())
+    manifest = publish_marts(paths().warehouse, out_dir, dictionary=dictionary)
     context.log.info(f"published {manifest['tables']} to {out_dir}")
-    return dg.MaterializeResult(metadata={
+    metadata = {
         "published_file": dg.MetadataValue.path(str(out_dir / manifest["duckdb_file"])),
+        "storage_version": manifest["storage_version"],
         "parquet_folder": dg.MetadataValue.path(str(out_dir / "parquet")),
         "tables": dg.MetadataValue.json(manifest["tables"]),
-    })
+        "commented_columns": f"{manifest['commented_columns']} of {manifest['columns']}",
+        "dictionary": dg.MetadataValue.path(str(out_dir / "dictionary.md")),
+    }
+    url = publication_url()
+    if url:
+        counts = publish_to_postgres(out_dir / manifest["duckdb_file"], url, dictionary)
+        context.log.info(f"published {counts} to PostgreSQL {redacted(url)}, schema marts")
+        metadata["postgres"] = f"{redacted(url)} (schema marts)"
+    return dg.MaterializeResult(metadata=metadata)

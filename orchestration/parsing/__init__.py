@@ -23,7 +23,7 @@ from .documents import (
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.2.1"
+PARSER_VERSION = "0.2.2"
 
 
 @dataclass
@@ -35,6 +35,8 @@ class ParsedReport:
     template: str | None = None
     published: str | None = None
     scope: str | None = None       # agency | jurisdiction, where the text says it
+    scope_basis: str | None = None  # the words that decided the scope
+    title: str | None = None       # the title as printed (title line, else the page's title)
     encoding: str | None = None
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
@@ -141,7 +143,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)
         report.published = metadata.find_published(doc)
-        report.scope = metadata.find_scope(doc, report.agency)
+        report.scope, report.scope_basis = metadata.find_scope_with_basis(doc, report.agency)
+        report.title = metadata.find_title(doc)
         freeform.complete(doc, report)   # 附表 and prose figures (legacy.*), R8 findings
         if report.year is None:
             report.issues.append(ParseIssue("no_year", f"{source}: no statistical year found "

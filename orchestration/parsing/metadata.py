@@ -105,12 +105,39 @@ def _cn_iso(text: str) -> str | None:
 def find_scope(doc: Document, agency: str | None) -> str | None:
     """``jurisdiction`` when a government's report says its figures are the whole area's,
     ``agency`` when the report says they are the body's own, None when it does not say."""
+    return find_scope_with_basis(doc, agency)[0]
+
+
+def find_scope_with_basis(doc: Document, agency: str | None) -> tuple[str | None, str | None]:
+    """The scope (as ``find_scope``) and the words of the text that decided it, for the mart's
+    ``scope_basis`` (「text: 全市共受理」): a reader can check the decision against the document."""
     running = _running_text(doc)
-    if agency and not is_department(agency) and (_COMPILED_FROM_PARTS.search(running)
-                                                  or _WIDE_FIGURE.search(running)):
-        return "jurisdiction"
-    if _OWN_FIGURE.search(running):
-        return "agency"
+    if agency and not is_department(agency):
+        match = _COMPILED_FROM_PARTS.search(running) or _WIDE_FIGURE.search(running)
+        if match:
+            return "jurisdiction", f"text: 「{match.group(0)}」"
+    match = _OWN_FIGURE.search(running)
+    if match:
+        return "agency", f"text: 「{match.group(0)}」"
+    return None, None
+
+
+def find_title(doc: Document) -> str | None:
+    """The report's title as printed: its own title line (a line, or two lines joined, that is
+    a report title and nothing more), else the page's title (``ArticleTitle`` meta, then
+    ``<title>``); None when neither is there (the mart then shows the link text)."""
+    first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
+    for i, line in enumerate(first):
+        for candidate in (line, line + first[i + 1] if i + 1 < len(first) else None):
+            if not candidate or len(candidate) > 80:
+                continue
+            match = _title_match(candidate)
+            if match and match.start() == 0 and len(candidate) - match.end() <= 2:
+                return candidate
+    for key in ("ArticleTitle", "title"):
+        title = normalise(doc.page_meta.get(key, ""))
+        if title:
+            return title
     return None
 
 

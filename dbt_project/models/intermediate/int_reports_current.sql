@@ -92,6 +92,7 @@ joined as (
         end as era,
         reports.published,
         reports.report_scope,
+        reports.scope_basis,
         reports.parser_version,
         reports.parsed_at,
         coalesce(issue_counts.parse_issue_count, 0) as parse_issue_count
@@ -139,6 +140,7 @@ final as (
         era,
         published,
         report_scope,
+        scope_basis,
         parser_version,
         parsed_at,
         cast(parse_issue_count as integer) as parse_issue_count

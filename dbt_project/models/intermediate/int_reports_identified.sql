@@ -40,7 +40,16 @@ identified as (
         reports.template,
         reports.era,
         reports.published,
-        reports.report_scope,
+        -- what the report covers: as its text says, else as its issuing body says (a
+        -- department's report covers the department); scope_basis says which decided
+        coalesce(
+            reports.report_scope,
+            case when agencies.level = 'department' then 'agency' end
+        ) as report_scope,
+        case
+            when reports.report_scope is not null then reports.scope_basis
+            when agencies.level = 'department' then 'issuing body: a department (its report covers itself)'
+        end as scope_basis,
         reports.parse_issue_count,
         reports.parser_version,
         reports.parsed_at
@@ -63,7 +72,8 @@ final as (
         -- the same document read the same way gives the same version on every run and machine.
         {{ version_hash(['report_id', 'source_id', 'agency_key', 'agency', 'agency_name_reported',
                          'agency_as_printed', 'agency_level', 'region', 'year', 'catalogue_year', 'template',
-                         'era', 'published', 'report_scope', 'parse_issue_count', 'parser_version']) }}
+                         'era', 'published', 'report_scope', 'scope_basis', 'parse_issue_count',
+                         'parser_version']) }}
             as report_version
 
     from identified

@@ -22,6 +22,12 @@ reports as (
 
 ),
 
+metric_keys as (
+
+    select * from {{ ref('metric_keys') }}
+
+),
+
 final as (
 
     select
@@ -45,7 +51,9 @@ final as (
                 when metric_values.metric_key like 'legacy.%' then 'free-form'
             end as varchar
         ) as table_name,
-        cast(metric_values.value as double precision) as value,
+        -- one numeric type for counts and money alike; the unit says which
+        cast(metric_values.value as decimal(38, 6)) as value,
+        cast(metric_keys.unit as varchar) as unit,
         cast(metric_values.value_source as varchar) as value_source,
         cast(metric_values.method as varchar) as method,
         cast(metric_values.row_label as varchar) as row_label,
@@ -58,6 +66,8 @@ final as (
     from metric_values
     inner join reports
         on metric_values.report_id = reports.report_id
+    left join metric_keys
+        on metric_values.metric_key = metric_keys.metric_key
 
 )
 

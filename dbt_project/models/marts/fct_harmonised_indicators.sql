@@ -123,15 +123,16 @@ final as (
         cast(reports.report_scope as varchar) as report_scope,
         cast(ranked.indicator as varchar) as indicator,
         cast(ranked.indicator_order as integer) as indicator_order,
-        cast(ranked.value as double precision) as value,
+        cast(ranked.value as decimal(38, 6)) as value,
+        cast({{ indicator_unit('ranked.indicator') }} as varchar) as unit,
         cast(ranked.value_source as varchar) as value_source,
         cast(ranked.is_approximate as boolean) as is_approximate,
         cast(ranked.value_source = 'prose' as boolean) as is_from_prose,
         cast(ranked.parts_found < ranked.parts_expected as boolean) as is_partial,
         cast(ranked.source_metric_keys as varchar) as source_metric_keys,
         cast(ranked.priority as integer) as mapping_priority,
-        cast(ranked.parts_found as integer) as parts_found,
-        cast(ranked.parts_expected as integer) as parts_expected,
+        cast(ranked.parts_found as bigint) as parts_found,
+        cast(ranked.parts_expected as bigint) as parts_expected,
         cast(reports.report_version as varchar) as report_version
 
     from ranked

@@ -30,6 +30,12 @@ reconciliation as (
 
 ),
 
+report_sources as (
+
+    select * from {{ ref('int_report_sources') }}
+
+),
+
 indicator_values as (
 
     select
@@ -99,7 +105,12 @@ joined as (
         reports.template,
         reports.era,
         reports.report_scope,
+        reports.scope_basis,
         reports.published,
+        report_sources.source_url,
+        report_sources.source_title,
+        report_sources.attachment_urls,
+        report_sources.document_sha256,
         agency_years.report_count,
         {% for indicator in harmonised_indicators() %}
         indicator_values.{{ indicator }},
@@ -131,6 +142,8 @@ joined as (
         on agency_years.report_id = rule_outcomes.report_id
     left join failed_rule_list
         on agency_years.report_id = failed_rule_list.report_id
+    left join report_sources
+        on agency_years.report_id = report_sources.report_id
 
 ),
 
@@ -168,20 +181,31 @@ final as (
         cast(template as varchar) as template,
         cast(era as varchar) as era,
         cast(report_scope as varchar) as report_scope,
+        cast(scope_basis as varchar) as scope_basis,
         cast(published as date) as published,
-        cast(report_count as integer) as report_count,
+        cast(source_url as varchar) as source_url,
+        cast(source_title as varchar) as source_title,
+        cast(attachment_urls as varchar[]) as attachment_urls,
+        cast(document_sha256 as varchar) as document_sha256,
+        cast(report_count as bigint) as report_count,
         {% for indicator in harmonised_indicators() %}
-        cast({{ indicator }} as double precision) as {{ indicator }},
+        cast({{ indicator }} as {{ indicator_type(indicator) }}) as {{ indicator }},
         {% endfor %}
         cast(approximate_indicators as varchar) as approximate_indicators,
         cast(prose_indicators as varchar) as prose_indicators,
         cast(partial_indicators as varchar) as partial_indicators,
         cast(
             case
+                when processed_total > 0 and granted is not null
+                    then cast(granted as double precision) / processed_total
+            end as double precision
+        ) as share_granted_full,
+        cast(
+            case
                 when processed_total > 0 and granted is not null and partially_granted is not null
                     then (cast(granted as double precision) + partially_granted) / processed_total
             end as double precision
-        ) as share_granted,
+        ) as share_granted_incl_partial,
         cast(
             case
                 when reviews_upheld + reviews_corrected + reviews_other > 0
@@ -197,7 +221,7 @@ final as (
             end as double precision
         ) as lawsuit_correction_rate,
         cast(has_previous_year as boolean) as has_previous_year,
-        cast(applications_received - previous_applications_received as double precision)
+        cast(applications_received - previous_applications_received as bigint)
             as applications_received_change,
         cast(
             case
@@ -214,16 +238,16 @@ final as (
                 else false
             end as boolean
         ) as applications_received_change_is_approximate,
-        cast(processed_total - previous_processed_total as double precision) as processed_total_change,
-        cast(reviews - previous_reviews as double precision) as reviews_change,
-        cast(lawsuits - previous_lawsuits as double precision) as lawsuits_change,
+        cast(processed_total - previous_processed_total as bigint) as processed_total_change,
+        cast(reviews - previous_reviews as bigint) as reviews_change,
+        cast(lawsuits - previous_lawsuits as bigint) as lawsuits_change,
         cast(r1_status as varchar) as r1_status,
         cast(rule_status as varchar) as rule_status,
         cast(failed_rules as varchar) as failed_rules,
-        cast(error_failures as integer) as error_failures,
-        cast(warning_failures as integer) as warning_failures,
-        cast(info_failures as integer) as info_failures,
-        cast(parse_issue_count as integer) as parse_issue_count
+        cast(error_failures as bigint) as error_failures,
+        cast(warning_failures as bigint) as warning_failures,
+        cast(info_failures as bigint) as info_failures,
+        cast(parse_issue_count as bigint) as parse_issue_count
 
     from with_previous
 

@@ -19,6 +19,10 @@ final as (
         -- what the report covers as the parser read it: 'agency' (the body itself) or
         -- 'jurisdiction' (the whole area it governs); null when the text does not say
         cast(scope as varchar) as report_scope,
+        -- the words of the text that decided report_scope (「text: 全市共受理」)
+        cast(scope_basis as varchar) as scope_basis,
+        -- the title as printed: the document's title line, else the page's title
+        cast(title as varchar) as title,
         cast(parsed_at as timestamp) as parsed_at
 
     from source

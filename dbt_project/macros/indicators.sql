@@ -42,10 +42,11 @@
 {%- endmacro %}
 
 {#- The SQL type of an indicator's column in mart_agency_year: counts are whole numbers,
-    money is exact to the 分 (元) or to the 元 (万元). -#}
+    money is exact to the 分 in both units (元: 2 decimals; 万元: 6 decimals, as reports print
+    amounts like 24252.311082 万元). -#}
 {% macro indicator_type(indicator) -%}
     {%- if indicator.endswith('_yuan') -%} decimal(18, 2)
-    {%- elif indicator.endswith('_wan') -%} decimal(18, 4)
+    {%- elif indicator.endswith('_wan') -%} decimal(18, 6)
     {%- else -%} bigint
     {%- endif -%}
 {%- endmacro %}

@@ -499,13 +499,36 @@ def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str,
                       row_number() over (partition by source_id
                                          order by last_seen_at desc, first_seen_at desc, fetch_key) as rn
                from raw.fetch_manifest
-               where outcome = 'fetched' and coalesce(document_role, 'report') <> 'listing' {only})
+               where outcome = 'fetched' and coalesce(document_role, 'report') <> 'listing' {only}
+                 -- only sources the catalogue still lists (raw.sources): a removed source's
+                 -- documents stay stored, as history, but are never parsed again
+                 and source_id in (select source_id from raw.sources))
            select distinct on (d.sha256) d.sha256, d.media_type, d.location, d.source_id, d.encoding
            from current_documents d
            left join raw.reports r on r.sha256 = d.sha256 and r.parser_version = ?
            where d.rn = 1 and (r.sha256 is null or d.sha256 in (
-               select item from raw.quarantine where stage = 'parse' and resolved_at is null))
+               -- quarantined documents are retried, except those that are not reports at all:
+               -- only new bytes or a new parser version change that
+               select item from raw.quarantine where stage = 'parse' and resolved_at is null
+                                                 and reason not like 'not_a_report%'))
            order by d.sha256, d.source_id""", params).fetchall()
+
+
+# A value is stored as a DOUBLE and published as DECIMAL(38,6) or BIGINT: beyond 10^15 a DOUBLE
+# no longer holds every whole number exactly (2^53 ≈ 9.0 × 10^15), and no real report prints
+# such a count. A larger number (a 400-digit cell) becomes null with an issue, never a crash.
+MAX_STORED_VALUE = 10 ** 15
+
+
+def _storable(value) -> float | None:
+    """The value as the warehouse stores it, or None when it cannot be stored exactly."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return number if abs(number) <= MAX_STORED_VALUE else None
 
 
 def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | None, object]],
@@ -520,13 +543,23 @@ def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | 
                        r.scope_basis, r.title] for sha, media_type, r in parsed],
                      ["sha256", "parser_version", "media_type", "agency", "year", "template", "published",
                       "parsed_at", "scope", "scope_basis", "title"], integers=("year",))
-    values = _frame([[sha, m.key, None if m.value is None else float(m.value), m.method, m.table, m.row_label,
-                      m.column_label, m.raw_text, m.location, m.note]
-                     for sha, _, r in parsed for m in r.values.values()],
-                    ["sha256", "metric_key", "value", "method", "table_name", "row_label", "column_label",
-                     "raw_text", "location", "note"], floats=("value",))
-    issues = _frame([[sha, seq, i.code, i.message, i.location]
-                     for sha, _, r in parsed for seq, i in enumerate(r.issues, start=1)],
+    value_rows, too_large = [], {}
+    for sha, _, r in parsed:
+        for m in r.values.values():
+            value = _storable(m.value)
+            if m.value is not None and value is None:
+                too_large.setdefault(sha, []).append(
+                    ("number_too_large", f"{m.key}: the printed number {m.raw_text!r} is beyond what the "
+                     f"warehouse stores exactly (±{MAX_STORED_VALUE:,}); stored as null, the printed text kept",
+                     m.location))
+            value_rows.append([sha, m.key, value, m.method, m.table, m.row_label, m.column_label, m.raw_text,
+                               m.location, m.note])
+    values = _frame(value_rows, ["sha256", "metric_key", "value", "method", "table_name", "row_label",
+                                 "column_label", "raw_text", "location", "note"], floats=("value",))
+    issues = _frame([[sha, seq, code, message, location]
+                     for sha, _, r in parsed
+                     for seq, (code, message, location) in enumerate(
+                         [(i.code, i.message, i.location) for i in r.issues] + too_large.get(sha, []), start=1)],
                     ["sha256", "seq", "code", "message", "location"], integers=("seq",))
     con.execute("begin")
     try:

@@ -5,14 +5,15 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
+from orchestration.fetching.catalogue import FIRST_REPORT_YEAR
+
 # DuckDB allows one writing process: every asset that opens the warehouse runs in this pool,
 # whose limit is 1 (.dagster_home/dagster.yaml), so overlapping runs queue instead of failing.
 WAREHOUSE_POOL = "warehouse"
 
 
-# Reports exist from 2008 (the regulations took effect that May); a year's report appears early
-# the next year, so the current year is the last partition (its reports arrive next January).
-FIRST_REPORT_YEAR = 2008
+# A year's report appears early the next year, so the current year is the last partition (its
+# reports arrive next January). The first year is the catalogue's: the years it accepts.
 YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_REPORT_YEAR, date.today().year + 1)])
 
 

@@ -22,13 +22,16 @@ requested again unless its ``updated`` falls on or after the day it was last ver
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 REQUIRED_COLUMNS = ("source_id", "agency", "year", "location")
 KINDS = ("report", "listing", "folder")
+# Reports exist from 2008 (the 条例 took effect that May); the year partitions start there too.
+FIRST_REPORT_YEAR = 2008
 
 
 @dataclass(frozen=True)
@@ -84,52 +87,79 @@ def read_catalogue(sources_dir: Path) -> tuple[list[Source], list[CatalogueProbl
     problems: list[CatalogueProblem] = []
     for csv_path in sorted(sources_dir.glob("*.csv")):
         name = csv_path.name
-        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                problems.append(CatalogueProblem(name, 1, f"missing column(s) {', '.join(missing)}; "
-                                                 "the file was skipped"))
-                continue
-            for line, row in enumerate(reader, start=2):
-                source_id = (row.get("source_id") or "").strip()
-                location = (row.get("location") or "").strip()
-                if not source_id or not location:
-                    problems.append(CatalogueProblem(name, line, "source_id and location are required"))
-                    continue
-                if source_id in sources:
-                    problems.append(CatalogueProblem(
-                        name, line, f"source_id {source_id!r} is already listed in "
-                        f"{sources[source_id].catalogue}; this row was skipped"))
-                    continue
-                year_text = (row.get("year") or "").strip()
-                try:
-                    year = int(year_text) if year_text else None
-                except ValueError:
-                    problems.append(CatalogueProblem(name, line, f"year {year_text!r} is not a year"))
-                    continue
-                if not is_url(location):
-                    location = str((csv_path.parent / location).resolve())
-                kind = (row.get("kind") or "").strip().lower() or default_kind(location)
-                if kind not in KINDS:
-                    problems.append(CatalogueProblem(name, line, f"kind {kind!r} is not one of "
-                                                     f"{', '.join(KINDS)}; this row was skipped"))
-                    continue
-                if kind == "listing" and not is_url(location):
-                    problems.append(CatalogueProblem(name, line, "a listing must be an http(s) URL; "
-                                                     "use kind folder for a local folder"))
-                    continue
-                updated_text = (row.get("updated") or "").strip()
-                try:
-                    updated = datetime.fromisoformat(updated_text).replace(tzinfo=None) if updated_text else None
-                except ValueError:
-                    problems.append(CatalogueProblem(name, line, f"updated {updated_text!r} is not a date "
-                                                     "(2024-03-05 or an ISO date-time); this row was skipped"))
-                    continue
-                sources[source_id] = Source(source_id=source_id, agency=(row.get("agency") or "").strip() or None,
-                                            year=year, location=location, catalogue=name, kind=kind,
-                                            updated=updated)
+        try:
+            text = catalogue_text(csv_path.read_bytes())
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(CatalogueProblem(name, 1, f"cannot be read: {exc}; the file was skipped"))
+            continue
+        try:
+            _read_rows(csv_path, text, sources, problems)
+        except csv.Error as exc:   # a broken quote or a NUL: this file costs only itself
+            problems.append(CatalogueProblem(name, 0, f"not a readable CSV ({exc}); the rest of the file was skipped"))
     return list(sources.values()), problems
+
+
+def catalogue_text(data: bytes) -> str:
+    """A catalogue's text: UTF-8 with or without a BOM, else GB18030 (what Excel writes on a
+    Chinese-locale Windows, a superset of GBK and GB2312). Raises UnicodeDecodeError when it
+    is neither."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _read_rows(csv_path: Path, text: str, sources: dict[str, Source], problems: list[CatalogueProblem]) -> None:
+    name = csv_path.name
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        problems.append(CatalogueProblem(name, 1, f"missing column(s) {', '.join(missing)}; "
+                                         "the file was skipped"))
+        return
+    for line, row in enumerate(reader, start=2):
+        source_id = (row.get("source_id") or "").strip()
+        location = (row.get("location") or "").strip()
+        if not source_id or not location:
+            problems.append(CatalogueProblem(name, line, "source_id and location are required"))
+            continue
+        if source_id in sources:
+            problems.append(CatalogueProblem(
+                name, line, f"source_id {source_id!r} is already listed in "
+                f"{sources[source_id].catalogue}; this row was skipped"))
+            continue
+        year_text = (row.get("year") or "").strip()
+        try:
+            year = int(year_text) if year_text else None
+        except ValueError:
+            problems.append(CatalogueProblem(name, line, f"year {year_text!r} is not a year"))
+            continue
+        if year is not None and not FIRST_REPORT_YEAR <= year <= date.today().year:
+            problems.append(CatalogueProblem(
+                name, line, f"year {year_text} is outside {FIRST_REPORT_YEAR}–{date.today().year} "
+                "(reports exist from 2008 to this year); this row was skipped"))
+            continue
+        if not is_url(location):
+            location = str((csv_path.parent / location).resolve())
+        kind = (row.get("kind") or "").strip().lower() or default_kind(location)
+        if kind not in KINDS:
+            problems.append(CatalogueProblem(name, line, f"kind {kind!r} is not one of "
+                                             f"{', '.join(KINDS)}; this row was skipped"))
+            continue
+        if kind == "listing" and not is_url(location):
+            problems.append(CatalogueProblem(name, line, "a listing must be an http(s) URL; "
+                                             "use kind folder for a local folder"))
+            continue
+        updated_text = (row.get("updated") or "").strip()
+        try:
+            updated = datetime.fromisoformat(updated_text).replace(tzinfo=None) if updated_text else None
+        except ValueError:
+            problems.append(CatalogueProblem(name, line, f"updated {updated_text!r} is not a date "
+                                             "(2024-03-05 or an ISO date-time); this row was skipped"))
+            continue
+        sources[source_id] = Source(source_id=source_id, agency=(row.get("agency") or "").strip() or None,
+                                    year=year, location=location, catalogue=name, kind=kind,
+                                    updated=updated)
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,15 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     return None
 
 
+# A report page may hold nothing but a link to the report itself (a PDF or Word attachment):
+# that page is a report page, never junk.
+_DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|xlsx?|ofd|rtf)\b""", re.I)
+
+
+def _links_a_document(data: bytes, form: str | None) -> bool:
+    return form == "html" and _DOCUMENT_LINK.search(data) is not None
+
+
 def parse_document(data: bytes, source: str, media_type: str | None = None) -> ParsedReport:
     report = ParsedReport(source=source)
     try:
@@ -152,6 +161,11 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         if report.agency is None:
             report.issues.append(ParseIssue("no_agency", f"{source}: no issuing body found "
                                             "(no title, 来源, 本报告由…编制 or contact sentence)", None))
+        if report.year is None and report.agency is None and not report.values \
+                and report.template == "freeform" and not _links_a_document(data, report.form):
+            report.issues.insert(0, ParseIssue(
+                "not_a_report", f"{source}: not an annual report: no year, no issuing body, no table "
+                f"and no figure in {len(data):,} bytes read as {report.form.upper()}", None))
     except UnreadableDocument as exc:
         report.issues.append(ParseIssue("unreadable", f"{source}: {exc}", None))
     except Exception as exc:  # a parser bug must not lose the document or stop the batch

@@ -19,7 +19,7 @@ Log = Callable[[str], None]
 PARSE_SLICE = 1000         # documents handed to the parse workers at a time
 
 # Issue codes that mean a document could not be read at all: it goes to quarantine.
-QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes")
+QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes", "not_a_report")
 
 
 @dataclass

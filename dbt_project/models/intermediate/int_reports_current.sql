@@ -104,6 +104,11 @@ joined as (
         on latest_fetches.document_sha256 = reports.report_id
     left join issue_counts
         on reports.report_id = issue_counts.report_id
+    -- a document that is not a report at all (junk, an empty file) is in quarantine, not the mart;
+    -- an unreadable report stays, its row saying what could not be read
+    where reports.report_id not in (
+        select report_id from parse_issues where code = 'not_a_report'
+    )
 
 ),
 

@@ -1,0 +1,105 @@
+"""Hostile and broken inputs: each costs at most itself (that document, that catalogue row or
+that catalogue file), says why with the document or file and the place, and the rest loads.
+
+Unit tests per case here; one refresh over a catalogue holding every case, run twice, at the end.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orchestration import warehouse as wh
+from orchestration.fetching.catalogue import read_catalogue
+from orchestration.parsing import parse_document
+from orchestration.parsing.tables import MetricValue
+from orchestration.synthetic import samples
+
+HEADER = "source_id,agency,year,location\n"
+
+
+# ---- catalogue files ---------------------------------------------------------------------------
+
+def test_a_catalogue_saved_as_gbk_reads(tmp_path):
+    (tmp_path / "excel.csv").write_bytes((HEADER + "a,平潭综合实验区,2021,a.html\n").encode("gb18030"))
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + (HEADER + "b,淮安市人民政府,2022,b.html\n").encode("utf-8"))
+    sources, problems = read_catalogue(tmp_path)
+    assert {s.source_id: s.agency for s in sources} == {"a": "平潭综合实验区", "b": "淮安市人民政府"}
+    assert problems == []
+
+
+def test_years_outside_the_reports_range_are_refused_per_row(tmp_path):
+    rows = ["ok,某局,2021,ok.html", "huge,某局,2147483648,h.html", "future,某局,3000,f.html",
+            "early,某局,2007,e.html", f"this-year,某局,{date.today().year},t.html"]
+    (tmp_path / "c.csv").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    sources, problems = read_catalogue(tmp_path)
+    assert sorted(s.source_id for s in sources) == ["ok", "this-year"]
+    assert sorted((p.catalogue, p.line) for p in problems) == [("c.csv", 3), ("c.csv", 4), ("c.csv", 5)]
+    assert all("outside 2008" in p.message for p in problems)
+
+
+def test_a_file_that_is_no_csv_costs_only_itself(tmp_path):
+    (tmp_path / "a-good.csv").write_text(HEADER + "good,某局,2021,g.html\n", encoding="utf-8")
+    (tmp_path / "b-binary.csv").write_bytes(os.urandom(64) + b"\xff\xfe\x00\x00" * 16)
+    (tmp_path / "c-nul.csv").write_bytes(HEADER.encode() + b"x,\x00\x00,2021,y\n")
+    sources, problems = read_catalogue(tmp_path)
+    assert "good" in {s.source_id for s in sources}
+    assert all(p.catalogue in ("b-binary.csv", "c-nul.csv") for p in problems)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400) | st.text(max_size=300).map(lambda s: (HEADER + s).encode("utf-8")))
+def test_the_catalogue_reader_never_raises(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "fuzz.csv").write_bytes(data)
+    (folder / "good.csv").write_text(HEADER + "good,某局,2021,g.html\n", encoding="utf-8")
+    sources, problems = read_catalogue(folder)
+    assert "good" in {s.source_id for s in sources}
+    for source in sources:
+        assert source.year is None or 2008 <= source.year <= date.today().year
+    for problem in problems:
+        assert problem.catalogue in ("fuzz.csv", "good.csv") and problem.message
+
+
+# ---- documents -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, data", [
+    ("random.html", os.urandom(3000)),
+    ("empty.html", b""),
+    ("nuls.html", b"\x00" * 4096),
+    ("blank.txt", b"   \n\n  "),
+])
+def test_junk_is_not_a_report(name, data):
+    report = parse_document(data, source=name)
+    codes = [i.code for i in report.issues]
+    assert codes[0] in ("not_a_report", "unreadable"), codes
+    assert not report.values
+    assert name in report.issues[0].message
+
+
+def test_a_page_that_only_links_its_pdf_is_a_report_page():
+    page = b'<html><body><a href="/files/2021nb.pdf">\xe9\x99\x84\xe4\xbb\xb6</a></body></html>'
+    report = parse_document(page, source="page.html")
+    assert "not_a_report" not in [i.code for i in report.issues]
+
+
+def test_a_number_too_large_to_store_is_an_issue_not_a_crash(tmp_path):
+    report = parse_document(samples.render(samples.generate_panel(agencies=1, years=range(2021, 2022))[0]).encode(),
+                            source="r.html")
+    huge = "9" * 400
+    report.values["apps.new_received.total"] = MetricValue(
+        "apps.new_received.total", int(huge), "html_table", "三", "一、本年新收", "总计", huge, "table 三 row 1")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    wh.ensure_schema(con)
+    wh.store_reports(con, [("sha-huge", "text/html", report)], "test", datetime(2026, 1, 1))
+    value, raw_text = con.execute("select value, raw_text from raw.metric_values "
+                                  "where metric_key = 'apps.new_received.total'").fetchone()
+    assert value is None and raw_text == huge
+    message = con.execute("select message from raw.parse_issues where code = 'number_too_large'").fetchone()[0]
+    assert "apps.new_received.total" in message
+    # the other figures of the same report are stored
+    assert con.execute("select count(*) from raw.metric_values where value is not null").fetchone()[0] > 100

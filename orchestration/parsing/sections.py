@@ -166,7 +166,8 @@ def split_sections(doc: Document) -> list[ReportSection]:
         if heading:
             parts.append([heading[0], heading[1], []])
             continue
-        if _is_chrome(line, index, title_lines) or is_format_residue(line):
+        # a date line is kept for now: _drop_signature takes it with the body above it
+        if _is_chrome(line, index, title_lines) or (is_format_residue(line) and not _DATE_LINE.match(line)):
             continue
         parts[-1][2].append(line)
     if len(parts) == 1:

@@ -11,9 +11,11 @@
     report as a whole (section_key '_report') with last year's whole text; an annex with
     nothing (it is a table). A section with under five characters has no 5-gram: no row.
 
-    Report-keyed incremental, keyed on quality_version: the 5-grams of only the reports to
-    build and of the reports they compare with are made, in SQL both engines run
-    (generate_series in a lateral join, substr, no list types).
+    How: each pair (a report and the one it is compared with) is numbered; the 5-grams of both
+    texts are tagged with the pair and the side they come from, and one aggregation per level
+    says which grams each side has (no join of gram to gram). Report-keyed incremental, keyed
+    on quality_version: only the pairs to build are read. SQL both engines run
+    (macros/text_grams.sql).
 -#}
 
 {{ report_keyed_incremental('int_report_quality_pairs', 'quality_version') }}
@@ -28,19 +30,24 @@ reports_to_build as (
 
 pairs as (
 
-    select report_id, compared_report_id from {{ ref('int_report_quality_pairs') }}
+    select
+        report_id,
+        compared_report_id,
+        row_number() over (order by report_id) as pair_no
+
+    from {{ ref('int_report_quality_pairs') }}
     {{ only_reports_to_build() }}
 
 ),
 
--- the documents whose text is needed: the reports to build and the ones they compare with
-documents as (
+-- the two texts of each pair: this year's (is_this 1) and the compared report's (0)
+sides as (
 
-    select report_id from pairs
+    select pair_no, report_id as document_id, 1 as is_this from pairs
 
-    union
+    union all
 
-    select compared_report_id as report_id from pairs
+    select pair_no, compared_report_id as document_id, 0 as is_this from pairs
     where compared_report_id is not null
 
 ),
@@ -48,98 +55,98 @@ documents as (
 sections as (
 
     select
-        report_sections.report_id,
+        sides.pair_no,
+        sides.is_this,
         report_sections.section_key,
         replace(report_sections.section_text, chr(10), '') as body
 
     from {{ ref('stg_raw__report_sections') }} as report_sections
-    inner join documents
-        on report_sections.report_id = documents.report_id
+    inner join sides
+        on report_sections.report_id = sides.document_id
     where report_sections.section_key <> 'annex'
 
 ),
 
+positions as (
+
+    {{ text_grams('sections', ['pair_no', 'is_this', 'section_key'], 'body') }}
+
+),
+
+-- each distinct gram of a pair's section, and which side has it
 section_grams as (
 
-    select distinct
-        sections.report_id,
-        sections.section_key,
-        substr(sections.body, positions.i, 5) as gram
+    select
+        pair_no,
+        section_key,
+        gram,
+        max(is_this) as in_this,
+        max(1 - is_this) as in_compared
 
-    from sections
-    cross join lateral generate_series(1, length(sections.body) - 4) as positions (i)
+    from positions
+    group by pair_no, section_key, gram
 
 ),
 
 report_grams as (
 
-    select distinct
-        report_id,
-        cast('_report' as varchar) as section_key,
-        gram
+    select
+        pair_no,
+        gram,
+        max(in_this) as in_this,
+        max(in_compared) as in_compared
 
     from section_grams
-
-),
-
-grams as (
-
-    select report_id, section_key, gram from section_grams
-
-    union all
-
-    select report_id, section_key, gram from report_grams
-
-),
-
--- what last year's report has text for (a section of under five characters has no 5-gram)
-compared_sections as (
-
-    select distinct report_id, section_key from grams
+    group by pair_no, gram
 
 ),
 
 measured as (
 
     select
-        grams.report_id,
-        grams.section_key,
-        count(*) as gram_count,
-        count(compared.gram) as repeated_gram_count
+        pair_no,
+        section_key,
+        sum(in_this) as gram_count,
+        sum(in_this * in_compared) as repeated_gram_count,
+        sum(in_compared) as compared_gram_count
 
-    from grams
-    inner join pairs
-        on grams.report_id = pairs.report_id
-    left join grams as compared
-        on pairs.compared_report_id = compared.report_id
-        and grams.section_key = compared.section_key
-        and grams.gram = compared.gram
-    group by grams.report_id, grams.section_key
+    from section_grams
+    group by pair_no, section_key
+
+    union all
+
+    select
+        pair_no,
+        '_report' as section_key,
+        sum(in_this) as gram_count,
+        sum(in_this * in_compared) as repeated_gram_count,
+        sum(in_compared) as compared_gram_count
+
+    from report_grams
+    group by pair_no
 
 ),
 
 final as (
 
     select
-        cast(measured.report_id as varchar) as report_id,
+        cast(pairs.report_id as varchar) as report_id,
         cast(measured.section_key as varchar) as section_key,
         cast(pairs.compared_report_id as varchar) as compared_report_id,
         cast(measured.gram_count as integer) as gram_count,
-        cast(case when compared_sections.report_id is not null then measured.repeated_gram_count end as integer)
+        cast(case when measured.compared_gram_count > 0 then measured.repeated_gram_count end as integer)
             as repeated_gram_count,
-        cast(case when compared_sections.report_id is not null
+        cast(case when measured.compared_gram_count > 0
             then cast(measured.repeated_gram_count as double precision) / measured.gram_count end
             as double precision) as repetition,
         cast(reports_to_build.report_version as varchar) as report_version
 
     from measured
     inner join pairs
-        on measured.report_id = pairs.report_id
+        on measured.pair_no = pairs.pair_no
     inner join reports_to_build
-        on measured.report_id = reports_to_build.report_id
-    left join compared_sections
-        on pairs.compared_report_id = compared_sections.report_id
-        and measured.section_key = compared_sections.section_key
+        on pairs.report_id = reports_to_build.report_id
+    where measured.gram_count > 0
 
 )
 

@@ -123,6 +123,8 @@ def _heading(line: str) -> tuple[str, str] | None:
 
 def is_format_residue(line: str) -> bool:
     """A line that is nothing but the national format's labels, numbers and punctuation."""
+    if len(line) > 40 and "。" in line:   # sentences: most lines, and no table's (quick to tell)
+        return False
     rest = _RESIDUE.sub("", _LABELS.sub("", line))
     return sum(1 for ch in rest if "\u4e00" <= ch <= "\u9fff") < _MEANINGFUL
 

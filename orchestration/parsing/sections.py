@@ -63,7 +63,7 @@ NATIONAL_FORMAT_LABELS = tuple(sorted({
     "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减",
     "本年处理决定数量", "处理决定数量", "本年收费金额(万元)", "采购项目数量", "采购总金额",
     "规章", "行政规范性文件", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚",
-    "行政强制", "行政事业性收费", "政府集中采购", "(万元)",
+    "行政强制", "行政事业性收费", "政府集中采购", "(万元)", "本年收费金额(单位:万元)", "(单位:万元)",
     # table 三
     "本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和", "申请人情况", "自然人",
     "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计", "小计",
@@ -146,6 +146,30 @@ def _drop_signature(lines: list[str]) -> list[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
+def _segments(text: str) -> list[str]:
+    """A crawler's page text joins paragraphs, headings and table rows with single spaces into
+    one long line: read its space-separated pieces as lines. A line of ordinary length is one
+    line (a PDF's 「2024 年」 keeps its number)."""
+    text = text.strip()
+    if len(text) > _JOINED_LINE and _SPACE.search(text):
+        return _SPACE.split(text)
+    return [text]
+
+
+def _number_in_prose(lines: list[str], i: int) -> bool:
+    """A piece of a split line that is only a number between two pieces of prose (「截至 2024
+    年」): part of the sentence, not a table's cell."""
+    def prose(j: int) -> bool:
+        return 0 <= j < len(lines) and not is_format_residue(lines[j]) and _heading(lines[j]) is None \
+            and not _CHROME.search(lines[j]) and not _TITLE_LINE.search(lines[j])
+    return not _CJK.search(lines[i]) and prose(i - 1) and prose(i + 1)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_JOINED_LINE = 200
+_SPACE = re.compile(r"\s+")
+
+
 def split_sections(doc: Document) -> list[ReportSection]:
     """The report's sections in document order, each with its prose (possibly empty: a section
     of the national format that is only a table has a heading and no text). A section the
@@ -153,7 +177,8 @@ def split_sections(doc: Document) -> list[ReportSection]:
     ``body`` section."""
     title_lines = {normalise(doc.page_meta.get(k, "")) for k in ("ArticleTitle", "title")} - {""}
     parts: list[list] = [["preamble", None, []]]     # [key, title, lines]
-    for index, item in enumerate(doc.items):
+    index = 0
+    for item in doc.items:
         if not isinstance(item, Line):
             # Text with one cell per line has no mark where a table ends: the heading that
             # follows a table is read as the table's last cell.
@@ -161,17 +186,20 @@ def split_sections(doc: Document) -> list[ReportSection]:
             if heading:
                 parts.append([heading[0], heading[1], []])
             continue
-        line = normalise(item.text)
-        if not line:
-            continue
-        heading = _heading(line)
-        if heading:
-            parts.append([heading[0], heading[1], []])
-            continue
-        # a date line is kept for now: _drop_signature takes it with the body above it
-        if _is_chrome(line, index, title_lines) or (is_format_residue(line) and not _DATE_LINE.match(line)):
-            continue
-        parts[-1][2].append(line)
+        lines = [normalise(segment) for segment in _segments(item.text)]
+        for i, line in enumerate(lines):
+            index += 1
+            if not line:
+                continue
+            heading = _heading(line)
+            if heading:
+                parts.append([heading[0], heading[1], []])
+                continue
+            # a date line is kept for now: _drop_signature takes it with the body above it
+            if _is_chrome(line, index, title_lines) or (is_format_residue(line) and not _DATE_LINE.match(line)
+                                                        and not _number_in_prose(lines, i)):
+                continue
+            parts[-1][2].append(line)
     if len(parts) == 1:
         parts[0][0] = "body"
     merged: dict[str, ReportSection] = {}

@@ -3,6 +3,7 @@
 Every write is keyed on a natural key (an upsert, or a replace of one document's rows), so
 materialising twice adds nothing.
 DuckDB allows one writing process; the Dagster assets that call this share one pool.
+One module on purpose: the raw schema's DDL and every write to it change together.
 """
 from __future__ import annotations
 

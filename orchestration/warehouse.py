@@ -198,6 +198,24 @@ create table if not exists raw.listings (
 );
 """
 
+# Added for the quality scorecard (docs/scorecard.md): the report's prose per section, and
+# where its publication date was read. Additive, like FETCH_DDL.
+SECTIONS_DDL = """
+-- One row per document and section (parsing/sections.py): the prose of the section as the
+-- parser version named here read it, the national format's headings and table labels left out.
+create table if not exists raw.report_sections (
+    sha256           varchar not null,
+    parser_version   varchar not null,
+    section_key      varchar not null,  -- overview | active | applications | review | problems | other | preamble | annex | body
+    position         integer not null,  -- order in the document, from 1
+    title_as_printed varchar,           -- the heading (normalised); null for preamble and body
+    text             varchar not null,  -- the prose, one normalised line per line
+    primary key (sha256, section_key)
+);
+
+alter table raw.reports add column if not exists published_basis varchar;  -- page_label | page_meta | written_date | signature
+"""
+
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -215,10 +233,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
     con.execute(FETCH_DDL)
     con.execute(LISTINGS_DDL)
+    con.execute(SECTIONS_DDL)
 
 
 RAW_TABLES = ("sources", "fetch_manifest", "fetch_attempts", "discoveries", "listings", "quarantine",
-              "reports", "metric_values", "parse_issues")
+              "reports", "metric_values", "parse_issues", "report_sections")
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -569,6 +588,7 @@ def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | 
             if len(frame):
                 columns = ", ".join(frame.columns)
                 con.execute(f"insert into raw.{table} ({columns}) select {columns} from frame")
+        store_report_sections(con, parsed, parser_version)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -592,3 +612,21 @@ def record_catalogue_paths(con: duckdb.DuckDBPyConnection, sources_dir: Path) ->
         con.execute("update raw.sources set path_in_catalogue = frame.path_in_catalogue from frame "
                     "where raw.sources.source_id = frame.source_id")
     return len(changed)
+
+
+def store_report_sections(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | None, object]],
+                          parser_version: str) -> None:
+    """Replace the sections stored for these documents ((sha256, media type, report) each) and
+    set where each one's publication date was read. Runs inside the caller's transaction
+    (``store_reports``): a document's sections and its report row are written together."""
+    shas = _frame([[sha] for sha, _, _ in parsed], ["sha256"])
+    sections = _frame([[sha, parser_version, s.key, s.position, s.title, s.text]
+                       for sha, _, r in parsed for s in getattr(r, "sections", None) or ()],
+                      ["sha256", "parser_version", "section_key", "position", "title_as_printed", "text"],
+                      integers=("position",))
+    bases = _frame([[sha, getattr(r, "published_basis", None)] for sha, _, r in parsed], ["sha256", "basis"])
+    con.execute("delete from raw.report_sections where sha256 in (select sha256 from shas)")
+    if len(sections):
+        columns = ", ".join(sections.columns)
+        con.execute(f"insert into raw.report_sections ({columns}) select {columns} from sections")
+    con.execute("update raw.reports set published_basis = cast(bases.basis as varchar) from bases where raw.reports.sha256 = bases.sha256")

@@ -37,6 +37,7 @@ from orchestration.cli import materialise_all
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.synthetic import freeform as freeform
 from orchestration.synthetic import samples
+from orchestration.synthetic import scorecard
 from tests.conftest import SHARED_CORPUS
 from tests.postgres_server import require_postgres, running_postgres
 
@@ -158,6 +159,8 @@ def _panel():
 def _write_catalogue(data_dir: Path, national, free, corpus: bool) -> None:
     samples.write_samples(data_dir / "samples", data_dir / "sources" / "samples.csv", national)
     freeform.write_samples(data_dir / "freeform", free)
+    # the scorecard's series: planted late, undated, copied and incomplete reports
+    scorecard.write_series(data_dir / "quality", data_dir / "sources" / "quality.csv", scorecard.generate_series())
     with (data_dir / "sources" / "freeform.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["source_id", "agency", "year", "location"])
@@ -515,7 +518,7 @@ def test_postgres_build_equals_the_duckdb_build(built, postgres, tmp_path):
         tables = [t for (t,) in duck.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         assert {"dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmonised_indicators",
-                "mart_agency_year", "mart_reconciliation"} <= set(tables)
+                "mart_agency_year", "mart_reconciliation", "mart_report_quality"} <= set(tables)
         for table in tables:
             duck_columns = [c for (c,) in duck.execute(
                 "select column_name from information_schema.columns where table_schema = 'marts' "
@@ -537,7 +540,7 @@ def test_postgres_build_equals_the_duckdb_build(built, postgres, tmp_path):
 # ---- incremental builds ------------------------------------------------------------------------
 
 MARTS = ["dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmonised_indicators",
-         "mart_agency_year", "mart_reconciliation"]
+         "mart_agency_year", "mart_reconciliation", "mart_report_quality"]
 
 
 def _marts(warehouse: Path) -> dict[str, list[tuple]]:
@@ -569,6 +572,9 @@ def _change_the_raw_tables(warehouse: Path) -> dict[str, str]:
                     "parsed_at = parsed_at + interval 1 hour where sha256 = ?", [reparsed[0]])
         con.execute("update raw.metric_values set value = value + 7 where sha256 = ? "
                     "and metric_key = 'apps.new_received.total'", [reparsed[0]])
+        # … and its prose reads differently: the next year's repetition against it changes
+        con.execute("update raw.report_sections set text = text || '本次重新解析增加的一段文字。' "
+                    "where sha256 = ? and section_key = 'overview'", [reparsed[0]])
         # corrected: the same source now holds a new document with other carried-forward figures
         new_sha = "f" * 64
         con.execute("insert into raw.reports select * replace (? as sha256) from raw.reports where sha256 = ?",
@@ -576,6 +582,9 @@ def _change_the_raw_tables(warehouse: Path) -> dict[str, str]:
         con.execute("""insert into raw.metric_values select * replace (? as sha256,
                            case when metric_key like 'apps.carried_forward.%' then value + 1 else value end as value)
                        from raw.metric_values where sha256 = ?""", [new_sha, corrected[0]])
+        con.execute("""insert into raw.report_sections select * replace (? as sha256,
+                           case when section_key = 'problems' then '' else text end as text)
+                       from raw.report_sections where sha256 = ?""", [new_sha, corrected[0]])
         con.execute("""insert into raw.fetch_manifest select * replace (? as sha256, ? as fetch_key,
                            last_seen_at + interval 1 day as last_seen_at, last_seen_at + interval 1 day as first_seen_at)
                        from raw.fetch_manifest where source_id = ? and sha256 = ?""",
@@ -650,7 +659,7 @@ def test_dbt_docs_generate_offline(built, tmp_path):
     catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     for model in ("dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmonised_indicators",
-                  "mart_agency_year", "mart_reconciliation"):
+                  "mart_agency_year", "mart_reconciliation", "mart_report_quality"):
         node = manifest["nodes"][f"model.disclosure.{model}"]
         assert node["description"]
         documented = {name for name, column in node["columns"].items() if column["description"]}
@@ -679,3 +688,129 @@ def test_each_rule_check_fails_exactly_on_its_planted_reports(built):
         if not built.has_corpus:   # the real corpus brings its own findings (hongze's R4, …)
             assert evaluation.passed == (not expected), rule.rule_id
         assert evaluation.metadata["reports_assessed"].value > 0 or rule.rule_id in ("R10", "R11"), rule.rule_id
+
+
+# ---- the scorecard (mart_report_quality) --------------------------------------------------------
+
+QUALITY_COLUMNS = ["source_id", "year", "published_date", "published_basis", "deadline", "days_after_deadline",
+                   "timeliness", "format_conformance", "missing_sections", "table_two_filled", "table_three_filled",
+                   "table_four_filled", "compared_with_year", "repetition", "repetition_overview",
+                   "repetition_problems", "repetition_other", "is_repetitive", "sections_over_half", "rule_errors",
+                   "rule_warnings"]
+
+
+def _quality(built: Built, like: str) -> dict[str, dict]:
+    rows = built.query(f"select {', '.join(QUALITY_COLUMNS)} from marts.mart_report_quality "
+                       "where source_id like ? order by year", [like])
+    return {row[0]: dict(zip(QUALITY_COLUMNS, row)) for row in rows}
+
+
+def _five_grams(text: str) -> set[str]:
+    text = text.replace("\n", "")
+    return {text[i:i + 5] for i in range(len(text) - 4)}
+
+
+def _section_texts(report: scorecard.QualityReport) -> dict[str, str]:
+    """The sections' text as the parser stores it: each line normalised."""
+    from orchestration.parsing.cells import normalise
+
+    return {key: "\n".join(normalise(line) for line in text.split("\n") if normalise(line))
+            for key, text in scorecard.prose_by_section(report).items()}
+
+
+def _containment(this: dict[str, str], last: dict[str, str], key: str | None) -> float | None:
+    """Share of this year's distinct 5-grams (of one section, or of all: key None) found in last year's."""
+    if key is None:
+        mine = set().union(*(_five_grams(t) for t in this.values()))
+        theirs = set().union(*(_five_grams(t) for t in last.values()))
+    else:
+        mine, theirs = _five_grams(this.get(key, "")), _five_grams(last.get(key, ""))
+    if not mine or not theirs:
+        return None
+    return len(mine & theirs) / len(mine)
+
+
+def test_scorecard_finds_exactly_the_planted_reports(built):
+    """The generated series (scorecard.PLANTS): exactly the planted late reports are late, by
+    the planted number of days (a department's deadline is 31 January, a government's 31 March);
+    the undated one is unknown, not late; exactly the planted sections are missing and the
+    blank table is not filled; exactly the report that copies 80 % of last year's text is
+    repetitive, and every repetition figure is the 5-gram containment of the text written."""
+    series = scorecard.generate_series()
+    rows = _quality(built, "quality-%")
+    assert set(rows) == {r.source_id for r in series}
+    texts = {r.source_id: _section_texts(r) for r in series}
+    previous: dict[str, scorecard.QualityReport] = {}
+    for report in series:
+        row = rows[report.source_id]
+        deadline = datetime.date(report.year + 1, 1 if report.kind == "dept" else 3, 31)
+        assert row["deadline"] == deadline, report.source_id
+        if report.published is None:
+            assert (row["published_date"], row["published_basis"], row["timeliness"]) == (None, None, "unknown")
+        else:
+            assert (row["published_date"], row["published_basis"]) == (report.published, "page_label")
+            assert row["days_after_deadline"] == (report.published - deadline).days
+            assert row["timeliness"] == ("late" if "late" in report.planted else "on_time"), report.source_id
+        missing = [key for key in scorecard.HEADINGS if key in report.missing]
+        assert row["missing_sections"] == (", ".join(missing) or None), report.source_id
+        assert (row["table_two_filled"], row["table_three_filled"], row["table_four_filled"]) == \
+            (True, "blank_orgs" not in report.planted, True), report.source_id
+        assert row["format_conformance"] == "national_format"
+        assert (row["rule_errors"], row["rule_warnings"]) == (0, 0), report.source_id
+        before = previous.get(report.slug)
+        assert row["compared_with_year"] == (before.year if before else None)
+        if before is None:
+            assert row["repetition"] is None
+        else:
+            this, last = texts[report.source_id], texts[before.source_id]
+            for column, key in (("repetition", None), ("repetition_overview", "overview"),
+                                ("repetition_problems", "problems"), ("repetition_other", "other")):
+                expected = _containment(this, last, key)
+                assert (row[column] is None) == (expected is None), (report.source_id, column)
+                assert expected is None or abs(row[column] - expected) < 1e-9, (report.source_id, column)
+            assert row["is_repetitive"] == ("copied" in report.planted), report.source_id
+        previous[report.slug] = report
+    copied = next(rows[r.source_id] for r in series if "copied" in r.planted)
+    assert 0.75 <= copied["repetition"] <= 0.85 and copied["sections_over_half"] == "preamble, overview, problems, other"
+    assert max(r["repetition"] or 0 for s, r in rows.items() if s != copied["source_id"]) < 0.1
+
+
+def pingtan_scorecard_table(rows: list[dict]) -> str:
+    """The table of docs/scorecard.md, from the mart's rows for the 平潭 series."""
+    def percent(value):
+        return "" if value is None else f"{value * 100:.1f} %"
+
+    lines = ["| year | published | date read from | deadline | days after | timeliness | compared with | "
+             "repetition | 总体情况 | 问题及改进 | sections over 50 % |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['year']} | {row['published_date'] or ''} | {row['published_basis'] or ''} | "
+                     f"{row['deadline'] or ''} | {'' if row['days_after_deadline'] is None else row['days_after_deadline']} | "
+                     f"{row['timeliness']} | {row['compared_with_year'] or '—'} | {percent(row['repetition'])} | "
+                     f"{percent(row['repetition_overview'])} | {percent(row['repetition_problems'])} | "
+                     f"{row['sections_over_half'] or ''} |")
+    return "\n".join(lines)
+
+
+@needs_corpus
+def test_scorecard_on_the_pingtan_series(built):
+    """The real 平潭 series (odd years only, 2011–2025): each report compared with the
+    previous available one; the date every page prints (as the hand-checkers read it) and its
+    timeliness against 31 March (a government); the table docs/scorecard.md shows is the mart's."""
+    rows = list(_quality(built, "corpus-pingtan%").values())
+    assert [r["year"] for r in rows] == list(range(2011, 2026, 2))
+    assert [r["compared_with_year"] for r in rows] == [None] + list(range(2011, 2024, 2))
+    assert rows[0]["repetition"] is None and all(0 <= r["repetition"] <= 1 for r in rows[1:])
+    printed = {}
+    for expected in SHARED_CORPUS.glob("pingtan*.expected.json"):
+        spec = json.loads(expected.read_text(encoding="utf-8"))
+        printed[spec["year"]] = datetime.date.fromisoformat(spec["published"])
+    for row in rows:
+        deadline = datetime.date(row["year"] + 1, 3, 31)
+        assert (row["published_date"], row["published_basis"], row["deadline"]) == \
+            (printed[row["year"]], "page_label", deadline), row["year"]
+        assert row["timeliness"] == ("late" if printed[row["year"]] > deadline else "on_time"), row["year"]
+        assert row["format_conformance"] == ("before_national_format" if row["year"] < 2019 else "national_format")
+    assert [r["year"] for r in rows if r["timeliness"] == "late"] == [2011]   # 2012-04-11
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "scorecard.md").read_text(encoding="utf-8")
+    assert pingtan_scorecard_table(rows) in doc

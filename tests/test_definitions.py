@@ -25,8 +25,13 @@ EXPECTED_EDGES = {
     "marts/mart_agency_year": {"intermediate/int_agency_years", "intermediate/int_reports_identified",
                                "marts/fct_harmonised_indicators", "marts/mart_reconciliation",
                                "intermediate/int_report_sources"},
+    "marts/mart_report_quality": {"intermediate/int_report_quality_pairs", "intermediate/int_reports_identified",
+                                  "intermediate/int_report_repetition", "intermediate/int_metric_values_current",
+                                  "staging/stg_raw__report_sections", "marts/mart_reconciliation", "seeds/metric_keys"},
+    "staging/stg_raw__report_sections": {"parsed_report_sections"},
     "published_mart": {"marts/dim_agency", "marts/dim_metric", "marts/fct_disclosure_metrics",
-                       "marts/fct_harmonised_indicators", "marts/mart_agency_year", "marts/mart_reconciliation"},
+                       "marts/fct_harmonised_indicators", "marts/mart_agency_year", "marts/mart_reconciliation",
+                       "marts/mart_report_quality"},
 }
 
 

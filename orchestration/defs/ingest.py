@@ -120,11 +120,12 @@ def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
     })
 
 
-# One parse writes three tables; each is an asset of its own so dbt's sources map onto them.
+# One parse writes four tables; each is an asset of its own so dbt's sources map onto them.
 PARSED_TABLES = {
     "parsed_reports": "raw.reports: one row per document and parser version (agency, year, template, published)",
     "parsed_metric_values": "raw.metric_values: one row per report and metric key, with provenance",
     "parse_issues": "raw.parse_issues: what the parser could not read cleanly, with the place",
+    "parsed_report_sections": "raw.report_sections: each report's prose, one row per section (the scorecard's text)",
 }
 
 
@@ -154,6 +155,7 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
     yield dg.MaterializeResult(asset_key="parse_issues", metadata={
         "documents_with_issues": len(counts.with_issues), "rows": table_rows["parse_issues"],
         "issues": dg.MetadataValue.md(markdown_table(counts.with_issues, ["document", "issues", "first"]))})
+    yield dg.MaterializeResult(asset_key="parsed_report_sections", metadata={"rows": table_rows["report_sections"]})
 
 
 def ingest_run_config(hosts=(), source_ids=(), parse_workers=None, **fetch_settings) -> dict:

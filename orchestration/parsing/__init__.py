@@ -20,10 +20,11 @@ from .documents import (
     read_html,
     read_text_grid,
 )
+from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.2.2"
+PARSER_VERSION = "0.3.0"
 
 
 @dataclass
@@ -34,12 +35,14 @@ class ParsedReport:
     year: int | None = None
     template: str | None = None
     published: str | None = None
+    published_basis: str | None = None   # where the date was read (metadata.PUBLISHED_BASES)
     scope: str | None = None       # agency | jurisdiction, where the text says it
     scope_basis: str | None = None  # the words that decided the scope
     title: str | None = None       # the title as printed (title line, else the page's title)
     encoding: str | None = None
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
+    sections: list[ReportSection] = field(default_factory=list)   # the prose, per section
 
     @property
     def metrics(self) -> dict[str, int | float | None]:
@@ -48,7 +51,8 @@ class ParsedReport:
     def to_json(self) -> str:
         return json.dumps({
             "source": self.source, "agency": self.agency, "year": self.year,
-            "template": self.template, "published": self.published, "scope": self.scope, "form": self.form,
+            "template": self.template, "published": self.published,
+            "published_basis": self.published_basis, "scope": self.scope, "form": self.form,
             "metrics": self.metrics,
             "provenance": {k: {f: v for f, v in _flat(m).items() if f not in ("key", "value")}
                            for k, m in self.values.items()},
@@ -151,7 +155,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.issues.extend(reader.issues)
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)
-        report.published = metadata.find_published(doc)
+        report.published, report.published_basis = metadata.find_published_with_basis(doc)
+        report.sections = split_sections(doc)
         report.scope, report.scope_basis = metadata.find_scope_with_basis(doc, report.agency)
         report.title = metadata.find_title(doc)
         freeform.complete(doc, report)   # 附表 and prose figures (legacy.*), R8 findings

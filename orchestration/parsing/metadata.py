@@ -177,21 +177,42 @@ def find_agency(doc: Document) -> str | None:
 
 
 def find_published(doc: Document) -> str | None:
+    return find_published_with_basis(doc)[0]
+
+
+# Where a publication date was read, best first (docs/scorecard.md): the page's 发布时间 /
+# 发布日期 / 时间：, the page's <meta name="PubDate">, then the document's own 成文日期 and the
+# date of its signature. (The date beside the listing link ranks between the page's and the
+# document's: the mart puts it there, the parser does not see the listing.)
+PUBLISHED_BASES = ("page_label", "page_meta", "written_date", "signature")
+
+
+def find_published_with_basis(doc: Document) -> tuple[str | None, str | None]:
+    """(ISO publication date, where it was read: one of ``PUBLISHED_BASES``), or (None, None)."""
+    lines = _lines(doc)
+    written = None
+    for line in lines[:20]:
+        match = _PUBLISHED.search(line)
+        if match:
+            iso = _iso(match["date"])
+            if iso and match.group(0).startswith("成文日期"):
+                written = written or iso
+            elif iso:
+                return iso, "page_label"
     for key in ("PubDate", "pubdate", "publishdate", "firstpublishedtime"):
         if doc.page_meta.get(key):
             iso = _iso(doc.page_meta[key])
             if iso:
-                return iso
-    lines = _lines(doc)
-    for line in lines[:20]:
-        match = _PUBLISHED.search(line)
-        if match:
-            return _iso(match["date"])
+                return iso, "page_meta"
+    if written:
+        return written, "written_date"
     # The date under the signature closes the report.
     signature = _signature(doc)
     if signature:
-        return signature[1]
+        return signature[1], "signature"
     for line in reversed(lines[-5:]):
         if _DATE.fullmatch(line):
-            return _iso(line)
-    return None
+            iso = _iso(line)
+            if iso:
+                return iso, "signature"
+    return None, None

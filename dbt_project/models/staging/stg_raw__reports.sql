@@ -16,6 +16,8 @@ final as (
         cast(year as integer) as year,
         cast(template as varchar) as template,
         cast(published as date) as published,
+        -- where the parser read it: page_label, page_meta, written_date, signature
+        cast(published_basis as varchar) as published_basis,
         -- what the report covers as the parser read it: 'agency' (the body itself) or
         -- 'jurisdiction' (the whole area it governs); null when the text does not say
         cast(scope as varchar) as report_scope,

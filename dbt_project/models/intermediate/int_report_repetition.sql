@@ -1,0 +1,153 @@
+{#-
+    How much of each report's text repeats the agency's previous available report
+    (int_report_quality_pairs): for each section, and for the report as a whole, the share of
+    this year's distinct character 5-grams that also occur in last year's (containment, one
+    direction: what this year took from last year, whatever last year had besides).
+
+    The text is the parser's (raw.report_sections): the national format's headings, tables
+    and table labels are not in it, so a report is not counted as repeating the format. Line
+    breaks are dropped before measuring; the parser already dropped white space and folded
+    full-width forms. A section compares with the same section of last year's report; the
+    report as a whole (section_key '_report') with last year's whole text; an annex with
+    nothing (it is a table). A section with under five characters has no 5-gram: no row.
+
+    How: each pair (a report and the one it is compared with) is numbered; the 5-grams of both
+    texts are tagged with the pair and the side they come from, and one aggregation per level
+    says which grams each side has (no join of gram to gram). Report-keyed incremental, keyed
+    on quality_version: only the pairs to build are read. SQL both engines run
+    (macros/text_grams.sql).
+-#}
+
+{{ report_keyed_incremental('int_report_quality_pairs', 'quality_version') }}
+
+with
+
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_report_quality_pairs'), 'quality_version') }}
+
+),
+
+pairs as (
+
+    select
+        report_id,
+        compared_report_id,
+        row_number() over (order by report_id) as pair_no
+
+    from {{ ref('int_report_quality_pairs') }}
+    {{ only_reports_to_build() }}
+
+),
+
+-- the two texts of each pair: this year's (is_this 1) and the compared report's (0)
+sides as (
+
+    select pair_no, report_id as document_id, 1 as is_this from pairs
+
+    union all
+
+    select pair_no, compared_report_id as document_id, 0 as is_this from pairs
+    where compared_report_id is not null
+
+),
+
+sections as (
+
+    select
+        sides.pair_no,
+        sides.is_this,
+        report_sections.section_key,
+        replace(report_sections.section_text, chr(10), '') as body
+
+    from {{ ref('stg_raw__report_sections') }} as report_sections
+    inner join sides
+        on report_sections.report_id = sides.document_id
+    where report_sections.section_key <> 'annex'
+
+),
+
+positions as (
+
+    {{ text_grams('sections', ['pair_no', 'is_this', 'section_key'], 'body') }}
+
+),
+
+-- each distinct gram of a pair's section, and which side has it
+section_grams as (
+
+    select
+        pair_no,
+        section_key,
+        gram,
+        max(is_this) as in_this,
+        max(1 - is_this) as in_compared
+
+    from positions
+    group by pair_no, section_key, gram
+
+),
+
+report_grams as (
+
+    select
+        pair_no,
+        gram,
+        max(in_this) as in_this,
+        max(in_compared) as in_compared
+
+    from section_grams
+    group by pair_no, gram
+
+),
+
+measured as (
+
+    select
+        pair_no,
+        section_key,
+        sum(in_this) as gram_count,
+        sum(in_this * in_compared) as repeated_gram_count,
+        sum(in_compared) as compared_gram_count
+
+    from section_grams
+    group by pair_no, section_key
+
+    union all
+
+    select
+        pair_no,
+        '_report' as section_key,
+        sum(in_this) as gram_count,
+        sum(in_this * in_compared) as repeated_gram_count,
+        sum(in_compared) as compared_gram_count
+
+    from report_grams
+    group by pair_no
+
+),
+
+final as (
+
+    select
+        cast(pairs.report_id as varchar) as report_id,
+        cast(measured.section_key as varchar) as section_key,
+        cast(pairs.compared_report_id as varchar) as compared_report_id,
+        cast(measured.gram_count as integer) as gram_count,
+        cast(case when measured.compared_gram_count > 0 then measured.repeated_gram_count end as integer)
+            as repeated_gram_count,
+        cast(case when measured.compared_gram_count > 0
+            then cast(measured.repeated_gram_count as double precision) / measured.gram_count end
+            as double precision) as repetition,
+        cast(reports_to_build.report_version as varchar) as report_version
+
+    from measured
+    inner join pairs
+        on measured.pair_no = pairs.pair_no
+    inner join reports_to_build
+        on pairs.report_id = reports_to_build.report_id
+    where measured.gram_count > 0
+
+)
+
+select * from final

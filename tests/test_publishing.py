@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from orchestration.publishing.mart_copy import PUBLISHED_FILE, publish_marts
 from tests.conftest import OLD_DUCKDB

@@ -30,3 +30,12 @@ def widen(encoding: str) -> str:
     their superset."""
     encoding = encoding.lower()
     return "gb18030" if encoding in _GB else encoding
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def strip_xml_declaration(text: str) -> str:
+    """An XHTML page's ``<?xml … encoding=…?>`` line, gone: the text is already decoded, and lxml
+    refuses a decoded string that still declares an encoding."""
+    return _XML_DECLARATION.sub("", text, count=1) if text.lstrip().startswith("<?xml") else text

@@ -103,3 +103,47 @@ def test_a_number_too_large_to_store_is_an_issue_not_a_crash(tmp_path):
     assert "apps.new_received.total" in message
     # the other figures of the same report are stored
     assert con.execute("select count(*) from raw.metric_values where value is not null").fetchone()[0] > 100
+
+
+def _sample_page() -> tuple[str, dict]:
+    report = samples.generate_panel(agencies=1, years=range(2021, 2022))[0]
+    return samples.render(report), report.metrics
+
+
+def _read_values(html: str) -> dict:
+    report = parse_document(html.encode("utf-8"), source="nested.html")
+    return {k: v.value for k, v in report.values.items()}, [i.code for i in report.issues]
+
+
+def test_an_xhtml_page_with_an_encoding_declaration_reads():
+    html, metrics = _sample_page()
+    xhtml = '<?xml version="1.0" encoding="UTF-8"?>\n' + html
+    values, codes = _read_values(xhtml)
+    assert values["apps.new_received.total"] == metrics["apps.new_received.total"]
+    assert "parser_error" not in codes
+
+
+def test_xhtml_listings_are_read_for_links():
+    from orchestration.fetching.discovery import report_links
+    page = ('<?xml version="1.0" encoding="GBK"?>\n<html><body>'
+            '<a href="/2021.htm">某县2021年政府信息公开工作年度报告</a></body></html>')
+    assert [link.year for link in report_links(page, "http://example.gov.cn/")] == [2021]
+
+
+@pytest.mark.parametrize("depth, wrapper", [(300, "div"), (1500, "font"), (5000, "div")])
+def test_deep_nesting_keeps_the_tables(depth, wrapper):
+    html, metrics = _sample_page()
+    start = html.index("<body>") + len("<body>")
+    nested = (html[:start] + f"<{wrapper}>" * depth + html[start:].replace("</body>", f"</{wrapper}>" * depth + "</body>"))
+    values, codes = _read_values(nested)
+    original, _ = _read_values(html)
+    assert values == original, codes
+    assert all(values[k] == v for k, v in metrics.items() if v is not None)
+
+
+def test_nested_layout_tables_keep_the_data_table():
+    html, metrics = _sample_page()
+    start, end = html.index("<body>") + len("<body>"), html.index("</body>")
+    nested = html[:start] + "<table><tr><td>" * 84 + html[start:end] + "</td></tr></table>" * 84 + html[end:]
+    values, _ = _read_values(nested)
+    assert values["apps.processed_total.total"] == metrics["apps.processed_total.total"]

@@ -20,6 +20,8 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import lxml.html
 
+from orchestration.encoding import strip_xml_declaration
+
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".txt", ".rtf", ".ofd")
 _REPORT_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作报告")
 _DISCLOSURE_WORDS = re.compile(r"政府信息公开|信息公开|政务公开")
@@ -65,7 +67,7 @@ def is_report_title(text: str) -> bool:
 
 def _root(html: str):
     try:
-        return lxml.html.fromstring(html)
+        return lxml.html.fromstring(strip_xml_declaration(html))
     except (ValueError, lxml.etree.ParserError):
         return None
 

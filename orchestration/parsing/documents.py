@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..encoding import bom_encoding, meta_charset, widen
+from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
 from .cells import is_value, normalise
 from .vocabulary import is_header_label, section_of_heading
 
@@ -150,15 +150,53 @@ def _nearest_table(el):
 # The parser lxml.html.document_fromstring uses, without its element class lookup: the tree is
 # the same, but lxml.html makes every element Python touches go through a Python-level class
 # lookup, which cost more than the parse itself. Only the plain etree API is used below.
-_HTML_PARSER = etree.HTMLParser()
+# huge_tree lifts libxml2's nesting limit from 256 to 2048 levels: past the limit the parser cuts
+# the tree silently, and Word-exported pages nest layout tables and <font>/<div> wrappers deeply.
+_HTML_PARSER = etree.HTMLParser(huge_tree=True)
+# Wrappers that carry layout, never table structure: removed when a page nests too deep to walk.
+# Inline ones go without a trace (a number split over two <span>s stays one number); block ones
+# leave a line break.
+_INLINE_WRAPPERS = re.compile(r"</?(?:font|span|b|strong|i|em|u|small|big|a)\b[^>]*>", re.I)
+_BLOCK_WRAPPERS = re.compile(r"</?(?:div|center|section|article|blockquote)\b[^>]*>", re.I)
+# Deeper than this, the walk below would come near Python's recursion limit.
+MAX_WALK_DEPTH = 400
 
 
 def _html_root(text: str):
-    """What ``lxml.html.document_fromstring(text)`` gives, as plain etree elements."""
+    """What ``lxml.html.document_fromstring(text)`` gives, as plain etree elements. A page that
+    nests deeper than the parser (or the walk) can follow is read without its layout wrappers;
+    one still too deep is unreadable, said so, never silently cut."""
+    text = strip_xml_declaration(text)
+    root = _parse_html(text)
+    if _too_deep(root):
+        flat = _BLOCK_WRAPPERS.sub("<br>", _INLINE_WRAPPERS.sub("", text))
+        root = _parse_html(flat)
+        if _too_deep(root):
+            from . import (
+                UnreadableDocument,  # defined in the package, which imports this module
+            )
+            raise UnreadableDocument("the page nests elements deeper than the HTML parser follows "
+                                     f"({MAX_WALK_DEPTH}+ levels, even without its layout wrappers)")
+    return root
+
+
+def _parse_html(text: str):
     root = etree.fromstring(text, _HTML_PARSER)
     if root is None:
         raise etree.ParserError("Document is empty")
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _HTML_PARSER.error_log):
+        root.set("data-depth-limit", "hit")
     return root
+
+
+def _too_deep(root) -> bool:
+    if root.get("data-depth-limit"):
+        return True
+    # Cheap for ordinary pages: only a page with that many elements can be that deep.
+    if sum(1 for _ in root.iter()) < MAX_WALK_DEPTH:
+        return False
+    deepest = max((sum(1 for _ in el.iterancestors()) for el in root.iter("table", "td", "p")), default=0)
+    return deepest >= MAX_WALK_DEPTH
 
 
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:

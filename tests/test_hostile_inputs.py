@@ -147,3 +147,34 @@ def test_nested_layout_tables_keep_the_data_table():
     nested = html[:start] + "<table><tr><td>" * 84 + html[start:end] + "</td></tr></table>" * 84 + html[end:]
     values, _ = _read_values(nested)
     assert values["apps.processed_total.total"] == metrics["apps.processed_total.total"]
+
+
+def test_r8_prints_the_printed_number_not_a_rounded_float():
+    from orchestration.parsing.freeform import _printed
+    huge = "1" + "0" * 37 + "7"
+    metric = MetricValue("legacy.apps.total", float(huge), "annex", "附表", "受理申请总数", "本年度", huge, "附表 row 3")
+    assert _printed(metric) == huge
+    split = MetricValue("legacy.apps.total", 425, "inferred_split", "附表", "主动公开信息数", "本年度", "4251516", "附表 row 1")
+    assert _printed(split) == "425"
+
+
+def test_fetch_report_groups_sites_by_host_and_port(tmp_path):
+    from orchestration.fetching.report import fetch_report
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    wh.ensure_schema(con)
+    now = datetime(2026, 1, 1)
+    for i, url in enumerate(["http://127.0.0.1:8001/a.html", "http://127.0.0.1:8002/b.html", "http://127.0.0.1:8002/c.html"]):
+        con.execute("insert into raw.fetch_attempts (attempt_id, batch_id, source_id, document_role, url, "
+                    "outcome, tries, started_at, finished_at) values (?, 'b1', ?, 'report', ?, 'fetched', 1, ?, ?)",
+                    [f"a{i}", f"s{i}", url, now, now])
+    text = fetch_report(con)
+    assert "127.0.0.1:8001: 1," in text and "127.0.0.1:8002: 2," in text
+
+
+def test_a_stalled_read_is_named_timeout():
+    import requests
+
+    from orchestration.fetching.http import _describe
+    stalled = requests.exceptions.ConnectionError(
+        "HTTPConnectionPool(host='127.0.0.1', port=8000): Read timed out.")
+    assert _describe(stalled) == "timeout"

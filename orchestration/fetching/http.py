@@ -204,7 +204,9 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "connection broken mid-body (truncated response)"
     text = str(exc)
-    for marker, reason in (("Connection reset", "connection reset by peer"),
+    # A server that stalls mid-body surfaces as a ConnectionError wrapping urllib3's read timeout.
+    for marker, reason in (("Read timed out", "timeout"), ("timed out", "timeout"),
+                           ("Connection reset", "connection reset by peer"),
                            ("RemoteDisconnected", "connection closed without a response"),
                            ("Connection aborted", "connection aborted"),
                            ("Connection refused", "connection refused"),

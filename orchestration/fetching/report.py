@@ -47,11 +47,11 @@ def fetch_report(con, batch_id: str | None = None, limit: int = 30) -> str:
     o = batch_outcomes(con, batch_id)
     lines = [f"fetch batch {batch_id}: {n} fetches, {started} to {finished} (UTC)",
              "  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in o.items()),
-             "", "by site (host): fetches, fetched, not modified, failed, disallowed, retried, "
+             "", "by site (host and port, as politeness counts them): fetches, fetched, not modified, failed, disallowed, retried, "
              "mean seconds (first request sent to end), mean wait for the site's turn (seconds)"]
     waited = "round(avg(waited_seconds), 2)" if _has_column(con, "fetch_attempts", "waited_seconds") else "null"
     rows = con.execute(
-        f"""select coalesce(nullif(regexp_extract(url, '^https?://([^/:]+)', 1), ''), '(local)') as host,
+        f"""select coalesce(nullif(regexp_extract(url, '^https?://(?:[^/@]*@)?([^/?#]+)', 1), ''), '(local)') as host,
                   count(*), count(*) filter (where outcome = 'fetched'),
                   count(*) filter (where outcome in ('unchanged', 'not_modified')),
                   count(*) filter (where outcome = 'failed'), count(*) filter (where outcome = 'disallowed'),

@@ -605,12 +605,27 @@ _TABLE_ISSUE_CODES = {"no_header", "unidentified_row", "column_count_mismatch", 
                       "ambiguous_split"}
 
 
-def _r8_issue(key: str, kept: MetricValue | str, prose: Figure, kept_value) -> ParseIssue:
-    """``kept`` is the annex value, or (tabled reports) the table keys it was compared with."""
+def _plain(value: Decimal) -> str:
+    """A number as digits, never in exponent form (a float prints 10^38 as 1e+38)."""
+    return format(value.normalize(), "f")
+
+
+def _printed(metric: MetricValue) -> str:
+    """The number as the document prints it (its raw text, separators dropped), else its value."""
+    match = re.search(r"-?\d+(?:\.\d+)?", re.sub(r"[,，\s]", "", metric.raw_text or ""))
+    # the raw text of a split or converted cell holds more than this value: then the value
+    if match and float(match.group(0)) == float(metric.value):
+        return match.group(0)
+    return _plain(Decimal(str(metric.value)))
+
+
+def _r8_issue(key: str, kept: MetricValue | str, prose: Figure, kept_value: str) -> ParseIssue:
+    """``kept`` is the annex value, or (tabled reports) the table keys it was compared with. The
+    numbers are printed as digits: the mart reads them back from the message (rule R8)."""
     source = "tables" if isinstance(kept, str) else "附表"
     where = kept if isinstance(kept, str) else f"{kept.location} (「{kept.row_label}」)"
     return ParseIssue(R8_CODE, f"R8: {key}: the {source} give {kept_value} at {where}, the prose says "
-                      f"{as_number(prose.value)} (「{prose.sentence}」, {prose.where}); the {source} value is kept",
+                      f"{_plain(prose.value)} (「{prose.sentence}」, {prose.where}); the {source} value is kept",
                       prose.where)
 
 
@@ -631,7 +646,7 @@ def complete(doc: Document, report) -> None:
             if kept is None:
                 values[figure.key] = figure.metric()
             elif kept.value is not None and Decimal(str(kept.value)) != figure.value:
-                issues.append(_r8_issue(figure.key, kept, figure, kept.value))
+                issues.append(_r8_issue(figure.key, kept, figure, _printed(kept)))
     elif report.template in ("2019", "2021"):
         for figure in read_prose(doc, report.agency, TABLED_PROSE_KEYS):
             if figure.key in values:
@@ -650,6 +665,6 @@ def complete(doc: Document, report) -> None:
                 agrees = carried is not None and carried.value is not None and \
                     total + Decimal(str(carried.value)) == figure.value
             if not agrees:
-                issues.append(_r8_issue(figure.key, " + ".join(cells), figure, as_number(total)))
+                issues.append(_r8_issue(figure.key, " + ".join(cells), figure, _plain(total)))
     report.values = values
     report.issues = issues

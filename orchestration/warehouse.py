@@ -65,8 +65,6 @@ create table if not exists raw.reports (
 alter table raw.reports add column if not exists scope varchar;  -- agency | jurisdiction | null
 alter table raw.reports add column if not exists scope_basis varchar;  -- the words that decided scope
 alter table raw.reports add column if not exists title varchar;        -- title line, else the page's title
--- a local source's path relative to its catalogue's folder (record_catalogue_paths)
-alter table raw.sources add column if not exists path_in_catalogue varchar;
 
 -- One row per report and metric key (keys of docs/metrics.md) with provenance.
 create table if not exists raw.metric_values (
@@ -98,6 +96,8 @@ create table if not exists raw.parse_issues (
 # ``add column if not exists`` so a warehouse made by an earlier version upgrades in place, and
 # nothing the dbt staging models select is renamed or dropped.
 FETCH_DDL = """
+-- a local source's path relative to its catalogue's folder (record_catalogue_paths)
+alter table raw.sources add column if not exists path_in_catalogue varchar;
 -- raw.sources also holds what the fetch stage derived from a catalogue row: report pages
 -- discovered on a listing, files of a folder, attachments of a report page.
 alter table raw.sources add column if not exists kind varchar;             -- report | listing | folder (catalogue rows); discovered | attachment (derived)

@@ -178,3 +178,51 @@ def test_a_stalled_read_is_named_timeout():
     stalled = requests.exceptions.ConnectionError(
         "HTTPConnectionPool(host='127.0.0.1', port=8000): Read timed out.")
     assert _describe(stalled) == "timeout"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_trickling_server_is_cut_at_the_download_deadline(chunked):
+    import socket
+    import threading
+    import time
+
+    from orchestration.fetching.http import FetchPolicy, HttpClient
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                server.settimeout(0.2)
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                    + ("Transfer-Encoding: chunked\r\n" if chunked else "Content-Length: 100000\r\n") + "\r\n")
+            conn.sendall(head.encode())
+            try:
+                while not stop.is_set():   # a byte every 50 ms: never a read timeout, never done
+                    conn.sendall(b"1\r\na\r\n" if chunked else b"a")
+                    time.sleep(0.05)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        client = HttpClient(FetchPolicy(download_deadline_seconds=1.0, timeout_seconds=5, retries=0,
+                                        respect_robots=False, min_interval_seconds=0))
+        began = time.monotonic()
+        result = client.get(f"http://127.0.0.1:{server.getsockname()[1]}/slow.html")
+        took = time.monotonic() - began
+    finally:
+        stop.set()
+        server.close()
+    assert not result.ok and "deadline" in result.error
+    assert took < 4, f"held {took:.1f} s for a 1 s deadline"

@@ -35,6 +35,7 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from .decoding import charset_of, decode_text, looks_textual
 from .politeness import Politeness
@@ -368,14 +369,21 @@ class HttpClient:
         deadline = time.monotonic() + self.policy.download_deadline_seconds
         chunks, size = [], 0
         try:
-            for chunk in response.iter_content(64 * 1024):
+            # read1: one socket read at a time, returning whatever arrived. Reading 64 KB chunks
+            # blocks until 64 KB have come, so a server trickling a byte a second never reached the
+            # deadline check; each read is still bounded by the read timeout.
+            while True:
+                chunk = response.raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > max_bytes:
                     raise _Final(f"larger than {max_bytes} bytes", response.status_code)
                 if time.monotonic() > deadline:
-                    raise _Retry("download took longer than the deadline", response.status_code)
+                    raise _Retry(f"download took longer than the deadline "
+                                 f"({self.policy.download_deadline_seconds:g} s)", response.status_code)
                 chunks.append(chunk)
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Retry(_describe(exc), response.status_code) from exc
         data = b"".join(chunks)
         if expected is not None and not response.headers.get("Content-Encoding") and len(data) < expected:

@@ -611,3 +611,26 @@ def test_retry_after_longer_than_allowed_fails_at_once(tmp_path, site):
     (error,), = query(tmp_path, "select error from raw.fetch_manifest")
     assert "Retry-After 3600 s" in error
     assert len(site.requests("/r.html")) == 1
+
+
+def test_attachments_past_the_cap_are_recorded_and_said(tmp_path, site):
+    links = "".join(f'<a href="/files/annex-{i}.pdf">附件{i}</a>' for i in range(3))
+    site.page("/r/page.html", f"<html><body>某县2021年政府信息公开工作年度报告 {links}</body></html>")
+    for i in range(3):
+        site.route(f"/files/annex-{i}.pdf", Reply(200, b"%PDF-1.4 annex", {"Content-Type": "application/pdf"}))
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "c.csv").write_text(f"source_id,agency,year,location\np,某县,2021,{site.base}/r/page.html\n")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        wh.ensure_schema(con)
+        wh.replace_sources(con, read_catalogue(tmp_path / "sources")[0], wh_now())
+        logs = []
+        run_fetch_batch(con, RawStore(tmp_path / "raw"), policy(max_attachments=2, respect_robots=False),
+                        log=logs.append)
+        roles = con.execute("select role, count(*) from raw.discoveries group by role order by role").fetchall()
+        attachments = con.execute("select count(*) from raw.sources where kind = 'attachment'").fetchone()[0]
+    finally:
+        con.close()
+    assert roles == [("attachment", 2), ("attachment_skipped", 1)] and attachments == 2
+    assert any("3 attachments, 2 followed" in line for line in logs)
+    assert not site.requests("/files/annex-2.pdf")

@@ -62,7 +62,7 @@ class FetchBatch:
         self._previous: dict[str, tuple] = {}
         self.follower = Follower(con, policy, selection, self.counts, submit=self._submit,
                                  queued=lambda source_id, url: (source_id, url) in self._queued,
-                                 fail=self._handle, clock=self.clock)
+                                 fail=self._handle, clock=self.clock, warn=self.warn)
 
     # -- the loop -----------------------------------------------------------------------------
 

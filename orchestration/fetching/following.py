@@ -129,9 +129,9 @@ class Follower:
 
     def __init__(self, con, policy: FetchPolicy, selection: Selection, counts: FetchCounts,
                  submit: Callable[[Task], None], queued: Callable[[str, str], bool],
-                 fail: Callable[[Task, FetchResult], None], clock: Callable):
+                 fail: Callable[[Task, FetchResult], None], clock: Callable, warn: Callable[[str], None] = print):
         self.con, self.policy, self.selection, self.counts = con, policy, selection, counts
-        self.submit, self.queued, self.fail, self.clock = submit, queued, fail, clock
+        self.submit, self.queued, self.fail, self.clock, self.warn = submit, queued, fail, clock, warn
         self._listings: dict[str, ListingProgress] = {}
 
     def follow(self, task: Task, result: FetchResult) -> None:
@@ -232,11 +232,20 @@ class Follower:
 
     def _report(self, task: Task, html: str, base: str, now) -> None:
         found, derived, new_tasks = [], [], []
-        for link in attachment_links(html, base, task.year)[: self.policy.max_attachments]:
+        links = attachment_links(html, base, task.year)
+        cap = self.policy.max_attachments
+        for link in links[:cap]:
             source_id = _derived_id(task.source_id, "att-", link.url)
             found.append(self._discovery(task, link, "attachment", base, source_id))
             derived.append(self._derived(source_id, link, task.year, "attachment", task.source_id, task.origin))
             new_tasks.append(Task(source_id, link.url, "attachment", task.origin, task.year))
+        # Past the cap, attachments are not fetched, but never vanish: each gets a discovery row
+        # (role attachment_skipped, no derived source) and the page a warning.
+        for link in links[cap:]:
+            found.append(self._discovery(task, link, "attachment_skipped", base, None))
+        if len(links) > cap:
+            self.warn(f"{task.location}: {len(links)} attachments, {cap} followed (max_attachments); "
+                      f"the other {len(links) - cap} are in raw.discoveries as attachment_skipped")
         self._commit_discoveries(found, derived, now)
         for new in new_tasks:
             self.submit(new)

@@ -22,6 +22,7 @@ import yaml
 
 from orchestration.cli import materialise_all
 from orchestration.config import DBT_PROJECT_DIR
+from orchestration.defs import mart
 from orchestration.publishing.dictionary import read_dictionary
 from orchestration.publishing.mart_copy import PUBLISHED_FILE
 from orchestration.publishing.postgres import publish_to_postgres, redacted
@@ -29,8 +30,7 @@ from orchestration.synthetic import samples
 from tests.conftest import OLD_DUCKDB
 from tests.postgres_server import running_postgres
 
-MART_TABLES = {"dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmonised_indicators",
-               "mart_agency_year", "mart_reconciliation"}
+MART_TABLES = set(mart.MART_TABLES)   # every mart the publish asset copies
 
 
 @pytest.fixture(scope="module")

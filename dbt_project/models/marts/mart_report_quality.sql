@@ -306,7 +306,7 @@ final as (
                                 'case when present_sections.has_applications then 1 end',
                                 'case when present_sections.has_review then 1 end',
                                 'case when present_sections.has_problems then 1 end',
-                                'case when present_sections.has_other then 1 end']) }} as integer)
+                                'case when present_sections.has_other then 1 end']) }} as bigint)
             as sections_present,
         cast(nullif(concat_ws(', ',
             case when not coalesce(present_sections.has_overview, false) then 'overview' end,
@@ -333,11 +333,11 @@ final as (
             then repetition_by_report.repetition > 0.5 end as boolean) as is_repetitive,
         cast(repetition_by_report.sections_over_half as varchar) as sections_over_half,
 
-        cast(coalesce(rule_counts.rule_errors, 0) as integer) as rule_errors,
-        cast(coalesce(rule_counts.rule_warnings, 0) as integer) as rule_warnings,
-        cast(coalesce(rule_counts.rule_infos, 0) as integer) as rule_infos,
-        cast(coalesce(rule_counts.rules_not_assessable, 0) as integer) as rules_not_assessable,
-        cast(coalesce(rule_counts.rules_passed, 0) as integer) as rules_passed,
+        cast(coalesce(rule_counts.rule_errors, 0) as bigint) as rule_errors,
+        cast(coalesce(rule_counts.rule_warnings, 0) as bigint) as rule_warnings,
+        cast(coalesce(rule_counts.rule_infos, 0) as bigint) as rule_infos,
+        cast(coalesce(rule_counts.rules_not_assessable, 0) as bigint) as rules_not_assessable,
+        cast(coalesce(rule_counts.rules_passed, 0) as bigint) as rules_passed,
 
         cast(reports_to_build.report_version as varchar) as report_version
 

@@ -20,6 +20,7 @@ from .documents import (
     read_html,
     read_text_grid,
 )
+from .running_text import is_running_text, read_running_text
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
@@ -110,7 +111,12 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        doc = read_cell_text(text) if looks_like_cell_text(text) else read_text_grid(text)
+        if looks_like_cell_text(text):
+            doc = read_cell_text(text)
+        elif is_running_text(text):
+            doc = read_running_text(text)   # tables run into the running text
+        else:
+            doc = read_text_grid(text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None
@@ -138,11 +144,20 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.values = reader.values
         report.template = layout or "freeform"
         report.issues.extend(reader.issues)
+        report.issues.extend(ParseIssue(code, f"{source}: {message}", None)
+                             for code, message in getattr(doc, "reader_issues", ()))
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)
         report.published = metadata.find_published(doc)
         report.scope = metadata.find_scope(doc, report.agency)
         freeform.complete(doc, report)   # 附表 and prose figures (legacy.*), R8 findings
+        used = sorted(reader.rules_used | getattr(report, "_annex_rules_used", set()))
+        if used:
+            # A rule that fixed a split cannot certify it: its check is not assessable for this report.
+            report.issues.append(ParseIssue(
+                "rules_used_to_read", f"{source}: {', '.join(used)} were used to split digits that ran "
+                f"together (used_rules={','.join(used)}); for this report their checks are not assessable "
+                "(used to read the table)", None))
         if report.year is None:
             report.issues.append(ParseIssue("no_year", f"{source}: no statistical year found "
                                             "(no 统计期限 sentence, no dated title)", None))

@@ -1,0 +1,212 @@
+"""Text in which the tables ran into the running text (docs/degraded-text.md).
+
+A crawler's page text, ``get_text()`` with no separator, a web-archive dump: a whole table is
+one stretch of a line, its rows glued to each other and their cells glued or one space apart
+(「（七）总计630020469四、结转下年度继续办理 0000000」). Line breaks say nothing here, so this
+reader finds the tables by their own labels and cuts the text into the same
+:class:`documents.Row` / :class:`documents.Line` stream every other form gives:
+
+- a table starts at a word only a table has (第二十条, 勾稽关系, 本年新收…, 结果维持, 指标名称 …)
+  and goes on while the words read as table words (labels, numbers, headings of tables 二–四);
+  a sentence, or the heading of section 五 or 六, ends it;
+- in a table, each word is cut where labels and numbers meet (「640020470二、上年结转…」);
+- a sub-row's number glued to the previous row's digits (「…信息 2200003252.没有现成…」) is
+  taken off those digits: the item numbers count up (1., 2., 3. …), so the number expected
+  next says how many digits it has; a number that cannot be told apart leaves the digits
+  unread (an issue), never shifted into the neighbouring row;
+- in an annex the unit glued to a label (「主动公开信息数条4251516」) is a cell of its own.
+
+Rows, headers and the splitting of digits are then the table readers' work (tables.py,
+freeform.py, solver.py), as for every form.
+"""
+from __future__ import annotations
+
+import re
+
+from .cells import _WIDE, _WIDE_TO_ASCII, normalise
+from .documents import Cell, Document, Line, Row
+from .vocabulary import section_of_heading
+
+METHOD = "text_running"
+
+# Words only a table has: where a table starts.
+_ANCHOR = re.compile(r"第二十条第|勾稽关系|申请人情况|本年新收政府信息公开申请|结果维持|未经复议直接起诉|"
+                     r"^指标名称|^计量单位|^(?:指标名称)?计量单位|历年累计$")
+_ANNEX_ANCHOR = re.compile(r"指标名称|计量单位|历年累计")
+# Lines on which rows of one table follow each other: the text ran together.
+_RUN_TOGETHER = [
+    re.compile(r"本年新收.{0,80}?上年结转"),
+    re.compile(r"第二十条.*第二十条"),
+    re.compile(r"历年累计.{0,40}?\d.{0,60}?(?:其中|网站|申请)"),
+    re.compile(r"结果维持.{0,200}?\d{10,}"),
+    # One row a line, but label and digits glued (lxml text_content() of a Word table).
+    re.compile(r"计量单位(?:19|20)\d{2}年度?历年累计"),
+    re.compile(r"本年新收政府信息公开申请数量\d{3,}"),
+]
+_ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|本年度|历年累计)")
+
+_NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|亿元|元)?")
+_BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
+_LABEL_AFTER = set("年月日号时%:")
+_ENUM_MARK = set(".、")
+_UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
+_MAX_TABLE_WORD = 90
+
+
+def fold(text: str) -> str:
+    """Full-width ASCII forms and the ideographic space folded one for one (positions kept)."""
+    return _WIDE.sub(lambda m: _WIDE_TO_ASCII[m.group()], text)
+
+
+def is_running_text(text: str) -> bool:
+    """Whether a table's rows ran into each other on one line somewhere in the text."""
+    for line in fold(text).splitlines():
+        if len(line) > 12 and any(p.search(line) for p in _RUN_TOGETHER):
+            return True
+    return False
+
+
+def _table_word(word: str) -> bool:
+    """A word a table can hold: labels and numbers, not a sentence."""
+    return "。" not in word and len(word) <= _MAX_TABLE_WORD
+
+
+class _Cutter:
+    """Cuts the words of a table into cells, keeping count of the item numbers (1., 2. …)."""
+
+    def __init__(self, issues: list[tuple[str, str]]):
+        self.last_item = 0
+        self.issues = issues
+
+    def cells(self, word: str, where: str, annex: bool) -> list[Cell]:
+        if _BLANK_WORD.match(word):
+            return [Cell(word, where)]
+        pieces: list[list] = []   # [kind, text]; kind "label" or "value"
+
+        def add(kind: str, text: str) -> None:
+            if pieces and pieces[-1][0] == kind == "label":
+                pieces[-1][1] += text
+            else:
+                pieces.append([kind, text])
+
+        pos = 0
+        for match in _NUMBER.finditer(word):
+            start, end = match.span()
+            if start > pos:
+                add("label", word[pos:start])
+            text = match.group()
+            before = word[start - 1] if start else ""
+            after = word[end] if end < len(word) else ""
+            after2 = word[end + 1] if end + 1 < len(word) else ""
+            if after in _LABEL_AFTER or (before in "(第" and after in ")项条款"):
+                add("label", text)
+            elif after in _ENUM_MARK and after2 and not after2.isdigit() and text.isdigit():
+                self._item(pieces, add, text, where)
+            else:
+                add("value", text)
+            pos = end
+        if pos < len(word):
+            add("label", word[pos:])
+        out: list[Cell] = []
+        for n, (kind, text) in enumerate(pieces):
+            if kind == "label":
+                text = text.strip()
+                if not text:
+                    continue
+                if annex and _ANNEX_HEADER.search(text):
+                    out += [Cell(part, where) for part in _ANNEX_HEADER.split(text) if part.strip()]
+                    continue
+                unit = _UNIT_TAIL.match(text) if annex and n + 1 < len(pieces) and pieces[n + 1][0] == "value" else None
+                if unit and not normalise(unit["label"]).endswith(("文", "公开")):
+                    out += [Cell(unit["label"], where), Cell(unit["unit"], where)]
+                    continue
+            out.append(Cell(text, where))
+        return out
+
+    def _item(self, pieces, add, digits: str, where: str) -> None:
+        """Digits before 「.」/「、」 and a label: an item number, with the previous row's digits
+        glued in front of it when they ran together. Item numbers count up, so the number
+        expected next (or 1, a new list) says which digits are the item's."""
+        expected = tuple(dict.fromkeys((self.last_item + 1, 1)))
+        for number in expected:
+            if digits == str(number):
+                self.last_item = number
+                add("label", digits)
+                return
+        for number in expected:
+            tail = str(number)
+            if digits.endswith(tail):
+                self.last_item = number
+                add("value", digits[: -len(tail)])
+                add("label", tail)
+                return
+        if not pieces and len(digits) <= 2 and digits[0] != "0":
+            self.last_item = int(digits)
+            add("label", digits)
+            return
+        self.issues.append(("ambiguous_split", f"「{digits}」 at {where}: an item number ran into the digits "
+                                               "before it and cannot be told apart; those digits were left out"))
+        add("label", "?" + digits)
+
+
+def read_running_text(text: str) -> Document:
+    """The document as prose lines and table rows (module docstring)."""
+    items: list[Line | Row] = []
+    issues: list[tuple[str, str]] = []
+    cutter = _Cutter(issues)
+    run: list[Cell] = []
+    prose: list[str] = []
+    prose_where = ""
+    in_table = False
+    annex = False
+    text_lines: list[str] = []
+
+    def flush_run() -> None:
+        if run:
+            items.append(Row(list(run), run[0].where))
+            run.clear()
+
+    def flush_prose() -> None:
+        nonlocal prose_where
+        if prose:
+            items.append(Line(" ".join(prose), prose_where))
+            prose.clear()
+
+    for number, line in enumerate(fold(text).splitlines(), start=1):
+        if line.strip():
+            text_lines.append(line.strip())
+        flush_prose()
+        for k, match in enumerate(re.finditer(r"\S+", line)):
+            word = match.group()
+            where = f"line {number} word {k + 1}"
+            normal = normalise(word)
+            heading, table = section_of_heading(normal)
+            if in_table and heading:
+                flush_run()
+                items.append(Line(word, where))
+                if table is None:
+                    in_table = False
+                continue
+            if not in_table and _table_word(word) and _ANCHOR.search(normal):
+                flush_prose()
+                in_table, annex = True, bool(_ANNEX_ANCHOR.search(normal))
+                cutter.last_item = 0
+            elif in_table and not _table_word(word):
+                flush_run()
+                in_table = False
+            if in_table:
+                run.extend(cutter.cells(word, where, annex))
+                continue
+            # Prose: a word joins the previous one when numbers or Latin text stand between them
+            # (「收到 70 件」); otherwise the space was a paragraph break.
+            if prose and not (prose[-1][-1].isascii() or word[0].isascii()):
+                flush_prose()
+            if not prose:
+                prose_where = where
+            prose.append(word)
+    flush_run()
+    flush_prose()
+    doc = Document(form="running_text", method=METHOD, items=items, text_lines=[
+        item.text for item in items if isinstance(item, Line)])
+    doc.reader_issues = issues   # (code, message): read by parse_document
+    return doc

@@ -24,7 +24,7 @@ from .running_text import is_running_text, read_running_text
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.2.1"
+PARSER_VERSION = "0.3.0"
 
 
 @dataclass

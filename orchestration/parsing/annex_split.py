@@ -45,7 +45,10 @@ def settle(fixed: dict[str, Decimal | None], pending: list[dict], prose: dict[st
     for total, parts in R10_GROUPS.items():
         for suffix in ("", ".cumulative"):
             have = [p + suffix for p in parts if p + suffix in present]
-            if total + suffix in present and have:
+            # 主动公开 needs both its parts; the channels and reply types vary by annex style,
+            # so those present count (two at least).
+            complete = len(have) == len(parts) if total == "legacy.active.total" else len(have) >= 2
+            if total + suffix in present and complete:
                 rules.append(solver.sums_to("R10", total + suffix, have))
     outcome = solver.solve(fixed, unknowns, rules)
     chosen = {int(n): (i, outcome.rules_used[n]) for n, i in outcome.chosen.items()}

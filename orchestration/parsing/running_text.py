@@ -67,8 +67,11 @@ def is_running_text(text: str) -> bool:
 
 
 def _table_word(word: str) -> bool:
-    """A word a table can hold: labels and numbers, not a sentence."""
-    return "。" not in word and len(word) <= _MAX_TABLE_WORD
+    """A word a table can hold: labels and numbers, not a sentence. A long word is a table whose
+    cells all ran together (an annex with no space at all) when a tenth of it is digits."""
+    if "。" in word:
+        return False
+    return len(word) <= _MAX_TABLE_WORD or sum(ch.isdigit() for ch in word) * 10 >= len(word)
 
 
 class _Cutter:

@@ -21,7 +21,7 @@ from math import comb
 from typing import Callable
 
 from .cells import normalise
-from .inference import MAX_CANDIDATES, LastIsSum, _allocations, _readings
+from .inference import MAX_CANDIDATES, LastIsSum, _allocations, _splits
 
 #: Readings of one row kept for the joint search; a row with more is not settled.
 MAX_READINGS = 64
@@ -80,20 +80,24 @@ def row_readings(texts: list[str], width: int, identity: Callable[[list[Decimal]
             and 2 <= width <= len(normal[0])):
         found = _sum_readings(normal[0], width, cap)
         return None if found is None else [[Decimal(v) for v in r] for r in found]
-    runs = [i for i, t in enumerate(normal) if t.isascii() and t.isdigit() and len(t) > 1]
+    # A run of digits may hold several cells; so may a signed one (「+3181」: +3 and 181 glued),
+    # whose sign goes with its first cell.
+    signs = [t[0] if t[:1] in "+-" and t[1:].isascii() and t[1:].isdigit() else "" for t in normal]
+    bodies = [t[len(sign):] for t, sign in zip(normal, signs)]
+    runs = [i for i, t in enumerate(bodies) if t.isascii() and t.isdigit() and len(t) > 1]
     fixed = [i for i in range(len(normal)) if i not in runs]
     if any(not normal[i].lstrip("+-").replace(".", "", 1).isdigit() for i in fixed):
         return []
     extra = width - len(normal)
     if extra < 0:
         return []
-    if runs and sum(comb(len(normal[i]) - 1, min(extra, len(normal[i]) - 1)) for i in runs) > MAX_CANDIDATES:
+    if runs and sum(comb(len(bodies[i]) - 1, min(extra, len(bodies[i]) - 1)) for i in runs) > MAX_CANDIDATES:
         return None
     out: list[list[Decimal]] = []
     tried = 0
-    for allocation in _allocations([len(normal[i]) for i in runs], extra):
+    for allocation in _allocations([len(bodies[i]) for i in runs], extra):
         per_run = dict(zip(runs, allocation))
-        for candidate in (_readings(normal, per_run) if normal else [()]):
+        for candidate in _signed_readings(bodies, signs, per_run, 0):
             tried += 1
             if tried > MAX_CANDIDATES:
                 return None
@@ -107,9 +111,22 @@ def row_readings(texts: list[str], width: int, identity: Callable[[list[Decimal]
     return out
 
 
+def _signed_readings(bodies: list[str], signs: list[str], per_run: dict[int, int], index: int):
+    if index == len(bodies):
+        yield ()
+        return
+    if index in per_run:
+        choices = [(signs[index] + cut[0], *cut[1:]) for cut in _splits(bodies[index], per_run[index])]
+    else:
+        choices = [(signs[index] + bodies[index],)]
+    for choice in choices:
+        for rest in _signed_readings(bodies, signs, per_run, index + 1):
+            yield choice + rest
+
+
 def forced(texts: list[str], width: int) -> bool:
     """Whether the cells can be cut only one way whatever the rules (one digit per cell)."""
-    normal = [normalise(t) for t in texts]
+    normal = [normalise(t).lstrip("+-") for t in texts]
     return sum(len(t) if (t.isascii() and t.isdigit()) else 1 for t in normal) == width
 
 

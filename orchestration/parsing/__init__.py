@@ -39,6 +39,9 @@ class ParsedReport:
     encoding: str | None = None
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
+    # Rows whose digits ran together and that no rule within the report settles, each with its
+    # readings: the rules across years (across_years.resolve) may settle them. Not printed.
+    open_rows: list[dict] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def metrics(self) -> dict[str, int | float | None]:
@@ -142,6 +145,7 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         layout = reader.layout()
         reader.finish(layout)
         report.values = reader.values
+        report.open_rows = list(reader.open_rows)
         report.template = layout or "freeform"
         report.issues.extend(reader.issues)
         report.issues.extend(ParseIssue(code, f"{source}: {message}", None)

@@ -626,6 +626,10 @@ def _settle_annex(annex: Annex, figures: list[Figure], report) -> None:
             continue
         annex.open_keys.add(row["key"])
         left = open_rows.get(n, row["readings"])
+        report.open_rows.append({
+            "table": ANNEX_TABLE, "printed": row["printed"], "where": row["cell"].where, "raw": " ".join(row["texts"]),
+            "readings": [{row["key"] + c.suffix: v for c, v in zip(row["columns"], r)} for r in row["readings"]],
+            "labels": {row["key"] + c.suffix: c.label for c in row["columns"]}, "unit": row["unit"]})
         why = ("the search ran past its budget" if over_budget else
                "the annex's sums and the prose leave none of them" if not left else
                "the annex's sums and the prose leave more than one")

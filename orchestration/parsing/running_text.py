@@ -43,6 +43,13 @@ _RUN_TOGETHER = [
     re.compile(r"计量单位(?:19|20)\d{2}年度?历年累计"),
     re.compile(r"本年新收政府信息公开申请数量\d{3,}"),
 ]
+# Column labels of table 二 and the row openers of table 三, for a table whose cells ran together
+# with no space at all (「…现行有效件数规章000」, 「…其他一、本年新收…」): each is a cell of its own.
+_TABLE_TWO_HEADER = re.compile(
+    r"(第二十条第\(?[一二三四五六七八九十]+\)?项|信息内容|本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|"
+    r"本年增/减|本年处理决定数量|处理决定数量|采购项目数量|采购总金额(?:\((?:单位:)?万元\))?|本年制发件数|本年废止件数|"
+    r"现行有效件数|本年收费金额(?:\((?:单位:)?万元\))?)")
+_ROW_OPENER = re.compile(r"(?<=.)(?=[一二三四]、(?:本年新收|上年结转|本年度办理|结转下年度)|\([一二三四五六七]\)(?!项))")
 _ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|本年度|历年累计)")
 
 _NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|亿元|元)?")
@@ -68,10 +75,13 @@ def is_running_text(text: str) -> bool:
 
 def _table_word(word: str) -> bool:
     """A word a table can hold: labels and numbers, not a sentence. A long word is a table whose
-    cells all ran together (an annex with no space at all) when a tenth of it is digits."""
+    cells all ran together (table 二 or an annex with no space at all) when it has no comma or a
+    tenth of it is digits."""
     if "。" in word:
         return False
-    return len(word) <= _MAX_TABLE_WORD or sum(ch.isdigit() for ch in word) * 10 >= len(word)
+    if len(word) <= _MAX_TABLE_WORD or (len(word) <= 600 and "," not in word):
+        return True   # labels and headers run together, no sentence in them
+    return sum(ch.isdigit() for ch in word) * 10 >= len(word)
 
 
 class _Cutter:
@@ -119,6 +129,11 @@ class _Cutter:
                 if annex and _ANNEX_HEADER.search(text):
                     out += [Cell(part, where) for part in _ANNEX_HEADER.split(text) if part.strip()]
                     continue
+                if not annex and (_TABLE_TWO_HEADER.search(text) or _ROW_OPENER.search(text)):
+                    parts = [q for part in _TABLE_TWO_HEADER.split(text) for q in _ROW_OPENER.split(part)]
+                    if len([q for q in parts if q.strip()]) > 1:
+                        out += [Cell(q, where) for q in parts if q.strip()]
+                        continue
                 unit = _UNIT_TAIL.match(text) if annex and n + 1 < len(pieces) and pieces[n + 1][0] == "value" else None
                 if unit and not normalise(unit["label"]).endswith(("文", "公开")):
                     out += [Cell(unit["label"], where), Cell(unit["unit"], where)]

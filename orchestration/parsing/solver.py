@@ -159,7 +159,7 @@ class Outcome:
 
 
 def solve(fixed: dict[str, Decimal | None], unknowns: list[Unknown], rules: list[Rule],
-          budget: int = SEARCH_BUDGET) -> Outcome:
+          budget: int = SEARCH_BUDGET, keep_order: bool = False) -> Outcome:
     """Choose a reading for each unknown row where the rules leave exactly one (module docstring).
 
     Only rules every cell of which is known (fixed, or in some reading of an unknown) take part;
@@ -173,7 +173,9 @@ def solve(fixed: dict[str, Decimal | None], unknowns: list[Unknown], rules: list
                                                           any(k in ks for ks in keys_of) for k in r.keys)]
     touching = [[r for r in active if r.keys & keys_of[i]] for i in range(len(unknowns))]
     # Rows tied by no rule keep all their readings.
-    order = sorted((i for i in range(len(unknowns)) if touching[i]), key=lambda i: len(unknowns[i].readings))
+    order = [i for i in range(len(unknowns)) if touching[i]]
+    if not keep_order:   # the fewest readings first; else as given (rows in year order: rules close early)
+        order.sort(key=lambda i: len(unknowns[i].readings))
     seen: dict[int, set[int]] = {i: set() for i in order}
     values: dict[str, Decimal | None] = dict(fixed)
     assigned: list[int] = []

@@ -136,6 +136,7 @@ class TableReader:
     # settled together at the end of the document (solver.solve), see finish().
     pending_splits: list = field(default_factory=list)
     rules_used: set[str] = field(default_factory=set)
+    open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
     _row_key_now: str | None = None
 
     # -- stream ------------------------------------------------------------------------
@@ -425,16 +426,23 @@ class TableReader:
         for name, (table, row_key, printed, columns, texts, readings, where) in entries.items():
             if name in outcome.chosen:
                 used = outcome.rules_used[name]
-                self.rules_used.update(used)
                 values = [(Cell(" ".join(texts), where), None)]
                 cells = self._as_cells(texts, values, readings[outcome.chosen[name]])
                 row_rules = (["R3"] if table == "三" else []) + used
+                self.rules_used.update(row_rules)
                 self._store_row(table, row_key, printed, columns, cells, (" ".join(texts), row_rules))
                 continue
             left = [readings[i] for i in outcome.candidates.get(name, range(len(readings)))]
             why = ("the search ran past its budget" if outcome.over_budget else
+                   "no rule within a report ties table 二's rows" if table == "二" else
                    "the rules that tie rows together leave none of them" if not left else
                    "the rules that tie rows together leave more than one")
+            # Kept for the rules across years (across_years.py), which may settle it later.
+            keyed = [{self._key(table, row_key, c): v for c, v in zip(columns, r) if self._key(table, row_key, c)}
+                     for r in readings]
+            self.open_rows.append({"table": table, "printed": printed, "readings": keyed, "where": where,
+                                   "raw": " ".join(texts), "labels": {self._key(table, row_key, c): c.label
+                                                                      for c in columns}})
             identity = "R3 (the row's identity)" if table == "三" else "the digits"
             self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
                         f"{len(columns)} columns with digits run together; {identity} allows "

@@ -22,8 +22,9 @@ freeform.py, solver.py), as for every form.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from .cells import _WIDE, _WIDE_TO_ASCII, normalise
+from .cells import _WIDE_TO_ASCII, normalise
 from .documents import Cell, Document, Line, Row
 from .vocabulary import section_of_heading
 
@@ -58,11 +59,16 @@ _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")
 _UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
 _MAX_TABLE_WORD = 90
+_COUNT_START = re.compile(r"^[\d.,]+(?:$|[件条份个项次宗起人万元%])")
 
 
+_FOLD = str.maketrans(_WIDE_TO_ASCII)
+
+
+@lru_cache(maxsize=2)   # is_running_text and read_running_text fold the same text in turn
 def fold(text: str) -> str:
     """Full-width ASCII forms and the ideographic space folded one for one (positions kept)."""
-    return _WIDE.sub(lambda m: _WIDE_TO_ASCII[m.group()], text)
+    return text.translate(_FOLD)
 
 
 def is_running_text(text: str) -> bool:
@@ -215,9 +221,9 @@ def read_running_text(text: str) -> Document:
             if in_table:
                 run.extend(cutter.cells(word, where, annex))
                 continue
-            # Prose: a word joins the previous one when numbers or Latin text stand between them
-            # (「收到 70 件」); otherwise the space was a paragraph break.
-            if prose and not (prose[-1][-1].isascii() or word[0].isascii()):
+            # Prose: a word joins the previous one when a count stands between them (「收到 70 件」,
+            # 「共 12件」); otherwise the space was a paragraph break (「（一）…的数量 2017年全区…」).
+            if prose and not (prose[-1][-1].isascii() and prose[-1][-1].isalnum() or _COUNT_START.match(word)):
                 flush_prose()
             if not prose:
                 prose_where = where

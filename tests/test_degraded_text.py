@@ -279,3 +279,12 @@ def test_neighbouring_years_settle_rows_a_report_leaves_open(tmp_path, capsys):
     assert cli.main(["parse", *map(str, paths)]) == 0
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert [p["metrics"] for p in printed] == [t.metrics for t in together]
+
+
+def test_a_table_glued_to_the_sentence_before_it_is_found():
+    rows = {"new_received": [5, 0, 0, 0, 0, 0, 5], "granted": [5, 0, 0, 0, 0, 0, 5], "processed_total": [5, 0, 0, 0, 0, 0, 5]}
+    text = report_text(crawler_table_three(rows)).decode().replace(" 二、主动公开政府信息情况 第二十条", "情况如下。第二十条")
+    assert "如下。第二十条" in text
+    parsed = parse_document(text.encode("utf-8"), "glued-prose.txt")
+    assert parsed.template == "2021"
+    assert parsed.metrics["active.normative_docs.in_force"] == 3 and parsed.metrics["apps.granted.total"] == 5

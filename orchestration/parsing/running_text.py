@@ -200,7 +200,7 @@ def read_running_text(text: str) -> Document:
         if line.strip():
             text_lines.append(line.strip())
         flush_prose()
-        for k, match in enumerate(re.finditer(r"\S+", line)):
+        for k, match in enumerate(re.finditer(r"[^\s。]*。|[^\s。]+", line)):
             word = match.group()
             where = f"line {number} word {k + 1}"
             normal = normalise(word)

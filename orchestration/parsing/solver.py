@@ -273,3 +273,18 @@ def describe(readings: list[list[Decimal]], limit: int = 4) -> str:
     more = f" and {len(readings) - limit} more" if len(readings) > limit else ""
     return "; ".join(shown) + more
 
+
+
+def apps_column_rules(order: list[str] | None, keys: set[str]) -> list[Rule]:
+    """R1 and R2 for each column of table 三 the keys have; ``order`` is the layout's rows."""
+    if not order:
+        return []
+    leaves = sorted({k.rsplit(".", 1)[1] for k in keys if k.startswith("apps.")})
+    outcomes = [r for r in order if r not in ("new_received", "carried_over", "processed_total", "carried_forward")]
+    rules = []
+    for leaf in leaves:
+        def k(row: str) -> str:
+            return f"apps.{row}.{leaf}"
+        rules.append(balance("R1", [k("new_received"), k("carried_over")], [k("processed_total"), k("carried_forward")]))
+        rules.append(sums_to("R2", k("processed_total"), [k(r) for r in outcomes]))
+    return rules

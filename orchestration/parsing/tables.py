@@ -421,7 +421,8 @@ class TableReader:
             entries[name] = (table, row_key, printed, columns, texts, readings, where)
         fixed = {k: (Decimal(str(m.value)) if m.value is not None else None)
                  for k, m in self.values.items() if k.startswith("apps.")}
-        rules = self._column_rules(layout, unknowns, fixed)
+        keys = set(fixed).union(*(r.keys() for u in unknowns for r in u.readings))
+        rules = solver.apps_column_rules(vocab.APPS_ROW_ORDER.get(layout or ""), keys)
         outcome = solver.solve(fixed, unknowns, rules)
         for name, (table, row_key, printed, columns, texts, readings, where) in entries.items():
             if name in outcome.chosen:
@@ -450,24 +451,6 @@ class TableReader:
                         f"{' (' + solver.describe(left) + ')' if len(left) > 1 else ''}; its values were left out",
                         where)
         self.pending_splits = []
-
-    @staticmethod
-    def _column_rules(layout: str | None, unknowns, fixed) -> list:
-        """R1 and R2 for each column of table 三 the rows have."""
-        order = vocab.APPS_ROW_ORDER.get(layout or "")
-        if not order:
-            return []
-        keys = set(fixed).union(*(r.keys() for u in unknowns for r in u.readings))
-        leaves = sorted({k.rsplit(".", 1)[1] for k in keys if k.startswith("apps.")})
-        outcomes = [r for r in order if r not in ("new_received", "carried_over", "processed_total", "carried_forward")]
-        rules = []
-        for leaf in leaves:
-            def k(row: str) -> str:
-                return f"apps.{row}.{leaf}"
-            rules.append(solver.balance("R1", [k("new_received"), k("carried_over")],
-                                        [k("processed_total"), k("carried_forward")]))
-            rules.append(solver.sums_to("R2", k("processed_total"), [k(r) for r in outcomes]))
-        return rules
 
     def _store(self, key: str, value: CellValue, table: str, row_label: str, column_label: str,
                cell: Cell, inferred_from: str | None = None, method: str | None = None,

@@ -125,6 +125,19 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     return None
 
 
+#: The table cells a figure stated in the prose chooses among the readings of (R8).
+_PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.total": "review.total"}
+
+
+def _prose_for_tables(doc: Document, reader: TableReader) -> dict:
+    """Table cell → the figure the prose states for it, when rows whose digits ran together wait
+    to be settled (the prose then chooses among their readings); else nothing is read."""
+    if not reader.pending_splits:
+        return {}
+    figures = freeform.read_prose(doc, metadata.find_agency(doc), tuple(_PROSE_CELLS))
+    return {_PROSE_CELLS[f.key]: f.value for f in figures if not f.zero_statement}
+
+
 def parse_document(data: bytes, source: str, media_type: str | None = None) -> ParsedReport:
     report = ParsedReport(source=source)
     try:
@@ -143,7 +156,7 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         reader = TableReader(method=doc.method)
         reader.read(doc.items)
         layout = reader.layout()
-        reader.finish(layout)
+        reader.finish(layout, _prose_for_tables(doc, reader))
         report.values = reader.values
         report.open_rows = list(reader.open_rows)
         report.template = layout or "freeform"

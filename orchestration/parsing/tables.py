@@ -303,12 +303,12 @@ class TableReader:
                 continue
             self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
 
-    def finish(self, layout: str | None) -> None:
+    def finish(self, layout: str | None, prose: dict[str, Decimal] | None = None) -> None:
         """Place table 三's unlabelled rows: between two rows that kept their labels, the rows
         the layout prints there and the document lacks, when they are as many as the unlabelled
         rows and each of those balances (R3). Otherwise they are reported, not guessed.
         First, the rows whose digits ran together and are still open are settled together."""
-        self._settle_pending(layout)
+        self._settle_pending(layout, prose or {})
         if not self.orphans:
             return
         order = vocab.APPS_ROW_ORDER.get(layout or "", [])
@@ -388,7 +388,7 @@ class TableReader:
         if readings is not None and len(readings) == 1:
             self.rules_used.update(r for r in rules if r.startswith("R"))
             return self._as_cells(texts, values, readings[0]), (" ".join(texts), rules)
-        if readings and table in ("三", "二") and row_key is not None:
+        if readings and row_key is not None:
             self.pending_splits.append((table, row_key, printed, columns, texts, readings, values[0][0].where))
             return None, None
         why = ("no reading satisfies " + (", ".join(rules) or "the digits") if readings == [] else
@@ -405,9 +405,10 @@ class TableReader:
         # Each number as the cell that prints it alone reads (read_cell gives it ready made).
         return [(cell, read_cell(str(n))) for cell, n in zip(cells, numbers)]
 
-    def _settle_pending(self, layout: str | None) -> None:
+    def _settle_pending(self, layout: str | None, prose: dict[str, Decimal]) -> None:
         """The rows their own identity left several readings of, settled together by the rules
-        that tie rows (R1, R2 per column of table 三); see :mod:`solver`."""
+        that tie rows (R1, R2 per column of table 三), then, for those still open, by the figures
+        the prose states (``prose``: key → number); see :mod:`solver`."""
         if not self.pending_splits:
             return
         unknowns, entries = [], {}
@@ -424,13 +425,26 @@ class TableReader:
         keys = set(fixed).union(*(r.keys() for u in unknowns for r in u.readings))
         rules = solver.apps_column_rules(vocab.APPS_ROW_ORDER.get(layout or ""), keys)
         outcome = solver.solve(fixed, unknowns, rules)
+        still = [u for u in unknowns if u.name not in outcome.chosen]
+        prose_rules = [solver.equals("R8 (prose)", k, v) for k, v in prose.items()
+                       if any(k in r for u in still for r in u.readings)]
+        if prose_rules and not outcome.over_budget:
+            settled = dict(fixed)
+            for u in unknowns:
+                if u.name in outcome.chosen:
+                    settled.update(u.readings[outcome.chosen[u.name]])
+            again = solver.solve(settled, still, rules + prose_rules)
+            outcome.chosen.update(again.chosen)
+            outcome.rules_used.update(again.rules_used)
+            outcome.candidates.update(again.candidates)
+            outcome.over_budget = again.over_budget
         for name, (table, row_key, printed, columns, texts, readings, where) in entries.items():
             if name in outcome.chosen:
                 used = outcome.rules_used[name]
                 values = [(Cell(" ".join(texts), where), None)]
                 cells = self._as_cells(texts, values, readings[outcome.chosen[name]])
-                row_rules = (["R3"] if table == "三" else []) + used
-                self.rules_used.update(row_rules)
+                row_rules = (["R3"] if table == "三" else ["R4"] if table == "四" else []) + used
+                self.rules_used.update(r.split()[0] for r in row_rules)
                 self._store_row(table, row_key, printed, columns, cells, (" ".join(texts), row_rules))
                 continue
             left = [readings[i] for i in outcome.candidates.get(name, range(len(readings)))]
@@ -444,7 +458,7 @@ class TableReader:
             self.open_rows.append({"table": table, "printed": printed, "readings": keyed, "where": where,
                                    "raw": " ".join(texts), "labels": {self._key(table, row_key, c): c.label
                                                                       for c in columns}})
-            identity = "R3 (the row's identity)" if table == "三" else "the digits"
+            identity = ("R3 (the row's identity)" if table == "三" else "R4" if table == "四" else "the digits")
             self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
                         f"{len(columns)} columns with digits run together; {identity} allows "
                         f"{len(readings)} readings ({solver.describe(readings)}) and {why}"
@@ -460,7 +474,7 @@ class TableReader:
             inferred_from, rules = inferred_from
             method = "inferred_split"
             note = (f"split of digits run together, read as {value.raw}; fixed by "
-                    f"{', '.join(rules) or 'the digits alone'} (used_rules={','.join(r for r in rules if r.startswith('R'))})")
+                    f"{', '.join(rules) or 'the digits alone'} (used_rules={','.join(r.split()[0] for r in rules if r.startswith('R'))})")
         # Positional, in the order of MetricValue's fields: keywords cost more than making the
         # record itself, and a report has hundreds of values.
         metric = MetricValue(key, as_number(number), method or self.method, table, row_label, column_label,

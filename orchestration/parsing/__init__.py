@@ -132,8 +132,8 @@ _PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.t
 def _prose_for_tables(doc: Document, reader: TableReader) -> dict:
     """Table cell → the figure the prose states for it, when rows whose digits ran together wait
     to be settled (the prose then chooses among their readings); else nothing is read."""
-    if not reader.pending_splits:
-        return {}
+    if not any(entry[0] in ("三", "四") for entry in reader.pending_splits):
+        return {}   # table 二's rows have no prose counterpart
     figures = freeform.read_prose(doc, metadata.find_agency(doc), tuple(_PROSE_CELLS))
     return {_PROSE_CELLS[f.key]: f.value for f in figures if not f.zero_statement}
 

@@ -288,3 +288,12 @@ def test_a_table_glued_to_the_sentence_before_it_is_found():
     parsed = parse_document(text.encode("utf-8"), "glued-prose.txt")
     assert parsed.template == "2021"
     assert parsed.metrics["active.normative_docs.in_force"] == 3 and parsed.metrics["apps.granted.total"] == 5
+
+
+def test_a_heading_glued_to_the_last_digits_ends_the_table():
+    text = report_text(crawler_table_three({})).decode().replace("100010000000000 五、", "100010000000000五、")
+    text = text.replace("改进情况 无。", "改进情况部分单位公开不及时。")
+    assert "100010000000000五、存在的主要问题及改进情况部分单位公开不及时。" in text
+    parsed = parse_document(text.encode("utf-8"), "glued-heading.txt")
+    assert parsed.metrics["review.upheld"] == 1 and parsed.metrics["review.total"] == 1
+    assert parsed.metrics["litigation.after_review.total"] == 0

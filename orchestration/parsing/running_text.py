@@ -173,6 +173,21 @@ class _Cutter:
         add("label", "?" + digits)
 
 
+_WORD = re.compile(r"[^\s。]*。|[^\s。]+")
+# A heading glued to the digits before it (「…000000000000000五、存在的主要问题…」) starts a word.
+_HEADING_AFTER_DIGITS = re.compile(r"(?<=\d)(?=[一二三四五六七八九十]{1,2}、)")
+
+
+def _words(line: str) -> list[str]:
+    """The words of a line: cut at white space, after a full stop, and before a heading glued
+    to digits."""
+    words = []
+    for match in _WORD.finditer(line):
+        word = match.group()
+        words.extend(_HEADING_AFTER_DIGITS.split(word) if "、" in word else (word,))
+    return [w for w in words if w]
+
+
 def read_running_text(text: str) -> Document:
     """The document as prose lines and table rows (module docstring)."""
     items: list[Line | Row] = []
@@ -200,8 +215,7 @@ def read_running_text(text: str) -> Document:
         if line.strip():
             text_lines.append(line.strip())
         flush_prose()
-        for k, match in enumerate(re.finditer(r"[^\s。]*。|[^\s。]+", line)):
-            word = match.group()
+        for k, word in enumerate(_words(line)):
             where = f"line {number} word {k + 1}"
             normal = normalise(word)
             heading, table = section_of_heading(normal)

@@ -166,6 +166,10 @@ def test_table_two_without_a_rule_is_not_guessed():
     parsed = parse_document(ambiguous, "t2b.txt")
     assert not any(k.startswith("active.normative_docs") for k in parsed.metrics)
     assert any(i.code == "ambiguous_split" and "8/0/18" in i.message and "80/1/8" in i.message for i in parsed.issues)
+    # A thousands-grouped number is one cell; the digits glued after its last group are the next.
+    grouped = report_text(crawler_table_three({})).replace("行政规范性文件 123".encode(), "行政规范性文件 1,2590181".encode())
+    parsed = parse_document(grouped, "t2c.txt")
+    assert [parsed.metrics[f"active.normative_docs.{c}"] for c in ("issued", "repealed", "in_force")] == [1259, 0, 181]
 
 
 def test_the_search_is_bounded():

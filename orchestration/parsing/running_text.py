@@ -53,7 +53,9 @@ _TABLE_TWO_HEADER = re.compile(
 _ROW_OPENER = re.compile(r"(?<=.)(?=[一二三四]、(?:本年新收|上年结转|本年度办理|结转下年度)|\([一二三四五六七]\)(?!项))")
 _ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|本年度|历年累计)")
 
-_NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:万元|亿元|元)?")
+# A number: digits (a thousands-grouped 「1,259」 whole, what follows its last group glued on is
+# the next cell), a decimal part, a unit.
+_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元)?")
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")

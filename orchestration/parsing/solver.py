@@ -85,6 +85,9 @@ def row_readings(texts: list[str], width: int, identity: Callable[[list[Decimal]
     signs = [t[0] if t[:1] in "+-" and t[1:].isascii() and t[1:].isdigit() else "" for t in normal]
     bodies = [t[len(sign):] for t, sign in zip(normal, signs)]
     runs = [i for i, t in enumerate(bodies) if t.isascii() and t.isdigit() and len(t) > 1]
+    # A thousands-grouped number (「1,259」) is one cell: never cut, read without its commas.
+    normal = [t.replace(",", "") if i not in runs else t for i, t in enumerate(normal)]
+    bodies = [t.replace(",", "") if i not in runs else t for i, t in enumerate(bodies)]
     fixed = [i for i in range(len(normal)) if i not in runs]
     if any(not normal[i].lstrip("+-").replace(".", "", 1).isdigit() for i in fixed):
         return []

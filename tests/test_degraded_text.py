@@ -301,3 +301,16 @@ def test_a_heading_glued_to_the_last_digits_ends_the_table():
     parsed = parse_document(text.encode("utf-8"), "glued-heading.txt")
     assert parsed.metrics["review.upheld"] == 1 and parsed.metrics["review.total"] == 1
     assert parsed.metrics["litigation.after_review.total"] == 0
+
+
+@pytest.mark.parametrize("blank", ["— — — — — ", "—————", "/ / / / / ", "-----"])
+def test_blank_marks_glued_to_numbers_are_blank_cells(blank):
+    """「26— — — — — 26」 (crawler) and 「26—————26」 (inline): five blank cells between two numbers,
+    not a sign, not a row break."""
+    counts = {"new_received": 26, "granted": 20, "unavailable.not_held": 6, "processed_total": 26}
+    table = HEADER_2021 + "".join(f"{label} {counts.get(key, 0)}{blank}{counts.get(key, 0)}" for label, key in ROWS_2021)
+    parsed = parse_document(report_text(table), "blanks.txt")
+    for key, n in counts.items():
+        assert parsed.metrics[f"apps.{key}.natural_person"] == n and parsed.metrics[f"apps.{key}.total"] == n
+        assert parsed.metrics.get(f"apps.{key}.commercial") is None
+    assert parsed.metrics["apps.carried_forward.total"] == 0

@@ -42,7 +42,7 @@ _RUN_TOGETHER = [
     re.compile(r"结果维持.{0,200}?\d{10,}"),
     # One row a line, but label and digits glued (lxml text_content() of a Word table).
     re.compile(r"计量单位(?:19|20)\d{2}年度?历年累计"),
-    re.compile(r"本年新收政府信息公开申请数量\d{3,}"),
+    re.compile(r"本年新收政府信息公开申请数量(?:\d{3,}|\d+[—/–\-])"),
 ]
 # Column labels of table 二 and the row openers of table 三, for a table whose cells ran together
 # with no space at all (「…现行有效件数规章000」, 「…其他一、本年新收…」): each is a cell of its own.
@@ -57,6 +57,7 @@ _ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|�
 # the next cell), a decimal part, a unit.
 _NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元)?")
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
+_BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")
 _UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
@@ -119,6 +120,9 @@ class _Cutter:
             before = word[start - 1] if start else ""
             after = word[end] if end < len(word) else ""
             after2 = word[end + 1] if end + 1 < len(word) else ""
+            if text[0] in "+-" and before in "-—–/":
+                add("label", text[0])   # a blank-cell mark before the number, not its sign
+                text = text[1:]
             if after in _LABEL_AFTER or (before in "(第" and after in ")项条款"):
                 add("label", text)
             elif after in _ENUM_MARK and after2 and not after2.isdigit() and text.isdigit():
@@ -133,6 +137,10 @@ class _Cutter:
             if kind == "label":
                 text = text.strip()
                 if not text:
+                    continue
+                if _BLANK_GLUED.match(text):
+                    # Blank-cell marks glued to numbers (「26— — — — —26」): one blank cell each.
+                    out += [Cell(mark, where) for mark in text]
                     continue
                 if annex and _ANNEX_HEADER.search(text):
                     out += [Cell(part, where) for part in _ANNEX_HEADER.split(text) if part.strip()]

@@ -32,13 +32,13 @@ METHOD = "text_running"
 
 # Words only a table has: where a table starts.
 _ANCHOR = re.compile(r"第二十条第|勾稽关系|申请人情况|本年新收政府信息公开申请|结果维持|未经复议直接起诉|"
-                     r"^指标名称|^计量单位|^(?:指标名称)?计量单位|历年累计$")
+                     r"^指标名称|^计量单位|^(?:指标名称)?计量单位|历年累计(?:数|数量)?$")
 _ANNEX_ANCHOR = re.compile(r"指标名称|计量单位|历年累计")
 # Lines on which rows of one table follow each other: the text ran together.
 _RUN_TOGETHER = [
     re.compile(r"本年新收.{0,80}?上年结转"),
     re.compile(r"第二十条.*第二十条"),
-    re.compile(r"历年累计.{0,40}?\d.{0,60}?(?:其中|网站|申请)"),
+    re.compile(r"历年累计.{0,40}?\d.{0,60}?(?:其中|网站|申请|答复)"),
     re.compile(r"结果维持.{0,200}?\d{10,}"),
     # One row a line, but label and digits glued (lxml text_content() of a Word table).
     re.compile(r"计量单位(?:19|20)\d{2}年度?历年累计"),

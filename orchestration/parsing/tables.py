@@ -382,7 +382,8 @@ class TableReader:
             every = solver.row_readings(texts, width, None)
             rule = balance_rule("四", paths)
             readings = None if every is None else [r for r in every if rule(r)]
-            rules = ["R4"]
+            # R4 fixed the reading only when the digits allowed others.
+            rules = ["R4"] if every is None or len(every) > 1 or not readings else ["one digit per cell"]
         else:
             readings, rules = solver.row_readings(texts, width, None), []
         if readings is not None and len(readings) == 1:

@@ -314,3 +314,14 @@ def test_blank_marks_glued_to_numbers_are_blank_cells(blank):
         assert parsed.metrics[f"apps.{key}.natural_person"] == n and parsed.metrics[f"apps.{key}.total"] == n
         assert parsed.metrics.get(f"apps.{key}.commercial") is None
     assert parsed.metrics["apps.carried_forward.total"] == 0
+
+
+def test_annex_cells_with_their_unit_are_whole_cells():
+    """「425条 1516条」: each figure with its unit is one cell, not a figure and a label (which
+    would cut the row in two and leave 「425」 to be split as if both figures ran together)."""
+    base = "平潭综合实验区2011年政府信息公开工作年度报告 本报告所列数据的统计期限自2011年1月1日起至2011年12月31日。 "
+    annex = ("指标名称 2011年度 历年累计 主动公开信息数 425条 1516条 其中：1.网站公开 418条 1509条 "
+             "2.政府公报公开 7条 7条 行政复议数 0件 1件")
+    m = parse_document((base + annex).encode("utf-8"), "units.txt").metrics
+    assert (m["legacy.active.total"], m["legacy.active.total.cumulative"]) == (425, 1516)
+    assert (m["legacy.review.total"], m["legacy.review.total.cumulative"]) == (0, 1)

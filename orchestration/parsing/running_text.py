@@ -54,8 +54,8 @@ _ROW_OPENER = re.compile(r"(?<=.)(?=[一二三四]、(?:本年新收|上年结�
 _ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|本年度|历年累计)")
 
 # A number: digits (a thousands-grouped 「1,259」 whole, what follows its last group glued on is
-# the next cell), a decimal part, a unit.
-_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元)?")
+# the next cell), a decimal part, a unit (「425条」 is one cell, its unit no label).
+_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元|条|件)?")
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _LABEL_AFTER = set("年月日号时%:")

@@ -325,3 +325,19 @@ def test_annex_cells_with_their_unit_are_whole_cells():
     m = parse_document((base + annex).encode("utf-8"), "units.txt").metrics
     assert (m["legacy.active.total"], m["legacy.active.total.cumulative"]) == (425, 1516)
     assert (m["legacy.review.total"], m["legacy.review.total.cumulative"]) == (0, 1)
+
+
+def test_words_are_cut_into_cells_where_labels_and_numbers_meet():
+    from orchestration.parsing.running_text import _Cutter
+
+    def cut(word: str, last_item: int = 0) -> list[str]:
+        cutter = _Cutter([])
+        cutter.last_item = last_item
+        return [c.text for c in cutter.cells(word, "w", annex=False)]
+
+    assert cut("-5") == ["-5"] and cut("425") == ["425"]        # a sign at a word's start is a sign
+    assert cut("396-5181") == ["396", "-5181"]                 # a sign after digits starts a cell
+    assert cut("26—————26") == ["26"] + ["—"] * 5 + ["26"]      # a dash after a dash is a blank mark
+    assert cut("第2项") == ["第2项"] and cut("(2)其他") == ["(2)其他"]
+    assert cut("00000002.其他法律", last_item=1) == ["0000000", "2.其他法律"]
+    assert cut("00000002.其他法律", last_item=0)[0].startswith("?")   # not 1: not told apart, not read

@@ -120,10 +120,10 @@ class _Cutter:
             before = word[start - 1] if start else ""
             after = word[end] if end < len(word) else ""
             after2 = word[end + 1] if end + 1 < len(word) else ""
-            if text[0] in "+-" and before in "-—–/":
+            if text[0] in "+-" and before and before in "-—–/":
                 add("label", text[0])   # a blank-cell mark before the number, not its sign
                 text = text[1:]
-            if after in _LABEL_AFTER or (before in "(第" and after in ")项条款"):
+            if after in _LABEL_AFTER or (before and after and before in "(第" and after in ")项条款"):
                 add("label", text)
             elif after in _ENUM_MARK and after2 and not after2.isdigit() and text.isdigit():
                 self._item(pieces, add, text, where)

@@ -208,7 +208,6 @@ def read_running_text(text: str) -> Document:
     prose_where = ""
     in_table = False
     annex = False
-    text_lines: list[str] = []
 
     def flush_run() -> None:
         if run:
@@ -216,14 +215,11 @@ def read_running_text(text: str) -> Document:
             run.clear()
 
     def flush_prose() -> None:
-        nonlocal prose_where
         if prose:
             items.append(Line(" ".join(prose), prose_where))
             prose.clear()
 
     for number, line in enumerate(fold(text).splitlines(), start=1):
-        if line.strip():
-            text_lines.append(line.strip())
         flush_prose()
         for k, word in enumerate(_words(line)):
             where = f"line {number} word {k + 1}"

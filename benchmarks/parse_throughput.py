@@ -14,6 +14,7 @@ import time
 
 from orchestration.parsing import parse_document
 from orchestration.synthetic import samples
+from orchestration.synthetic.degraded import DEGRADED_FORMS, render_degraded
 
 
 def floor(form: str, data: bytes) -> None:
@@ -88,12 +89,18 @@ def main() -> int:
         if len(by_form.setdefault(report.form, [])) < args.per_form:
             by_form[report.form].append(samples.render_bytes(report))
 
+    # The degraded text forms (docs/degraded-text.md): the same reports' pages flattened as
+    # extractors flatten them; "text:<form>" in the table.
+    for form in DEGRADED_FORMS:
+        by_form[f"text:{form}"] = [render_degraded(r, form).encode("utf-8") for r in reports[:args.per_form]]
+
     rows = []
-    for form in samples.FORMS:
+    for form in [*samples.FORMS, *(f"text:{f}" for f in DEGRADED_FORMS)]:
         docs = by_form[form]
         size = sum(len(d) for d in docs)
         pages = sum(pages_of(form, d) for d in docs)
-        parse_s = timed(lambda: [parse_document(d, f"x.{form}") for d in docs])
+        suffix = "txt" if form.startswith("text:") else form
+        parse_s = timed(lambda: [parse_document(d, f"x.{suffix}") for d in docs])
         floor_s = timed(lambda: [floor(form, d) for d in docs])
         rows.append((form, len(docs), size / len(docs) / 1024, len(docs) / parse_s, size / parse_s / 2**20,
                      pages / parse_s, len(docs) / floor_s, parse_s / floor_s))

@@ -20,11 +20,12 @@ from .documents import (
     read_html,
     read_text_grid,
 )
+from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.3.0"
+PARSER_VERSION = "0.4.0"
 
 
 @dataclass
@@ -43,6 +44,9 @@ class ParsedReport:
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
     sections: list[ReportSection] = field(default_factory=list)   # the prose, per section
+    # Rows whose digits ran together and that no rule within the report settles, each with its
+    # readings: the rules across years (across_years.resolve) may settle them. Not printed.
+    open_rows: list[dict] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def metrics(self) -> dict[str, int | float | None]:
@@ -116,7 +120,12 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        doc = read_cell_text(text) if looks_like_cell_text(text) else read_text_grid(text)
+        if looks_like_cell_text(text):
+            doc = read_cell_text(text)
+        elif is_running_text(text):
+            doc = read_running_text(text)   # tables run into the running text
+        else:
+            doc = read_text_grid(text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None
@@ -129,6 +138,19 @@ _DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|xls
 
 def _links_a_document(data: bytes, form: str | None) -> bool:
     return form == "html" and _DOCUMENT_LINK.search(data) is not None
+
+
+#: The table cells a figure stated in the prose chooses among the readings of (R8).
+_PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.total": "review.total"}
+
+
+def _prose_for_tables(doc: Document, reader: TableReader) -> dict:
+    """Table cell → the figure the prose states for it, when rows whose digits ran together wait
+    to be settled (the prose then chooses among their readings); else nothing is read."""
+    if not any(entry[0] in ("三", "四") for entry in reader.pending_splits):
+        return {}   # table 二's rows have no prose counterpart
+    figures = freeform.read_prose(doc, metadata.find_agency(doc), tuple(_PROSE_CELLS))
+    return {_PROSE_CELLS[f.key]: f.value for f in figures if not f.zero_statement}
 
 
 def parse_document(data: bytes, source: str, media_type: str | None = None) -> ParsedReport:
@@ -149,10 +171,13 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         reader = TableReader(method=doc.method)
         reader.read(doc.items)
         layout = reader.layout()
-        reader.finish(layout)
+        reader.finish(layout, _prose_for_tables(doc, reader))
         report.values = reader.values
+        report.open_rows = list(reader.open_rows)
         report.template = layout or "freeform"
         report.issues.extend(reader.issues)
+        report.issues.extend(ParseIssue(code, f"{source}: {message}", None)
+                             for code, message in getattr(doc, "reader_issues", ()))
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)
         report.published, report.published_basis = metadata.find_published_with_basis(doc)
@@ -160,6 +185,13 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.scope, report.scope_basis = metadata.find_scope_with_basis(doc, report.agency)
         report.title = metadata.find_title(doc)
         freeform.complete(doc, report)   # 附表 and prose figures (legacy.*), R8 findings
+        used = sorted(reader.rules_used | getattr(report, "_annex_rules_used", set()))
+        if used:
+            # A rule that fixed a split cannot certify it: its check is not assessable for this report.
+            report.issues.append(ParseIssue(
+                "rules_used_to_read", f"{source}: {', '.join(used)} were used to split digits that ran "
+                f"together (used_rules={','.join(used)}); for this report their checks are not assessable "
+                "(used to read the table)", None))
         if report.year is None:
             report.issues.append(ParseIssue("no_year", f"{source}: no statistical year found "
                                             "(no 统计期限 sentence, no dated title)", None))

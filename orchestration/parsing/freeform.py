@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from .cells import as_number, normalise
+from . import annex_split
+from .cells import as_number, normalise, read_cell
 from .documents import Cell, Document, Line, Row
 from .tables import MetricValue, ParseIssue, read_rows
 
@@ -105,6 +106,8 @@ class Annex:
     values: dict[str, MetricValue] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
     rows: set[str] = field(default_factory=set)      # where of the document rows read as annex rows
+    pending: list[dict] = field(default_factory=list)   # rows whose figures ran together, open (annex_split)
+    open_keys: set[str] = field(default_factory=set)    # keys of annex rows left unread (ambiguous)
 
 
 def _grid_column(where: str) -> int | None:
@@ -182,7 +185,22 @@ def read_annex(items: list[Line | Row]) -> Annex:
             elif key not in _GROUP_OF and key not in _GROUP_OTHER.values():
                 group = None
             mapped = _map_annex_values(columns, values)
+            unit = units[0] if units else None
+            if unit is None:
+                found = _UNIT_IN_LABEL.search(printed)
+                unit = found.group(1) if found else None
+            if mapped is None and len(values) < len(columns):
+                # Figures that ran together: cut by 本年度 ≤ 历年累计, settled in complete().
+                texts = [normalise(cell.text) for cell, _ in values]
+                split = annex_split.readings([c.suffix for c in columns], texts)
+                if split:
+                    annex.rows.add(item.where)
+                    annex.pending.append({"key": key, "suffixes": [c.suffix for c in columns], "readings": split,
+                                          "printed": printed, "columns": columns, "cell": values[0][0],
+                                          "unit": unit, "texts": texts})
+                    continue
             if mapped is None:
+                annex.open_keys.add(key)
                 annex.issues.append(ParseIssue(
                     "annex_column_mismatch", f"附表: row 「{printed}」 has {len(values)} values for "
                     f"{len(columns)} columns ({', '.join(c.label for c in columns)}); its values were left out",
@@ -190,10 +208,6 @@ def read_annex(items: list[Line | Row]) -> Annex:
                 annex.rows.add(item.where)
                 continue
             annex.rows.add(item.where)
-            unit = units[0] if units else None
-            if unit is None:
-                found = _UNIT_IN_LABEL.search(printed)
-                unit = found.group(1) if found else None
             for column, (cell, value) in mapped:
                 _store_annex(annex, key + column.suffix, value, printed, column.label, cell, unit)
     return annex
@@ -218,9 +232,9 @@ def _map_annex_values(columns: list[_AnnexColumn], values):
 
 
 def _store_annex(annex: Annex, key: str, value, printed: str, column_label: str, cell: Cell,
-                 unit: str | None) -> None:
+                 unit: str | None, method: str = ANNEX_METHOD, note: str | None = None) -> None:
     number = value.number
-    note = value.note
+    note = note or value.note
     unit = value.unit or unit
     if key.startswith("legacy.fees.amount_yuan") and number is not None:
         if unit == "万元":
@@ -229,7 +243,7 @@ def _store_annex(annex: Annex, key: str, value, printed: str, column_label: str,
         elif unit == "亿元":
             number = number * Decimal(100000000)
             note = f"{cell.text.strip()} 亿元 → 元"
-    metric = MetricValue(key=key, value=as_number(number), method=ANNEX_METHOD, table=ANNEX_TABLE,
+    metric = MetricValue(key=key, value=as_number(number), method=method, table=ANNEX_TABLE,
                          row_label=printed, column_label=column_label, raw_text=cell.text,
                          location=cell.where, note=note)
     if key in annex.values:
@@ -593,6 +607,45 @@ def _choose_platform(candidates: list[tuple[Figure, str | None]]) -> Figure | No
     return None
 
 
+def _settle_annex(annex: Annex, figures: list[Figure], report) -> None:
+    """The annex rows whose figures ran together, settled together (annex_split)."""
+    fixed = {k: (Decimal(str(m.value)) if m.value is not None else None) for k, m in annex.values.items()}
+    prose = {f.key: f.value for f in figures if not f.zero_statement}
+    chosen, open_rows, over_budget = annex_split.settle(fixed, annex.pending, prose)
+    used: set[str] = set()
+    for n, row in enumerate(annex.pending):
+        if n in chosen:
+            index, rules = chosen[n]
+            rules = ["本年度 ≤ 历年累计"] + rules
+            used.update(r.split()[0] for r in rules if r.startswith("R"))
+            note = (f"split of figures run together 「{' '.join(row['texts'])}」; fixed by {', '.join(rules)} "
+                    f"(used_rules={','.join(r.split()[0] for r in rules if r.startswith('R'))})")
+            for column, number in zip(row["columns"], row["readings"][index]):
+                _store_annex(annex, row["key"] + column.suffix, read_cell(str(number)), row["printed"], column.label,
+                             row["cell"], row["unit"], method="inferred_split", note=note)
+            continue
+        annex.open_keys.add(row["key"])
+        left = open_rows.get(n, row["readings"])
+        report.open_rows.append({
+            "table": ANNEX_TABLE, "printed": row["printed"], "where": row["cell"].where, "raw": " ".join(row["texts"]),
+            "readings": [{row["key"] + c.suffix: v for c, v in zip(row["columns"], r)} for r in row["readings"]],
+            "labels": {row["key"] + c.suffix: c.label for c in row["columns"]}, "unit": row["unit"]})
+        why = ("the search ran past its budget" if over_budget else
+               "the annex's sums and the prose leave none of them" if not left else
+               "the annex's sums and the prose leave more than one")
+        annex.issues.append(ParseIssue(
+            "ambiguous_split", f"附表: row 「{row['printed']}」 holds 「{' '.join(row['texts'])}」 for "
+            f"{len(row['columns'])} columns; 本年度 ≤ 历年累计 allows {len(row['readings'])} readings "
+            f"({_describe(row['readings'])}) and {why}; its values were left out", row["cell"].where))
+    annex.pending = []
+    report._annex_rules_used = used
+
+
+def _describe(readings) -> str:
+    return "; ".join("/".join(str(v) for v in r) for r in readings[:4]) + (
+        f" and {len(readings) - 4} more" if len(readings) > 4 else "")
+
+
 # ---- applying both to a parsed report --------------------------------------------------------
 
 #: The table cells a 2019 / 2021 report's prose figure is compared with (summed).
@@ -635,14 +688,19 @@ def complete(doc: Document, report) -> None:
     issues = list(report.issues)
     if report.template == "freeform":
         annex = read_annex(doc.items)
+        figures = read_prose(doc, report.agency, PROSE_KEYS)
+        if annex.pending:
+            _settle_annex(annex, figures, report)
         if annex.values:
             # The table reader saw the annex rows as rows of a national table it could not place.
             issues = [i for i in issues if not (i.code in _TABLE_ISSUE_CODES and i.location in annex.rows)]
         issues.extend(annex.issues)
         for key, metric in annex.values.items():
             values.setdefault(key, metric)
-        for figure in read_prose(doc, report.agency, PROSE_KEYS):
+        for figure in figures:
             kept = values.get(figure.key)
+            if kept is None and figure.key in annex.open_keys:
+                continue   # the annex has the row, its figures unread: the prose is no stand-in
             if kept is None:
                 values[figure.key] = figure.metric()
             elif kept.value is not None and Decimal(str(kept.value)) != figure.value:

@@ -24,6 +24,11 @@ _COMPILED_BY = re.compile(r"本报告(?:由|是)(?P<body>[^，,。；;]{4,40}?)(
 _SOURCE = re.compile(r"(?:来源|发布机构|发布单位)[:：](?P<body>[^\s|]{4,40})")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})[年\-/.](?P<m>\d{1,2})[月\-/.](?P<d>\d{1,2})日?")
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|成文日期|时间)[:：]\s*(?P<date>(?:19|20)\d{2}[年\-/.]\d{1,2}[月\-/.]\d{1,2})")
+# Text dumps (web archives, exported articles) open with field lines: 「标题：…」, 「发布时间：…」,
+# 「发布机构：…」, several of them sometimes on one line.
+_FIELD_STOP = r"(?=\s|标题[:：]|题目[:：]|发布时间|发布日期|成文日期|发布机构|发文机关|发布单位|来源[:：]|索引号|$)"
+_DUMP_TITLE = re.compile(r"(?:^|\s)(?:标题|题目|文章标题)[:：]\s*(?P<title>.+?)" + _FIELD_STOP)
+_DUMP_PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位)[:：]\s*(?P<body>[^\s|]{4,40}?)" + _FIELD_STOP)
 _BREADCRUMB = re.compile(r"^(?:您现在的位置|您的位置|当前位置|首页>)")
 _BODY_SUFFIX = re.compile(r"^(?P<body>.*?(?:人民政府|管理委员会|管委会))")
 # The signature block closes a report: the body on one line, the date on the next
@@ -54,7 +59,8 @@ def _iso(text: str) -> str | None:
 def _titles(doc: Document) -> list[str]:
     """Candidate titles: the page's own, then the first lines, alone and joined with the next
     (a title is often broken over two lines)."""
-    titles = [doc.page_meta.get(k, "") for k in ("ArticleTitle", "title")]
+    titles = [found["title"] for line in doc.text_lines[:12] for found in [_DUMP_TITLE.search(line)] if found]
+    titles += [doc.page_meta.get(k, "") for k in ("ArticleTitle", "title")]
     # A breadcrumb (「您现在的位置：…」) stands above the title on scraped pages.
     first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
@@ -157,6 +163,10 @@ def find_agency(doc: Document) -> str | None:
         match = _title_match(title)
         if match and len(match["agency"]) >= 2:
             return match["agency"]
+    for line in doc.text_lines[:15]:
+        found = _DUMP_PUBLISHER.search(line)
+        if found:
+            return normalise(found["body"])
     lines = _lines(doc)
     running = _running_text(doc)
     signature = _signature(doc)

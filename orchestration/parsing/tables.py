@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import solver
 from . import vocabulary as vocab
 from .cells import CellValue, as_number, normalise, read_cell, to_wan
 from .documents import Cell, Line, Row
-from .inference import balance_rule, split_runs
+from .inference import balance_rule
 
 
 # A report has a few hundred values: slots make them smaller and quicker to make.
@@ -131,6 +132,12 @@ class TableReader:
     apps_sequence: list[str | None] = field(default_factory=list)   # table 三's rows in order; None = unlabelled
     orphans: list = field(default_factory=list)
     standard_columns_noted: dict[str, bool] = field(default_factory=dict)
+    # Rows whose digits ran together and that their own identity leaves several readings of:
+    # settled together at the end of the document (solver.solve), see finish().
+    pending_splits: list = field(default_factory=list)
+    rules_used: set[str] = field(default_factory=set)
+    open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
+    _row_key_now: str | None = None
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -219,6 +226,7 @@ class TableReader:
             self.group = None
         if row_key is None and not any(v.number is not None for _, v in values):
             return   # an unlabelled row of blanks says nothing
+        self._row_key_now = row_key
         mapped = self._map_columns(table, printed, values, where)
         if mapped is None:
             return
@@ -295,10 +303,12 @@ class TableReader:
                 continue
             self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
 
-    def finish(self, layout: str | None) -> None:
+    def finish(self, layout: str | None, prose: dict[str, Decimal] | None = None) -> None:
         """Place table 三's unlabelled rows: between two rows that kept their labels, the rows
         the layout prints there and the document lacks, when they are as many as the unlabelled
-        rows and each of those balances (R3). Otherwise they are reported, not guessed."""
+        rows and each of those balances (R3). Otherwise they are reported, not guessed.
+        First, the rows whose digits ran together and are still open are settled together."""
+        self._settle_pending(layout, prose or {})
         if not self.orphans:
             return
         order = vocab.APPS_ROW_ORDER.get(layout or "", [])
@@ -356,31 +366,116 @@ class TableReader:
         return None
 
     def _split_run_together(self, table: str, printed: str, values, where: str, columns):
-        """Cells whose digits ran together, cut where the table's rules allow one reading only."""
+        """Cells whose digits ran together. The row's own identity (R3 in table 三) is a hard
+        constraint; a row it leaves several readings of waits for the rules that tie rows
+        together (finish()). Table 四's R4 and table 二 (no rule) choose only among the readings
+        the digits allow; one reading taken, or none and an issue (docs/degraded-text.md)."""
         texts = [cell.text for cell, _ in values]
-        rule = balance_rule(table, [c.path for c in columns])
-        solutions, complete = split_runs(texts, len(columns), rule)
-        if len(solutions) == 1 and complete:
-            cells = [Cell(" ".join(texts), values[0][0].where)] * len(solutions[0])
-            # Each number as the cell that prints it alone reads: CellValue(str(n), n), no unit,
-            # no note. read_cell gives that same value ready made (a frozen record is slow to
-            # build, and a run-together page has a few hundred such numbers).
-            return [(cell, read_cell(str(n))) for cell, n in zip(cells, solutions[0])], " ".join(texts)
-        why = ("no reading satisfies the table's rules" if not solutions else
-               "the rules leave more than one reading" if len(solutions) > 1 else "too many readings to settle")
+        width = len(columns)
+        paths = [c.path for c in columns]
+        row_key = self._row_key_now
+        if solver.forced(texts, width) and table == "二":
+            readings, rules = solver.row_readings(texts, width, None), ["one digit per cell"]
+        elif table == "三":
+            readings, rules = solver.row_readings(texts, width, balance_rule("三", paths)), ["R3"]
+        elif table == "四":
+            every = solver.row_readings(texts, width, None)
+            rule = balance_rule("四", paths)
+            readings = None if every is None else [r for r in every if rule(r)]
+            # R4 fixed the reading only when the digits allowed others.
+            rules = ["R4"] if every is None or len(every) > 1 or not readings else ["one digit per cell"]
+        else:
+            readings, rules = solver.row_readings(texts, width, None), []
+        if readings is not None and len(readings) == 1:
+            self.rules_used.update(r for r in rules if r.startswith("R"))
+            return self._as_cells(texts, values, readings[0]), (" ".join(texts), rules)
+        if readings and row_key is not None:
+            self.pending_splits.append((table, row_key, printed, columns, texts, readings, values[0][0].where))
+            return None, None
+        why = ("no reading satisfies " + (", ".join(rules) or "the digits") if readings == [] else
+               "the rules leave more than one reading" if readings else "too many readings to settle")
+        candidates = f" (readings: {solver.describe(readings)})" if readings else ""
         self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
-                    f"{len(columns)} columns with digits run together; {why}, so its values were left out",
+                    f"{width} columns with digits run together; {why}{candidates}, so its values were left out",
                     where)
         return None, None
+
+    @staticmethod
+    def _as_cells(texts, values, numbers):
+        cells = [Cell(" ".join(texts), values[0][0].where)] * len(numbers)
+        # Each number as the cell that prints it alone reads (read_cell gives it ready made).
+        return [(cell, read_cell(str(n))) for cell, n in zip(cells, numbers)]
+
+    def _settle_pending(self, layout: str | None, prose: dict[str, Decimal]) -> None:
+        """The rows their own identity left several readings of, settled together by the rules
+        that tie rows (R1, R2 per column of table 三), then, for those still open, by the figures
+        the prose states (``prose``: key → number); see :mod:`solver`."""
+        if not self.pending_splits:
+            return
+        unknowns, entries = [], {}
+        for n, (table, row_key, printed, columns, texts, readings, where) in enumerate(self.pending_splits):
+            keyed = []
+            for reading in readings:
+                keyed.append({k: v for k, v in ((self._key(table, row_key, c), v) for c, v in zip(columns, reading))
+                              if k is not None})
+            name = f"{n}"
+            unknowns.append(solver.Unknown(name, keyed))
+            entries[name] = (table, row_key, printed, columns, texts, readings, where)
+        fixed = {k: (Decimal(str(m.value)) if m.value is not None else None)
+                 for k, m in self.values.items() if k.startswith("apps.")}
+        keys = set(fixed).union(*(r.keys() for u in unknowns for r in u.readings))
+        rules = solver.apps_column_rules(vocab.APPS_ROW_ORDER.get(layout or ""), keys)
+        outcome = solver.solve(fixed, unknowns, rules)
+        still = [u for u in unknowns if u.name not in outcome.chosen]
+        prose_rules = [solver.equals("R8 (prose)", k, v) for k, v in prose.items()
+                       if any(k in r for u in still for r in u.readings)]
+        if prose_rules and not outcome.over_budget:
+            settled = dict(fixed)
+            for u in unknowns:
+                if u.name in outcome.chosen:
+                    settled.update(u.readings[outcome.chosen[u.name]])
+            again = solver.solve(settled, still, rules + prose_rules)
+            outcome.chosen.update(again.chosen)
+            outcome.rules_used.update(again.rules_used)
+            outcome.candidates.update(again.candidates)
+            outcome.over_budget = again.over_budget
+        for name, (table, row_key, printed, columns, texts, readings, where) in entries.items():
+            if name in outcome.chosen:
+                used = outcome.rules_used[name]
+                values = [(Cell(" ".join(texts), where), None)]
+                cells = self._as_cells(texts, values, readings[outcome.chosen[name]])
+                row_rules = (["R3"] if table == "三" else ["R4"] if table == "四" else []) + used
+                self.rules_used.update(r.split()[0] for r in row_rules)
+                self._store_row(table, row_key, printed, columns, cells, (" ".join(texts), row_rules))
+                continue
+            left = [readings[i] for i in outcome.candidates.get(name, range(len(readings)))]
+            why = ("the search ran past its budget" if outcome.over_budget else
+                   "no rule within a report ties table 二's rows" if table == "二" else
+                   "the rules that tie rows together leave none of them" if not left else
+                   "the rules that tie rows together leave more than one")
+            # Kept for the rules across years (across_years.py), which may settle it later.
+            keyed = [{self._key(table, row_key, c): v for c, v in zip(columns, r) if self._key(table, row_key, c)}
+                     for r in readings]
+            self.open_rows.append({"table": table, "printed": printed, "readings": keyed, "where": where,
+                                   "raw": " ".join(texts), "labels": {self._key(table, row_key, c): c.label
+                                                                      for c in columns}})
+            identity = ("R3 (the row's identity)" if table == "三" else "R4" if table == "四" else "the digits")
+            self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
+                        f"{len(columns)} columns with digits run together; {identity} allows "
+                        f"{len(readings)} readings ({solver.describe(readings)}) and {why}"
+                        f"{' (' + solver.describe(left) + ')' if len(left) > 1 else ''}; its values were left out",
+                        where)
+        self.pending_splits = []
 
     def _store(self, key: str, value: CellValue, table: str, row_label: str, column_label: str,
                cell: Cell, inferred_from: str | None = None, method: str | None = None,
                note: str | None = None) -> None:
         number: Decimal | None = to_wan(value) if key.endswith("_wan") else value.number
         if inferred_from:
+            inferred_from, rules = inferred_from
             method = "inferred_split"
-            note = (f"split of digits run together, read as {value.raw} by the table's "
-                    f"balance rule ({'R3' if table == '三' else 'R4'})")
+            note = (f"split of digits run together, read as {value.raw}; fixed by "
+                    f"{', '.join(rules) or 'the digits alone'} (used_rules={','.join(r.split()[0] for r in rules if r.startswith('R'))})")
         # Positional, in the order of MetricValue's fields: keywords cost more than making the
         # record itself, and a report has hundreds of values.
         metric = MetricValue(key, as_number(number), method or self.method, table, row_label, column_label,

@@ -498,21 +498,42 @@ rule_rows as (
 
 ),
 
+-- A rule the parser used to split digits that ran together cannot certify what it read: for that
+-- report its rows are not assessable (docs/degraded-text.md). The parser says which rules in its
+-- rules_used_to_read issues: 「… (used_rules=R2,R3,R4) …」.
+rules_used_to_read as (
+
+    select
+        report_id,
+        ',' || string_agg({{ regexp_first_group('message', 'used_rules=([A-Z0-9,]+)') }}, ',') || ',' as used_rules
+
+    from parse_issues
+    where code = 'rules_used_to_read'
+    group by report_id
+
+),
+
 final as (
 
     select
         rule_rows.report_id,
         rule_rows.rule_id,
         rule_rows.column_key,
-        cast(rule_rows.lhs as double precision) as lhs,
-        cast(rule_rows.rhs as double precision) as rhs,
-        rule_rows.lhs_description,
+        case when used.used_rules like '%,' || rule_rows.rule_id || ',%' then null
+            else cast(rule_rows.lhs as double precision) end as lhs,
+        case when used.used_rules like '%,' || rule_rows.rule_id || ',%' then null
+            else cast(rule_rows.rhs as double precision) end as rhs,
+        case when used.used_rules like '%,' || rule_rows.rule_id || ',%'
+            then 'not assessable (used to read the table): ' || rule_rows.lhs_description
+            else rule_rows.lhs_description end as lhs_description,
         rule_rows.rhs_description,
         reports_to_build.report_version
 
     from rule_rows
     inner join reports_to_build
         on rule_rows.report_id = reports_to_build.report_id
+    left join rules_used_to_read as used
+        on rule_rows.report_id = used.report_id
 
 )
 

@@ -1,0 +1,256 @@
+"""Text in which the tables ran into the running text (docs/degraded-text.md).
+
+A crawler's page text, ``get_text()`` with no separator, a web-archive dump: a whole table is
+one stretch of a line, its rows glued to each other and their cells glued or one space apart
+(「（七）总计630020469四、结转下年度继续办理 0000000」). Line breaks say nothing here, so this
+reader finds the tables by their own labels and cuts the text into the same
+:class:`documents.Row` / :class:`documents.Line` stream every other form gives:
+
+- a table starts at a word only a table has (第二十条, 勾稽关系, 本年新收…, 结果维持, 指标名称 …)
+  and goes on while the words read as table words (labels, numbers, headings of tables 二–四);
+  a sentence, or the heading of section 五 or 六, ends it;
+- in a table, each word is cut where labels and numbers meet (「640020470二、上年结转…」);
+- a sub-row's number glued to the previous row's digits (「…信息 2200003252.没有现成…」) is
+  taken off those digits: the item numbers count up (1., 2., 3. …), so the number expected
+  next says how many digits it has; a number that cannot be told apart leaves the digits
+  unread (an issue), never shifted into the neighbouring row;
+- in an annex the unit glued to a label (「主动公开信息数条4251516」) is a cell of its own.
+
+Rows, headers and the splitting of digits are then the table readers' work (tables.py,
+freeform.py, solver.py), as for every form.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .cells import _WIDE_TO_ASCII, normalise
+from .documents import Cell, Document, Line, Row
+from .vocabulary import section_of_heading
+
+METHOD = "text_running"
+
+# Words only a table has: where a table starts.
+_ANCHOR = re.compile(r"第二十条第|勾稽关系|申请人情况|本年新收政府信息公开申请|结果维持|未经复议直接起诉|"
+                     r"^指标名称|^计量单位|^(?:指标名称)?计量单位|历年累计(?:数|数量)?$")
+_ANNEX_ANCHOR = re.compile(r"指标名称|计量单位|历年累计")
+# Lines on which rows of one table follow each other: the text ran together.
+_RUN_TOGETHER = [
+    re.compile(r"本年新收.{0,80}?上年结转"),
+    re.compile(r"第二十条.*第二十条"),
+    re.compile(r"历年累计.{0,40}?\d.{0,60}?(?:其中|网站|申请|答复)"),
+    re.compile(r"结果维持.{0,200}?\d{10,}"),
+    # One row a line, but label and digits glued (lxml text_content() of a Word table).
+    re.compile(r"计量单位(?:19|20)\d{2}年度?历年累计"),
+    re.compile(r"本年新收政府信息公开申请数量(?:\d{3,}|\d+[—/–\-])"),
+]
+# Column labels of table 二 and the row openers of table 三, for a table whose cells ran together
+# with no space at all (「…现行有效件数规章000」, 「…其他一、本年新收…」): each is a cell of its own.
+_TABLE_TWO_HEADER = re.compile(
+    r"(第二十条第\(?[一二三四五六七八九十]+\)?项|信息内容|本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|"
+    r"本年增/减|本年处理决定数量|处理决定数量|采购项目数量|采购总金额(?:\((?:单位:)?万元\))?|本年制发件数|本年废止件数|"
+    r"现行有效件数|本年收费金额(?:\((?:单位:)?万元\))?)")
+_ROW_OPENER = re.compile(r"(?<=.)(?=[一二三四]、(?:本年新收|上年结转|本年度办理|结转下年度)|\([一二三四五六七]\)(?!项))")
+_ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|本年度|历年累计)")
+
+# A number: digits (a thousands-grouped 「1,259」 whole, what follows its last group glued on is
+# the next cell), a decimal part, a unit (「425条」 is one cell, its unit no label).
+_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元|条|件)?")
+_BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
+_BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
+_LABEL_AFTER = set("年月日号时%:")
+_ENUM_MARK = set(".、")
+_UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
+_MAX_TABLE_WORD = 90
+_COUNT_START = re.compile(r"^[\d.,]+(?:$|[件条份个项次宗起人万元%])")
+
+
+_FOLD = str.maketrans(_WIDE_TO_ASCII)
+
+
+@lru_cache(maxsize=2)   # is_running_text and read_running_text fold the same text in turn
+def fold(text: str) -> str:
+    """Full-width ASCII forms and the ideographic space folded one for one (positions kept)."""
+    return text.translate(_FOLD)
+
+
+def is_running_text(text: str) -> bool:
+    """Whether a table's rows ran into each other on one line somewhere in the text."""
+    for line in fold(text).splitlines():
+        if len(line) > 12 and any(p.search(line) for p in _RUN_TOGETHER):
+            return True
+    return False
+
+
+def _table_word(word: str) -> bool:
+    """A word a table can hold: labels and numbers, not a sentence. A long word is a table whose
+    cells all ran together (table 二 or an annex with no space at all) when it has no comma or a
+    tenth of it is digits."""
+    if "。" in word:
+        return False
+    if len(word) <= _MAX_TABLE_WORD or (len(word) <= 600 and "," not in word):
+        return True   # labels and headers run together, no sentence in them
+    return sum(ch.isdigit() for ch in word) * 10 >= len(word)
+
+
+class _Cutter:
+    """Cuts the words of a table into cells, keeping count of the item numbers (1., 2. …)."""
+
+    def __init__(self, issues: list[tuple[str, str]]):
+        self.last_item = 0
+        self.issues = issues
+
+    def cells(self, word: str, where: str, annex: bool) -> list[Cell]:
+        if _BLANK_WORD.match(word):
+            return [Cell(word, where)]
+        pieces: list[list] = []   # [kind, text]; kind "label" or "value"
+
+        def add(kind: str, text: str) -> None:
+            if pieces and pieces[-1][0] == kind == "label":
+                pieces[-1][1] += text
+            else:
+                pieces.append([kind, text])
+
+        pos = 0
+        for match in _NUMBER.finditer(word):
+            start, end = match.span()
+            if start > pos:
+                add("label", word[pos:start])
+            text = match.group()
+            before = word[start - 1] if start else ""
+            after = word[end] if end < len(word) else ""
+            after2 = word[end + 1] if end + 1 < len(word) else ""
+            if text[0] in "+-" and before and before in "-—–/":
+                add("label", text[0])   # a blank-cell mark before the number, not its sign
+                text = text[1:]
+            if after in _LABEL_AFTER or (before and after and before in "(第" and after in ")项条款"):
+                add("label", text)
+            elif after in _ENUM_MARK and after2 and not after2.isdigit() and text.isdigit():
+                self._item(pieces, add, text, where)
+            else:
+                add("value", text)
+            pos = end
+        if pos < len(word):
+            add("label", word[pos:])
+        out: list[Cell] = []
+        for n, (kind, text) in enumerate(pieces):
+            if kind == "label":
+                text = text.strip()
+                if not text:
+                    continue
+                if _BLANK_GLUED.match(text):
+                    # Blank-cell marks glued to numbers (「26— — — — —26」): one blank cell each.
+                    out += [Cell(mark, where) for mark in text]
+                    continue
+                if annex and _ANNEX_HEADER.search(text):
+                    out += [Cell(part, where) for part in _ANNEX_HEADER.split(text) if part.strip()]
+                    continue
+                if not annex and (_TABLE_TWO_HEADER.search(text) or _ROW_OPENER.search(text)):
+                    parts = [q for part in _TABLE_TWO_HEADER.split(text) for q in _ROW_OPENER.split(part)]
+                    if len([q for q in parts if q.strip()]) > 1:
+                        out += [Cell(q, where) for q in parts if q.strip()]
+                        continue
+                unit = _UNIT_TAIL.match(text) if annex and n + 1 < len(pieces) and pieces[n + 1][0] == "value" else None
+                if unit and not normalise(unit["label"]).endswith(("文", "公开")):
+                    out += [Cell(unit["label"], where), Cell(unit["unit"], where)]
+                    continue
+            out.append(Cell(text, where))
+        return out
+
+    def _item(self, pieces, add, digits: str, where: str) -> None:
+        """Digits before 「.」/「、」 and a label: an item number, with the previous row's digits
+        glued in front of it when they ran together. Item numbers count up, so the number
+        expected next (or 1, a new list) says which digits are the item's."""
+        expected = tuple(dict.fromkeys((self.last_item + 1, 1)))
+        for number in expected:
+            if digits == str(number):
+                self.last_item = number
+                add("label", digits)
+                return
+        for number in expected:
+            tail = str(number)
+            if digits.endswith(tail):
+                self.last_item = number
+                add("value", digits[: -len(tail)])
+                add("label", tail)
+                return
+        if not pieces and len(digits) <= 2 and digits[0] != "0":
+            self.last_item = int(digits)
+            add("label", digits)
+            return
+        self.issues.append(("ambiguous_split", f"「{digits}」 at {where}: an item number ran into the digits "
+                                               "before it and cannot be told apart; those digits were left out"))
+        add("label", "?" + digits)
+
+
+_WORD = re.compile(r"[^\s。]*。|[^\s。]+")
+# A heading glued to the digits before it (「…000000000000000五、存在的主要问题…」) starts a word.
+_HEADING_AFTER_DIGITS = re.compile(r"(?<=\d)(?=[一二三四五六七八九十]{1,2}、)")
+
+
+def _words(line: str) -> list[str]:
+    """The words of a line: cut at white space, after a full stop, and before a heading glued
+    to digits."""
+    words = []
+    for match in _WORD.finditer(line):
+        word = match.group()
+        words.extend(_HEADING_AFTER_DIGITS.split(word) if "、" in word else (word,))
+    return [w for w in words if w]
+
+
+def read_running_text(text: str) -> Document:
+    """The document as prose lines and table rows (module docstring)."""
+    items: list[Line | Row] = []
+    issues: list[tuple[str, str]] = []
+    cutter = _Cutter(issues)
+    run: list[Cell] = []
+    prose: list[str] = []
+    prose_where = ""
+    in_table = False
+    annex = False
+
+    def flush_run() -> None:
+        if run:
+            items.append(Row(list(run), run[0].where))
+            run.clear()
+
+    def flush_prose() -> None:
+        if prose:
+            items.append(Line(" ".join(prose), prose_where))
+            prose.clear()
+
+    for number, line in enumerate(fold(text).splitlines(), start=1):
+        flush_prose()
+        for k, word in enumerate(_words(line)):
+            where = f"line {number} word {k + 1}"
+            normal = normalise(word)
+            heading, table = section_of_heading(normal)
+            if in_table and heading:
+                flush_run()
+                items.append(Line(word, where))
+                if table is None:
+                    in_table = False
+                continue
+            if not in_table and _table_word(word) and _ANCHOR.search(normal):
+                flush_prose()
+                in_table, annex = True, bool(_ANNEX_ANCHOR.search(normal))
+                cutter.last_item = 0
+            elif in_table and not _table_word(word):
+                flush_run()
+                in_table = False
+            if in_table:
+                run.extend(cutter.cells(word, where, annex))
+                continue
+            # Prose: a word joins the previous one when a count stands between them (「收到 70 件」,
+            # 「共 12件」); otherwise the space was a paragraph break (「（一）…的数量 2017年全区…」).
+            if prose and not (prose[-1][-1].isascii() and prose[-1][-1].isalnum() or _COUNT_START.match(word)):
+                flush_prose()
+            if not prose:
+                prose_where = where
+            prose.append(word)
+    flush_run()
+    flush_prose()
+    doc = Document(form="running_text", method=METHOD, items=items, text_lines=[
+        item.text for item in items if isinstance(item, Line)])
+    doc.reader_issues = issues   # (code, message): read by parse_document
+    return doc

@@ -1,0 +1,85 @@
+"""Degraded text forms of a generated report: what text extractors make of its page.
+
+Many reports reach the parser as text an extractor made of the published page, with every table
+flattened into the running text. These forms flatten the generator's own HTML page
+(``samples.render_html``, ``freeform.render_html``) the ways extractors do:
+
+``crawler``
+    a crawler's page text: paragraphs joined by one space; in a table row a text cell is
+    followed by one space and number cells are glued; rows glued to each other
+    (「…申请数量 640020470二、上年结转…」).
+``inline``
+    a row's cells glued with no separator, rows and paragraphs joined by one space: the whole
+    document on one line (``get_text()`` with no separator).
+``spaced``
+    the same with one space between cells.
+``paragraphs``
+    cells glued, rows joined by one space, a line break only between paragraphs (each table one
+    line).
+``lines``
+    cells glued, one row per line (lxml ``text_content()`` of a Word table).
+
+A blank cell leaves nothing in any form (extractors drop it). Standard library and lxml only;
+deterministic: the same page gives the same text.
+"""
+from __future__ import annotations
+
+import re
+
+DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines")
+
+#: (cell separator, row separator, paragraph separator) per form; crawler has its own cell rule.
+_SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" ", " ", " "),
+               "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n")}
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "title", "section", "article"}
+_NUMBER_CELL = re.compile(r"^[-+]?[\d,，.．]+(元|万元)?$")
+
+
+def flatten_html(page: str, form: str) -> str:
+    """The visible text of an HTML page with its tables flattened as ``form`` says."""
+    import lxml.html
+
+    if form not in _SEPARATORS:
+        raise ValueError(f"unknown degraded form {form!r} (known: {', '.join(DEGRADED_FORMS)})")
+    cell_sep, row_sep, para_sep = _SEPARATORS[form]
+    root = lxml.html.fromstring(page)
+    for bad in root.xpath("//script|//style|//head"):
+        bad.drop_tree()
+    out: list[str] = []
+
+    def text_of(el) -> str:
+        return re.sub(r"\s+", " ", el.text_content()).strip()
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "table":
+            rows = []
+            for tr in el.iter("tr"):
+                cells = [text_of(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+                if form == "crawler":   # text cells end with a space, number cells run together
+                    rows.append("".join(c if _NUMBER_CELL.match(c) else c + " " for c in cells if c))
+                else:
+                    rows.append(cell_sep.join(c for c in cells if c))
+            out.append(row_sep.join(r for r in rows if r))
+            out.append(para_sep)
+            return
+        if el.text and el.text.strip():
+            out.append(re.sub(r"\s+", " ", el.text.strip()))
+        for child in el:
+            walk(child)
+            if child.tail and child.tail.strip():
+                out.append(re.sub(r"\s+", " ", child.tail.strip()))
+        if tag in _BLOCKS:
+            out.append(para_sep)
+
+    walk(root)
+    return re.sub(f"(?:{re.escape(para_sep)})+", para_sep, "".join(out)).strip()
+
+
+def render_degraded(report, form: str) -> str:
+    """A generated report (``samples.SampleReport`` or ``freeform.FreeformReport``) in a
+    degraded form, flattened from its HTML page."""
+    from . import freeform, samples
+
+    page = freeform.render_html(report) if isinstance(report, freeform.FreeformReport) else samples.render_html(report)
+    return flatten_html(page, form)

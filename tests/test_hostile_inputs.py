@@ -226,3 +226,48 @@ def test_a_trickling_server_is_cut_at_the_download_deadline(chunked):
         server.close()
     assert not result.ok and "deadline" in result.error
     assert took < 4, f"held {took:.1f} s for a 1 s deadline"
+
+
+# ---- the parse budget and the memory cap ---------------------------------------------------------
+# Module-level: the parse workers are separate processes and take these by reference.
+
+def _slow_or_quick(task, started):
+    import time
+    key, seconds, allocate_mb = task
+    started(60.0)                       # the standard budget of a one-page document
+    if allocate_mb:
+        hog = bytearray(allocate_mb * 1024 * 1024)   # touched, so it is resident
+        for i in range(0, len(hog), 4096):
+            hog[i] = 1
+        time.sleep(5)
+    if seconds < 0:
+        os._exit(3)                     # a crash in C code, as a worker sees it
+    time.sleep(seconds)
+    return key, "read"
+
+
+def _stopped_task(task, code, message):
+    return task[0], f"{code}: {message}"
+
+
+def test_a_document_past_its_budget_or_the_memory_cap_is_stopped_and_the_rest_go_on():
+    from orchestration.parsing.supervisor import Supervisor
+    tasks = [("quick-1", 0, 0), ("hangs", 3600, 0), ("quick-2", 0, 0), ("hog", 0, 400), ("dies", -1, 0),
+             ("quick-3", 0, 0)]
+    supervisor = Supervisor(_slow_or_quick, _stopped_task, workers=2, memory_cap=200 * 1024 ** 2,
+                            budget_scale=1 / 30)   # 60 s → 2 s
+    results = dict(supervisor.run(tasks))
+    assert results["quick-1"] == results["quick-2"] == results["quick-3"] == "read"
+    assert results["hangs"].startswith("timeout: parsing took longer than its budget of 2 s")
+    assert results["hog"].startswith("memory: ")
+    assert results["dies"].startswith("parser_error: the parse worker died (exit code 3)")
+    assert not any(w.process.is_alive() for w in supervisor.workers)
+
+
+def test_the_budget_grows_with_pages_and_ocr():
+    from orchestration.parsing.supervisor import budget_seconds
+    assert budget_seconds(b"<html></html>") == 65
+    text_pdf = b"%PDF-1.4 /Font " + b"/Type /Page " * 10 + b"/Type /Pages"
+    assert budget_seconds(text_pdf) == 60 + 5 * 10
+    assert budget_seconds(b"%PDF-1.4 " + b"/Type /Page " * 4) == 60 + 5 * 4 + 15 * 4
+    assert budget_seconds(b"\x89PNG\r\n") == 60 + 5 + 15

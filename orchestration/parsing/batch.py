@@ -14,12 +14,15 @@ from orchestration.fetching.batch import utc_now
 from orchestration.fetching.catalogue import Selection
 from orchestration.fetching.raw_store import RawStore
 
+from .supervisor import Supervisor, budget_seconds
+
 Log = Callable[[str], None]
 
 PARSE_SLICE = 1000         # documents handed to the parse workers at a time
 
 # Issue codes that mean a document could not be read at all: it goes to quarantine.
-QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes", "not_a_report")
+QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes", "not_a_report",
+                    "timeout", "memory")
 
 
 @dataclass
@@ -55,8 +58,9 @@ PARSE_DOCUMENTS_PER_WORKER = 200   # below this many documents per extra process
 PARSE_CHUNK = 250                  # documents written to the warehouse per transaction
 
 
-def _parse_stored(task: tuple) -> tuple:
-    """Read one stored document and parse it (in a worker process, or in this one)."""
+def _parse_stored(task: tuple, started: Callable[[float], None] = lambda budget: None) -> tuple:
+    """Read one stored document and parse it, in a supervised worker (supervisor.py): it says
+    the document's budget as soon as the bytes are read, then parses."""
     from . import ParsedReport, ParseIssue
 
     store_root, parse, sha256, media_type, location, source_id, encoding = task
@@ -67,23 +71,25 @@ def _parse_stored(task: tuple) -> tuple:
     except OSError as exc:   # the stored bytes went missing: say so, keep the row
         return sha256, ParsedReport(source=location, issues=[ParseIssue(
             "missing_bytes", f"{location}: stored bytes {sha256} cannot be read: {exc}")])
+    started(budget_seconds(data))
     return sha256, parse(data, source=location, media_type=hinted)
 
 
-def _parsed_stream(tasks: list[tuple], workers: int):
-    """(sha256, report) for every task, in order: in this process, or from a pool of
-    ``workers`` processes (spawned, so no lock held by one of Dagster's threads is copied)."""
-    if workers <= 1:
-        yield from map(_parse_stored, tasks)
-        return
-    import multiprocessing
+def _stopped(task: tuple, code: str, message: str) -> tuple:
+    """The result of a document whose worker was stopped (past its budget or the memory cap)
+    or died: a report with that issue, so it is quarantined and the batch goes on."""
+    from . import ParsedReport, ParseIssue
 
-    # A slice of tasks at a time: Pool.imap hands every task out at once and keeps every
-    # result the caller has not taken yet, so when the writer fell behind the workers, parsed
-    # documents (tens of KB of objects each) piled up in this process for the whole batch.
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for start in range(0, len(tasks), PARSE_SLICE):
-            yield from pool.imap(_parse_stored, tasks[start:start + PARSE_SLICE], chunksize=8)
+    _, _, sha256, _, location, _, _ = task
+    return sha256, ParsedReport(source=location, issues=[ParseIssue(code, f"{location}: {message}")])
+
+
+def _parsed_stream(tasks: list[tuple], workers: int):
+    """(sha256, report) for every task, as the supervised workers finish them. A slice of tasks
+    at a time, so results never pile up in this process when the writer falls behind."""
+    supervisor = Supervisor(_parse_stored, _stopped, workers)
+    for start in range(0, len(tasks), PARSE_SLICE):
+        yield from supervisor.run(tasks[start:start + PARSE_SLICE])
 
 
 def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, selection: Selection = Selection(),

@@ -1,0 +1,171 @@
+"""Parsing under supervision: every document is parsed in a worker process that the parent kills
+when it runs past the document's time budget or past the memory cap.
+
+A parser can spend minutes inside pdfminer or lxml on one hostile or pathological document (a
+1.4 MB ruled PDF took 174 s, a bomb of nested elements takes gigabytes), and no Python-level
+timeout interrupts C code. So the budget is enforced from outside: the parent watches each
+worker's elapsed time and resident memory, kills it past either bound, reports that document as
+``timeout`` or ``memory`` (it goes to quarantine; its bytes stay stored) and starts a fresh
+worker for the rest of the batch.
+
+Workers come from a fork server that has imported the parser once, so starting one (and
+replacing a killed one) costs milliseconds, and no lock held by one of Dagster's threads is
+copied into them. Each worker takes one document at a time.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Callable, Iterator
+
+# The budget of one document (shared limits of the project): 60 s, plus 5 s per page, plus 15 s
+# per page that needs OCR (an image, or a PDF page without a text layer).
+BUDGET_BASE_SECONDS = 60.0
+BUDGET_PER_PAGE_SECONDS = 5.0
+BUDGET_PER_OCR_PAGE_SECONDS = 15.0
+# Resident memory one worker may hold (not RLIMIT_AS: an address-space limit breaks onnxruntime
+# and LibreOffice, which reserve far more than they use).
+MEMORY_CAP_BYTES = int(float(os.environ.get("DISCLOSURE_PARSE_MEMORY_CAP_GB", "1.5")) * 1024 ** 3)
+POLL_SECONDS = 0.2
+
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*", b"BM")
+
+
+def budget_seconds(data: bytes) -> float:
+    """How long one document may take, from what its bytes say of its size in pages."""
+    if data.startswith(_IMAGE_MAGIC):
+        return BUDGET_BASE_SECONDS + BUDGET_PER_PAGE_SECONDS + BUDGET_PER_OCR_PAGE_SECONDS
+    if data[:1024].lstrip().startswith(b"%PDF"):
+        pages = max(1, len(_PDF_PAGE.findall(data)))
+        # A PDF without fonts is image-only: every page will need OCR.
+        ocr = pages if b"/Font" not in data else 0
+        return BUDGET_BASE_SECONDS + BUDGET_PER_PAGE_SECONDS * pages + BUDGET_PER_OCR_PAGE_SECONDS * ocr
+    return BUDGET_BASE_SECONDS + BUDGET_PER_PAGE_SECONDS
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):   # not Linux, or the process is gone
+        return 0
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.Process
+    conn: object
+    task: tuple | None = None
+    deadline: float | None = None
+    budget: float | None = None
+
+
+def _serve(conn, parse_one: Callable) -> None:
+    """A worker's loop: a task in, ("started", budget) and ("done", result) out."""
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(("done", parse_one(task, lambda budget: conn.send(("started", budget)))))
+
+
+class Supervisor:
+    """Runs ``parse_one(task, started)`` for each task in ``workers`` supervised processes.
+    ``parse_one`` must be a module-level function (it is sent to the workers by reference); it
+    calls ``started(budget_seconds)`` once it knows the document's budget, and returns
+    ``(key, result)``. ``failed(task, code, message)`` makes the result of a task whose worker
+    was killed or died. ``budget_scale`` shrinks or stretches every budget (tests, slow machines)."""
+
+    def __init__(self, parse_one: Callable, failed: Callable, workers: int,
+                 memory_cap: int = MEMORY_CAP_BYTES, default_budget: float = BUDGET_BASE_SECONDS,
+                 budget_scale: float = 1.0):
+        self.parse_one, self.failed, self.budget_scale = parse_one, failed, budget_scale
+        self.size, self.memory_cap, self.default_budget = max(1, workers), memory_cap, default_budget
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["orchestration.parsing"])
+        self.workers: list[_Worker] = []
+
+    def _start(self) -> _Worker:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(child, self.parse_one), daemon=True,
+                                       name="parse-worker")
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _kill(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+
+    def run(self, tasks: list[tuple]) -> Iterator[tuple]:
+        """Results as they finish (not in task order)."""
+        todo = deque(tasks)
+        self.workers = [self._start() for _ in range(min(self.size, len(todo)) or 1)]
+        try:
+            while todo or any(w.task is not None for w in self.workers):
+                for worker in self.workers:
+                    if worker.task is None and todo:
+                        worker.task = todo.popleft()
+                        worker.budget = self.default_budget * self.budget_scale
+                        worker.deadline = time.monotonic() + worker.budget
+                        worker.conn.send(worker.task)
+                busy = [w for w in self.workers if w.task is not None]
+                ready = wait([w.conn for w in busy], timeout=POLL_SECONDS)
+                for worker in busy:
+                    if worker.conn in ready:
+                        yield from self._receive(worker)
+                now = time.monotonic()
+                for i, worker in enumerate(self.workers):
+                    if worker.task is None:
+                        continue
+                    if now > worker.deadline:
+                        yield self._replace(i, "timeout", f"parsing took longer than its budget of "
+                                                          f"{worker.budget:.0f} s; the worker was stopped")
+                    elif self.memory_cap and _rss_bytes(worker.process.pid) > self.memory_cap:
+                        yield self._replace(i, "memory", f"parsing needed more than "
+                                                         f"{self.memory_cap / 1024 ** 3:.1f} GB of memory; "
+                                                         "the worker was stopped")
+        finally:
+            for worker in self.workers:
+                if worker.task is None and worker.process.is_alive():
+                    try:
+                        worker.conn.send(None)
+                    except OSError:
+                        pass
+                    worker.process.join(2)
+                if worker.process.is_alive():
+                    self._kill(worker)
+
+    def _receive(self, worker: _Worker) -> Iterator[tuple]:
+        try:
+            while worker.conn.poll():
+                kind, payload = worker.conn.recv()
+                if kind == "started":
+                    worker.budget = max(float(payload) * self.budget_scale, 0.5)
+                    worker.deadline = time.monotonic() + worker.budget
+                else:
+                    worker.task = None
+                    yield payload
+                    return
+        except (EOFError, OSError):   # the worker died (a crash in C code, killed from outside)
+            index = self.workers.index(worker)
+            worker.process.join(1)
+            code = worker.process.exitcode
+            yield self._replace(index, "parser_error", f"the parse worker died (exit code {code})")
+
+    def _replace(self, index: int, code: str, message: str) -> tuple:
+        worker = self.workers[index]
+        task = worker.task
+        self._kill(worker)
+        self.workers[index] = self._start()
+        return self.failed(task, code, message)

@@ -24,6 +24,12 @@ def _prose(paragraphs: list[str]) -> str:
     return "\n".join(normalise(p) for p in paragraphs)
 
 
+def _joined(text: str) -> str:
+    """Where a form breaks its lines (a reader of running text cuts at sentence ends) is not
+    part of the prose."""
+    return text.replace("\n", "")
+
+
 @pytest.mark.parametrize("form", samples.FORMS)
 def test_every_form_gives_the_six_sections_with_the_prose_and_no_table(form):
     """Each physical form of a generated national-table report: the six sections in order,
@@ -37,9 +43,9 @@ def test_every_form_gives_the_six_sections_with_the_prose_and_no_table(form):
     assert [s.position for s in parsed.sections] == list(range(1, 8))
     written = samples._sections(report)
     if form != "text":   # the scraped text form turns full-width punctuation half-width: same after normalise
-        assert sections["problems"].text == _prose(written["五、存在的主要问题及改进情况"])
+        assert _joined(sections["problems"].text) == _joined(_prose(written["五、存在的主要问题及改进情况"]))
     assert normalise(sections["overview"].text.replace("\n", "")) == normalise("".join(written["一、总体情况"]))
-    assert sections["preamble"].text == _prose(written[""])
+    assert _joined(sections["preamble"].text) == _joined(_prose(written[""]))
     for key in ("active", "applications", "review"):
         assert sections[key].text == "", (form, key)
     assert sections["review"].title == "四、政府信息公开行政复议、行政诉讼情况"

@@ -271,3 +271,61 @@ def test_the_budget_grows_with_pages_and_ocr():
     assert budget_seconds(text_pdf) == 60 + 5 * 10
     assert budget_seconds(b"%PDF-1.4 " + b"/Type /Page " * 4) == 60 + 5 * 4 + 15 * 4
     assert budget_seconds(b"\x89PNG\r\n") == 60 + 5 + 15
+
+
+# ---- one refresh over a catalogue holding every case, twice ---------------------------------------
+
+def _with_huge_cell(html: str) -> str:
+    """The page with its 本年新收 总计 cell printed as a 400-digit number."""
+    import lxml.html
+    root = lxml.html.fromstring(html)
+    row = next(tr for tr in root.iter("tr") if "本年新收" in tr.text_content())
+    row.findall("td")[-1].text = "9" * 400
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+def test_a_refresh_over_every_bad_input_loads_the_good_and_quarantines_the_bad(pipeline_env):
+    from orchestration.cli import materialise_all
+
+    data_dir = pipeline_env
+    reports = samples.generate_panel(agencies=2, years=range(2021, 2023))
+    samples.write_samples(data_dir / "samples", data_dir / "sources" / "samples.csv", reports)
+    bad = data_dir / "bad"
+    bad.mkdir()
+    page, _ = _sample_page()
+    start = page.index("<body>") + len("<body>")
+    files = {
+        "random.html": os.urandom(5000),
+        "empty.html": b"",
+        "nuls.html": b"\x00" * 8192,
+        "huge-cell.html": _with_huge_cell(page).encode("utf-8"),
+        "xhtml.html": ('<?xml version="1.0" encoding="UTF-8"?>\n' + page).encode("utf-8"),
+        "deep.html": (page[:start] + "<div>" * 3000 + page[start:]).encode("utf-8"),
+    }
+    for name, data in files.items():
+        (bad / name).write_bytes(data)
+    # one agency each: the mart keeps one report per agency and year
+    rows = [f"{name.split('.')[0]},某县{name.split('.')[0]}局,2022,../bad/{name}" for name in files]
+    rows += ["future,某县人民政府,3000,../bad/xhtml.html", "missing,某县人民政府,2022,../bad/no-such.html"]
+    (data_dir / "sources" / "hostile.csv").write_bytes((HEADER + "\n".join(rows) + "\n").encode("gb18030"))
+
+    for run in (1, 2):
+        result = materialise_all(log_level="WARNING")
+        assert result.success, f"refresh {run} failed"
+        con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+        try:
+            quarantined = dict(con.execute(
+                "select source_id, reason from raw.quarantine where resolved_at is null").fetchall())
+            in_mart = {r[0] for r in con.execute("select source_id from marts.mart_agency_year").fetchall()}
+            huge = con.execute("select count(*) from raw.parse_issues where code = 'number_too_large'").fetchone()[0]
+            sources = {r[0] for r in con.execute("select source_id from raw.sources").fetchall()}
+        finally:
+            con.close()
+        good = {f"sample-{r.slug}-{r.year}" for r in reports} | {"huge-cell", "xhtml", "deep"}
+        assert good <= in_mart, good - in_mart
+        for junk in ("random", "empty", "nuls"):
+            assert quarantined[junk].startswith(("not_a_report", "unreadable")), quarantined[junk]
+            assert junk not in in_mart
+        assert "no such file" in quarantined["missing"]
+        assert "future" not in sources          # refused at the catalogue, with its line
+        assert huge >= 1

@@ -329,3 +329,18 @@ def test_a_refresh_over_every_bad_input_loads_the_good_and_quarantines_the_bad(p
         assert "no such file" in quarantined["missing"]
         assert "future" not in sources          # refused at the catalogue, with its line
         assert huge >= 1
+
+
+def test_a_source_removed_from_the_catalogue_is_not_parsed_again(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    wh.ensure_schema(con)
+    now = datetime(2026, 1, 1)
+    for source_id, sha in (("kept", "a" * 64), ("removed", "b" * 64)):
+        con.execute("insert into raw.fetch_manifest (source_id, location, outcome, fetch_key, sha256, media_type, "
+                    "first_seen_at, last_seen_at, attempts) values (?, ?, 'fetched', ?, ?, 'text/html', ?, ?, 1)",
+                    [source_id, f"/{source_id}.html", sha, sha, now, now])
+    con.execute("insert into raw.sources (source_id, location, catalogue, loaded_at) values ('kept', '/kept.html', 'c.csv', ?)",
+                [now])
+    assert [row[3] for row in wh.documents_to_parse(con, "test")] == ["kept"]
+    # its history stays
+    assert con.execute("select count(*) from raw.fetch_manifest where source_id = 'removed'").fetchone()[0] == 1

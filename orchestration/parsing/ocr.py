@@ -571,6 +571,42 @@ def pdf_pages(data: bytes, numbers: list[int], confidence: dict[str, float], dpi
     return pages
 
 
+def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) -> dict[int, object]:
+    """Pages whose text layer pdfminer cannot map to Unicode but pdfium can (a CID font whose
+    encoding names pdfminer does not resolve; the strings of an encrypted PDF a writer left
+    unencrypted): pdfium's text runs are the boxes, and the page is rendered only to find its
+    rules. The text is exact, so nothing is recorded as OCR. Pages where pdfium's text is no
+    better are left out of the result (they are OCR'd)."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    pages = {}
+    scale = dpi / 72
+    try:
+        for number in numbers:
+            page = pdf[number - 1]
+            text_page = page.get_textpage()
+            text = text_page.get_text_range()
+            useful = [ch for ch in text if not ch.isspace()]
+            if len(useful) < 10 or sum(ch == "\ufffd" or ord(ch) < 32 for ch in useful) > len(useful) / 20:
+                continue
+            _, height = page.get_size()
+            boxes = []
+            for i in range(text_page.count_rects()):
+                left, bottom, right, top = text_page.get_rect(i)
+                run = text_page.get_text_bounded(left, bottom, right, top).strip()
+                if run:
+                    boxes.append(OcrBox(left * scale, (height - top) * scale, right * scale,
+                                        (height - bottom) * scale, run, 1.0))
+            gray = np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L"))
+            pages[number] = to_page(OcrPage(boxes, gray, 0, 0.0), number, dpi, {}, {})
+            page.close()
+    finally:
+        pdf.close()
+    return pages
+
+
 def image_pages(data: bytes, confidence: dict[str, float], notes: dict[str, str] | None = None):
     """Every frame of an image file (a multi-page TIFF has several) as :class:`pdf._Page`."""
     import io

@@ -223,6 +223,13 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
     scanned = [p.number for p in pages if not p.chars or p.unmapped > p.chars / 2]
     confidence: dict[str, float] = {}
     notes: dict[str, str] = {}
+    unmapped = [p.number for p in pages if p.chars and p.unmapped > p.chars / 2]
+    if unmapped and ocr:
+        # Text pdfminer cannot map may be text pdfium can: read it there before any OCR.
+        from . import ocr as engine
+        by_pdfium = engine.pdfium_text_pages(data, unmapped)
+        pages = [by_pdfium.get(p.number, p) for p in pages]
+        scanned = [n for n in scanned if n not in by_pdfium]
     if scanned and ocr:
         from . import ocr as engine
         if not engine.available():

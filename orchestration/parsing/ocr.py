@@ -99,7 +99,10 @@ def available() -> bool:
 def _run(gray) -> list[tuple[list[list[float]], str, float]]:
     import numpy as np
 
-    result, _ = engine()(np.ascontiguousarray(gray))
+    # No per-line 180° classifier: it reads an upside-down page as well as an upright one,
+    # and then the two ways a page turned by 90° can be turned back score alike. The page's
+    # orientation is decided here instead, from the whole page (read_image).
+    result, _ = engine()(np.ascontiguousarray(gray), use_cls=False)
     return [(box, text, float(conf)) for box, text, conf in (result or [])]
 
 
@@ -188,11 +191,15 @@ def read_image(image) -> OcrPage:
     if raw and _tall_share(raw) > 0.6:
         # Turned by 90°: which way is told by reading it both ways (the engine reads a text
         # line upside down with a much lower confidence).
+        # A quarter turn back counter-clockwise first (a landscape page fed the usual way);
+        # only when that reads badly is the other way tried too.
         tries = []
         for k in (1, 3):
             rotated = np.rot90(gray, k)
             result = _run(rotated)
             tries.append((_mean_confidence(result) * len(result), k, rotated, result))
+            if _mean_confidence(result) >= 0.9 and _tall_share(result) < 0.3:
+                break
         _, turned, gray, raw = max(tries, key=lambda t: t[0])
     skew = _skew(raw)
     h, w = gray.shape[:2]
@@ -210,7 +217,9 @@ def _reread_tall_boxes(gray, boxes: list[OcrBox]) -> None:
     「7」). Those boxes are read again from the upright image, as they stand."""
     import numpy as np
 
-    tall = [b for b in boxes if b.y1 - b.y0 >= 1.45 * max(1.0, b.x1 - b.x0)]
+    # (By the box as it stands after deskewing, the engine's own test was on its turned quad:
+    # a margin, and every box of one or two characters, which is where it matters.)
+    tall = [b for b in boxes if b.y1 - b.y0 >= 1.2 * max(1.0, b.x1 - b.x0) or len(b.text) <= 2]
     if not tall:
         return
     h, w = gray.shape[:2]

@@ -199,3 +199,26 @@ def test_without_libreoffice_a_doc_says_what_to_install(monkeypatch):
     assert [i.code for i in report.issues] == ["unsupported_form"]
     assert "apt-get install libreoffice-writer-nogui" in report.issues[0].message
     assert "old.doc" in report.issues[0].message
+
+
+# ---- tables pasted into report pages as images ----------------------------------------------
+
+def test_image_links_keep_the_body_tables_and_drop_logos_qr_codes_and_banners():
+    from orchestration.fetching.discovery import image_links
+
+    html = """<html><body>
+      <div class="header"><img src="/img/site.png" width="800" height="400"></div>
+      <img src="/images/logo.png" width="600" height="500">
+      <img src="/u/ewm.jpg"> <img src="/u/a1.jpg" width="120" height="120">
+      <img src="/u/top-banner.jpg" width="1200" height="90">
+      <div class="TRS_Editor"><p>附表</p>
+        <img src="/u/2023/table-1.jpg" width="900" height="1200" alt="表三">
+        <img src="u/2023/table-2.png" style="width: 900px">
+        <img src="/u/2023/table-1.jpg#again"><img src="data:image/png;base64,AAAA">
+      </div>
+      <div class="footer"><img src="/u/gongan.png" width="400" height="400"></div>
+    </body></html>"""
+    links = image_links(html, "http://gov.example/art/2024/report.html", 2023)
+    assert [link.url for link in links] == ["http://gov.example/u/2023/table-1.jpg",
+                                            "http://gov.example/art/2024/u/2023/table-2.png"]
+    assert links[0].text == "表三" and links[0].year == 2023

@@ -26,6 +26,7 @@ puts it in the provenance of the values read from them.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -80,10 +81,12 @@ def engine():
                 from rapidocr_onnxruntime import RapidOCR
             except ImportError as exc:
                 raise OcrUnavailable(f"the OCR engine is not installed: {INSTALL_HINT}") from exc
-            # Two threads: a parse worker is one of two per machine of two cores.
+            # Two threads by default (a machine of two cores); a refresh's parse workers each
+            # have a core, and may set DISCLOSURE_OCR_THREADS=1.
             # A lower box threshold than the engine's default (0.5): a lone small digit in a
             # table cell (「0」 at 10 pt, blurred by the scan) scores under it and was missed.
-            _engine = RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1,
+            threads = max(1, int(os.environ.get("DISCLOSURE_OCR_THREADS", "2")))
+            _engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1,
                                det_thresh=0.2, det_box_thresh=0.3)
         return _engine
 

@@ -4,6 +4,7 @@ scanned versions of the real PDFs.
 Usage:
     .venv/bin/python benchmarks/ocr_throughput.py [--pages 4] [--dpi 200]
     .venv/bin/python benchmarks/ocr_throughput.py --corpus ../shared/corpus/real [--engines rapidocr,tesseract]
+    .venv/bin/python benchmarks/ocr_throughput.py --memory 6 [--workers 2]
 
 The first form scans a generated report (turned by up to 1°, blurred, JPEG'd) and reads it with
 the engine on one thread (DISCLOSURE_OCR_THREADS=1): the figure is per core, model load apart.
@@ -105,13 +106,60 @@ def compare(corpus: Path, engines: list[str], dpi: int) -> None:
     ocr._run = original_run
 
 
+def _parse_file(path: str) -> int:
+    return len(parse_document(Path(path).read_bytes(), path).values)
+
+
+def memory(documents: int, workers: int, dpi: int) -> None:
+    """Peak Σ PSS of this process and its parse workers (spawned, as parsing/batch.py does)
+    while they read ``documents`` scanned 4-page reports."""
+    import multiprocessing
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from end_to_end import _tree_memory
+
+    reports = [r for r in samples.generate_panel(seed=5, agencies=2) if r.layout == "2021"]
+    with tempfile.TemporaryDirectory() as work:
+        paths = []
+        for i in range(documents):
+            report = reports[i % len(reports)]
+            path = Path(work) / f"scan-{i}.pdf"
+            path.write_bytes(forms.scan_pdf(samples.render_as(report, "pdf"), seed=i, dpi=dpi, jpeg_quality=60))
+            paths.append(str(path))
+        peak = [0]
+        done = threading.Event()
+
+        def watch():
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_memory(os.getpid())[1])
+                done.wait(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        started = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            values = pool.map(_parse_file, paths, chunksize=1)
+        elapsed = time.perf_counter() - started
+        done.set()
+        watcher.join()
+    print(f"{documents} scanned 4-page reports ({dpi} dpi) in {workers} parse workers: "
+          f"peak Σ PSS {peak[0] / 2**20:.0f} MB, {elapsed:.0f} s, {sum(values)} values")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=4)
     ap.add_argument("--dpi", type=int, default=200)
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--engines", default="rapidocr,tesseract")
+    ap.add_argument("--memory", type=int, default=0, metavar="N",
+                    help="parse N scanned reports in --workers processes and print the peak Σ PSS")
+    ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    if args.memory:
+        memory(args.memory, args.workers, args.dpi)
+        return 0
     if args.corpus is None:
         throughput(args.pages, args.dpi)
         return 0

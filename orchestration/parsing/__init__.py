@@ -23,7 +23,7 @@ from .documents import (
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.2.1"
+PARSER_VERSION = "0.3.0"   # 0.3.0: scans and images by OCR, DOC/WPS/RTF, XLS/XLSX, OFD
 
 
 @dataclass

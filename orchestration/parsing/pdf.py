@@ -215,6 +215,9 @@ def _read_page(page, number: int) -> _Page:
 
 # ---- the document ----------------------------------------------------------------------
 
+MAX_OCR_PAGES = 60   # scanned pages OCR'd in one document (a report has 5 to 20)
+
+
 def read_pdf(data: bytes, ocr: bool = True) -> Document:
     """The document; pages without a usable text layer (scans, fonts without a Unicode
     mapping) are OCR'd (parsing/ocr.py) when ``ocr``, else left out with a note."""
@@ -230,6 +233,10 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
         by_pdfium = engine.pdfium_text_pages(data, unmapped)
         pages = [by_pdfium.get(p.number, p) for p in pages]
         scanned = [n for n in scanned if n not in by_pdfium]
+    left_out: list[int] = []
+    if len(scanned) > MAX_OCR_PAGES and ocr:
+        # A report has a few pages: past this many scans the rest are named, not read.
+        scanned, left_out = scanned[:MAX_OCR_PAGES], scanned[MAX_OCR_PAGES:]
     if scanned and ocr:
         from . import ocr as engine
         if not engine.available():
@@ -245,6 +252,8 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
             page.chars = max(page.chars, 1)   # read (perhaps a blank page): not "needs OCR"
     doc = document_from_pages(pages)
     doc.ocr_confidence, doc.ocr_notes = confidence, notes
+    if left_out:
+        doc.page_meta["pages_without_text"] = _ranges(left_out) + f" (past the {MAX_OCR_PAGES} pages OCR'd per document)"
     if scanned and ocr:
         doc.page_meta["pages_ocr"] = _ranges(scanned)
         if len(scanned) == len(pages):

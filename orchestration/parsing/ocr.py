@@ -99,14 +99,61 @@ def available() -> bool:
     return True
 
 
-def _run(gray) -> list[tuple[list[list[float]], str, float]]:
+TEXT_SCORE = 0.5     # the engine's own cut: a box read with less is dropped (stamps, specks)
+VERTICAL_RATIO = 2.5  # a box this many times taller than wide is a vertical line of text
+
+
+def _detect(gray) -> list:
+    """The text boxes (quadrilaterals, float32 4×2) the engine's detector finds."""
     import numpy as np
 
-    # No per-line 180° classifier: it reads an upside-down page as well as an upright one,
-    # and then the two ways a page turned by 90° can be turned back score alike. The page's
-    # orientation is decided here instead, from the whole page (read_image).
-    result, _ = engine()(np.ascontiguousarray(gray), use_cls=False)
-    return [(box, text, float(conf)) for box, text, conf in (result or [])]
+    result, _ = engine()(np.ascontiguousarray(gray), use_det=True, use_cls=False, use_rec=False)
+    return [np.array(quad, dtype=np.float32) for quad in (result or [])]
+
+
+def _sides(quad) -> tuple[float, float]:
+    import numpy as np
+
+    width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
+    height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    return float(width), float(height)
+
+
+def _crop(gray, quad, turn: int = 0):
+    """The box cut out straight (as the engine cuts it), turned by ``turn`` quarter turns
+    counter-clockwise, as the three-channel image the recogniser takes."""
+    import cv2
+    import numpy as np
+
+    width, height = _sides(quad)
+    width, height = max(1, int(width)), max(1, int(height))
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad, target)
+    crop = cv2.warpPerspective(gray, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE,
+                               flags=cv2.INTER_CUBIC)
+    if turn:
+        crop = np.rot90(crop, turn)
+    return np.ascontiguousarray(np.stack([crop] * 3, axis=-1))
+
+
+def _read(gray, quads) -> list[tuple[list[list[float]], str, float]]:
+    """Each box recognised as it stands. (The engine's own pipeline turns every box 1.5 times
+    taller than wide by 90° first, taking it for vertical text: a digit alone in a table cell is
+    such a box, and turned it reads wrong with high confidence, 「9」 as 「6」, 「2」 as 「7」.
+    Only a box far taller than wide is turned here.)"""
+    if not quads:
+        return []
+    crops = []
+    for quad in quads:
+        width, height = _sides(quad)
+        crops.append(_crop(gray, quad, 1 if height >= VERTICAL_RATIO * max(1.0, width) else 0))
+    results, _ = engine().text_rec(crops)
+    return [(quad.tolist(), text.strip(), float(conf)) for quad, (text, conf) in zip(quads, results)
+            if text and text.strip() and float(conf) >= TEXT_SCORE]
+
+
+def _run(gray) -> list[tuple[list[list[float]], str, float]]:
+    return _read(gray, _detect(gray))
 
 
 def _boxes(raw, angle: float = 0.0, centre: tuple[float, float] = (0, 0)) -> list[OcrBox]:
@@ -141,26 +188,19 @@ def _skew(raw) -> float:
     return angles[len(angles) // 2]
 
 
-def _tall_share(raw) -> float:
-    """The share of multi-character boxes that are taller than wide: text running down the
-    page, i.e. the page is turned by 90°."""
+def _tall_share(quads) -> float:
+    """The share of line-shaped boxes (one side at least twice the other) that are taller than
+    wide: text running down the page, i.e. the page is turned by 90°."""
     tall = wide = 0
-    for quad, text, _ in raw:
-        if len(text.strip()) < 2:
+    for quad in quads:
+        width, height = _sides(quad)
+        if max(width, height) < 2 * max(1.0, min(width, height)):
             continue
-        xs = [p[0] for p in quad]
-        ys = [p[1] for p in quad]
-        if max(ys) - min(ys) > 1.5 * (max(xs) - min(xs)):
+        if height > width:
             tall += 1
         else:
             wide += 1
     return tall / (tall + wide) if tall + wide else 0.0
-
-
-def _mean_confidence(raw) -> float:
-    weights = [(len(t), c) for _, t, c in raw if t.strip()]
-    total = sum(w for w, _ in weights)
-    return sum(w * c for w, c in weights) / total if total else 0.0
 
 
 @dataclass
@@ -189,52 +229,27 @@ def read_image(image) -> OcrPage:
         image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))),
                              Image.LANCZOS)
     gray = np.asarray(image)
-    raw = _run(gray)
+    quads = _detect(gray)
     turned = 0
-    if raw and _tall_share(raw) > 0.6:
-        # Turned by 90°: which way is told by reading it both ways (the engine reads a text
-        # line upside down with a much lower confidence).
-        # A quarter turn back counter-clockwise first (a landscape page fed the usual way);
-        # only when that reads badly is the other way tried too.
-        tries = []
+    if _tall_share(quads) > 0.6:
+        # Turned by 90° (text lines run down the page): which way back is told by reading the
+        # longest lines turned each way (read upside down, text scores far lower), then the
+        # page is turned and its boxes found again.
+        sample = sorted(quads, key=lambda q: -max(_sides(q)))[:24]
+        scores = []
         for k in (1, 3):
-            rotated = np.rot90(gray, k)
-            result = _run(rotated)
-            tries.append((_mean_confidence(result) * len(result), k, rotated, result))
-            if _mean_confidence(result) >= 0.9 and _tall_share(result) < 0.3:
-                break
-        _, turned, gray, raw = max(tries, key=lambda t: t[0])
+            results, _ = engine().text_rec([_crop(gray, q, k) for q in sample])
+            scores.append((sum(float(c) * len(t) for t, c in results), k))
+        turned = max(scores)[1]
+        gray = np.ascontiguousarray(np.rot90(gray, turned))
+        quads = _detect(gray)
+    raw = _read(gray, quads)
     skew = _skew(raw)
     h, w = gray.shape[:2]
     boxes = _boxes(raw, skew, (w / 2, h / 2))
     if abs(skew) > 0.1:
         gray = _rotate(gray, skew)
-    _reread_tall_boxes(gray, boxes)
     return OcrPage(boxes, gray, turned, skew)
-
-
-def _reread_tall_boxes(gray, boxes: list[OcrBox]) -> None:
-    """The engine turns every box 1.5 times taller than wide by 90° before reading it (it takes
-    it for vertical text). On an upright page such a box is a lone character, most often a digit
-    alone in a table cell, and turned it reads wrong with high confidence (「9」 as 「6」, 「2」 as
-    「7」). Those boxes are read again from the upright image, as they stand."""
-    import numpy as np
-
-    # (By the box as it stands after deskewing, the engine's own test was on its turned quad:
-    # a margin, and every box of one or two characters, which is where it matters.)
-    tall = [b for b in boxes if b.y1 - b.y0 >= 1.2 * max(1.0, b.x1 - b.x0) or len(b.text) <= 2]
-    if not tall:
-        return
-    h, w = gray.shape[:2]
-    crops = []
-    for b in tall:
-        crop = gray[max(0, int(b.y0) - 4):min(h, int(b.y1) + 4), max(0, int(b.x0) - 4):min(w, int(b.x1) + 4)]
-        crops.append(np.ascontiguousarray(np.stack([crop] * 3, axis=-1)))
-    results, _ = engine().text_rec(crops)
-    for box, (text, conf) in zip(tall, results):
-        text = (text or "").strip()
-        if text:
-            box.text, box.confidence = text, float(conf)
 
 
 def _rotate(gray, angle: float):

@@ -63,9 +63,11 @@ def throughput(pages: int, dpi: int) -> None:
     started = time.perf_counter()
     ocr.pdf_pages(scan, list(range(1, count + 1)), {})
     elapsed = time.perf_counter() - started
-    print(f"OCR ({dpi} dpi scan of a generated report, {count} pages, "
-          f"{os.environ['DISCLOSURE_OCR_THREADS']} thread): {count / elapsed:.2f} pages/s per core "
-          f"({elapsed / count:.1f} s/page; model load {load:.1f} s once per process)")
+    threads = int(os.environ["DISCLOSURE_OCR_THREADS"])
+    print(f"OCR ({dpi} dpi scan of a generated report, {count} pages, {threads} thread"
+          f"{'s' if threads > 1 else ''}): {count / elapsed / threads:.2f} pages/s per core "
+          f"({elapsed / count:.1f} s/page; model load {load:.1f} s once per process; "
+          f"load average {os.getloadavg()[0]:.1f})")
 
 
 def compare(corpus: Path, engines: list[str], dpi: int) -> None:

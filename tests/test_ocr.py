@@ -77,11 +77,12 @@ def report_pdf():
 
 @needs_cjk_font
 def test_scanned_pages_among_text_pages_read_as_the_text_layer_does(report_pdf):
-    """Pages 2 and 3 (table 三, table 四) scanned at 200 dpi, turned by up to 1°, blurred and
-    JPEG'd, page 2 fed turned by 90°; pages 1 and 4 keep their text layer."""
+    """Page 2 (most of table 三) scanned at 200 dpi, turned by up to 1°, blurred, JPEG'd and fed
+    turned by 90°; pages 1, 3 and 4 keep their text layer. (One page: OCR is slow, and the
+    throughput is measured in benchmarks/ocr_throughput.py.)"""
     assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
-    scan = forms.scan_pdf(report_pdf, seed=5, dpi=200, pages=[2, 3], turn_page=2, jpeg_quality=50)
-    mixed = _join([(report_pdf, 1), (scan, 1), (scan, 2), (report_pdf, 4)])
+    scan = forms.scan_pdf(report_pdf, seed=5, dpi=200, pages=[2], turn_page=2, jpeg_quality=50)
+    mixed = _join([(report_pdf, 1), (scan, 1), (report_pdf, 3), (report_pdf, 4)])
     want = parse_document(report_pdf, "report.pdf")
     got = parse_document(mixed, "report-scanned.pdf")
     assert len(want.metrics) > 150
@@ -94,8 +95,8 @@ def test_scanned_pages_among_text_pages_read_as_the_text_layer_does(report_pdf):
     # Only the scanned pages are OCR'd: what pages 1 and 4 hold keeps its text-layer method.
     for value in got.values.values():
         page = value.location.split()[1] if value.location.startswith("page ") else None
-        assert (value.method == "ocr") == (page in ("2", "3")), (value.key, value.method, value.location)
-    assert {v.method for v in got.values.values() if v.table == "三"} == {"ocr"}
+        assert (value.method == "ocr") == (page == "2"), (value.key, value.method, value.location)
+    assert sum(v.method == "ocr" for v in got.values.values() if v.table == "三") > 80
     ocr_value = got.values["apps.new_received.total"]
     assert ocr_value.note.startswith("OCR confidence ") and ocr_value.location.startswith("page 2 ")
 
@@ -117,20 +118,22 @@ def test_an_image_of_a_page_is_read_by_ocr(report_pdf):
 
 @pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the hand-checked corpus (../shared) is absent")
 def test_a_scanned_real_report_reads_its_checked_cells():
-    """hongze-2023: its pages with tables 三 and 四 scanned (turned, blurred, JPEG'd), the other
-    pages kept as text; scored against the numbers a person read off the document."""
+    """hongze-2023: its page 4 (the end of table 三, table 四) scanned (turned by up to 1°,
+    blurred, JPEG'd), the other pages kept as text; scored against the numbers a person read
+    off the document. (benchmarks/ocr_throughput.py --corpus scores whole scans.)"""
     import json
 
     path = SHARED_CORPUS / "hongze-2023.pdf"
     want = json.loads((SHARED_CORPUS / "hongze-2023.pdf.expected.json").read_text(encoding="utf-8"))["metrics"]
     original = path.read_bytes()
-    scan = forms.scan_pdf(original, seed=3, dpi=200, pages=[3, 4], jpeg_quality=60)
-    mixed = _join([(original, 1), (original, 2), (scan, 1), (scan, 2), (original, 5)])
+    scan = forms.scan_pdf(original, seed=3, dpi=200, pages=[4], jpeg_quality=60)
+    mixed = _join([(original, 1), (original, 2), (original, 3), (scan, 1), (original, 5)])
     got = parse_document(mixed, "hongze-2023-scan.pdf")
     right, silent, doubted = _score(got, want)
     assert right >= 0.98 * len(want), f"{right} of {len(want)}"
     assert not silent, silent
     assert len(doubted) <= 0.10 * right
+    assert got.values["review.upheld"].method == "ocr"
 
 
 def test_ocr_values_are_marked_and_doubted_but_never_corrected():

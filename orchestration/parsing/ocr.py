@@ -18,6 +18,9 @@ From text boxes to a page:
 4. **Everything else** is text lines: boxes at the same height joined left to right. A line
    of a label and numbers on a page with no rules is a table row (an unruled table).
 
+The module stays whole: its steps only ever run together, each handing the next the same boxes
+and page image, and the OFD and pdfium-text readers reuse its page building (:func:`to_page`).
+
 Coordinates are handed over in points (1/72 inch, as a PDF's are) so that the PDF reader's
 tolerances, margins and paragraph joining apply unchanged. Each cell and line keeps the
 lowest confidence of the boxes it was made of: :func:`orchestration.parsing.parse_document`

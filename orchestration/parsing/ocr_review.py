@@ -22,6 +22,8 @@ LOW_CONFIDENCE = 0.6
 
 _PARTS = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org"]
 _COLUMNS = [path[-1] for path in STANDARD_COLUMNS["三"]]
+_OUTSIDE_R2 = ("new_received", "carried_over", "processed_total", "carried_forward")
+_LAYOUT_PARTS = {layout: [row for row in rows if row not in _OUTSIDE_R2] for layout, rows in APPS_ROW_ORDER.items()}
 _PROCESSED_PARTS = [row for row in dict.fromkeys(APPS_ROW_ORDER["2019"] + APPS_ROW_ORDER["2021"])
                     if row not in ("new_received", "carried_over", "processed_total", "carried_forward")]
 
@@ -81,10 +83,14 @@ def review(values: dict[str, MetricValue], confidence: dict[str, float], source:
             continue
         lhs = sum(values[k].value for k in left)
         rhs = sum(values[k].value for k in right if k in values and values[k].value is not None)
-        # R2's parts differ between the layouts (the （六） rows): the rows present are the
-        # layout's; every other rule needs all its cells.
-        complete = (sum(k in values for k in right) >= 10) if name.startswith("R2") \
-            else all(k in values for k in right)
+        # R2's parts differ between the layouts (the （六） rows): it is checked when every row
+        # of one layout is there (a missing cell is a miss, not a broken sum). Every other rule
+        # needs all its cells.
+        if name.startswith("R2"):
+            column = name.rsplit(" ", 1)[-1]
+            complete = any(all(f"apps.{row}.{column}" in values for row in rows) for rows in _LAYOUT_PARTS.values())
+        else:
+            complete = all(k in values for k in right)
         if complete and abs(lhs - rhs) > 1e-6:
             broken.append((name, [k for k in present if k in ocr_keys], lhs, rhs))
     for name, keys, lhs, rhs in broken:

@@ -36,8 +36,7 @@ import pytest
 from orchestration.cli import materialise_all
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.synthetic import freeform as freeform
-from orchestration.synthetic import samples
-from orchestration.synthetic import scorecard
+from orchestration.synthetic import samples, scorecard
 from tests.conftest import SHARED_CORPUS
 from tests.postgres_server import require_postgres, running_postgres
 

@@ -16,7 +16,11 @@ import pytest
 from orchestration.parsing import parse_document, solver
 from orchestration.synthetic import freeform as F
 from orchestration.synthetic import samples
-from orchestration.synthetic.degraded import DEGRADED_FORMS, flatten_html, render_degraded
+from orchestration.synthetic.degraded import (
+    DEGRADED_FORMS,
+    flatten_html,
+    render_degraded,
+)
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 #: Issues that say a table cell was left unread.

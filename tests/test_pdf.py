@@ -269,9 +269,11 @@ def test_a_row_label_at_the_top_of_a_page_starts_a_new_row():
                               "active.other_services.item_change": 1, "active.other_services.decisions": 82}
 
 
-def test_scanned_pdf_needs_ocr():
+def test_scanned_pdf_needs_ocr(monkeypatch):
     from PIL import Image, ImageDraw
     from reportlab.lib.utils import ImageReader
+
+    from orchestration.parsing import ocr
 
     buf, c = _canvas()
     for _ in range(2):
@@ -281,10 +283,13 @@ def test_scanned_pdf_needs_ocr():
         c.showPage()
     c.save()
     with pytest.raises(UnreadableDocument, match="OCR") as raised:
-        read_pdf(buf.getvalue())
+        read_pdf(buf.getvalue(), ocr=False)
     assert "2 pages" in str(raised.value)
+    # Scans are OCR'd (tests/test_ocr.py); without the engine the reason says what to install.
+    monkeypatch.setattr(ocr, "available", lambda: False)
     parsed = parse_document(buf.getvalue(), "scan.pdf")
-    assert [i.code for i in parsed.issues] == ["unreadable"] and "OCR" in parsed.issues[0].message
+    assert [i.code for i in parsed.issues] == ["unsupported_form"]
+    assert "OCR" in parsed.issues[0].message and "rapidocr-onnxruntime" in parsed.issues[0].message
 
 
 def test_pages_without_text_among_text_pages_are_named():
@@ -297,9 +302,13 @@ def test_pages_without_text_among_text_pages_are_named():
     c.drawImage(ImageReader(Image.new("RGB", (300, 400), "white")), 50, 100, width=495, height=660)
     c.showPage()
     c.save()
-    doc = read_pdf(buf.getvalue())
+    doc = read_pdf(buf.getvalue(), ocr=False)
     assert doc.page_meta["pages_without_text"] == "2"
     assert [item.text for item in doc.items] == ["本报告由测试县人民政府办公室编制。"]
+    # With OCR (the default) the scanned page is OCR'd instead: here it is blank, nothing is added.
+    read = read_pdf(buf.getvalue())
+    assert read.page_meta["pages_ocr"] == "2" and "pages_without_text" not in read.page_meta
+    assert [item.text for item in read.items] == ["本报告由测试县人民政府办公室编制。"]
 
 
 @pytest.mark.parametrize("cut", [0.1, 0.5, 0.9])

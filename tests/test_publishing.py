@@ -11,7 +11,6 @@ from orchestration.publishing.mart_copy import PUBLISHED_FILE, publish_marts
 from tests.conftest import OLD_DUCKDB
 
 
-
 def _warehouse(path: Path, rows: int) -> None:
     con = duckdb.connect(str(path))
     con.execute("create schema if not exists marts")

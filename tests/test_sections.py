@@ -8,9 +8,13 @@ import pytest
 from orchestration import warehouse as wh
 from orchestration.parsing import parse_document, read_document
 from orchestration.parsing.cells import normalise
-from orchestration.parsing.documents import Document, Line, Row, Cell
+from orchestration.parsing.documents import Cell, Document, Line, Row
 from orchestration.parsing.metadata import find_published_with_basis
-from orchestration.parsing.sections import SECTION_KEYS, is_format_residue, split_sections
+from orchestration.parsing.sections import (
+    SECTION_KEYS,
+    is_format_residue,
+    split_sections,
+)
 from orchestration.synthetic import samples, scorecard
 from tests.conftest import SHARED_CORPUS
 

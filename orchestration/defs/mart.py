@@ -14,7 +14,11 @@ from orchestration.config import DBT_PROJECT_DIR, paths
 from orchestration.defs.shared import WAREHOUSE_POOL
 from orchestration.publishing.dictionary import read_dictionary
 from orchestration.publishing.mart_copy import publish_marts
-from orchestration.publishing.postgres import publication_url, publish_to_postgres, redacted
+from orchestration.publishing.postgres import (
+    publication_url,
+    publish_to_postgres,
+    redacted,
+)
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 

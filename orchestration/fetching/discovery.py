@@ -404,3 +404,74 @@ def page_key(url: str) -> str:
     parts = urlsplit(url)
     path = re.sub(r"/index\.s?html?$", "/", parts.path, flags=re.I)
     return f"{parts.netloc.lower()}{path}{'?' + parts.query if parts.query else ''}"
+
+
+# ---- tables pasted into the report page as images -------------------------------------------
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+# Where page chrome lives, by id or class: not the report's body.
+_CHROME = re.compile(r"(?:^|[\s_-])(?:header|head|nav|navbar|menu|footer|foot|banner|logo|top|bottom|sidebar|side"
+                     r"|share|qr|qrcode|ewm|erweima|copyright)(?:$|[\s_-])", re.I)
+# What a file name says of an image that is not a table.
+_NOT_TABLE_NAME = re.compile(r"logo|icon|qr|ewm|erweima|banner|btn|button|arrow|bg|share|weixin|wechat|weibo"
+                             r"|jiucuo|zfwzjc|police|beian|gongan|search|close|print", re.I)
+MIN_TABLE_SIDE = 300    # pixels: a logo, an icon or a QR code is smaller on one side at least
+MAX_BANNER_RATIO = 6    # width ÷ height: wider than this is a banner, not a table
+
+
+def _declared_size(img) -> tuple[int | None, int | None]:
+    def number(value: str | None) -> int | None:
+        match = re.match(r"\s*([0-9]{1,5})\s*(px)?\s*$", value or "")
+        return int(match.group(1)) if match else None
+
+    width, height = number(img.get("width")), number(img.get("height"))
+    style = img.get("style") or ""
+    for prop, current in (("width", width), ("height", height)):
+        if current is None:
+            match = re.search(rf"(?<![-\w]){prop}\s*:\s*([0-9]{{1,5}})px", style)
+            if match:
+                if prop == "width":
+                    width = int(match.group(1))
+                else:
+                    height = int(match.group(1))
+    return width, height
+
+
+def image_links(html: str, page_url: str, year: int | None = None) -> list[Link]:
+    """Images in a report page's body that may be its tables (图片版: a table pasted as an
+    image), to be fetched and read by OCR. Left out, judged by size, name and position: logos,
+    icons and QR codes (smaller than MIN_TABLE_SIDE on a side, or square and small), banners
+    (wider than MAX_BANNER_RATIO times their height), and images inside the page's header,
+    navigation, sidebars or footer. These are not attachments: they do not count against the
+    attachment cap."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    base = page_url
+    for el in root.iter("base"):
+        if el.get("href"):
+            base = urljoin(page_url, el.get("href"))
+            break
+    seen, found = set(), []
+    for img in root.iter("img"):
+        src = (img.get("src") or img.get("data-src") or "").strip()
+        if not src or src.startswith("data:"):
+            continue
+        url = urldefrag(urljoin(base, src))[0]
+        path = unquote(urlsplit(url).path).lower()
+        if not url.startswith(("http://", "https://")) or not path.endswith(IMAGE_EXTENSIONS) or url in seen:
+            continue
+        if _NOT_TABLE_NAME.search(path.rsplit("/", 1)[-1]):
+            continue
+        width, height = _declared_size(img)
+        if (width is not None and width < MIN_TABLE_SIDE) or (height is not None and height < MIN_TABLE_SIDE // 3):
+            continue
+        if width and height and width > MAX_BANNER_RATIO * height:
+            continue
+        if any(_CHROME.search(" ".join((a.get("id") or "", a.get("class") or ""))) for a in img.iterancestors()
+               if a.tag not in ("html", "body")):
+            continue
+        seen.add(url)
+        found.append(Link(url, " ".join((img.get("alt") or img.get("title") or "").split()), year))
+    return found

@@ -18,9 +18,18 @@ from orchestration import warehouse as wh
 
 from .catalogue import Selection, Source
 from .decoding import decode_text, looks_like_html
-from .discovery import Link, attachment_links, page_key, read_listing, year_in
+from .discovery import (
+    Link,
+    attachment_links,
+    image_links,
+    page_key,
+    read_listing,
+    year_in,
+)
 from .http import FetchPolicy, FetchResult
 from .tasks import FetchCounts, Task
+
+MAX_TABLE_IMAGES = 20   # images of tables fetched from one report page
 
 
 def _derived_id(parent: str, prefix: str, url: str) -> str:
@@ -246,9 +255,24 @@ class Follower:
         if len(links) > cap:
             self.warn(f"{task.location}: {len(links)} attachments, {cap} followed (max_attachments); "
                       f"the other {len(links) - cap} are in raw.discoveries as attachment_skipped")
+        found_images, derived_images, image_tasks = self._report_images(task, html, base)
+        found += found_images
+        derived += derived_images
+        new_tasks += image_tasks
         self._commit_discoveries(found, derived, now)
         for new in new_tasks:
             self.submit(new)
+
+    def _report_images(self, task: Task, html: str, base: str):
+        """Tables pasted into the page as images (discovery.image_links): fetched as attachments
+        of the page and read by OCR; outside the attachment cap, within a cap of their own."""
+        found, derived, new_tasks = [], [], []
+        for link in image_links(html, base, task.year)[:MAX_TABLE_IMAGES]:
+            source_id = _derived_id(task.source_id, "img-", link.url)
+            found.append(self._discovery(task, link, "attachment", base, source_id))
+            derived.append(self._derived(source_id, link, task.year, "attachment", task.source_id, task.origin))
+            new_tasks.append(Task(source_id, link.url, "attachment", task.origin, task.year))
+        return found, derived, new_tasks
 
     def expand_folder(self, source: Source) -> None:
         folder = Path(source.location)

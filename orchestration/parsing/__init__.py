@@ -25,7 +25,9 @@ from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
-PARSER_VERSION = "0.4.0"
+# 0.5.0: running text (rows and cells that ran together), sections and publication-date basis,
+# titles and scope basis, scans and images by OCR, DOC/WPS/RTF, XLS/XLSX, OFD, not_a_report.
+PARSER_VERSION = "0.5.0"
 
 
 @dataclass
@@ -71,23 +73,56 @@ def _flat(record) -> dict:
     return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*\x00", "tiff"),
+                (b"MM\x00*", "tiff"), (b"BM", "bmp"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
+
+
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
-    """The physical form: pdf, docx, html or text (by content first, then name and type)."""
-    lower = name.lower()
+    """The physical form: pdf, docx, xlsx, ofd, doc, wps, xls, rtf, image, html or text (by
+    content first, then name and type)."""
+    lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        return "docx"
+        return _zip_form(data, lower)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return "doc"
+        # An OLE container: its directory names the main stream (UTF-16 names).
+        head = data[:1 << 20]
+        if "workbook".encode("utf-16-le") in head.lower() or (
+                "book".encode("utf-16-le") in head.lower() and lower.endswith((".xls", ".et"))):
+            return "xls"
+        return "wps" if lower.endswith(".wps") else "doc"
+    if data.startswith(b"{\\rtf"):
+        return "rtf"
+    if any(data.startswith(magic) for magic, _ in _IMAGE_MAGIC):
+        return "image"
     if (media_type or "").startswith("text/html") or lower.endswith((".htm", ".html", ".shtml")) \
             or looks_like_html(data):
         return "html"
     return "text"
 
 
+def _zip_form(data: bytes, lower: str) -> str:
+    """docx, xlsx or ofd, by the members the central directory lists (nothing is inflated)."""
+    import io
+    import zipfile
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "docx"   # the DOCX reader gives the reason
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if "OFD.xml" in names or lower.endswith(".ofd"):
+        return "ofd"
+    return "docx"
+
+
 class UnreadableDocument(ValueError):
     """The bytes are not a document of any form the parser knows."""
+
+
+class MissingTool(UnreadableDocument):
+    """Reading this form needs a program that is not installed (the message says which)."""
 
 
 # U+FFFD and the control characters other than \t \n \f \r (9, 10, 12, 13). Counted with one
@@ -113,6 +148,18 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         return read_pdf(data)
     if form == "docx":
         return read_docx(data)
+    if form in ("doc", "wps", "rtf"):
+        from .office import read_legacy_word
+        return read_legacy_word(data, form)
+    if form in ("xls", "xlsx"):
+        from .spreadsheet import read_spreadsheet
+        return read_spreadsheet(data, form)
+    if form == "ofd":
+        from .ofd import read_ofd
+        return read_ofd(data)
+    if form == "image":
+        from .ocr import read_image_document
+        return read_image_document(data)
     if form == "html":
         return read_html(data)
     if form == "text":
@@ -192,6 +239,9 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
                 "rules_used_to_read", f"{source}: {', '.join(used)} were used to split digits that ran "
                 f"together (used_rules={','.join(used)}); for this report their checks are not assessable "
                 "(used to read the table)", None))
+        if doc.ocr_confidence:
+            from .ocr_review import review
+            report.issues.extend(review(report.values, doc.ocr_confidence, source, doc.ocr_notes))
         if report.year is None:
             report.issues.append(ParseIssue("no_year", f"{source}: no statistical year found "
                                             "(no 统计期限 sentence, no dated title)", None))
@@ -203,6 +253,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
             report.issues.insert(0, ParseIssue(
                 "not_a_report", f"{source}: not an annual report: no year, no issuing body, no table "
                 f"and no figure in {len(data):,} bytes read as {report.form.upper()}", None))
+    except MissingTool as exc:
+        report.issues.append(ParseIssue("unsupported_form", f"{source}: {exc}", None))
     except UnreadableDocument as exc:
         report.issues.append(ParseIssue("unreadable", f"{source}: {exc}", None))
     except Exception as exc:  # a parser bug must not lose the document or stop the batch

@@ -49,6 +49,9 @@ class Document:
     encoding_rule: str | None = None
     page_meta: dict[str, str] = field(default_factory=dict)   # <meta name=…>, <title>
     text_lines: list[str] = field(default_factory=list)       # the text outside tables, for metadata
+    # Cell and line locations read by OCR → the engine's lowest confidence over their boxes.
+    ocr_confidence: dict[str, float] = field(default_factory=dict)
+    ocr_notes: dict[str, str] = field(default_factory=dict)   # location → what OCR reading did there
 
     def __post_init__(self) -> None:
         if not self.text_lines:
@@ -489,10 +492,20 @@ def read_docx(data: bytes) -> Document:
     import docx
     from docx.oxml.ns import qn
 
+    from . import UnreadableDocument
+    from .bounded_zip import ZipBombError, check_inflated_size
+
+    try:
+        # python-docx inflates every part it opens, unbounded: it only sees an archive that
+        # was first inflated here, counting (parsing/bounded_zip.py).
+        check_inflated_size(data)
+    except ZipBombError as exc:
+        raise UnreadableDocument(f"refused DOCX: {exc}") from exc
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
+        raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, etree_errors()) as exc:
-        from . import UnreadableDocument
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
 
     def text_of(element) -> str:

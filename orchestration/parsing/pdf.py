@@ -215,8 +215,78 @@ def _read_page(page, number: int) -> _Page:
 
 # ---- the document ----------------------------------------------------------------------
 
-def read_pdf(data: bytes) -> Document:
-    return document_from_pages(_extract(data))
+MAX_OCR_PAGES = 60   # scanned pages OCR'd in one document (a report has 5 to 20)
+
+
+def read_pdf(data: bytes, ocr: bool = True) -> Document:
+    """The document; pages without a usable text layer (scans, fonts without a Unicode
+    mapping) are OCR'd (parsing/ocr.py) when ``ocr``, else left out with a note."""
+    data = _readable_copy(data)
+    pages = _extract(data)
+    scanned = [p.number for p in pages if not p.chars or p.unmapped > p.chars / 2]
+    confidence: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    unmapped = [p.number for p in pages if p.chars and p.unmapped > p.chars / 2]
+    if unmapped and ocr:
+        # Text pdfminer cannot map may be text pdfium can: read it there before any OCR.
+        from . import ocr as engine
+        by_pdfium = engine.pdfium_text_pages(data, unmapped)
+        pages = [by_pdfium.get(p.number, p) for p in pages]
+        scanned = [n for n in scanned if n not in by_pdfium]
+    left_out: list[int] = []
+    if len(scanned) > MAX_OCR_PAGES and ocr:
+        # A report has a few pages: past this many scans the rest are named, not read.
+        scanned, left_out = scanned[:MAX_OCR_PAGES], scanned[MAX_OCR_PAGES:]
+    if scanned and ocr:
+        from . import ocr as engine
+        if not engine.available():
+            from . import MissingTool
+            raise MissingTool(f"pages {_ranges(scanned)} have no text layer (scanned) and the OCR engine "
+                              f"is not installed: {engine.INSTALL_HINT}")
+        read = {p.number: p for p in engine.pdf_pages(data, scanned, confidence, notes=notes)}
+        pages = [read.get(p.number, p) for p in pages]
+        if not any(p.chars for p in pages):
+            raise _unreadable(f"no text layer on any of its {len(pages)} pages, and OCR found no text "
+                              "on them (blank or unreadable scans)")
+        for page in read.values():
+            page.chars = max(page.chars, 1)   # read (perhaps a blank page): not "needs OCR"
+    doc = document_from_pages(pages)
+    doc.ocr_confidence, doc.ocr_notes = confidence, notes
+    if left_out:
+        doc.page_meta["pages_without_text"] = _ranges(left_out) + f" (past the {MAX_OCR_PAGES} pages OCR'd per document)"
+    if scanned and ocr:
+        doc.page_meta["pages_ocr"] = _ranges(scanned)
+        if len(scanned) == len(pages):
+            doc.method = "ocr"
+    return doc
+
+
+def _ranges(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers))
+
+
+def _readable_copy(data: bytes) -> bytes:
+    """The PDF without its encryption when it opens with the empty user password (pdfium
+    decrypts every handler, AES-256 included, which pdfminer does not always); a PDF that
+    needs a password is refused with that reason."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise _unreadable("encrypted: a password is needed to open it (the empty user password "
+                              f"does not open it; {exc})") from exc
+        return data   # pdfminer gives its own reason, or reads what pdfium cannot
+    try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf) == -1:
+            return data
+        copy = io.BytesIO()
+        pdf.save(copy, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+        return copy.getvalue()
+    finally:
+        pdf.close()
 
 
 def document_from_pages(pages: list[_Page]) -> Document:

@@ -70,7 +70,7 @@ def publish_to_postgres(published_db: Path, url: str, dictionary: dict[str, Tabl
     (a libpq connection URL), with the dictionary's comments, and swap it in at once.
     The replaced schema is dropped when no reader holds it within ``lock_timeout``, else at
     the next publication. Returns the rows per table."""
-    import psycopg2   # dbt-postgres brings it
+    import psycopg2  # dbt-postgres brings it
 
     dictionary = dictionary or {}
     token = uuid.uuid4().hex[:8]

@@ -1,0 +1,82 @@
+"""XLS and XLSX 统计表 (annexes, or a whole report's tables) → lines and table rows.
+
+Read with calamine (python-calamine: Rust, no macros run, both formats). Every worksheet in
+order; a row holding a single text cell is a line (a title, a heading, a note), any other row
+is a table row. A merged cell is kept once, where it starts, as the other forms give it; the
+positions it covers are not cells. An XLSX is a zip: it is first inflated within the bound of
+parsing/bounded_zip.py.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+from .documents import Cell, Document, Line, Row
+
+MAX_CELLS = 2_000_000   # a 统计表 has hundreds; past this the sheet is not an annex
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # The shortest decimal that is this float: 7730.28, not 7730.2800000000002.
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, int):
+        return str(value)
+    return str(value).replace("\u3000", " ").strip()
+
+
+def read_spreadsheet(data: bytes, form: str) -> Document:
+    from python_calamine import CalamineWorkbook
+
+    from . import UnreadableDocument
+
+    if form == "xlsx":
+        from .bounded_zip import ZipBombError, check_inflated_size
+        try:
+            check_inflated_size(data)
+        except ZipBombError as exc:
+            raise UnreadableDocument(f"refused XLSX: {exc}") from exc
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
+            raise UnreadableDocument(f"not a readable XLSX file ({type(exc).__name__}: {exc})") from exc
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:   # calamine raises its own error types for every kind of damage
+        raise UnreadableDocument(f"not a readable {form.upper()} file ({type(exc).__name__}: {exc})") from exc
+    items: list[Line | Row] = []
+    cells_seen = 0
+    for name in book.sheet_names:
+        try:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or []
+        except Exception as exc:
+            raise UnreadableDocument(f"worksheet {name!r} cannot be read ({type(exc).__name__}: {exc})") from exc
+        covered: set[tuple[int, int]] = set()
+        for (r0, c0), (r1, c1) in merged:
+            covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0))
+        for r, values in enumerate(rows):
+            cells_seen += len(values)
+            if cells_seen > MAX_CELLS:
+                raise UnreadableDocument(f"worksheet {name!r} holds more than {MAX_CELLS} cells: not a 统计表")
+            texts = [(c, _text(v)) for c, v in enumerate(values) if (r, c) not in covered]
+            # Trailing blanks are the sheet's width, not cells of this row.
+            while texts and not texts[-1][1]:
+                texts.pop()
+            filled = [t for _, t in texts if t]
+            if not filled:
+                continue
+            where = f"sheet {name} row {r + 1}"
+            if len(filled) == 1 and not any(ch.isdigit() for ch in filled[0][-1:]):
+                items.append(Line(filled[0], where))
+                continue
+            # Blanks before the row's first filled cell are the indent of a label, not values.
+            first = next(i for i, (_, t) in enumerate(texts) if t)
+            items.append(Row([Cell(t, f"{where} column {c + 1}") for c, t in texts[first:]], where))
+    return Document(form=form, method="spreadsheet_table", items=items)

@@ -1,0 +1,212 @@
+"""More physical forms of a generated report (or of any PDF), for the readers of parsing/ocr.py,
+parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
+
+- ``scan_pdf``: a PDF turned into an image-only one as a scanner makes it: rendered at 150–300
+  dpi, each page turned by a small angle, blurred, JPEG-compressed, and optionally one page
+  turned by 90°;
+- ``page_image``: one page as an image file (the 图片版 attachment, a table pasted into a page);
+- ``render_xlsx``: the report's paragraphs and tables in one worksheet, merged cells merged;
+- ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
+  their positions and the tables' rules as path objects;
+- ``libreoffice_convert``: DOCX → DOC, or a Word 97 file named ``.wps`` (LibreOffice cannot
+  write WPS; WPS Office reads and writes the Word 97 format under that name).
+
+Seeded: the same arguments give the same bytes (except LibreOffice's output).
+"""
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from xml.sax.saxutils import escape
+
+from .samples import SampleReport, _document, _place
+
+
+def scan_pdf(pdf: bytes, seed: int = 0, dpi: int = 200, max_angle: float = 1.0, blur: float = 0.6,
+             jpeg_quality: int = 60, turn_page: int | None = None, pages: list[int] | None = None) -> bytes:
+    """An image-only PDF of ``pdf``'s pages (1-based ``pages``, default all). ``turn_page``
+    (1-based) is turned by 90° clockwise, as a landscape page fed the wrong way."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rnd = random.Random(seed)
+    document = pdfium.PdfDocument(pdf)
+    images = []
+    for number in pages or range(1, len(document) + 1):
+        page = document[number - 1]
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        angle = rnd.uniform(-max_angle, max_angle)
+        image = image.rotate(angle, expand=True, fillcolor=255, resample=Image.BICUBIC)
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+        if number == turn_page:
+            image = image.transpose(Image.ROTATE_270)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=jpeg_quality)
+        images.append(Image.open(io.BytesIO(buffer.getvalue())))
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi))
+    return out.getvalue()
+
+
+def page_image(pdf: bytes, page: int = 1, dpi: int = 150, form: str = "PNG",
+               crop: tuple[float, float, float, float] | None = None) -> bytes:
+    """One page of ``pdf`` as an image file; ``crop`` = (left, top, right, bottom) shares of
+    the page keeps only that part (a table pasted alone)."""
+    import pypdfium2 as pdfium
+
+    image = pdfium.PdfDocument(pdf)[page - 1].render(scale=dpi / 72, grayscale=True).to_pil()
+    if crop:
+        w, h = image.size
+        image = image.crop((int(crop[0] * w), int(crop[1] * h), int(crop[2] * w), int(crop[3] * h)))
+    out = io.BytesIO()
+    image.save(out, form, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def render_xlsx(report: SampleReport) -> bytes:
+    """The report in one worksheet: a paragraph per row in column A, each table as its grid
+    with merged cells merged and numbers stored as numbers (as a 统计表 annex is kept)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "统计表"
+    row = 1
+    for kind, item in _document(report):
+        if kind != "table":
+            sheet.cell(row=row, column=1, value=item)
+            row += 1
+            continue
+        placed, _ = _place(item[1])
+        rows = 0
+        for p in placed:
+            text = p.cell.text
+            value: object = int(text) if text.isdigit() else text
+            sheet.cell(row=row + p.row, column=1 + p.col, value=value)
+            if p.cell.rowspan > 1 or p.cell.colspan > 1:
+                sheet.merge_cells(start_row=row + p.row, start_column=1 + p.col,
+                                  end_row=row + p.row + p.cell.rowspan - 1,
+                                  end_column=1 + p.col + p.cell.colspan - 1)
+            rows = max(rows, p.row + p.cell.rowspan)
+        row += rows + 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---- OFD -----------------------------------------------------------------------------------
+
+_PAGE_W, _PAGE_H = 210.0, 297.0       # A4, in millimetres (OFD's unit)
+_MARGIN = 20.0
+_FONT = 4.2                            # mm: about 12 pt
+_ROW_H = 7.5
+
+
+def _wrap(text: str, width_chars: int) -> list[str]:
+    return [text[i:i + width_chars] for i in range(0, len(text), width_chars)] or [""]
+
+
+def render_ofd(report: SampleReport) -> bytes:
+    """A minimal valid OFD of the report: one text object per line of prose and per table cell
+    (with its position), the tables' rules as path objects."""
+    pages: list[list[str]] = [[]]
+    y = _MARGIN
+    next_id = [10]
+
+    def new_id() -> int:
+        next_id[0] += 1
+        return next_id[0]
+
+    def text(x: float, top: float, s: str, size: float = _FONT) -> None:
+        width = max(size * len(s), size)
+        pages[-1].append(
+            f'<ofd:TextObject ID="{new_id()}" Boundary="{x:.2f} {top:.2f} {width:.2f} {size * 1.4:.2f}" '
+            f'Font="3" Size="{size:.2f}"><ofd:TextCode X="0" Y="{size:.2f}">{escape(s)}</ofd:TextCode>'
+            "</ofd:TextObject>")
+
+    def rule(x0: float, y0: float, x1: float, y1: float) -> None:
+        pages[-1].append(
+            f'<ofd:PathObject ID="{new_id()}" Boundary="0 0 {_PAGE_W} {_PAGE_H}" LineWidth="0.25">'
+            f"<ofd:AbbreviatedData>M {x0:.2f} {y0:.2f} L {x1:.2f} {y1:.2f}</ofd:AbbreviatedData></ofd:PathObject>")
+
+    def room(height: float) -> None:
+        nonlocal y
+        if y + height > _PAGE_H - _MARGIN:
+            pages.append([])
+            y = _MARGIN
+
+    usable = _PAGE_W - 2 * _MARGIN
+    for kind, item in _document(report):
+        if kind != "table":
+            size = _FONT * (1.4 if kind == "title" else 1.0)
+            for line in _wrap(item, int(usable / size)):
+                room(size * 1.8)
+                text(_MARGIN, y, line, size)
+                y += size * 1.8
+            continue
+        rows = item[1]
+        placed, width = _place(rows)
+        label_w = usable * (0.45 if width > 4 else 0.4)
+        value_w = (usable - label_w) / max(1, width - 1) if width > 1 else usable
+        # Label columns share the label width; the rest are value columns.
+        labels = max((p.col + p.cell.colspan for p in placed if not p.cell.text.isdigit() and p.row > 0), default=1)
+        labels = min(labels, width - 1) if width > 1 else 1
+        if width > 1:
+            value_w = (usable * 0.55) / (width - labels)
+            label_w = usable * 0.45 / labels
+        xs = [_MARGIN + (c * label_w if c <= labels else labels * label_w + (c - labels) * value_w)
+              for c in range(width + 1)]
+        n_rows = max(p.row + p.cell.rowspan for p in placed)
+        room(n_rows * _ROW_H)
+        top = y
+        for p in placed:
+            x0, x1 = xs[p.col], xs[p.col + p.cell.colspan]
+            y0, y1 = top + p.row * _ROW_H, top + (p.row + p.cell.rowspan) * _ROW_H
+            rule(x0, y0, x1, y0)
+            rule(x0, y1, x1, y1)
+            rule(x0, y0, x0, y1)
+            rule(x1, y0, x1, y1)
+            size = min(_FONT * 0.8, (x1 - x0 - 1) / max(1, len(p.cell.text)))
+            if p.cell.text:
+                text(x0 + 0.5, (y0 + y1) / 2 - size * 0.7, p.cell.text, size)
+        y = top + n_rows * _ROW_H + _FONT
+    return _ofd_zip(pages, report.title)
+
+
+def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        def put(name: str, xml: str) -> None:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, '<?xml version="1.0" encoding="UTF-8"?>\n' + xml)
+
+        put("OFD.xml", f'<ofd:OFD {ns} Version="1.1" DocType="OFD"><ofd:DocBody><ofd:DocInfo>'
+                       f"<ofd:Title>{escape(title)}</ofd:Title></ofd:DocInfo>"
+                       "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        page_list = "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
+        put("Doc_0/Document.xml",
+            f'<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>99999</ofd:MaxUnitID><ofd:PageArea>'
+            f"<ofd:PhysicalBox>0 0 {_PAGE_W} {_PAGE_H}</ofd:PhysicalBox></ofd:PageArea>"
+            "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+            f"<ofd:Pages>{page_list}</ofd:Pages></ofd:Document>")
+        put("Doc_0/PublicRes.xml", f'<ofd:Res {ns} BaseLoc="Res"><ofd:Fonts><ofd:Font ID="3" '
+                                   'FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>')
+        for i, objects in enumerate(pages):
+            put(f"Doc_0/Pages/Page_{i}/Content.xml",
+                f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="{i + 2}">{"".join(objects)}'
+                "</ofd:Layer></ofd:Content></ofd:Page>")
+    return out.getvalue()
+
+
+# ---- LibreOffice ---------------------------------------------------------------------------
+
+def libreoffice_convert(data: bytes, suffix: str, target: str, timeout: float = 120) -> bytes:
+    """``data`` (a file ending ``suffix``) converted by LibreOffice to ``target``: "doc" (Word
+    97), "wps" (Word 97 bytes under the WPS name), "docx" or "rtf"."""
+    from ..parsing.office import convert
+
+    filters = {"doc": "doc:MS Word 97", "wps": "doc:MS Word 97", "rtf": "rtf", "docx": "docx:MS Word 2007 XML"}
+    return convert(data, suffix, filters[target], timeout=timeout)

@@ -1,0 +1,227 @@
+"""Every published form other than HTML, text and text-layer PDF: DOC and WPS (LibreOffice),
+XLSX, OFD, and the hostile zips and encrypted PDFs those readers must refuse clearly.
+OCR (scans and images) is in test_ocr.py."""
+from __future__ import annotations
+
+import io
+import os
+import time
+import zipfile
+
+import pytest
+
+from orchestration.parsing import office, parse_document, sniff
+from orchestration.parsing.bounded_zip import (
+    ZipBombError,
+    check_inflated_size,
+    open_bounded,
+)
+from orchestration.synthetic import forms, samples
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="module")
+def report_2021():
+    return next(r for r in samples.generate_panel(seed=7, agencies=1) if r.layout == "2021")
+
+
+@pytest.fixture(scope="module")
+def docx_2021(report_2021):
+    return samples.render_as(report_2021, "docx")
+
+
+def _same_reading(got, want) -> None:
+    assert got.template == want.template and got.year == want.year and got.agency == want.agency
+    assert got.metrics == want.metrics
+    assert len(want.metrics) > 150
+
+
+# ---- decompression bounds (issue 16) ------------------------------------------------------
+
+def _bomb_docx(inflated: int) -> bytes:
+    """A DOCX whose word/document.xml inflates to ``inflated`` bytes of one repeated byte."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            chunk = b" " * (1 << 20)
+            for _ in range(inflated // len(chunk)):
+                member.write(chunk)
+    return out.getvalue()
+
+
+def test_a_docx_that_inflates_to_512_mib_is_refused_quickly_naming_the_member():
+    bomb = _bomb_docx(512 << 20)
+    assert len(bomb) < 1_000_000
+    started = time.perf_counter()
+    report = parse_document(bomb, "bomb.docx")
+    elapsed = time.perf_counter() - started
+    assert [i.code for i in report.issues] == ["unreadable"]
+    message = report.issues[0].message
+    assert "bomb.docx" in message and "word/document.xml" in message and "decompression bomb" in message
+    assert not report.values
+    assert elapsed < 5, f"refusing the bomb took {elapsed:.1f} s: it was inflated further than the bound"
+
+
+def test_the_bound_counts_inflated_bytes_not_the_sizes_the_headers_declare():
+    data = _bomb_docx(64 << 20)
+    # Rewrite the declared uncompressed size of the member to something small: the headers are
+    # the attacker's to write. (zipfile would stop at the declared size; the bound must already
+    # have stopped before that matters, so the lie is checked with the real size too.)
+    archive = open_bounded(data, max_total=32 << 20)
+    with pytest.raises(ZipBombError, match="word/document.xml"):
+        archive.read("word/document.xml", keep=False)
+    assert archive.used <= (32 << 20) + (1 << 16)
+
+
+def test_a_real_docx_is_well_inside_the_bound(docx_2021):
+    assert 0 < check_inflated_size(docx_2021) < 5 * len(docx_2021) + (1 << 20)
+
+
+def test_an_xlsx_and_an_ofd_bomb_are_refused_too():
+    for suffix, member in (("xlsx", "xl/worksheets/sheet1.xml"), ("ofd", "Doc_0/Pages/Page_0/Content.xml")):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+            z.writestr("xl/workbook.xml" if suffix == "xlsx" else "OFD.xml",
+                       '<?xml version="1.0"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody>'
+                       "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+            if suffix == "ofd":
+                z.writestr("Doc_0/Document.xml", '<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Pages>'
+                           '<ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>')
+            z.writestr(member, b"<a>" + b" " * (64 << 20) + b"</a>")   # past the bound of a small archive
+        report = parse_document(out.getvalue(), f"annex.{suffix}")
+        assert report.form == suffix
+        assert [i.code for i in report.issues] == ["unreadable"], report.issues
+        assert f"annex.{suffix}" in report.issues[0].message and "decompression bomb" in report.issues[0].message
+
+
+# ---- encrypted PDFs (issue 16) ------------------------------------------------------------
+
+def _encrypted(report, user_password: str, monkeypatch) -> bytes:
+    """The generator's PDF of ``report``, encrypted (RC4 128) by reportlab as it writes it."""
+    from reportlab.lib import pdfencrypt
+    from reportlab.platypus import doctemplate
+
+    args = dict(doctemplate.BaseDocTemplate._initArgs)
+    args["encrypt"] = pdfencrypt.StandardEncryption(user_password, "owner-secret", strength=128)
+    monkeypatch.setattr(doctemplate.BaseDocTemplate, "_initArgs", args)
+    data = samples.render_as(report, "pdf")
+    monkeypatch.undo()
+    return data
+
+
+def test_a_pdf_encrypted_with_the_empty_user_password_is_read(report_2021, monkeypatch):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    encrypted = _encrypted(report_2021, "", monkeypatch)
+    pdf = pdfium.PdfDocument(encrypted)
+    assert pdfium_c.FPDF_GetSecurityHandlerRevision(pdf) != -1, "the test PDF is not encrypted"
+    pdf.close()
+    report = parse_document(encrypted, "encrypted.pdf")
+    assert not [i for i in report.issues if i.code in ("unreadable", "needs_ocr", "parser_error")]
+    assert report.metrics == parse_document(samples.render_as(report_2021, "pdf"), "plain.pdf").metrics
+    assert len(report.metrics) > 150
+
+
+def test_a_pdf_that_needs_a_password_says_so(report_2021, monkeypatch):
+    report = parse_document(_encrypted(report_2021, "secret", monkeypatch), "locked.pdf")
+    assert [i.code for i in report.issues] == ["unreadable"]
+    message = report.issues[0].message
+    assert "locked.pdf" in message and "encrypted: a password is needed" in message
+    assert "OCR" not in message
+
+
+# ---- spreadsheets and OFD ------------------------------------------------------------------
+
+def test_an_xlsx_of_the_report_reads_the_same_as_the_original(report_2021, docx_2021):
+    xlsx = forms.render_xlsx(report_2021)
+    assert sniff(xlsx, "annex.xlsx") == "xlsx"
+    got = parse_document(xlsx, "annex.xlsx")
+    assert got.form == "xlsx"
+    _same_reading(got, parse_document(docx_2021, "report.docx"))
+
+
+def test_an_annex_saved_as_xlsx_reads_the_same_as_its_html():
+    report = next(r for r in samples.generate_panel(seed=3, agencies=1) if r.layout == "2019")
+    got = parse_document(forms.render_xlsx(report), "统计表.xlsx")
+    _same_reading(got, parse_document(samples.render_as(report, "html"), "report.html"))
+
+
+def test_an_ofd_is_read_natively_with_its_tables(report_2021, docx_2021):
+    ofd = forms.render_ofd(report_2021)
+    assert sniff(ofd, "report.ofd") == "ofd"
+    got = parse_document(ofd, "report.ofd")
+    assert got.form == "ofd"
+    _same_reading(got, parse_document(docx_2021, "report.docx"))
+    assert all(v.method != "ocr" for v in got.values.values())
+
+
+def test_a_damaged_ofd_gets_a_reason_naming_the_member():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody>'
+                   "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        z.writestr("Doc_0/Document.xml", "<not closed")
+    report = parse_document(out.getvalue(), "broken.ofd")
+    assert [i.code for i in report.issues] == ["unreadable"]
+    assert "Doc_0/Document.xml" in report.issues[0].message
+
+
+# ---- DOC, WPS (LibreOffice) -----------------------------------------------------------------
+
+needs_libreoffice = pytest.mark.skipif(
+    not office.available() and not IN_CI,
+    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui; .ci/run installs it)")
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("target", ["doc", "wps"])
+def test_a_docx_saved_as_word_97_reads_the_same(report_2021, docx_2021, target):
+    assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"
+    converted = forms.libreoffice_convert(docx_2021, ".docx", target)
+    assert converted.startswith(b"\xd0\xcf\x11\xe0")
+    name = f"report.{target}"
+    assert sniff(converted, name) == target
+    got = parse_document(converted, name)
+    assert got.form == target
+    _same_reading(got, parse_document(docx_2021, "report.docx"))
+
+
+@needs_libreoffice
+def test_a_conversion_runs_in_its_own_profile_and_within_its_time_limit():
+    assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"
+    with pytest.raises(office.ConversionError, match="limit"):
+        office.convert(b"{\\rtf1 hello}", ".rtf", "docx:MS Word 2007 XML", timeout=0.01)
+
+
+def test_without_libreoffice_a_doc_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    report = parse_document(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.doc")
+    assert [i.code for i in report.issues] == ["unsupported_form"]
+    assert "apt-get install libreoffice-writer-nogui" in report.issues[0].message
+    assert "old.doc" in report.issues[0].message
+
+
+# ---- tables pasted into report pages as images ----------------------------------------------
+
+def test_image_links_keep_the_body_tables_and_drop_logos_qr_codes_and_banners():
+    from orchestration.fetching.discovery import image_links
+
+    html = """<html><body>
+      <div class="header"><img src="/img/site.png" width="800" height="400"></div>
+      <img src="/images/logo.png" width="600" height="500">
+      <img src="/u/ewm.jpg"> <img src="/u/a1.jpg" width="120" height="120">
+      <img src="/u/top-banner.jpg" width="1200" height="90">
+      <div class="TRS_Editor"><p>附表</p>
+        <img src="/u/2023/table-1.jpg" width="900" height="1200" alt="表三">
+        <img src="u/2023/table-2.png" style="width: 900px">
+        <img src="/u/2023/table-1.jpg#again"><img src="data:image/png;base64,AAAA">
+      </div>
+      <div class="footer"><img src="/u/gongan.png" width="400" height="400"></div>
+    </body></html>"""
+    links = image_links(html, "http://gov.example/art/2024/report.html", 2023)
+    assert [link.url for link in links] == ["http://gov.example/u/2023/table-1.jpg",
+                                            "http://gov.example/art/2024/u/2023/table-2.png"]
+    assert links[0].text == "表三" and links[0].year == 2023

@@ -1,0 +1,165 @@
+"""OCR: scanned pages (mixed with text pages, skewed, blurred, JPEG'd, one turned by 90°), image
+attachments, and honest values (method ``ocr``, confidence, ``ocr_uncertain``, nothing corrected).
+
+A few pages only: the throughput is measured in benchmarks/ocr_throughput.py, not here."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from orchestration.parsing import ocr, parse_document
+from orchestration.parsing.ocr_review import review
+from orchestration.parsing.tables import MetricValue
+from orchestration.synthetic import forms, samples
+
+from .conftest import SHARED_CORPUS
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _has_cjk_font() -> bool:
+    # The generator's PDFs use a CID font they do not embed: pdfium draws it with a system CJK font.
+    if not shutil.which("fc-list"):
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    return bool(listed.strip())
+
+
+needs_cjk_font = pytest.mark.skipif(
+    not _has_cjk_font() and not IN_CI,
+    reason="no CJK font to draw the generated PDFs with (apt-get install fonts-noto-cjk; .ci/run installs it)")
+
+
+def _pages(pdf: bytes, *numbers: int) -> bytes:
+    return _join([(pdf, n) for n in numbers])
+
+
+def _join(parts: list[tuple[bytes, int]]) -> bytes:
+    """A PDF of the given (document, 1-based page) in order."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    for data, number in parts:
+        out.import_pages(pdfium.PdfDocument(data), [number - 1])
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def _score(got, want: dict) -> tuple[int, list[str], list[str]]:
+    """(right, wrong keys without an ocr_uncertain issue, right keys with one)."""
+    flagged = {i.location for i in got.issues if i.code == "ocr_uncertain"}
+    right, silent, doubted = 0, [], []
+    for key, value in want.items():
+        have = got.values.get(key)
+        if have is None:
+            continue
+        ok = (value is None and have.value is None) or (
+            value is not None and have.value is not None and abs(float(have.value) - float(value)) < 1e-6)
+        if ok:
+            right += 1
+            if have.location in flagged:
+                doubted.append(key)
+        elif have.location not in flagged:
+            silent.append(f"{key}: {value} read as {have.value} at {have.location}")
+    return right, silent, doubted
+
+
+@pytest.fixture(scope="module")
+def report_pdf():
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    return samples.render_as(report, "pdf")
+
+
+@needs_cjk_font
+def test_scanned_pages_among_text_pages_read_as_the_text_layer_does(report_pdf):
+    """Page 2 (most of table 三) scanned at 200 dpi, turned by up to 1°, blurred, JPEG'd and fed
+    turned by 90°; pages 1, 3 and 4 keep their text layer. (One page: OCR is slow, and the
+    throughput is measured in benchmarks/ocr_throughput.py.)"""
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    scan = forms.scan_pdf(report_pdf, seed=5, dpi=200, pages=[2], turn_page=2, jpeg_quality=50)
+    mixed = _join([(report_pdf, 1), (scan, 1), (report_pdf, 3), (report_pdf, 4)])
+    want = parse_document(report_pdf, "report.pdf")
+    got = parse_document(mixed, "report-scanned.pdf")
+    assert len(want.metrics) > 150
+    right, silent, doubted = _score(got, want.metrics)
+    assert right >= 0.98 * len(want.metrics), f"{right} of {len(want.metrics)} cells read right"
+    assert not silent, f"wrong cells without an ocr_uncertain issue: {silent}"
+    assert len(doubted) <= 0.10 * right
+    assert (got.template, got.year, got.agency) == (want.template, want.year, want.agency)
+    assert not [i for i in got.issues if i.code == "needs_ocr"]
+    # Only the scanned pages are OCR'd: what pages 1 and 4 hold keeps its text-layer method.
+    for value in got.values.values():
+        page = value.location.split()[1] if value.location.startswith("page ") else None
+        assert (value.method == "ocr") == (page == "2"), (value.key, value.method, value.location)
+    assert sum(v.method == "ocr" for v in got.values.values() if v.table == "三") > 80
+    ocr_value = got.values["apps.new_received.total"]
+    assert ocr_value.note.startswith("OCR confidence ") and ocr_value.location.startswith("page 2 ")
+
+
+@needs_cjk_font
+def test_an_image_of_a_page_is_read_by_ocr(report_pdf):
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    want = parse_document(_pages(report_pdf, 2), "page.pdf")
+    image = forms.page_image(report_pdf, page=2, dpi=150, form="PNG")
+    got = parse_document(image, "table.png", "image/png")
+    assert got.form == "image"
+    keys = [k for k in want.metrics if k.startswith("apps.")]
+    assert len(keys) > 40
+    right, silent, _ = _score(got, {k: want.metrics[k] for k in keys})
+    assert right >= 0.98 * len(keys)
+    assert not silent
+    assert all(v.method == "ocr" for v in got.values.values())
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the hand-checked corpus (../shared) is absent")
+def test_a_scanned_real_report_reads_its_checked_cells():
+    """hongze-2023: its page 4 (the end of table 三, table 四) scanned (turned by up to 1°,
+    blurred, JPEG'd), the other pages kept as text; scored against the numbers a person read
+    off the document. (benchmarks/ocr_throughput.py --corpus scores whole scans.)"""
+    import json
+
+    path = SHARED_CORPUS / "hongze-2023.pdf"
+    want = json.loads((SHARED_CORPUS / "hongze-2023.pdf.expected.json").read_text(encoding="utf-8"))["metrics"]
+    original = path.read_bytes()
+    scan = forms.scan_pdf(original, seed=3, dpi=200, pages=[4], jpeg_quality=60)
+    mixed = _join([(original, 1), (original, 2), (original, 3), (scan, 1), (original, 5)])
+    got = parse_document(mixed, "hongze-2023-scan.pdf")
+    right, silent, doubted = _score(got, want)
+    assert right >= 0.98 * len(want), f"{right} of {len(want)}"
+    assert not silent, silent
+    assert len(doubted) <= 0.10 * right
+    assert got.values["review.upheld"].method == "ocr"
+
+
+def test_ocr_values_are_marked_and_doubted_but_never_corrected():
+    def value(key, number, where):
+        return MetricValue(key, number, "pdf_table", "三", key, key, str(number), where)
+
+    parts = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org"]
+    values = {f"apps.granted.{p}": value(f"apps.granted.{p}", n, f"page 2 table 1 row 6 column {c}")
+              for c, (p, n) in enumerate(zip(parts, [5, 1, 0, 0, 0, 0]), start=4)}
+    # Printed 6, read as 8: the row no longer balances (R3).
+    values["apps.granted.total"] = value("apps.granted.total", 8, "page 2 table 1 row 6 column 10")
+    values["apps.new_received.total"] = value("apps.new_received.total", 21, "page 2 table 1 row 4 column 10")
+    confidence = {v.location: 0.99 for v in values.values()}
+    confidence["page 2 table 1 row 4 column 10"] = 0.41
+    issues = review(values, confidence, "scan.pdf")
+    doubted = {i.location for i in issues}
+    assert all(i.code == "ocr_uncertain" and "scan.pdf" in i.message for i in issues)
+    assert "page 2 table 1 row 4 column 10" in doubted                   # low confidence
+    assert "page 2 table 1 row 6 column 10" in doubted                   # R3 broken
+    assert values["apps.granted.total"].value == 8                        # not corrected
+    assert all(v.method == "ocr" and "OCR confidence" in v.note for v in values.values())
+
+
+def test_without_the_engine_an_image_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+    report = parse_document(png, "table.png")
+    assert [i.code for i in report.issues] == ["unsupported_form"]
+    assert "pip install rapidocr-onnxruntime" in report.issues[0].message

@@ -25,8 +25,10 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/disclosure run
 
-## make test: the whole test suite
+## make test: the whole test suite. First the Debian packages some tests need (PostgreSQL,
+## Chromium, a CJK font): installed when run as root with apt, else named with the command.
 test: install
+	./.ci/system-packages
 	$(BIN)/pytest
 
 ## make dev: the Dagster UI on http://127.0.0.1:3000

@@ -60,12 +60,12 @@ def build_suite(rule_id: str) -> gx.ExpectationSuite:
     rule = RULES[rule_id]
     # Both sides equal wherever both can be computed; rows with a missing side are skipped by
     # the expectation and counted as not assessable below.
-    # The notes are rendered at the top of the suite's pages in the Data Docs: each states its rule.
+    # The notes are rendered at the top of the suite's page in the Data Docs: each states its rule.
     notes = (f"**{rule.rule_id}, {rule.family}** ({rule.severity}): {rule.description}. Rows: one per report and "
              "checked group of cells of marts.mart_reconciliation; lhs and rhs are the rule's two sides. "
              "Only report versions not validated before are in a run's validation (the rest are unchanged).")
     return gx.ExpectationSuite(name=f"reconciliation_{rule_id.lower()}",
-                               meta={"rule": rule.description, "notes": {"format": "markdown", "content": [notes]}},
+                               meta={"rule": rule.description}, notes=notes,
                                expectations=[
         gxe.ExpectColumnPairValuesToBeEqual(column_A="lhs", column_B="rhs", ignore_row_if="either_value_is_missing",
                                             meta={"rule_id": rule_id, "severity": rule.severity})])

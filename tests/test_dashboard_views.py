@@ -46,7 +46,8 @@ def scoped_mart(tmp_path) -> Path:
         ('{CITY}', 2022, 'apps.withheld.state_secret.total', 20.0, 'html_table'))
         t(agency, year, metric_key, value, method)""")
     con.execute(f"""create table mart_reconciliation as select * from (values
-        ('{CITY}', 2022, 'R1', 'error', 'total', 520.0, 521.0, 'fail', '本年新收 + 上年结转', '办理总计 + 结转下年'))
+        ('{CITY}', 2022, 'R1', 'error', 'total', 520.0, 521.0, 'fail', '本年新收 + 上年结转', '办理总计 + 结转下年'),
+        ('{CITY}', 2022, 'R12', 'warning', 'total', 1.0, 1.0, 'pass', '新规则左', '新规则右'))
         t(agency, year, rule_id, severity, column_key, lhs, rhs, status, lhs_description, rhs_description)""")
     con.close()
     return path
@@ -83,8 +84,10 @@ def test_an_older_mart_without_scope_columns_adds_everything(scoped_mart):
 def test_page_carries_rule_text_sources_and_approximations(scoped_mart, tmp_path):
     write_dashboard(scoped_mart, tmp_path)
     data = _page_data((tmp_path / DASHBOARD_FILE).read_text(encoding="utf-8"))
-    # The mart's own description of the rule's two sides wins over the built-in text.
-    assert data["rule_text"]["R1"] == "本年新收 + 上年结转 = 办理总计 + 结转下年"
+    # Every rule is described: the built-in text of docs/metrics.md's rules, else the mart's own
+    # description of a rule's two sides; with its severity, failing or not.
+    assert data["rule_text"]["R1"].startswith("table 三: new received + carried over")
+    assert data["rule_text"]["R12"] == "新规则左 = 新规则右" and data["rule_severity"]["R12"] == "warning"
     assert set(data["table_columns"]) >= {"source_url", "approximate_indicators", "report_scope"}
     rows = data["agency_year"]
     other = data["agencies"].index(OTHER)
@@ -143,4 +146,4 @@ def test_drawn_page_table_csv_trends_and_colours(scoped_mart, tmp_path):
     assert '≈9' in table and '≈4' in table and '≈11' not in table
     assert '<a href="https://www.jia.gov.cn/2022.html"' in table and "reports/yi-2021.txt" in table
     assert '<a href="reports/yi-2021.txt"' not in table
-    assert "本年新收 + 上年结转 = 办理总计 + 结转下年" in sel   # the rule's text beside the findings
+    assert "<b>R12</b> (warning): 新规则左 = 新规则右" in sel   # the rules' text beside the findings

@@ -77,8 +77,8 @@ def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list]:
 # older mart lacks some: the page leaves that part out).
 TABLE_EXTRAS = ["report_scope", "approximate_indicators", "source_url", "source_title", "rule_status"]
 
-# What each rule says (docs/metrics.md), shown beside the failing reports; the mart's own
-# lhs/rhs descriptions take over where it has them.
+# What each rule says (docs/metrics.md), shown beside the failing reports; for a rule not
+# listed here, one of its checks' lhs/rhs descriptions from the mart.
 RULE_TEXT = {
     "R1": "table 三: new received + carried over = processed total + carried forward, each column",
     "R2": "table 三: processed total = the sum of the result rows, each column",
@@ -186,6 +186,8 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
                    {"".join(f", ay.{c}" for c in extra)}
             from ay join top_agencies t using (agency) order by t.idx, ay.year""")
         rule_text = {}
+        rule_severity = {r["rule_id"]: r["severity"] for r in _rows(con, """
+            select rule_id, min(severity) as severity from mart.mart_reconciliation group by rule_id""")}
         if {"lhs_description", "rhs_description"} <= have.get("mart_reconciliation", set()):
             rule_text = {r["rule_id"]: r["text"] for r in _rows(con, """
                 select rule_id, any_value(lhs_description || ' = ' || rhs_description) as text
@@ -221,7 +223,7 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
     findings["agency"] = [position.get(a, a) for a in findings["agency"]]
     return {"totals": totals, "years": [r["year"] for r in national],
             "national": national, "outcomes": outcomes, "rule_counts": rule_counts,
-            "rule_severity": severity, "rule_text": {**RULE_TEXT, **rule_text},
+            "rule_severity": {**rule_severity, **severity}, "rule_text": {**rule_text, **RULE_TEXT},
             "scope_respected": scoped, "table_columns": extra,
             "agencies": agencies, "agency_year": agency_year, "agency_outcomes": agency_outcomes,
             "agency_rule_counts": agency_rule_counts, "findings": findings,
@@ -389,7 +391,8 @@ function render() {
     {type: "bar", name: "部分公开 partially granted", x: ys, y: series("partially_granted"), marker: {color: COLORS.partially_granted}},
     ...reportingTrace,
   ], {title: "申请与办理结果 · applications and outcomes by year", barmode: "group", xaxis: {dtick: 1},
-      yaxis2: {overlaying: "y", side: "right", rangemode: "tozero", title: {text: "agencies reporting"}, showgrid: false}});
+      yaxis2: {overlaying: "y", side: "right", rangemode: "tozero", tickformat: "d", title: {text: "agencies reporting"}, showgrid: false},
+      margin: {t: 40, r: 60, l: 50, b: 40}});
   document.getElementById("scope-note").textContent = agency
     ? `Sums of the ${chosen.size} selected agencies' own reports.`
     : (DATA.scope_respected

@@ -85,6 +85,20 @@ def test_cli_run_is_a_run_of_refresh_in_the_code_location(planted_run, monkeypat
                                                        tags={".dagster/repository": "__repository__@disclosure"}))
 
 
+def test_partitioned_assets_carry_a_table_per_year(planted_run, monkeypatch):
+    """One run covers every year partition; its by_year table says what each year had."""
+    monkeypatch.setenv("DAGSTER_HOME", str(planted_run["home"]))
+    with dg.DagsterInstance.get() as instance:
+        def by_year(asset: str) -> dict:
+            record = instance.fetch_materializations(dg.AssetKey(asset), limit=1).records[0]
+            return {row.data["year"]: row.data for row in record.asset_materialization.metadata["by_year"].records}
+        fetched = by_year("raw_documents")
+        assert set(fetched) == {"2020", "2021"}   # the years with sources, nothing for the 17 others
+        assert all((r["sources"], r["fetched"], r["failed"]) == (2, 2, 0) for r in fetched.values())
+        parsed = by_year("parsed_reports")
+        assert {y: (r["reports"], r["parsed_now"]) for y, r in parsed.items()} == {"2020": (2, 2), "2021": (2, 2)}
+
+
 def test_code_location_name_matches_pyproject():
     import tomllib
 

@@ -25,13 +25,18 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/disclosure run
 
-## make test: the whole test suite
+## make test: the whole test suite. First the Debian packages some tests need (PostgreSQL,
+## Chromium, a CJK font): installed when run as root with apt, else named with the command.
 test: install
+	./.ci/system-packages
 	$(BIN)/pytest
 
-## make dev: the Dagster UI on http://127.0.0.1:3000
+## make dev: the Dagster UI on http://127.0.0.1:3000. Started with SIGINT restored: a shell that
+## starts it in the background (a script, `make dev &`) ignores SIGINT, and then `dg dev` never
+## tells its webserver and daemon to stop, which wait for that message for ever (docs/operations.md).
 dev: install
-	$(BIN)/dg dev --host 127.0.0.1 --port 3000
+	$(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+	    $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 ## make bench: parser throughput by physical form, OCR pages/s per core, then the end-to-end refresh (full, incremental,
 ## accuracy, parallel parse) of BENCH_N generated reports served over loopback HTTP (figures go in

@@ -51,15 +51,22 @@ RULES = {rule.rule_id: rule for rule in (
     Rule("R11", "cumulative", "cumulative(Y) = cumulative(Y−1) + year(Y), free-form annex", "warning"),
 )}
 
-# The columns of a mart_reconciliation frame that name a finding.
-IDENTITY = ["report_id", "column_key"]
+# The columns of a mart_reconciliation frame that name a finding: who and which year first, so
+# that a failing row in the Data Docs reads as a report, not as a hash.
+IDENTITY = ["agency", "year", "report_id", "column_key"]
 
 
 def build_suite(rule_id: str) -> gx.ExpectationSuite:
     rule = RULES[rule_id]
     # Both sides equal wherever both can be computed; rows with a missing side are skipped by
     # the expectation and counted as not assessable below.
-    return gx.ExpectationSuite(name=f"reconciliation_{rule_id.lower()}", meta={"rule": rule.description}, expectations=[
+    # The notes are rendered at the top of the suite's page in the Data Docs: each states its rule.
+    notes = (f"**{rule.rule_id}, {rule.family}** ({rule.severity}): {rule.description}. Rows: one per report and "
+             "checked group of cells of marts.mart_reconciliation; lhs and rhs are the rule's two sides. "
+             "Only report versions not validated before are in a run's validation (the rest are unchanged).")
+    return gx.ExpectationSuite(name=f"reconciliation_{rule_id.lower()}",
+                               meta={"rule": rule.description}, notes=notes,
+                               expectations=[
         gxe.ExpectColumnPairValuesToBeEqual(column_A="lhs", column_B="rhs", ignore_row_if="either_value_is_missing",
                                             meta={"rule_id": rule_id, "severity": rule.severity})])
 

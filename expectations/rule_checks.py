@@ -125,3 +125,18 @@ def _whole_mart_outcome(con, rule_id: str) -> RuleOutcome:
                        reports_assessed=assessed, reports_passed=assessed - failed, reports_failed=failed,
                        reports_not_assessable=reports - assessed, failures=failures)
 
+
+
+def mart_rule_summary(con) -> list[dict]:
+    """Every rule's failing rows over the whole mart, from ``checks.rule_failures`` (what the
+    Data Docs index opens on)."""
+    from expectations.reconciliation import RULES
+
+    failing: dict[str, list[dict]] = {rule_id: [] for rule_id in RULES}
+    for rule_id, report_id, agency, year, column, lhs, rhs in con.execute(
+            """select rule_id, report_id, agency, year, column_key, lhs, rhs from checks.rule_failures
+               order by rule_id, agency, year, column_key, report_id""").fetchall():
+        failing.setdefault(rule_id, []).append({"report_id": report_id, "agency": agency, "year": year,
+                                                "column": column, "lhs": lhs, "rhs": rhs})
+    return [{"rule_id": rule.rule_id, "severity": rule.severity, "description": rule.description,
+             "failing": failing.get(rule.rule_id, [])} for rule in RULES.values()]

@@ -6,7 +6,10 @@ in the published folder, so every run's validation results can be browsed there.
 """
 from __future__ import annotations
 
+import html
 import os
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +68,118 @@ def run_suite(frame: pd.DataFrame, suite: gx.ExpectationSuite, index_columns: li
     return next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
 
 
-def build_docs(docs: DocsTarget) -> Path:
-    """Rebuild the Data Docs site from the stored validation results; its index page."""
+def build_docs(docs: DocsTarget, mart_summary: list[dict] | None = None) -> Path:
+    """Rebuild the Data Docs site from the stored validation results, make it work offline,
+    and (with ``mart_summary``) open its index on the state of the whole mart; its index page."""
     _context(docs).build_data_docs(site_names=[DOCS_SITE])
-    return docs.site_dir / "index.html"
+    make_offline(docs.site_dir)
+    index = docs.site_dir / "index.html"
+    if mart_summary is not None:
+        write_mart_summary(index, mart_summary)
+    return index
+
+
+# What the GX templates load from CDNs (blocked offline, and for many users in mainland
+# China), and the copy of each in expectations/data_docs_assets (see its licenses/README.md).
+ASSETS_DIR = Path(__file__).with_name("data_docs_assets")
+VENDOR_DIR = "static/vendor"
+CDN_ASSETS = {
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap.min.js",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
+        "bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
+        "bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome/css/all.min.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
+        "bootstrap-prefers-dark.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
+        "bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
+        "bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
+        "bootstrap-table-filter-control.min.css",
+    "https://cdn.jsdelivr.net/npm/vega@5": "vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed.min.js",
+}
+
+
+def make_offline(site_dir: Path) -> None:
+    """Copy the vendored assets into the site and point every page at them (relative links,
+    so the site also works when moved or opened from ``file://``)."""
+    vendor = site_dir / VENDOR_DIR
+    shutil.copytree(ASSETS_DIR, vendor, dirs_exist_ok=True, ignore=shutil.ignore_patterns("licenses"))
+    # Longest first: one URL is a prefix of no other, but be safe.
+    urls = sorted(CDN_ASSETS, key=len, reverse=True)
+    for page in site_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "://" not in text:
+            continue
+        new = _local_logo(text, site_dir, page)
+        for url in urls:
+            if url in new:
+                local = os.path.relpath(vendor / CDN_ASSETS[url], page.parent).replace(os.sep, "/")
+                new = new.replace(f'"{url}"', f'"{local}"')
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
+# The navbar loads GX's logo from S3, with the data context's id and a timestamp in the query
+# (a tracking pixel); the same images ship in the site's static/images.
+_S3_IMAGES = re.compile(r'"https://great-expectations-web-assets\.s3\.[^/"]+\.amazonaws\.com/([\w.-]+)(?:\?[^"]*)?"')
+
+
+def _local_logo(text: str, site_dir: Path, page: Path) -> str:
+    def local(match: re.Match) -> str:
+        image = site_dir / "static" / "images" / match.group(1)
+        return f'"{os.path.relpath(image, page.parent)}"' if image.exists() else '""'
+    return _S3_IMAGES.sub(local, text)
+
+
+SUMMARY_MARK = "<!-- disclosure: mart summary -->"
+
+
+def write_mart_summary(index: Path, rules: list[dict]) -> None:
+    """Open the index on the whole mart's state per rule, from the warehouse's record of every
+    validated report version (checks.rule_failures), not on the latest validation alone: an
+    incremental run validates only what changed, so its "latest" result can pass while the
+    mart still holds an older failure. ``rules``: rule_id, severity, description, reports,
+    failing (agency, year, column, lhs, rhs) dicts."""
+    text = index.read_text(encoding="utf-8")
+    if SUMMARY_MARK in text:
+        text = text[:text.index(SUMMARY_MARK)] + text[text.rindex(SUMMARY_MARK) + len(SUMMARY_MARK):]
+    rows, details = [], []
+    for rule in rules:
+        failing = rule["failing"]
+        reports = len({(f["agency"], f["year"], f.get("report_id")) for f in failing})
+        state = "fails" if failing else "passes"
+        rows.append(f"<tr class=\"{'table-danger' if failing else ''}\"><td>{html.escape(rule['rule_id'])}</td>"
+                    f"<td>{html.escape(rule['severity'])}</td><td>{html.escape(rule['description'])}</td>"
+                    f"<td>{state}</td><td>{reports}</td></tr>")
+        if failing:
+            items = "".join(
+                f"<tr><td>{html.escape(str(f['agency']))}</td><td>{f['year']}</td><td>{html.escape(str(f['column']))}</td>"
+                f"<td>{f['lhs']}</td><td>{f['rhs']}</td></tr>" for f in failing[:100])
+            more = f"<p>… and {len(failing) - 100} more rows.</p>" if len(failing) > 100 else ""
+            details.append(f"<h4>{html.escape(rule['rule_id'])}: failing rows</h4><table class=\"table table-sm\">"
+                           "<thead><tr><th>agency</th><th>year</th><th>column</th><th>lhs</th><th>rhs</th></tr>"
+                           f"</thead><tbody>{items}</tbody></table>{more}")
+    block = (f"{SUMMARY_MARK}<div id=\"mart-summary\" class=\"card mb-4\"><div class=\"card-body\">"
+             "<h2>The whole mart, now</h2><p>Each rule's state over every current report of "
+             "<code>marts.mart_reconciliation</code>, kept in the warehouse's <code>checks.rule_failures</code>. "
+             "The validation results below are per run: a run validates only the report versions that "
+             "changed, so a run's latest result can pass while an older failure still stands here.</p>"
+             "<table class=\"table table-sm\"><thead><tr><th>rule</th><th>severity</th><th>rule says</th>"
+             f"<th>state</th><th>failing reports</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"{''.join(details)}</div></div>{SUMMARY_MARK}")
+    anchor = '<div class="col-md-10 col-lg-10 col-xs-12 pl-md-4 pr-md-3">'
+    if anchor in text:
+        text = text.replace(anchor, anchor + block, 1)
+    else:   # another GX template: at the top of the body
+        text = text.replace("<body>", "<body>" + block, 1)
+    index.write_text(text, encoding="utf-8")

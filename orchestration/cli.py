@@ -17,6 +17,8 @@ from orchestration.config import PROJECT_ROOT, paths
 
 
 def _parse(args: argparse.Namespace) -> int:
+    import json
+
     from orchestration.parsing import parse_document
     from orchestration.parsing.across_years import resolve
 
@@ -30,16 +32,36 @@ def _parse(args: argparse.Namespace) -> int:
             status = 1
             continue
         report = parse_document(data, source=name)
-        if len(args.files) == 1:
-            print(report.to_json(), flush=True)
-        else:
-            reports.append(report)
-    # Several documents: rows one report leaves open may be settled by the same agency's
-    # neighbouring years (R5, R6, R7, R11), so all are read before any is printed.
+        reports.append(report)
+    # Rows one report leaves open may be settled by the same agency's neighbouring years (R5, R6,
+    # R7, R11), so with several documents all are read before any is printed.
     resolve(reports)
     for report in reports:
-        print(report.to_json(), flush=True)
+        if args.summary:
+            print(parse_summary(report), flush=True)
+        elif args.pretty:
+            print(json.dumps(json.loads(report.to_json()), ensure_ascii=False, indent=2), flush=True)
+        else:
+            print(report.to_json(), flush=True)
     return status
+
+
+def parse_summary(report) -> str:
+    """A few lines a person reads: who, which year, which layout, how many figures, what went wrong."""
+    metrics = report.metrics
+    given = sum(1 for v in metrics.values() if v is not None)
+    layout = {"2019": "2019 layout", "2021": "2021 layout", "freeform": "free-form"}.get(report.template,
+                                                                                       report.template)
+    lines = [f"{report.source}: {report.agency or '(agency not found)'}, year {report.year or '?'}, "
+             f"{layout or 'no layout recognised'}, scope {report.scope or 'not stated'}, "
+             f"published {report.published or '?'}",
+             f"  {len(metrics)} metric keys read, {given} with a value, {len(metrics) - given} blank; "
+             f"{len(report.issues)} parse issues"]
+    for issue in report.issues[:10]:
+        lines.append(f"  issue {issue.code}: {issue.message}" + (f" ({issue.location})" if issue.location else ""))
+    if len(report.issues) > 10:
+        lines.append(f"  … and {len(report.issues) - 10} more (see the JSON output)")
+    return "\n".join(lines)
 
 
 def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), progress: bool = False,
@@ -63,7 +85,7 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
 
     from orchestration.definitions import refresh_job
     from orchestration.defs.ingest import ingest_run_config
-    from orchestration.defs.shared import years_tags
+    from orchestration.defs.shared import REPOSITORY_LABEL, years_tags
 
     job = refresh_job()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
@@ -75,20 +97,24 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
         instance = dg.DagsterInstance.get()
         release_abandoned_runs(instance)
     with instance, contextlib.ExitStack() as stack:
-        tags = {**tags, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())}
+        # The code location's label: the UI lists the run on the refresh job's page and timeline.
+        tags = {**tags, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid()),
+                REPOSITORY_LABEL_TAG: REPOSITORY_LABEL}
         run_id = make_new_run_id()
+        # dbt prints its log lines (hundreds a build) on stdout: they go to a log file in every
+        # mode, at the file-descriptor level so that the step processes of the multiprocess
+        # executor, which inherit it, write there too. Dagster's own step logs stay on stderr.
+        log_path = home / "logs" / f"run-{run_id}.log"
+        log_path.parent.mkdir(exist_ok=True)
+        stack.enter_context(_stdout_to(log_path))
+        print(f"(dbt's own output goes to {log_path})", file=sys.stderr)
         if progress:
-            # dbt prints its log lines on stdout; in a terminal they would scroll the bar away.
-            log_path = home / "logs" / f"run-{run_id}.log"
-            log_path.parent.mkdir(exist_ok=True)
-            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(log_path, "w"))))
             stop = threading.Event()
             watcher = threading.Thread(target=show_progress, args=(instance, run_id, len(job.nodes), stop),
                                        daemon=True)
             watcher.start()
             stack.callback(watcher.join, 5)
             stack.callback(stop.set)
-            print(f"(dbt's own output goes to {log_path})", file=sys.stderr)
         if executor == "multiprocess":
             return dg.execute_job(dg.reconstructable(refresh_job), instance, raise_on_error=False,
                                   run_config=run_config, tags={**tags, RUN_ID_TAG: run_id})
@@ -96,7 +122,25 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
                                       tags=tags, run_id=run_id)
 
 
+@contextlib.contextmanager
+def _stdout_to(path: Path):
+    """Send this process's stdout (Python's and file descriptor 1, which child processes
+    inherit) to ``path`` until the block ends."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(path, "a", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 1)
+        try:
+            with contextlib.redirect_stdout(log):
+                yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 RUN_HOST_TAG, RUN_PID_TAG = "disclosure/host", "disclosure/pid"
+REPOSITORY_LABEL_TAG = ".dagster/repository"   # dagster._core.storage.tags.REPOSITORY_LABEL_TAG
 RUN_ID_TAG = "disclosure/invocation"   # execute_job picks its own run id; the progress bar finds it by this
 
 
@@ -177,9 +221,13 @@ def show_progress(instance, run_id: str, steps: int, stop: threading.Event) -> N
             time.sleep(0.5)
 
 
-def summary() -> str:
-    """What the last published refresh holds. Read from the published manifest, never from the
-    live warehouse: a reader there would block a running refresh's writer."""
+FAILING_REPORTS_SHOWN = 20   # the summary lists up to this many failing reports; the Data Docs hold all
+
+
+def summary(failing_limit: int = FAILING_REPORTS_SHOWN) -> str:
+    """What the last published refresh holds. Read from the published manifest and the
+    published mart, never from the live warehouse: a reader there would block a running
+    refresh's writer. Counts say what they count: documents, reports, or table rows."""
     import json
 
     p = paths()
@@ -191,18 +239,76 @@ def summary() -> str:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     held = manifest.get("warehouse", {})
     outcomes = held.get("fetch_outcomes", {})
-    lines.append(f"  fetch manifest: {outcomes.get('fetched', 0)} fetched, {outcomes.get('failed', 0)} failed outcomes")
-    lines.append(f"  parsed reports: {held.get('raw.reports', 0)} ({held.get('raw.parse_issues', 0)} parse issues)")
+    lines.append(f"  fetched documents: {outcomes.get('fetched', 0)} fetched, {outcomes.get('failed', 0)} failed "
+                 f"(raw.fetch_manifest outcomes)")
+    lines.append(f"  parsed documents:  {held.get('raw.reports', 0)} ({held.get('raw.parse_issues', 0)} parse issues)")
+    published = p.published_dir / manifest["duckdb_file"]
+    facts = _published_facts(published, failing_limit)
+    if facts.get("layouts"):
+        lines.append("  agency-years by layout (mart_agency_year): "
+                     + ", ".join(f"{layout} {n}" for layout, n in facts["layouts"]))
+    lines.append("  table rows:")
     for table, rows in manifest.get("tables", {}).items():
-        lines.append(f"  marts.{table}: {rows} rows")
-    for rule, statuses in held.get("rules", {}).items():
-        lines.append(f"  rule {rule}: {statuses}")
-    lines.append(f"published mart: {p.published_dir / manifest['duckdb_file']} (at {manifest['published_at']})")
+        lines.append(f"    marts.{table}: {rows} rows")
+    if facts.get("rules"):
+        lines.append("  rules, in reports (a report counts once per rule; fail wins over pass):")
+        for rule, severity, passed, failed, unassessable in facts["rules"]:
+            lines.append(f"    {rule} ({severity}): {passed} pass, {failed} fail, {unassessable} not assessable")
+    else:   # an older published mart: rows of mart_reconciliation by status, from the manifest
+        for rule, statuses in held.get("rules", {}).items():
+            lines.append(f"  rule {rule}, rows of mart_reconciliation: "
+                         + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(statuses.items())))
+    failing, total = facts.get("failing", []), facts.get("failing_total", 0)
+    if total:
+        lines.append(f"failing reports (agency, year, rules): {total}"
+                     + (f", the first {len(failing)}" if total > len(failing) else ""))
+        for agency, year, rules in failing:
+            lines.append(f"  {agency} {year}: {rules}")
+    lines.append(f"published mart: {published} (at {manifest['published_at']})")
     lines.append(f"parquet:        {p.published_dir / 'parquet'}")
-    dashboard = p.published_dir / "dashboard.html"
-    if dashboard.exists():
-        lines.append(f"dashboard:      {dashboard}")
+    for label, path in (("data docs", p.published_dir / "data_docs" / "index.html"),
+                        ("dbt docs", p.published_dir / "dbt_docs" / "index.html"),
+                        ("dashboard", p.published_dir / "dashboard.html")):
+        if path.exists():
+            lines.append(f"{label + ':':<16}{path}")
     return "\n".join(lines)
+
+
+def _published_facts(published: Path, failing_limit: int) -> dict:
+    """Rules per report, failing reports and layouts, from the published copy (safe to read
+    while a refresh runs: it is replaced atomically). Empty when the copy lacks them."""
+    import duckdb
+
+    facts: dict = {}
+    if not published.exists():
+        return facts
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return facts
+    try:
+        with contextlib.suppress(duckdb.Error):
+            facts["rules"] = con.execute("""
+                with per_report as (
+                    select rule_id, any_value(severity) as severity, report_id,
+                           case when bool_or(status = 'fail') then 'fail'
+                                when bool_or(status = 'pass') then 'pass' else 'not_assessable' end as status
+                    from mart_reconciliation group by rule_id, report_id)
+                select rule_id, any_value(severity), count(*) filter (status = 'pass'),
+                       count(*) filter (status = 'fail'), count(*) filter (status = 'not_assessable')
+                from per_report group by rule_id order by cast(substr(rule_id, 2) as integer), rule_id
+            """).fetchall()
+            failing = con.execute("""
+                select any_value(agency), year, string_agg(distinct rule_id, ', ' order by rule_id)
+                from mart_reconciliation where status = 'fail'
+                group by report_id, year order by 1, 2""").fetchall()
+            facts["failing_total"], facts["failing"] = len(failing), failing[:failing_limit]
+        with contextlib.suppress(duckdb.Error):
+            facts["layouts"] = con.execute(
+                "select era, count(*) from mart_agency_year group by era order by era").fetchall()
+    finally:
+        con.close()
+    return facts
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -220,15 +326,27 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    failed_checks = [c for c in checks if not c.passed]
     print()
-    print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
+    print(f"run {result.run_id} of job refresh: {'succeeded' if result.success else 'FAILED'}")
     if failed_steps:
         print(f"failed steps: {', '.join(failed_steps)}")
-    print(f"asset checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed"
-          + (f" ({', '.join(c.asset_check_key.name for c in failed_checks)})" if failed_checks else ""))
+    for label, group in check_groups(checks):
+        failed = [c.asset_check_key.name for c in group if not c.passed]
+        print(f"{label}: {len(group) - len(failed)} passed, {len(failed)} failed"
+              + (f" ({', '.join(failed)})" if failed else ""))
     print(summary())
     return 0 if result.success else 1
+
+
+def check_groups(checks) -> list[tuple[str, list]]:
+    """The run's check evaluations, told apart: the reports' own rules (GX suites), the
+    parser's structural check, and dbt's data tests on the models."""
+    rules = [c for c in checks if c.asset_check_key.name.startswith("rule_")]
+    structural = [c for c in checks if c.asset_check_key.name == "structural_parser_output"]
+    dbt_tests = [c for c in checks if c not in rules and c not in structural]
+    return [(label, group) for label, group in (("rule checks (R1–R11, Great Expectations)", rules),
+                                                ("structural check of the parser output", structural),
+                                                ("dbt data tests", dbt_tests)) if group]
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -260,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     parse = commands.add_parser("parse", help="parse documents; print one JSON object per document per line")
     parse.add_argument("files", nargs="+")
+    shape = parse.add_mutually_exclusive_group()
+    shape.add_argument("--pretty", action="store_true", help="indented JSON, one object per document")
+    shape.add_argument("--summary", action="store_true",
+                       help="a few lines per document: agency, year, layout, counts, parse issues")
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="materialise every asset (fetch, parse, load, dbt, checks, publish)")
     run.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],

@@ -10,20 +10,14 @@ from pathlib import Path
 import dagster as dg
 from dagster.components import load_from_defs_folder
 
+from orchestration.defs.shared import REFRESH
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 # What BI users read must not go stale unnoticed: the off-season refresh is weekly, so a mart
 # older than 8 days means refreshes stopped; older than 2 days is worth a look in the season.
 MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(days=8), warn_window=timedelta(days=2))
-
-
-# Every asset and check as one named job: what ``disclosure run`` executes, and what the UI
-# launches as "refresh" (the implicit asset job's name is reserved, so it cannot be rebuilt in
-# the step processes of the multiprocess executor).
-REFRESH = dg.define_asset_job("refresh", selection=dg.AssetSelection.all(),
-                              description="Fetch, parse, load, dbt build, the rule checks, publish and the "
-                                          "dashboard; year partitions choose what is fetched and parsed.")
 
 
 @dg.definitions

@@ -26,6 +26,18 @@ class RefreshSeason:
     def refreshes_on(self, day: date) -> bool:
         return day.month in self.season_months or day.weekday() == self.offseason_weekday
 
+    def cron_schedules(self, hour: int, minute: int = 0) -> list[str]:
+        """Cron strings that fire exactly on the days ``refreshes_on`` is true: daily in the
+        season's months, on the weekday in the others (cron counts weekdays from Sunday = 0)."""
+        season = sorted(self.season_months)
+        offseason = [m for m in range(1, 13) if m not in self.season_months]
+        crons = []
+        if season:
+            crons.append(f"{minute} {hour} * {','.join(map(str, season))} *")
+        if offseason:
+            crons.append(f"{minute} {hour} * {','.join(map(str, offseason))} {(self.offseason_weekday + 1) % 7}")
+        return crons
+
     def describe(self) -> str:
         names = "Mon Tue Wed Thu Fri Sat Sun".split()
         return (f"daily in months {sorted(self.season_months)}, otherwise weekly on "

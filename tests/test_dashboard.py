@@ -74,7 +74,7 @@ def test_dashboard_draws_in_headless_chromium(published, tmp_path):
     dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     status = re.search(r'id="status"[^>]*data-drawn="(\d+)" data-errors="(\d+)"', dom)
     assert status, "the page's script did not run"
-    assert status.groups() == ("5", "0")    # five charts, no script error
+    assert status.groups() == ("6", "0")    # six charts, no script error
     assert "乙市教育局" in dom and "total" in dom   # the findings table lists the failing report
     shot = tmp_path / "dashboard.png"
     subprocess.run(flags + [f"--user-data-dir={tmp_path / 'profile2'}", f"--screenshot={shot}", url],
@@ -260,8 +260,13 @@ def test_small_page_says_nothing_is_cut(published, tmp_path):
     assert CHROMIUM, "CI must have Chromium: .ci/run installs the Debian package"
     write_dashboard(published, tmp_path)
     dom = _dump_dom(tmp_path / DASHBOARD_FILE, tmp_path, "profile")
-    assert re.search(r'data-drawn="5" data-errors="0"', dom)
-    assert _notes(dom) == {"agency-note": "", "agencies-note": "", "findings-note": ""}
+    assert re.search(r'data-drawn="6" data-errors="0"', dom)
+    notes = _notes(dom)
+    assert {k: notes[k] for k in ("agency-note", "agencies-note", "findings-note")} == \
+        {"agency-note": "", "agencies-note": "", "findings-note": ""}
+    # An older mart without report_scope / parent_agency_key: the page says the totals add everything.
+    assert "does not say which reports cover a whole jurisdiction" in notes["scope-note"]
+    assert notes["trends-note"].endswith("the 2 agencies the page carries.")
     assert "2 agencies, 3 agency-years" in dom
     assert '<option value="甲县人民政府">' in dom and '<option value="乙市教育局">' in dom
 
@@ -272,9 +277,9 @@ def test_national_page_draws_and_says_what_is_cut(national, tmp_path):
     data = dashboard_data(national)
     write_dashboard(national, tmp_path)
     dom = _dump_dom(tmp_path / DASHBOARD_FILE, tmp_path, "profile")
-    assert re.search(r'data-drawn="5" data-errors="0"', dom), "the page did not draw its five charts"
-    listed = re.search(r'<select id="agency">(.*?)</select>', dom, re.S).group(1)
-    assert listed.count("<option") == 1 + AGENCY_LIMIT   # "all" and the embedded agencies
+    assert re.search(r'data-drawn="6" data-errors="0"', dom), "the page did not draw its six charts"
+    listed = re.search(r'<select id="agency"[^>]*>(.*?)</select>', dom, re.S).group(1)
+    assert listed.count("<option") == AGENCY_LIMIT   # the embedded agencies; none selected is "all"
     notes = _notes(dom)
     assert notes["agency-note"].startswith(
         f"3,000 agencies are in the mart; the list offers the {AGENCY_LIMIT} with the most applications "

@@ -671,17 +671,17 @@ def test_each_rule_check_fails_exactly_on_its_planted_reports(built):
     reports planted for it, naming them and their columns, and on no other generated report;
     the rules with nothing planted pass (on the generated reports)."""
     from expectations.reconciliation import RULES
+    from orchestration.defs.checks import FAILING_REPORTS_SHOWN
 
     source_of = dict(built.query("select distinct report_id, source_id from marts.fct_disclosure_metrics"))
     for rule in RULES.values():
         evaluation = built.checks[rule.check_name]
-        table = evaluation.metadata["failing_reports"].value
-        assert "more" not in table.splitlines()[-1]
+        rows = [record.data for record in evaluation.metadata["failing_reports"].records]
+        assert len(rows) == evaluation.metadata["failing_reports_shown"].value < FAILING_REPORTS_SHOWN   # not cut
         named = set()
-        for line in table.splitlines()[2:]:
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if len(cells) == 6 and source_of.get(cells[5], "").startswith("sample-"):
-                named.add((source_of[cells[5]], rule.rule_id, cells[2]))
+        for row in rows:
+            if source_of.get(row["report_id"], "").startswith("sample-"):
+                named.add((source_of[row["report_id"]], rule.rule_id, row["column"]))
         expected = {f for f in built.expected_failures if f[1] == rule.rule_id}
         assert named == expected, rule.rule_id
         if not built.has_corpus:   # the real corpus brings its own findings (hongze's R4, …)

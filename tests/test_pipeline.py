@@ -137,9 +137,10 @@ def test_planted_r1_violation_fails_the_check_and_names_the_report(pipeline_env)
     assert not check.passed
     assert check.metadata["reports_failed"].value == 1
     assert check.metadata["reports_passed"].value == len(reports) - 1
-    failing = check.metadata["failing_reports"].value
-    assert broken.agency in failing and str(broken.year) in failing and "natural_person" in failing
-    assert "| total |" not in failing   # only the planted column breaks
+    failing = [record.data for record in check.metadata["failing_reports"].records]
+    assert {(f["agency"], f["year"]) for f in failing} == {(broken.agency, broken.year)}
+    assert {f["column"] for f in failing} == {"natural_person"}   # only the planted column breaks
+    assert check.metadata["data_docs"].value.startswith("file://")
 
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:

@@ -71,6 +71,20 @@ def _structural_check_passed_through(context: dg.AssetCheckExecutionContext):
 
 
 MART_RECONCILIATION = dg.AssetKey(["marts", "mart_reconciliation"])
+FAILING_REPORTS_SHOWN = 200   # rows of the failing-reports table in a check's metadata; all are in the Data Docs
+
+
+def failing_reports_table(failures: list[dict], limit: int = FAILING_REPORTS_SHOWN) -> dg.TableMetadataValue:
+    """The failing reports as a metadata table, which the UI shows as a table (Markdown hid
+    behind "Show Markdown"). Capped: a national mart can hold thousands."""
+    columns = [("agency", "string"), ("year", "int"), ("column", "string"), ("lhs", "string"),
+               ("rhs", "string"), ("report_id", "string")]
+    records = [dg.TableRecord({name: (None if f.get(name) is None else
+                                      int(f[name]) if kind == "int" else str(f[name]))
+                               for name, kind in columns})
+               for f in failures[:limit]]
+    return dg.MetadataValue.table(records=records, schema=dg.TableSchema(
+        columns=[dg.TableColumn(name, kind) for name, kind in columns]))
 
 
 def _rule_specs() -> list[dg.AssetCheckSpec]:
@@ -91,7 +105,7 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
     in the warehouse's ``checks`` schema (expectations/rule_checks.py). Validation results go to
     the Data Docs site in the published folder."""
     from expectations.reconciliation import RULES
-    from expectations.rule_checks import validate_rule_in_warehouse
+    from expectations.rule_checks import mart_rule_summary, validate_rule_in_warehouse
     from expectations.runner import DocsTarget, build_docs
     from orchestration.config import paths
 
@@ -110,13 +124,16 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
             severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={
                 "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
+                "failing_reports_shown": min(len(outcome.failures), FAILING_REPORTS_SHOWN),
                 "rows_validated_now": validated_now,
                 "reports_assessed": outcome.reports_assessed, "reports_passed": outcome.reports_passed,
                 "reports_failed": outcome.reports_failed, "reports_not_assessable": outcome.reports_not_assessable,
-                "failing_reports": dg.MetadataValue.md(markdown_table(
-                    outcome.failures, ["agency", "year", "column", "lhs", "rhs", "report_id"])),
-                "data_docs": dg.MetadataValue.path(str(docs.site_dir / "index.html")),
+                "failing_reports": failing_reports_table(outcome.failures),
+                # A URL (file://) the UI shows as a link, not a bare path.
+                "data_docs": dg.MetadataValue.url((docs.site_dir / "index.html").as_uri()),
             }))
     if results:
-        build_docs(docs)   # once, after every rule's results are stored
+        with warehouse.get_connection() as con:
+            summary = mart_rule_summary(con)
+        build_docs(docs, summary)   # once, after every rule's results are stored
     yield from results

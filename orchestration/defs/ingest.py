@@ -12,9 +12,11 @@ from orchestration.defs.shared import (
     WAREHOUSE_POOL,
     YEARS,
     markdown_table,
+    metadata_table,
     partition_years,
     utc_now,
 )
+from orchestration.year_summary import fetch_by_year, parse_by_year
 from orchestration.fetching.batch import run_fetch_batch
 from orchestration.fetching.catalogue import Selection, read_catalogue
 from orchestration.fetching.http import FetchPolicy
@@ -109,6 +111,7 @@ def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
     with warehouse.get_connection() as con:
         counts = run_fetch_batch(con, store, config.policy(), selection, batch_id=context.run_id,
                                  log=context.log.info, warn=context.log.warning)
+        by_year = fetch_by_year(con, context.run_id)
     return dg.MaterializeResult(metadata={
         "selection": selection.describe(), "batch_id": context.run_id,
         **counts.as_dict(),
@@ -117,6 +120,10 @@ def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
         "listing_completeness": dg.MetadataValue.md(
             markdown_table(counts.listing_states, ["source_id", "summary", "reason"])),
         "raw_store": dg.MetadataValue.path(str(store.root)),
+        # One run covers many year partitions and Dagster gives them all this metadata: the
+        # table says what each year had (orchestration/year_summary.py).
+        "by_year": metadata_table(by_year, [("year", "string"), ("sources", "int"), ("fetches", "int"),
+                                            ("fetched", "int"), ("unchanged", "int"), ("failed", "int")]),
     })
 
 
@@ -140,16 +147,20 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
     A document that cannot be read at all also goes to ``raw.quarantine``."""
     store = RawStore(paths().raw_dir)
     selection = config.selection(partition_years(context))
+    started = utc_now()
     with warehouse.get_connection() as con:
         wh.ensure_schema(con)
         counts = run_parse_batch(con, store, PARSER_VERSION, parse_document, selection,
                                  log=context.log.info, progress_every=PROGRESS_EVERY,
                                  workers=config.parse_workers)
         table_rows = wh.table_counts(con)
+        by_year = parse_by_year(con, started)
     yield dg.MaterializeResult(asset_key="parsed_reports", metadata={
         "selection": selection.describe(), "parsed": counts.parsed, "quarantined": counts.quarantined,
         "parser_version": PARSER_VERSION,
         "by_template": dg.MetadataValue.json(counts.templates), "rows": table_rows["reports"],
+        "by_year": metadata_table(by_year, [("year", "string"), ("reports", "int"), ("parsed_now", "int"),
+                                            ("issues_now", "int")]),
         "quarantine": dg.MetadataValue.md(markdown_table(counts.quarantine, ["source_id", "document", "reason"]))})
     yield dg.MaterializeResult(asset_key="parsed_metric_values", metadata={"rows": table_rows["metric_values"]})
     yield dg.MaterializeResult(asset_key="parse_issues", metadata={

@@ -17,6 +17,21 @@ WAREHOUSE_POOL = "warehouse"
 YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_REPORT_YEAR, date.today().year + 1)])
 
 
+# Every asset and check as one named job: what ``disclosure run``, the schedule and the inbox
+# sensor execute, and what the UI launches as "refresh" (the implicit asset job's name is
+# reserved, so it cannot be rebuilt in the step processes of the multiprocess executor). One job
+# for every trigger, so every refresh shows on its page and on the Overview timeline.
+REFRESH = dg.define_asset_job("refresh", selection=dg.AssetSelection.all(),
+                              description="Fetch, parse, load, dbt build, the rule checks, publish and the "
+                                          "dashboard; year partitions choose what is fetched and parsed.")
+
+# The code location (pyproject.toml [tool.dg.project] code_location_name) and its repository:
+# a run started outside the UI (``disclosure run``) carries this label so that the UI files it
+# under the job, as it does for the runs it launches itself.
+CODE_LOCATION = "disclosure"
+REPOSITORY_LABEL = f"__repository__@{CODE_LOCATION}"
+
+
 def all_years_tags() -> dict[str, str]:
     """Run tags that cover every year partition in one run (a full refresh)."""
     keys = YEARS.get_partition_keys()
@@ -62,3 +77,15 @@ def markdown_table(rows: list[dict], columns: list[str], limit: int = 50) -> str
     if len(rows) > limit:
         lines.append(f"\n… and {len(rows) - limit} more")
     return "\n".join(lines)
+
+
+def metadata_table(rows: list[dict], columns: list[tuple[str, str]]) -> dg.TableMetadataValue:
+    """Rows as a metadata table (the UI draws it as a table). ``columns``: (name, type), type
+    "int" or "string"; None stays empty."""
+    def cell(value, kind):
+        if value is None:
+            return None
+        return int(value) if kind == "int" else str(value)
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({name: cell(row.get(name), kind) for name, kind in columns}) for row in rows],
+        schema=dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in columns]))

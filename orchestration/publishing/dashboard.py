@@ -73,6 +73,36 @@ def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list]:
     return out
 
 
+# Columns of mart_agency_year shown in the page's table when the published mart has them (an
+# older mart lacks some: the page leaves that part out).
+TABLE_EXTRAS = ["report_scope", "approximate_indicators", "source_url", "source_title", "rule_status"]
+
+# What each rule says (docs/metrics.md), shown beside the failing reports; for a rule not
+# listed here, one of its checks' lhs/rhs descriptions from the mart.
+RULE_TEXT = {
+    "R1": "table 三: new received + carried over = processed total + carried forward, each column",
+    "R2": "table 三: processed total = the sum of the result rows, each column",
+    "R3": "table 三: total = natural persons + the legal-person columns, each row",
+    "R4": "table 四: upheld + corrected + other + pending = total, each block",
+    "R5": "carried over (Y) = carried forward (Y−1), same agency",
+    "R6": "normative documents in force (Y) = in force (Y−1) + issued − repealed (2021 table 二)",
+    "R7": "table 二 item counts (Y+1) = (Y) + change (2019 layout)",
+    "R8": "figures stated in the prose equal the tables' (information)",
+    "R9": "counts whole and non-negative; money non-negative",
+    "R10": "free-form annex totals = the sum of their parts",
+    "R11": "free-form annex cumulative (Y) = cumulative (Y−1) + year (Y)",
+}
+
+
+def _published_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Each published table's columns (information_schema), so the page adapts to the mart."""
+    out: dict[str, set[str]] = {}
+    for table, column in con.execute("""select table_name, column_name from information_schema.columns
+                                        where table_catalog = 'mart'""").fetchall():
+        out.setdefault(table, set()).add(column)
+    return out
+
+
 def _rule_order(column: str) -> str:
     """R1, R2 … R10, R11 rather than R1, R10, R11, R2."""
     return f"length({column}), {column}"
@@ -89,9 +119,26 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
     outcome_list = ", ".join(f"'{o}'" for o in OUTCOMES)
     try:
         con.execute(f"attach '{published_file}' as mart (read_only)")
+        have = _published_columns(con)
+        ay_cols = have.get("mart_agency_year", set())
+        # Scope: a jurisdiction's report (report_scope) already counts its own departments
+        # (dim_agency.parent_agency_key). An older mart without them: no scope handling, and
+        # the page says so.
+        scoped = {"agency_key", "report_scope"} <= ay_cols and "parent_agency_key" in have.get("dim_agency", set())
+        extra = [c for c in TABLE_EXTRAS if c in ay_cols]
         con.execute(f"""create temp table ay as
-            select agency, year, {", ".join(MEASURES)}
-            from mart.mart_agency_year where agency is not null and year is not null""")
+            select m.agency, m.year, {", ".join(f"m.{c}" for c in MEASURES)}
+                   {"".join(f", m.{c}" for c in extra)},
+                   {"d.parent_agency_key, m.agency_key" if scoped else "null as parent_agency_key, null as agency_key"}
+            from mart.mart_agency_year m
+            {"left join mart.dim_agency d using (agency_key)" if scoped else ""}
+            where m.agency is not null and m.year is not null""")
+        # The rows the "all" totals add up: never a department whose jurisdiction's report of
+        # the same year already counts it.
+        con.execute(f"""create temp table counted as
+            select * from ay a where not exists (
+                select 1 from ay p where p.agency_key = a.parent_agency_key and p.year = a.year
+                {"and p.report_scope = 'jurisdiction'" if scoped else "and false"})""")
         # The agencies with the most applications received over all years (ties by name);
         # idx is the agency's position in the page's list of names.
         con.execute(f"""create temp table top_agencies as
@@ -113,11 +160,16 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
         totals = _rows(con, """select
             (select count(distinct agency) from ay) as agencies,
             (select count(*) from ay) as agency_years,
+            (select count(*) from ay) - (select count(*) from counted) as agency_years_in_a_jurisdiction,
             (select count(*) from fails) as findings,
             (select count(*) from fails where year is null) as findings_without_year""")[0]
         national = _rows(con, f"""
             select year, {", ".join(f"sum({m}) as {m}" for m in MEASURES)}
-            from ay group by year order by year""")
+            from counted group by year order by year""")
+        # How many agencies reported each year: a new agency is not a surge of applications.
+        reporting = dict(con.execute("select year, count(distinct agency) from ay group by year").fetchall())
+        for row in national:
+            row["agencies_reporting"] = reporting.get(row["year"], 0)
         outcomes = _rows(con, f"""
             select year, outcome, sum(value) as value from oc group by year, outcome
             order by year, list_position([{outcome_list}], outcome)""")
@@ -131,7 +183,15 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
         agencies = [r[0] for r in con.execute("select agency from top_agencies order by idx").fetchall()]
         agency_year = _columns(con, f"""
             select t.idx as agency, ay.year, {", ".join(f"ay.{m}" for m in MEASURES)}
+                   {"".join(f", ay.{c}" for c in extra)}
             from ay join top_agencies t using (agency) order by t.idx, ay.year""")
+        rule_text = {}
+        rule_severity = {r["rule_id"]: r["severity"] for r in _rows(con, """
+            select rule_id, min(severity) as severity from mart.mart_reconciliation group by rule_id""")}
+        if {"lhs_description", "rhs_description"} <= have.get("mart_reconciliation", set()):
+            rule_text = {r["rule_id"]: r["text"] for r in _rows(con, """
+                select rule_id, any_value(lhs_description || ' = ' || rhs_description) as text
+                from mart.mart_reconciliation where lhs_description is not null group by rule_id""")}
         agency_outcomes = _columns(con, f"""
             select t.idx as agency, oc.year,
                    {", ".join(f"sum(value) filter (where outcome = '{o}') as {o}" for o in OUTCOMES)}
@@ -163,7 +223,8 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
     findings["agency"] = [position.get(a, a) for a in findings["agency"]]
     return {"totals": totals, "years": [r["year"] for r in national],
             "national": national, "outcomes": outcomes, "rule_counts": rule_counts,
-            "rule_severity": severity,
+            "rule_severity": {**rule_severity, **severity}, "rule_text": {**rule_text, **RULE_TEXT},
+            "scope_respected": scoped, "table_columns": extra,
             "agencies": agencies, "agency_year": agency_year, "agency_outcomes": agency_outcomes,
             "agency_rule_counts": agency_rule_counts, "findings": findings,
             "limits": {"agencies": agency_limit, "findings": finding_limit,
@@ -216,6 +277,10 @@ _PAGE = """<!DOCTYPE html>
   .note { color: #7a5b00; background: #fff8e1; border: 1px solid #f0e0a8; border-radius: 4px; padding: 6px 10px; font-size: 13px; margin: 6px 0; }
   .note:empty { display: none; }
   .filters .note { flex-basis: 100%; margin: 0; }
+  .filters select[multiple] { min-width: 260px; vertical-align: top; }
+  .approx { color: #8a5a00; }
+  .scroll { max-height: 480px; overflow: auto; }
+  button { font-size: 13px; }
 </style>
 <script>{{PLOTLY}}</script>
 </head>
@@ -223,19 +288,23 @@ _PAGE = """<!DOCTYPE html>
 <header><h1>政府信息公开工作年度报告 · 依申请公开与复议诉讼</h1>
 <small>generated {{GENERATED}} from the published mart · <span id="summary"></span></small></header>
 <div class="filters">
-  <label>机关 agency <select id="agency"></select></label>
+  <label>机关 agencies (none selected: all; Ctrl/⌘-click for several) <select id="agency" multiple size="5"></select></label>
   <label>年度 from <select id="from"></select></label>
   <label>to <select id="to"></select></label>
   <div class="note" id="agency-note"></div>
 </div>
 <div class="grid">
-  <div class="card wide" id="applications"></div>
+  <div class="card wide"><div id="applications"></div><div class="note" id="scope-note"></div></div>
+  <div class="card wide"><div id="trends"></div><div class="note" id="trends-note"></div></div>
   <div class="card" id="mix"></div>
   <div class="card" id="reviews"></div>
   <div class="card"><div id="agencies"></div><div class="note" id="agencies-note"></div></div>
   <div class="card" id="rules"></div>
   <div class="card wide"><h3>不符合勾稽关系的报告 · reports that break a rule</h3>
-    <div class="note" id="findings-note"></div><div id="findings"></div></div>
+    <div class="note" id="findings-note"></div><div id="findings"></div>
+    <h4>What each rule says</h4><ul id="rule-text"></ul></div>
+  <div class="card wide"><h3>机关年度数据 · agency-years <button id="csv">CSV</button></h3>
+    <div class="note" id="table-note"></div><div class="scroll" id="table"></div></div>
 </div>
 <div id="status" hidden></div>
 <script>
@@ -268,18 +337,23 @@ const AGENCY_RULES = records(DATA.agency_rule_counts).map(r => Object.assign(r, 
 const FINDINGS = records(DATA.findings).map(r =>
   Object.assign(r, {agency: typeof r.agency === "number" ? NAMES[r.agency] : r.agency}));
 const CUT = NAMES.length < TOTALS.agencies;
+// One colour per outcome (and per measure) in every chart, whatever the filter.
+const COLORS = {applications_received: "#1f77b4", granted: "#2ca02c", partially_granted: "#98df8a",
+  withheld: "#d62728", unavailable: "#9467bd", not_processed: "#8c564b", other: "#7f7f7f",
+  reviews: "#ff7f0e", lawsuits: "#17becf", agencies_reporting: "#555555"};
+const approxOf = r => String(r.approximate_indicators || "").split(",").map(s => s.trim()).filter(Boolean);
 const byRule = (a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 document.getElementById("summary").textContent =
   `${fmt(TOTALS.agencies)} agencies, ${fmt(TOTALS.agency_years)} agency-years`;
-options(document.getElementById("agency"), [...NAMES].sort(), "全部 all");
+options(document.getElementById("agency"), [...NAMES].sort());
 options(document.getElementById("from"), DATA.years);
 options(document.getElementById("to"), DATA.years);
 document.getElementById("to").value = DATA.years[DATA.years.length - 1];
 if (CUT) document.getElementById("agency-note").textContent =
   `${fmt(TOTALS.agencies)} agencies are in the mart; the list offers the ${fmt(NAMES.length)} with the most ` +
-  `applications received over all years (${fmt(TOTALS.agencies - NAMES.length)} not listed). "全部 all" totals ` +
-  `count every agency. Every agency's rows are in the published mart (mart.duckdb, table mart_agency_year; ` +
+  `applications received over all years (${fmt(TOTALS.agencies - NAMES.length)} not listed). With none selected, ` +
+  `the totals count every agency. Every agency's rows are in the published mart (mart.duckdb, table mart_agency_year; ` +
   `parquet/mart_agency_year.parquet) for BI tools.`;
 
 function sumBy(rows, key, field) {
@@ -295,10 +369,11 @@ function draw(id, traces, layout) {
 }
 function render() {
   STATUS.drawn = 0;
-  const agency = document.getElementById("agency").value;
+  const chosen = new Set([...document.getElementById("agency").selectedOptions].map(o => o.value));
+  const agency = chosen.size > 0;
   const from = +document.getElementById("from").value, to = +document.getElementById("to").value;
   const inYears = r => r.year >= from && r.year <= to;
-  const mine = r => (!agency || r.agency === agency) && inYears(r);
+  const mine = r => (!agency || chosen.has(r.agency)) && inYears(r);
   // All agencies: the national aggregates; one agency: its own rows.
   const ay = agency ? AGENCY_YEAR.filter(mine) : DATA.national.filter(inYears);
   const oc = agency ? AGENCY_OUTCOMES.filter(mine) : DATA.outcomes.filter(inYears);
@@ -307,24 +382,52 @@ function render() {
 
   const ys = [...new Set(ay.map(r => r.year))].sort((a, b) => a - b);
   const series = f => { const m = sumBy(ay, "year", f); return ys.map(y => m.get(y) || 0); };
+  const reportingTrace = agency ? [] : [{type: "scatter", mode: "lines+markers", name: "报送机关数 agencies reporting",
+    x: ys, y: ys.map(y => (DATA.national.find(r => r.year === y) || {}).agencies_reporting || 0), yaxis: "y2",
+    line: {color: COLORS.agencies_reporting, dash: "dot"}}];
   draw("applications", [
-    {type: "bar", name: "本年新收 received", x: ys, y: series("applications_received")},
-    {type: "bar", name: "予以公开 granted", x: ys, y: series("granted")},
-    {type: "bar", name: "部分公开 partially granted", x: ys, y: series("partially_granted")},
-  ], {title: "申请与办理结果 · applications and outcomes by year", barmode: "group", xaxis: {dtick: 1}});
+    {type: "bar", name: "本年新收 received", x: ys, y: series("applications_received"), marker: {color: COLORS.applications_received}},
+    {type: "bar", name: "予以公开 granted", x: ys, y: series("granted"), marker: {color: COLORS.granted}},
+    {type: "bar", name: "部分公开 partially granted", x: ys, y: series("partially_granted"), marker: {color: COLORS.partially_granted}},
+    ...reportingTrace,
+  ], {title: "申请与办理结果 · applications and outcomes by year", barmode: "group", xaxis: {dtick: 1},
+      yaxis2: {overlaying: "y", side: "right", rangemode: "tozero", tickformat: "d", title: {text: "agencies reporting"}, showgrid: false},
+      margin: {t: 40, r: 60, l: 50, b: 40}});
+  document.getElementById("scope-note").textContent = agency
+    ? `Sums of the ${chosen.size} selected agencies' own reports.`
+    : (DATA.scope_respected
+       ? `Totals never add a jurisdiction's report to its own departments: ${fmt(TOTALS.agency_years_in_a_jurisdiction)} ` +
+         `agency-years of departments whose jurisdiction's report of the same year already counts them are left out of the totals.`
+       : `This mart does not say which reports cover a whole jurisdiction (no report_scope / parent_agency_key): ` +
+         `the totals add every agency's report.`);
+
+  // Per-agency trends: the selected agencies, else the first five of the list.
+  const trendAgencies = agency ? [...chosen] : NAMES.slice(0, 5);
+  draw("trends", trendAgencies.map(a => {
+    const rows = AGENCY_YEAR.filter(r => r.agency === a && inYears(r)).sort((p, q) => p.year - q.year);
+    const approx = rows.map(r => approxOf(r).includes("applications_received"));
+    return {type: "scatter", mode: "lines+markers", name: a, x: rows.map(r => r.year), y: rows.map(r => r.applications_received),
+            marker: {symbol: approx.map(x => x ? "circle-open" : "circle"), size: approx.map(x => x ? 11 : 7)},
+            text: approx.map(x => x ? "≈ approximate (free-form report)" : ""), hovertemplate: "%{x}: %{y} %{text}<extra>%{fullData.name}</extra>"};
+  }), {title: "机关趋势 · applications received, per agency (open circles: approximate)", xaxis: {dtick: 1}});
+  document.getElementById("trends-note").textContent = (agency ? "" :
+    "No agency selected: the five with the most applications; select agencies above to compare them. ") +
+    `Trends and the table cover the ${fmt(NAMES.length)} agencies the page carries` +
+    (CUT ? ` (of ${fmt(TOTALS.agencies)}); every agency is in the Parquet files (parquet/mart_agency_year.parquet).` : ".");
   const mix = sumBy(oc, "outcome", "value");
   const outs = OUTCOME_KEYS.filter(o => mix.get(o));
-  draw("mix", [{type: "pie", hole: .45, labels: outs.map(o => DATA.outcome_labels[o]), values: outs.map(o => mix.get(o))}],
+  draw("mix", [{type: "pie", hole: .45, sort: false, labels: outs.map(o => DATA.outcome_labels[o]), values: outs.map(o => mix.get(o)),
+                marker: {colors: outs.map(o => COLORS[o])}}],
        {title: "办理结果构成 · outcome mix"});
   draw("reviews", [
-    {type: "bar", name: "行政复议 reviews", x: ys, y: series("reviews")},
-    {type: "bar", name: "行政诉讼 lawsuits", x: ys, y: series("lawsuits")},
+    {type: "bar", name: "行政复议 reviews", x: ys, y: series("reviews"), marker: {color: COLORS.reviews}},
+    {type: "bar", name: "行政诉讼 lawsuits", x: ys, y: series("lawsuits"), marker: {color: COLORS.lawsuits}},
   ], {title: "复议与诉讼 · reviews and lawsuits", barmode: "group", xaxis: {dtick: 1}});
 
   const per = sumBy(AGENCY_YEAR.filter(mine), "agency", "applications_received");
   const ranked = [...per.keys()].sort((a, b) => per.get(b) - per.get(a) || (a < b ? -1 : 1));
   const ags = ranked.slice(0, LIMITS.chart_agencies).reverse();
-  draw("agencies", [{type: "bar", orientation: "h", x: ags.map(a => per.get(a)), y: ags}],
+  draw("agencies", [{type: "bar", orientation: "h", x: ags.map(a => per.get(a)), y: ags, marker: {color: COLORS.applications_received}}],
        {title: "机关比较 · applications received by agency", margin: {l: 220, t: 40, r: 10, b: 40}});
   const agencyNotes = [];
   if (ranked.length > ags.length)
@@ -338,7 +441,8 @@ function render() {
   const failing = sumBy(rc, "rule_id", "reports");
   const rules = [...failing.keys()].filter(r => failing.get(r) > 0).sort(byRule);
   const most = Math.max(0, ...rules.map(r => failing.get(r)));
-  draw("rules", [{type: "bar", x: rules, y: rules.map(r => failing.get(r)), marker: {color: "#c0392b"}}],
+  draw("rules", [{type: "bar", x: rules, y: rules.map(r => failing.get(r)), marker: {color: "#c0392b"},
+                  text: rules.map(r => DATA.rule_text[r] || ""), hovertemplate: "%{x}: %{y} reports<br>%{text}<extra></extra>"}],
        {title: "违反规则的报告数 · reports failing each rule",
         yaxis: Object.assign({rangemode: "tozero"}, most <= 10 ? {dtick: 1} : {}),
         annotations: rules.length ? [] : [{text: "no report in the selection breaks a rule", showarrow: false,
@@ -361,8 +465,42 @@ function render() {
   if (TOTALS.findings_without_year && !agency)
     findingNotes.push(`${fmt(TOTALS.findings_without_year)} failing checks of reports without a year are not shown.`);
   document.getElementById("findings-note").textContent = findingNotes.join(" ");
+  document.getElementById("rule-text").innerHTML = Object.keys(DATA.rule_text).sort(byRule)
+    .map(r => `<li><b>${esc(r)}</b> (${esc(sev[r] || "")}): ${esc(DATA.rule_text[r])}</li>`).join("");
+  drawTable(AGENCY_YEAR.filter(mine));
   report();
 }
+// The agency-year table, its CSV the same rows. Approximate figures (free-form reports) carry ≈.
+const TABLE_MEASURES = ["applications_received", "granted", "partially_granted", "reviews", "lawsuits"];
+const TABLE_EXTRA = DATA.table_columns.filter(c => !["source_url", "source_title", "approximate_indicators"].includes(c));
+let TABLE_ROWS = [];
+function drawTable(rows) {
+  TABLE_ROWS = [...rows].sort((a, b) => (a.agency < b.agency ? -1 : a.agency > b.agency ? 1 : a.year - b.year));
+  const hasSource = DATA.table_columns.includes("source_url");
+  const cell = (r, m) => { const v = r[m]; if (v == null) return ""; return approxOf(r).includes(m)
+    ? `<span class="approx" title="approximate: read from a free-form report">≈${esc(fmt(v))}</span>` : esc(fmt(v)); };
+  const link = r => { const u = r.source_url; if (!u) return ""; const label = esc(r.source_title || u);
+    return /^https?:\\/\\//.test(u) ? `<a href="${esc(u)}" target="_blank" rel="noopener">${label}</a>` : label; };
+  document.getElementById("table").innerHTML = "<table><tr><th>agency</th><th>year</th>" +
+    TABLE_MEASURES.map(m => `<th>${esc(m)}</th>`).join("") + TABLE_EXTRA.map(c => `<th>${esc(c)}</th>`).join("") +
+    (hasSource ? "<th>source</th>" : "") + "</tr>" +
+    TABLE_ROWS.map(r => `<tr><td>${esc(r.agency)}</td><td>${esc(r.year)}</td>` +
+      TABLE_MEASURES.map(m => `<td>${cell(r, m)}</td>`).join("") + TABLE_EXTRA.map(c => `<td>${esc(r[c])}</td>`).join("") +
+      (hasSource ? `<td>${link(r)}</td>` : "") + "</tr>").join("") + "</table>";
+  document.getElementById("table-note").textContent = `${fmt(TABLE_ROWS.length)} agency-years of the agencies the page ` +
+    `carries; ≈ marks an approximate figure (a free-form report read through an approximate mapping).` +
+    (CUT ? ` The full table is parquet/mart_agency_year.parquet.` : "");
+}
+function tableCsv() {
+  const cols = ["agency", "year", ...TABLE_MEASURES, ...DATA.table_columns];
+  const q = v => v == null ? "" : /[",\\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
+  return [cols.join(","), ...TABLE_ROWS.map(r => cols.map(c => q(r[c])).join(","))].join("\\n") + "\\n";
+}
+document.getElementById("csv").addEventListener("click", () => {
+  const blob = new Blob(["\\ufeff" + tableCsv()], {type: "text/csv;charset=utf-8"});
+  const a = Object.assign(document.createElement("a"), {href: URL.createObjectURL(blob), download: "agency_years.csv"});
+  document.body.appendChild(a); a.click(); a.remove();
+});
 for (const id of ["agency", "from", "to"]) document.getElementById(id).addEventListener("change", render);
 render();
 </script>

@@ -1,0 +1,38 @@
+"""The dbt documentation, published beside the mart on every refresh."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.config import DBT_PROJECT_DIR, paths
+from orchestration.defs.mart import MART_TABLES, dbt_environment
+from orchestration.defs.shared import WAREHOUSE_POOL
+
+DBT_DOCS_DIR = "dbt_docs"
+
+
+@dg.asset(group_name="publish", kinds={"dbt", "html"}, pool=WAREHOUSE_POOL,
+          deps=[dg.AssetKey(["marts", t]) for t in MART_TABLES])
+def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """``data/published/dbt_docs/index.html``: every model, column, test and the lineage graph
+    (``dbt docs generate --static``), one file that opens without a server or a network. The
+    catalog is read from the warehouse just built, so the column types are those BI users see."""
+    out = paths().published_dir / DBT_DOCS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as target:
+        # A target path of its own: the project's target/ holds the manifest Dagster loads.
+        done = subprocess.run([str(dbt), "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR),
+                               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target],
+                              capture_output=True, text=True, env={**os.environ, **dbt_environment()})
+        if done.returncode != 0:
+            raise RuntimeError(f"dbt docs generate failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
+        tmp = out / ".index.html.tmp"
+        shutil.copyfile(Path(target) / "static_index.html", tmp)
+        os.replace(tmp, out / "index.html")
+    context.log.info(f"dbt docs written to {out / 'index.html'}")
+    return dg.MaterializeResult(metadata={"dbt_docs": dg.MetadataValue.url((out / "index.html").as_uri())})

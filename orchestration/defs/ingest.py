@@ -16,13 +16,13 @@ from orchestration.defs.shared import (
     partition_years,
     utc_now,
 )
-from orchestration.year_summary import fetch_by_year, parse_by_year
 from orchestration.fetching.batch import run_fetch_batch
 from orchestration.fetching.catalogue import Selection, read_catalogue
 from orchestration.fetching.http import FetchPolicy
 from orchestration.fetching.raw_store import RawStore
 from orchestration.parsing import PARSER_VERSION, parse_document
 from orchestration.parsing.batch import run_parse_batch
+from orchestration.year_summary import fetch_by_year, parse_by_year
 
 PROGRESS_EVERY = 100
 

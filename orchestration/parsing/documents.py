@@ -6,6 +6,10 @@ table row, in document order). The table interpreter in :mod:`tables` then reads
 the same way, by labels. Merged cells are kept once, where they start: the interpreter knows
 which header cells group which (see :func:`tables.expand_header`), so nothing is lost, and
 the grid position of each cell (spans expanded) is kept for provenance.
+
+One module on purpose: every reader yields the same Line and Row items, and they share the
+helpers that make them (cell text, merged cells, row grouping); the forms that need a library
+of their own (PDF, OCR, office files, spreadsheets, OFD) are in modules of their own.
 """
 from __future__ import annotations
 

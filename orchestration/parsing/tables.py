@@ -7,6 +7,9 @@ stand in, see :func:`expand_header`); and it names each row from its label. A va
 a key only when both its row and its column were identified and the counts agree: otherwise
 the cells stay out and a parse issue says which row, so nothing is ever shifted into a
 neighbouring key.
+
+One module on purpose: the header reading, the row naming and the deferred splitting of rows whose
+digits ran together share the reader's state (the columns found, the rows waiting to be settled).
 """
 from __future__ import annotations
 

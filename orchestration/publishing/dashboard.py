@@ -17,6 +17,9 @@ Its size does not grow with the number of agencies. What it embeds is computed i
 When a list is cut the page says so and how much is not shown; the full data is in the
 published mart (and its Parquet copy) for BI tools. A small mart fits whole: nothing is cut
 and no such note appears.
+
+One module on purpose: the queries, the data they hand the page and the page's script that
+reads that data are one contract; split, a column renamed in one would break the other silently.
 """
 from __future__ import annotations
 

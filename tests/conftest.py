@@ -32,6 +32,8 @@ def pipeline_env(tmp_path, monkeypatch):
     monkeypatch.setenv("DISCLOSURE_DATA_DIR", str(data_dir))
     monkeypatch.setenv("DISCLOSURE_WAREHOUSE", str(data_dir / "warehouse.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    # dbt docs cost 10–40 s a refresh; tests/test_operator_views.py builds them once
+    monkeypatch.setenv("DISCLOSURE_DBT_DOCS", "0")
     return data_dir
 
 

@@ -31,7 +31,7 @@ def planted_run(tmp_path_factory):
     (data_dir / "sources").mkdir(parents=True)
     home.mkdir()
     env = {"DISCLOSURE_DATA_DIR": str(data_dir), "DISCLOSURE_WAREHOUSE": str(data_dir / "warehouse.duckdb"),
-           "DAGSTER_HOME": str(home)}
+           "DAGSTER_HOME": str(home), "DISCLOSURE_DBT_DOCS": "1"}
     reports = samples.generate_panel(agencies=2, years=range(2020, 2022))
     broken = samples.plant_r1_violation(reports[1], column="natural_person")
     samples.write_samples(data_dir / "samples", data_dir / "sources" / "samples.csv",

@@ -45,7 +45,7 @@ def test_years_outside_the_reports_range_are_refused_per_row(tmp_path):
 def test_a_file_that_is_no_csv_costs_only_itself(tmp_path):
     (tmp_path / "a-good.csv").write_text(HEADER + "good,某局,2021,g.html\n", encoding="utf-8")
     (tmp_path / "b-binary.csv").write_bytes(os.urandom(64) + b"\xff\xfe\x00\x00" * 16)
-    (tmp_path / "c-nul.csv").write_bytes(HEADER.encode() + b"x,\x00\x00,2021,y\n")
+    (tmp_path / "c-nul.csv").write_bytes(HEADER.encode() + b"x,\x00\x00,2021,y\n" + b"z,a,2021,loc\x00ation\n")
     sources, problems = read_catalogue(tmp_path)
     assert "good" in {s.source_id for s in sources}
     assert all(p.catalogue in ("b-binary.csv", "c-nul.csv") for p in problems)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ REQUIRED_COLUMNS = ("source_id", "agency", "year", "location")
 KINDS = ("report", "listing", "folder")
 # Reports exist from 2008 (the 条例 took effect that May); the year partitions start there too.
 FIRST_REPORT_YEAR = 2008
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ def _read_rows(csv_path: Path, text: str, sources: dict[str, Source], problems: 
         location = (row.get("location") or "").strip()
         if not source_id or not location:
             problems.append(CatalogueProblem(name, line, "source_id and location are required"))
+            continue
+        if _CONTROL.search(source_id + location):   # a NUL in a path raises deep inside the OS calls
+            problems.append(CatalogueProblem(name, line, "source_id or location holds a control character; "
+                                             "this row was skipped"))
             continue
         if source_id in sources:
             problems.append(CatalogueProblem(

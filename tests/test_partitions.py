@@ -16,7 +16,8 @@ YEARS = range(2020, 2023)
 def mart_values(data_dir) -> dict[tuple[str, str], float | None]:
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
-        return {(source_id, key): value for source_id, key, value in con.execute(
+        # value is DECIMAL(38,6) in the mart: as float, to compare with the generator's numbers
+        return {(source_id, key): None if value is None else float(value) for source_id, key, value in con.execute(
             "select source_id, metric_key, value from marts.fct_disclosure_metrics").fetchall()}
     finally:
         con.close()

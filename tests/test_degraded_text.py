@@ -345,3 +345,48 @@ def test_words_are_cut_into_cells_where_labels_and_numbers_meet():
     assert cut("第2项") == ["第2项"] and cut("(2)其他") == ["(2)其他"]
     assert cut("00000002.其他法律", last_item=1) == ["0000000", "2.其他法律"]
     assert cut("00000002.其他法律", last_item=0)[0].startswith("?")   # not 1: not told apart, not read
+
+
+# ---- blank cells that left nothing -------------------------------------------------------------
+
+def _blank_columns_table(counts: dict[str, int], sep: str = "") -> str:
+    """Table 三 whose five 法人或其他组织 columns are blank in every row, as a crawler writes it:
+    a blank cell leaves nothing, so each row is its 自然人 figure and its 总计 glued (「2626」)."""
+    return HEADER_2021 + "".join(f"{label} {counts.get(key, 0)}{sep}{counts.get(key, 0)}" for label, key in ROWS_2021)
+
+
+@pytest.mark.parametrize("sep", ["", " "])
+def test_a_row_with_blank_cells_reads_its_total_and_no_part(sep):
+    """「2626」 (or 「26 26」) for seven columns: too few digits, so some columns are blank. R3 fixes
+    总计 = 26 whatever the blanks; the 26 before it may stand in any of the six applicant columns,
+    and the text does not say which: no part is read, an issue says so."""
+    counts = {"new_received": 26, "granted": 20, "unavailable.not_held": 6, "processed_total": 26}
+    parsed = parse_document(report_text(_blank_columns_table(counts, sep)), "blank-columns.txt")
+    for label, key in ROWS_2021:
+        assert parsed.metrics[f"apps.{key}.total"] == counts.get(key, 0), key
+        assert not [c for c in samples.APP_COLUMNS[:-1] if parsed.metrics.get(f"apps.{key}.{c}") is not None], key
+    total = parsed.values["apps.new_received.total"]
+    assert total.method == "inferred_split" and "used_rules=R3" in total.note and "blank cells" in total.note
+    issue = next(i for i in parsed.issues if i.code == "ambiguous_split" and "本年新收" in i.message)
+    assert "自然人" in issue.message and "总计 = 26" in issue.message
+    # Digits enough for every column: read as before, no blank assumed.
+    full = parse_document(report_text(crawler_table_three({"new_received": [26, 0, 0, 0, 0, 0, 26]})), "full.txt")
+    assert full.metrics["apps.new_received.natural_person"] == 26
+
+
+def test_a_short_row_whose_total_the_digits_leave_open_is_settled_by_the_column_rules():
+    """「920920」 is 920 | 920 or 9 | 2 | 0 | 9 | 20: 总计 920 or 20. Alone it stays unread; R2 on the
+    总计 column (予以公开 900 + 不掌握 20 = （七）总计) and then R1 (新收 + 结转 = 总计 + 结转下年度)
+    leave 920."""
+    def table(rows: dict[str, str]) -> str:
+        return HEADER_2021 + "".join(f"{label} {rows.get(key, '00')}" for label, key in ROWS_2021)
+
+    rows = {"new_received": "920920", "granted": "900900", "unavailable.not_held": "2020"}
+    alone = parse_document(report_text(table(rows)), "open-total.txt")
+    assert alone.metrics.get("apps.new_received.total") is None
+    assert any(i.code == "ambiguous_split" and "本年新收" in i.message for i in alone.issues)
+    rows["processed_total"] = "920920"
+    parsed = parse_document(report_text(table(rows)), "settled-total.txt")
+    assert parsed.metrics["apps.processed_total.total"] == 920 and parsed.metrics["apps.new_received.total"] == 920
+    assert "R2" in parsed.values["apps.processed_total.total"].note
+    assert parsed.metrics.get("apps.new_received.natural_person") is None

@@ -127,6 +127,37 @@ def _signed_readings(bodies: list[str], signs: list[str], per_run: dict[int, int
             yield choice + rest
 
 
+def digit_count(texts: list[str]) -> int:
+    """How many cells the texts could hold at most: a digit each in a run of plain digits, one
+    for any other cell (a decimal, a signed number)."""
+    normal = [normalise(t).lstrip("+-") for t in texts]
+    return sum(len(t) if (t.isascii() and t.isdigit()) else 1 for t in normal)
+
+
+def short_row_totals(texts: list[str], width: int, cap: int = MAX_READINGS) -> list[Decimal] | None:
+    """A row whose digits are too few for its ``width`` columns (table 三 with blank cells: in
+    flattened text a blank cell leaves nothing, so 「26 · · · · · 26」 comes out as 「2626」).
+
+    Its cells are fewer than its columns, so some columns are blank; which ones the text does
+    not say. The row's identity still binds: 总计 is printed (else R3 holds on nothing) and is
+    the last of the row's numbers, the numbers before it its parts, which add up to it. Each
+    reading of the digits as 2 … width − 1 numbers, the last the sum of the others, gives a
+    total; returned are the distinct totals (one: the total is settled whatever the parts'
+    places), or None past ``cap`` readings. Every part column stays open: a part may stand in
+    any of them, so none is ever read from such a row."""
+    if digit_count(texts) >= width:
+        return []
+    totals: list[Decimal] = []
+    for cells in range(max(2, len(texts)), min(width - 1, digit_count(texts)) + 1):
+        found = row_readings(texts, cells, LastIsSum(), cap)
+        if found is None:
+            return None
+        for reading in found:
+            if reading[-1] not in totals:
+                totals.append(reading[-1])
+    return totals
+
+
 def forced(texts: list[str], width: int) -> bool:
     """Whether the cells can be cut only one way whatever the rules (one digit per cell)."""
     normal = [normalise(t).lstrip("+-") for t in texts]

@@ -21,6 +21,7 @@ from . import vocabulary as vocab
 from .cells import CellValue, as_number, normalise, read_cell, to_wan
 from .documents import Cell, Line, Row
 from .inference import balance_rule
+from .running_text import METHOD as TEXT_RUNNING
 
 
 # A report has a few hundred values: slots make them smaller and quicker to make.
@@ -285,7 +286,12 @@ class TableReader:
         inferred_from = None
         if len(values) < len(columns) and any(normalise(c.text).isdigit() and len(normalise(c.text)) > 1
                                               for c, _ in values):
-            values, inferred_from = self._split_run_together(table, printed, values, where, columns)
+            values, inferred_from, columns = self._split_run_together(table, printed, values, where, columns)
+            if values is None:
+                return None
+        elif self._short_row(table, values, columns):
+            # 「0 0」: cells one space apart, but fewer digits than columns (blank cells left nothing).
+            values, inferred_from, columns = self._split_run_together(table, printed, values, where, columns)
             if values is None:
                 return None
         if len(values) != len(columns):
@@ -389,19 +395,62 @@ class TableReader:
             rules = ["R4"] if every is None or len(every) > 1 or not readings else ["one digit per cell"]
         else:
             readings, rules = solver.row_readings(texts, width, None), []
+        if readings == [] and self._short_row(table, values, columns):
+            return self._read_short_row(table, printed, values, where, columns)
         if readings is not None and len(readings) == 1:
             self.rules_used.update(r for r in rules if r.startswith("R"))
-            return self._as_cells(texts, values, readings[0]), (" ".join(texts), rules)
+            return self._as_cells(texts, values, readings[0]), (" ".join(texts), rules), columns
         if readings and row_key is not None:
             self.pending_splits.append((table, row_key, printed, columns, texts, readings, values[0][0].where))
-            return None, None
+            return None, None, None
         why = ("no reading satisfies " + (", ".join(rules) or "the digits") if readings == [] else
                "the rules leave more than one reading" if readings else "too many readings to settle")
         candidates = f" (readings: {solver.describe(readings)})" if readings else ""
         self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
                     f"{width} columns with digits run together; {why}{candidates}, so its values were left out",
                     where)
-        return None, None
+        return None, None, None
+
+    def _short_row(self, table: str, values, columns) -> bool:
+        """A table 三 row of running text whose digits are too few for its columns: blank cells
+        left nothing (「2626」 for 26 · blank × 5 · 26). Only where the labels delimit each row
+        (running text), so the row's digits are all there; only with 总计 last and no 小计 (R3
+        is then 「the last is the sum of the others」)."""
+        if table != "三" or self.method != TEXT_RUNNING or not columns or columns[-1].path[-1] != "total" \
+                or any(c.path[-1] == "legal_person_subtotal" for c in columns):
+            return False
+        texts = [normalise(cell.text) for cell, _ in values]
+        return (len(texts) < len(columns) and all(t.isascii() and t.isdigit() for t in texts)
+                and solver.digit_count(texts) < len(columns))
+
+    def _read_short_row(self, table: str, printed: str, values, where: str, columns):
+        """Read what a short row settles (:func:`solver.short_row_totals`): its 总计 when every
+        reading gives the same one, never a part. The parts' columns are reported open. A total
+        the digits leave several values of waits for the rules that tie rows (R1, R2 on the 总计
+        column) as a row of its own."""
+        texts = [cell.text for cell, _ in values]
+        totals = solver.short_row_totals(texts, len(columns))
+        parts = "、".join(c.label.rsplit("/", 1)[-1] for c in columns[:-1])
+        why = (f"blank cells left nothing: {solver.digit_count(texts)} digits for {len(columns)} columns, so "
+               f"the row's parts stand in some of its columns ({parts}) and which ones is not in the text")
+        rules = ["R3", "blank cells left nothing: the last number is 总计"]
+        row_key = self._row_key_now
+        if totals and len(totals) == 1:
+            self.rules_used.add("R3")
+            cells = self._as_cells(texts, values, totals)
+            self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」; {why}; "
+                        f"R3 fixes 总计 = {totals[0]}, its parts were left out", where)
+            return cells, (" ".join(texts), rules), columns[-1:]
+        if totals and row_key is not None:
+            self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」; {why}; "
+                        "its parts were left out", where)
+            self.pending_splits.append((table, row_key, printed, columns[-1:], texts, [[t] for t in totals],
+                                        values[0][0].where))
+            return None, None, None
+        self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」; {why}; "
+                    + ("no reading satisfies R3" if totals == [] else "too many readings to settle")
+                    + ", so its values were left out", where)
+        return None, None, None
 
     @staticmethod
     def _as_cells(texts, values, numbers):

@@ -390,3 +390,35 @@ def test_a_short_row_whose_total_the_digits_leave_open_is_settled_by_the_column_
     assert parsed.metrics["apps.processed_total.total"] == 920 and parsed.metrics["apps.new_received.total"] == 920
     assert "R2" in parsed.values["apps.processed_total.total"].note
     assert parsed.metrics.get("apps.new_received.natural_person") is None
+
+
+# ---- the prose as a chooser for table 二 ---------------------------------------------------------
+
+def _with_prose(prose: str, row: str = "693665") -> bytes:
+    text = report_text(crawler_table_three({})).decode().replace("行政规范性文件 123", f"行政规范性文件 {row}")
+    return text.replace("二、主动公开政府信息情况", f"{prose} 二、主动公开政府信息情况").encode("utf-8")
+
+
+def test_prose_figures_choose_among_the_readings_of_a_table_two_row():
+    """「693665」 has ten readings as 制发 | 废止 | 现行有效; 「废止规范性文件3件」 leaves one (69 | 3 | 665)."""
+    keys = [f"active.normative_docs.{c}" for c in ("issued", "repealed", "in_force")]
+    assert not any(k in parse_document(_with_prose(""), "none.txt").metrics for k in keys)
+    parsed = parse_document(_with_prose("本年度共制定规章2件，印发规范性文件69件，废止3件。"), "prose.txt")
+    assert [parsed.metrics[k] for k in keys] == [69, 3, 665]
+    value = parsed.values["active.normative_docs.in_force"]
+    assert value.method == "inferred_split" and "R8 (prose)" in value.note and "used_rules=R8" in value.note
+    assert any(i.code == "rules_used_to_read" and "R8" in i.message for i in parsed.issues)
+
+
+@pytest.mark.parametrize("prose", [
+    "全年制发行政规范性文件69件。",                    # 69 | 3 | 665, 69 | 36 | 65 …: still several
+    "截至年底，现行有效规范性文件665件。",             # 69 | 3 | 665 and 6 | 93 | 665
+    "清理并集中发布现行有效行政规范性文件393件。",     # no reading has 393: the prose disagrees
+    "本年度制定规章3件。",                             # another row's figure
+    "全年印发规范性文件约69件，其中废止3件。",          # approximate; a 其中 part
+    "印发规范性文件69件，现行有效665件。另印发规范性文件6件。",  # two figures for 制发: neither
+])
+def test_prose_that_does_not_settle_a_table_two_row_leaves_it_unread(prose):
+    parsed = parse_document(_with_prose(prose), "unsettled.txt")
+    assert not any(k.startswith("active.normative_docs") for k in parsed.metrics), prose
+    assert any(i.code == "ambiguous_split" and "693665" in i.message for i in parsed.issues)

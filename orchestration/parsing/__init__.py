@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field, fields
 
-from . import freeform, metadata
+from . import freeform, metadata, table_two_prose
 from .documents import (
     Document,
     decode,
@@ -194,10 +194,17 @@ _PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.t
 def _prose_for_tables(doc: Document, reader: TableReader) -> dict:
     """Table cell → the figure the prose states for it, when rows whose digits ran together wait
     to be settled (the prose then chooses among their readings); else nothing is read."""
-    if not any(entry[0] in ("三", "四") for entry in reader.pending_splits):
-        return {}   # table 二's rows have no prose counterpart
-    figures = freeform.read_prose(doc, metadata.find_agency(doc), tuple(_PROSE_CELLS))
-    return {_PROSE_CELLS[f.key]: f.value for f in figures if not f.zero_statement}
+    tables = {entry[0] for entry in reader.pending_splits}
+    if not tables:
+        return {}
+    agency = metadata.find_agency(doc)
+    out = {}
+    if tables & {"三", "四"}:
+        figures = freeform.read_prose(doc, agency, tuple(_PROSE_CELLS))
+        out.update({_PROSE_CELLS[f.key]: f.value for f in figures if not f.zero_statement})
+    if "二" in tables:   # 「制发行政规范性文件69件，废止3件，现行有效665件」
+        out.update({key: value for key, (value, _) in table_two_prose.read(doc, agency).items()})
+    return out
 
 
 def parse_document(data: bytes, source: str, media_type: str | None = None) -> ParsedReport:

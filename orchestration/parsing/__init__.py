@@ -27,7 +27,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
 # 0.5.0: running text (rows and cells that ran together), sections and publication-date basis,
 # titles and scope basis, scans and images by OCR, DOC/WPS/RTF, XLS/XLSX, OFD, not_a_report.
-PARSER_VERSION = "0.5.0"
+# 0.6.0: running text: a table 三 row whose blank cells left nothing reads its 总计; the prose's
+# 规范性文件 / 规章 figures choose among a table 二 row's readings.
+PARSER_VERSION = "0.6.0"
 
 
 @dataclass

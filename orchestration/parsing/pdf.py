@@ -145,9 +145,31 @@ def _closing_edges(edges: list[dict]) -> list[dict]:
     return added
 
 
-def _extract(data: bytes) -> list[_Page]:
-    """Everything needed from the library, as plain data. The library's failures are the
-    document's: broken structure when opening, a broken content stream on a page."""
+def _extract(data: bytes) -> tuple[list[_Page], str | None]:
+    """Everything needed from the PDF, as plain data, and why pdfminer read it if it did (else
+    None). pdfium reads the text layer (:mod:`.pdf_layer`); pdfminer only when pdfium cannot
+    open the file or read a page of it."""
+    from . import pdf_layer
+
+    try:
+        pdf = pdf_layer.open_document(data)
+    except Exception as exc:   # pypdfium2 raises PdfiumError; pdfminer gives the reader's reason
+        return _extract_pdfminer(data), f"pdfium could not open it ({type(exc).__name__}: {exc})"
+    try:
+        pages = []
+        for page in pdf_layer.pages(pdf):
+            pages.append(_read_page(page, page.page_number))
+            page.close()
+        return pages, None
+    except Exception as exc:   # a page pdfium does not take: the whole document through pdfminer
+        return _extract_pdfminer(data), f"pdfium could not read it ({type(exc).__name__}: {exc})"
+    finally:
+        pdf.close()
+
+
+def _extract_pdfminer(data: bytes) -> list[_Page]:
+    """The fallback: pdfplumber over pdfminer. Its failures are the document's: broken
+    structure when opening, a broken content stream on a page."""
     import pdfplumber
     from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
@@ -171,6 +193,14 @@ def _extract(data: bytes) -> list[_Page]:
     return pages
 
 
+class _CharsOf:
+    """What pdfplumber's ``Table.extract`` reads of its page: the characters."""
+    __slots__ = ("chars",)
+
+    def __init__(self, chars: list[dict]):
+        self.chars = chars
+
+
 def _read_page(page, number: int) -> _Page:
     result = _Page(number, float(page.width), float(page.height))
     chars = page.chars
@@ -180,18 +210,26 @@ def _read_page(page, number: int) -> _Page:
         return result
     ruled = page.filter(_visible_graphic)
     settings = {"explicit_horizontal_lines": _closing_edges(ruled.edges)}
-    cell_boxes: list[tuple[float, float, float, float]] = []
+    chars = page.chars
+    framed: list[tuple[tuple[float, float, float, float], list[tuple[float, float, float, float]]]] = []
     for table in ruled.find_tables(settings):
+        # pdfplumber tests every character of the page against every row and cell of the table:
+        # it is given only those inside the table's frame (a cell's are, by definition).
+        x0, top, x1, bottom = table.bbox
+        table.page = _CharsOf([c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                               and top <= (c["top"] + c["bottom"]) / 2 <= bottom])
         texts = table.extract()
         columns = max((len(r) for r in texts), default=0)
         if columns < 2:
             continue   # a frame around text, not a table: its text is read as lines
         grid = _Table(len(result.tables) + 1, tuple(table.bbox), [])
+        boxes = []
         for r, (row, row_texts) in enumerate(zip(table.rows, texts)):
             cells = [_Cell(_clean(text), tuple(bbox), r + 1, c + 1)
                      for c, (bbox, text) in enumerate(zip(row.cells, row_texts)) if bbox is not None]
             grid.rows.append(cells)
-            cell_boxes.extend(cell.bbox for cell in cells)
+            boxes.extend(cell.bbox for cell in cells)
+        framed.append((grid.bbox, boxes))
         result.tables.append(grid)
 
     def outside_cells(obj: dict) -> bool:
@@ -199,9 +237,11 @@ def _read_page(page, number: int) -> _Page:
             return True
         x = (obj["x0"] + obj["x1"]) / 2
         y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in cell_boxes)
+        return not any(fx0 <= x <= fx1 and ftop <= y <= fbottom
+                       and any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+                       for (fx0, ftop, fx1, fbottom), boxes in framed)
 
-    prose = page.filter(outside_cells) if cell_boxes else page
+    prose = page.filter(outside_cells) if framed else page
     for line in prose.extract_text_lines(return_chars=True):
         text = _clean(line["text"])
         if text:
@@ -222,7 +262,7 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
     """The document; pages without a usable text layer (scans, fonts without a Unicode
     mapping) are OCR'd (parsing/ocr.py) when ``ocr``, else left out with a note."""
     data = _readable_copy(data)
-    pages = _extract(data)
+    pages, fallback = _extract(data)
     scanned = [p.number for p in pages if not p.chars or p.unmapped > p.chars / 2]
     confidence: dict[str, float] = {}
     notes: dict[str, str] = {}
@@ -252,6 +292,9 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
             page.chars = max(page.chars, 1)   # read (perhaps a blank page): not "needs OCR"
     doc = document_from_pages(pages)
     doc.ocr_confidence, doc.ocr_notes = confidence, notes
+    if fallback:
+        doc.reader_issues = [("pdf_text_layer_fallback", f"{fallback}: the text layer was read with "
+                              "pdfminer instead (slower, same reading)")]
     if left_out:
         doc.page_meta["pages_without_text"] = _ranges(left_out) + f" (past the {MAX_OCR_PAGES} pages OCR'd per document)"
     if scanned and ocr:

@@ -81,50 +81,87 @@ def pages(pdf: pdfium.PdfDocument):
             page.close()
 
 
+def _bound(function, result, *arguments):
+    """A pdfium function called with plain integers for handles. pypdfium2's bindings build a
+    typed pointer object for every handle returned and check every argument: 2–3 µs a call,
+    which at five calls a character was most of the reading."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(result, *arguments)(address)
+
+
+_BLANKS = frozenset((0x20, 0x0D, 0x0A, 0x00, 0x02))   # what pdfium generates between words and lines
+_HANDLE, _INT, _DOUBLE = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+_count_chars = _bound(pdfium_c.FPDFText_CountChars, _INT, _HANDLE)
+_unicode_of = _bound(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, _HANDLE, _INT)
+_is_generated = _bound(pdfium_c.FPDFText_IsGenerated, _INT, _HANDLE, _INT)
+_map_error = _bound(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _HANDLE, _INT)
+_font_size = _bound(pdfium_c.FPDFText_GetFontSize, _DOUBLE, _HANDLE, _INT)
+_loose_box = _bound(pdfium_c.FPDFText_GetLooseCharBox, _INT, _HANDLE, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
+_matrix_of = _bound(pdfium_c.FPDFText_GetMatrix, _INT, _HANDLE, _INT, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_origin_of = _bound(pdfium_c.FPDFText_GetCharOrigin, _INT, _HANDLE, _INT,
+                    ctypes.POINTER(_DOUBLE), ctypes.POINTER(_DOUBLE))
+_text_object = _bound(pdfium_c.FPDFText_GetTextObject, _HANDLE, _HANDLE, _INT)
+_font_of = _bound(pdfium_c.FPDFTextObj_GetFont, _HANDLE, _HANDLE)
+_descent = _bound(pdfium_c.FPDFFont_GetDescent, _INT, _HANDLE, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
+_embedded = _bound(pdfium_c.FPDFFont_GetIsEmbedded, _INT, _HANDLE)
+
+
 def _chars(text_page, number: int, height: float, y_origin: float, doctop: float) -> list[dict]:
     """The page's drawn characters, in the content stream's order, with pdfminer's boxes. The
-    keys are the ones pdfplumber's table finder, word grouping and pdf.py read (about 3 µs a
-    character: four calls into pdfium and one dict)."""
-    handle = text_page.raw
-    count = pdfium_c.FPDFText_CountChars(handle)
+    keys are the ones pdfplumber's table finder, word grouping and pdf.py read.
+
+    pdfminer's box runs from the origin to the advance width, and from the font's descent (its
+    descriptor's, which pdfium reports too) to the descent plus the font size. pdfium's loose
+    box has the same advance for an embedded font; for a font it substitutes (not embedded) it
+    takes the substitute's widths, so there the advance is at most the distance to the next
+    character of the same text object (which pdfium places by the PDF's own widths)."""
+    handle = ctypes.cast(text_page.raw, ctypes.c_void_p).value
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
-    is_generated = pdfium_c.FPDFText_IsGenerated
-    unicode_of = pdfium_c.FPDFText_GetUnicode
-    loose_box = pdfium_c.FPDFText_GetLooseCharBox
-    matrix_of = pdfium_c.FPDFText_GetMatrix
-    font_size = pdfium_c.FPDFText_GetFontSize
-    map_error = pdfium_c.FPDFText_HasUnicodeMapError
-    origin = pdfium_c.FPDFText_GetCharOrigin
-    ox, oy = ctypes.c_double(), ctypes.c_double()
+    box_p, matrix_p = ctypes.pointer(box), ctypes.pointer(matrix)
+    ox, oy = _DOUBLE(), _DOUBLE()
+    ox_p, oy_p = ctypes.pointer(ox), ctypes.pointer(oy)
+    units = ctypes.c_float()
+    units_p = ctypes.pointer(units)
+    fonts: dict[int, tuple[float, bool]] = {}   # font → (descent per unit of size, embedded)
     top_of_page = height + y_origin   # pdfplumber's top = page height - (y - the media box's y0)
     chars = []
+    objects = []   # the text object of each character kept, and whether its font is embedded
     append = chars.append
-    for i in range(count):
-        code = unicode_of(handle, i)
-        if code in _BLANKS and is_generated(handle, i):
+    for i in range(_count_chars(handle)):
+        code = _unicode_of(handle, i)
+        if code in _BLANKS and _is_generated(handle, i):
             continue   # spaces and line ends pdfium infers: not drawn, pdfminer has none
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
-        if map_error(handle, i) == 1:
+        if _map_error(handle, i) == 1:
             text = f"(cid:{code})"   # pdfminer's mark for a glyph without a Unicode mapping
-        loose_box(handle, i, box)
-        matrix_of(handle, i, matrix)
-        a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-        left = round(box.left, 3)
+        text_object = _text_object(handle, i)
+        font = _font_of(text_object)
+        metrics = fonts.get(font)
+        if metrics is None:
+            _descent(font, 1.0, units_p)
+            metrics = fonts[font] = (units.value, bool(_embedded(font)))
+        _loose_box(handle, i, box_p)
+        _matrix_of(handle, i, matrix_p)
+        a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        size = _font_size(handle, i)
         if b == 0 and c == 0:
-            if abs(box.left - matrix.e) > 0.01:
-                # A vertical font: pdfium's origin is the glyph's lower left corner (the matrix's
-                # point less the font's vertical displacement), and the box one font size square.
-                origin(handle, i, ox, oy)
-                size = round(font_size(handle, i) * abs(a), 3)
-                left, bottom = round(ox.value, 3), round(oy.value, 3)
+            _origin_of(handle, i, ox_p, oy_p)
+            x, y = ox.value, oy.value
+            if x < e - 0.01 and abs(y - f) > 0.01:
+                # A vertical font: pdfium's origin is the glyph's lower left corner (the text
+                # matrix's point less the font's vertical displacement, so left of and below
+                # it), and pdfminer's box one font size square from there.
+                size = round(size * abs(a), 3)
+                left, bottom = round(x, 3), round(y, 3)
                 right, high = round(left + size, 3), round(bottom + size, 3)
             else:
-                right, bottom = round(box.right, 3), round(box.bottom, 3)
-                size = round(font_size(handle, i) * abs(d), 3)
+                left, right = round(x, 3), round(box.right, 3)
+                bottom = round(y + metrics[0] * size * d, 3)
+                size = round(size * abs(d), 3)
                 high = round(bottom + size, 3)
         else:   # turned text: the box as pdfium gives it
-            right, bottom, high = round(box.right, 3), round(box.bottom, 3), round(box.top, 3)
+            left, right, bottom, high = round(box.left, 3), round(box.right, 3), round(box.bottom, 3), round(box.top, 3)
             size = round(high - bottom, 3)
         top = round(top_of_page - high, 3)
         append({
@@ -133,10 +170,14 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
             "size": size, "upright": 0 < a * d and b * c <= 0,
             "width": right - left, "height": high - bottom, "page_number": number,
         })
+        objects.append(None if metrics[1] else text_object)
+    for k in range(len(chars) - 1):
+        if objects[k] is not None and objects[k] == objects[k + 1]:
+            char, following = chars[k], chars[k + 1]
+            if char["top"] == following["top"] and char["x0"] < following["x0"] < char["x1"]:
+                char["x1"] = following["x0"]
+                char["width"] = char["x1"] - char["x0"]
     return chars
-
-
-_BLANKS = frozenset((0x20, 0x0D, 0x0A, 0x00, 0x02))   # what pdfium generates between words and lines
 
 
 def _compose(m: tuple, n: tuple) -> tuple:

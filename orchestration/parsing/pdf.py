@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from .cells import is_value, normalise
@@ -232,14 +233,21 @@ def _read_page(page, number: int) -> _Page:
         framed.append((grid.bbox, boxes))
         result.tables.append(grid)
 
+    # The characters standing in a cell (its centre inside the cell's box, edges included),
+    # found per cell among the characters sorted by their centre's x: not each character
+    # against every cell.
+    in_cells: set[int] = set()
+    if framed:
+        by_x = sorted(((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, id(c)) for c in chars)
+        centres = [x for x, _, _ in by_x]
+        for _, boxes in framed:
+            for x0, top, x1, bottom in boxes:
+                for k in range(bisect_left(centres, x0), bisect_right(centres, x1)):
+                    if top <= by_x[k][1] <= bottom:
+                        in_cells.add(by_x[k][2])
+
     def outside_cells(obj: dict) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        x = (obj["x0"] + obj["x1"]) / 2
-        y = (obj["top"] + obj["bottom"]) / 2
-        return not any(fx0 <= x <= fx1 and ftop <= y <= fbottom
-                       and any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
-                       for (fx0, ftop, fx1, fbottom), boxes in framed)
+        return obj.get("object_type") != "char" or id(obj) not in in_cells
 
     prose = page.filter(outside_cells) if framed else page
     for line in prose.extract_text_lines(return_chars=True):

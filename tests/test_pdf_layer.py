@@ -111,3 +111,27 @@ def test_a_rotated_page_is_read_by_pdfminer():
     pages, fallback = pdf._extract(buf.getvalue())
     assert fallback is not None and "page 1 is rotated" in fallback
     assert any("年度报告" in line.text for line in pages[0].lines)
+
+
+# ---- a cell's text, made as pdfplumber makes it -------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_char = st.builds(
+    lambda text, x0, width, top, upright: {"text": text, "x0": x0, "x1": x0 + width, "top": top,
+                                           "bottom": top + 10, "doctop": top, "upright": upright,
+                                           "size": 10, "height": 10, "width": width},
+    st.sampled_from(["本", "年", "1", "2", " ", "ﬁ", "(", "）", "\u3000", ""]),
+    st.floats(0, 60, allow_nan=False).map(lambda v: round(v, 1)),
+    st.sampled_from([0.0, 2.0, 5.0, 10.0]),
+    st.sampled_from([100.0, 101.5, 103.0, 104.0, 110.0]),
+    st.sampled_from([True, True, True, False]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_char, max_size=12))
+def test_cell_text_is_pdfplumbers(chars):
+    from pdfplumber.utils import extract_text
+    assert pdf._cell_text(chars) == extract_text(chars)

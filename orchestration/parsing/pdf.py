@@ -206,12 +206,22 @@ def _in_box(char: dict, box) -> bool:
     return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
+def _y_centre(char: dict) -> float:
+    return (char["top"] + char["bottom"]) / 2
+
+
 def _table_texts(table, chars: list[dict]) -> list[list[str | None]]:
     """``pdfplumber.table.Table.extract()`` over the given characters (those in the table's
     frame: a cell's are, by definition), with the text of a one-line cell made here."""
+    # Sorted by the height of their centre, a row's characters are found by bisection (and
+    # put back in the page's order, which pdfplumber's word making depends on for ties).
+    order = sorted(range(len(chars)), key=lambda i: _y_centre(chars[i]))
+    centres = [_y_centre(chars[i]) for i in order]
     texts = []
     for row in table.rows:
-        row_chars = [c for c in chars if _in_box(c, row.bbox)]
+        _, top, _, bottom = row.bbox
+        band = sorted(order[bisect_left(centres, top):bisect_left(centres, bottom)])
+        row_chars = [chars[i] for i in band if _in_box(chars[i], row.bbox)]
         texts.append([None if cell is None else _cell_text([c for c in row_chars if _in_box(c, cell)])
                       for cell in row.cells])
     return texts

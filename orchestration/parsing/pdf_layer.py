@@ -128,6 +128,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
     chars = []
     objects = []   # the text object of each character kept, and whether its font is embedded
     append = chars.append
+    last_object = None
     for i in range(_count_chars(handle)):
         code = _unicode_of(handle, i)
         if code in _BLANKS and _is_generated(handle, i):
@@ -136,15 +137,20 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
         if _map_error(handle, i) == 1:
             text = f"(cid:{code})"   # pdfminer's mark for a glyph without a Unicode mapping
         text_object = _text_object(handle, i)
-        font = _font_of(text_object)
-        metrics = fonts.get(font)
-        if metrics is None:
-            _descent(font, 1.0, units_p)
-            metrics = fonts[font] = (units.value, bool(_embedded(font)))
+        if text_object != last_object:
+            # The font, its size and the matrix are the text object's: asked once per object.
+            last_object = text_object
+            font = _font_of(text_object)
+            metrics = fonts.get(font)
+            if metrics is None:
+                _descent(font, 1.0, units_p)
+                metrics = fonts[font] = (units.value, bool(_embedded(font)))
+            _matrix_of(handle, i, matrix_p)
+            a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+            object_size = _font_size(handle, i)
+            upright = 0 < a * d and b * c <= 0
         _loose_box(handle, i, box_p)
-        _matrix_of(handle, i, matrix_p)
-        a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-        size = _font_size(handle, i)
+        size = object_size
         if b == 0 and c == 0:
             _origin_of(handle, i, ox_p, oy_p)
             x, y = ox.value, oy.value
@@ -167,7 +173,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
         append({
             "object_type": "char", "text": text, "x0": left, "x1": right,
             "top": top, "bottom": round(top_of_page - bottom, 3), "doctop": doctop + top,
-            "size": size, "upright": 0 < a * d and b * c <= 0,
+            "size": size, "upright": upright,
             "width": right - left, "height": high - bottom, "page_number": number,
         })
         objects.append(None if metrics[1] else text_object)

@@ -134,4 +134,42 @@ _char = st.builds(
 @given(st.lists(_char, max_size=12))
 def test_cell_text_is_pdfplumbers(chars):
     from pdfplumber.utils import extract_text
-    assert pdf._cell_text(chars) == extract_text(chars)
+    from orchestration.parsing import pdf_tables
+    assert pdf_tables.cell_text(chars) == extract_text(chars)
+
+
+# ---- pdfplumber's table finding, quicker ---------------------------------------------------
+
+def _finder_cells_both_ways(data: bytes):
+    from pdfplumber.table import TableFinder, TableSettings
+
+    from orchestration.parsing import pdf_tables
+
+    document = pdf_layer.open_document(data)
+    try:
+        for page in pdf_layer.pages(document):
+            ruled = page.filter(pdf._visible_graphic)
+            settings = {"explicit_horizontal_lines": pdf._closing_edges(ruled.edges)}
+            theirs = TableFinder(ruled, TableSettings.resolve(settings))
+            ours = pdf_tables.find_tables(ruled, settings)
+            yield theirs.cells, [t.cells for t in theirs.tables], [t.cells for t in ours], \
+                [t.extract() for t in theirs.tables], [pdf_tables.table_texts(t, ruled.chars) for t in ours]
+    finally:
+        document.close()
+
+
+def test_tables_and_cell_texts_are_pdfplumbers():
+    pages = list(_finder_cells_both_ways(_a_generated_pdf()))
+    assert sum(len(cells) for cells, *_ in pages) > 100, "the generated report has ruled tables"
+    for _, their_tables, our_tables, their_texts, our_texts in pages:
+        assert our_tables == their_tables
+        assert our_texts == their_texts
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")
+def test_real_pdf_tables_and_cell_texts_are_pdfplumbers():
+    for name in ("hongze-2023.pdf", "huaian-2024.pdf"):
+        for _, their_tables, our_tables, their_texts, our_texts in _finder_cells_both_ways(
+                (SHARED_CORPUS / name).read_bytes()):
+            assert our_tables == their_tables
+            assert our_texts == their_texts

@@ -1,5 +1,12 @@
-"""PDF with a text layer → lines and table rows (pdfplumber, chosen by measurement:
-see benchmarks/compare_pdf_libraries.py).
+"""PDF with a text layer → lines and table rows.
+
+The text layer is read by pdfium (:mod:`.pdf_layer`: the characters with pdfminer's boxes, the
+drawn paths), and ruled tables are found by pdfplumber's algorithms (:mod:`.pdf_tables`, the
+same results quicker); pdfminer reads the file only when pdfium cannot open or read it, and the
+document then carries a ``pdf_text_layer_fallback`` issue saying why (docs/pdf-reading.md).
+Measured: benchmarks/compare_pdf_libraries.py, benchmarks/parser_floors.py. One module past 500
+lines on purpose: what it does with a page's lines and tables (headers, page cuts, paragraphs)
+is one chain of steps, each reading the state the one before left.
 
 Ruled tables are found from the page's drawn lines and visible rectangles; every other
 piece of text becomes a :class:`Line` in reading order. What makes real reports hard:
@@ -25,10 +32,9 @@ from __future__ import annotations
 import io
 import re
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
-from operator import itemgetter
 from dataclasses import dataclass, field
 
+from . import pdf_tables
 from .cells import is_value, normalise
 from .documents import Cell, Document, Line, Row
 
@@ -46,8 +52,6 @@ _MARGIN = 0.08   # share of the page height at top and bottom where headers and 
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
 
 _TOLERANCE = 2.0   # points: cell edges that match across pages
-_TEXT_TOLERANCE = 3   # pdfplumber's default x and y tolerances when it makes words and lines
-_X0 = itemgetter("x0")
 
 
 def _clean(text: str) -> str:
@@ -198,75 +202,6 @@ def _extract_pdfminer(data: bytes) -> list[_Page]:
     return pages
 
 
-def _in_box(char: dict, box) -> bool:
-    """pdfplumber's test of a character in a table row or cell: its centre, right and bottom
-    edges open."""
-    x = (char["x0"] + char["x1"]) / 2
-    y = (char["top"] + char["bottom"]) / 2
-    return box[0] <= x < box[2] and box[1] <= y < box[3]
-
-
-def _y_centre(char: dict) -> float:
-    return (char["top"] + char["bottom"]) / 2
-
-
-def _table_texts(table, chars: list[dict]) -> list[list[str | None]]:
-    """``pdfplumber.table.Table.extract()`` over the given characters (those in the table's
-    frame: a cell's are, by definition), with the text of a one-line cell made here."""
-    # Sorted by the height of their centre, a row's characters are found by bisection (and
-    # put back in the page's order, which pdfplumber's word making depends on for ties).
-    order = sorted(range(len(chars)), key=lambda i: _y_centre(chars[i]))
-    centres = [_y_centre(chars[i]) for i in order]
-    texts = []
-    for row in table.rows:
-        _, top, _, bottom = row.bbox
-        band = sorted(order[bisect_left(centres, top):bisect_left(centres, bottom)])
-        row_chars = [chars[i] for i in band if _in_box(chars[i], row.bbox)]
-        texts.append([None if cell is None else _cell_text([c for c in row_chars if _in_box(c, cell)])
-                      for cell in row.cells])
-    return texts
-
-
-def _cell_text(chars: list[dict]) -> str:
-    """``pdfplumber.utils.extract_text(chars)`` with its default settings. Most cells are one
-    line of upright characters, which take the same steps quicker here: the characters in
-    order of x0 (a stable sort, as pdfplumber's), a new word at a blank character or where a
-    character starts left of the last one's start, past its end by more than 3 points, or
-    more than 3 points above or below it; the words joined by spaces. Any other cell (several
-    lines, turned characters) is pdfplumber's."""
-    if not chars:
-        return ""
-    tops = [c["top"] for c in chars]
-    if max(tops) - min(tops) > _TEXT_TOLERANCE or not all(c["upright"] and c["text"] for c in chars):
-        from pdfplumber.utils import extract_text
-        return extract_text(chars)
-    words: list[str] = []
-    word: list[str] = []
-    last = None
-    for char in sorted(chars, key=_X0):
-        text = char["text"]
-        if text.isspace():
-            if word:
-                words.append("".join(word))
-            word, last = [], None
-            continue
-        if last is not None and (char["x0"] < last["x0"] or char["x0"] > last["x1"] + _TEXT_TOLERANCE
-                                 or abs(char["top"] - last["top"]) > _TEXT_TOLERANCE):
-            words.append("".join(word))
-            word = []
-        word.append(_ligatures().get(text, text))
-        last = char
-    if word:
-        words.append("".join(word))
-    return " ".join(words)
-
-
-@lru_cache(maxsize=1)
-def _ligatures() -> dict[str, str]:
-    from pdfplumber.utils.text import LIGATURES   # pdfplumber is imported when a PDF is read
-    return LIGATURES
-
-
 def _read_page(page, number: int) -> _Page:
     result = _Page(number, float(page.width), float(page.height))
     chars = page.chars
@@ -278,11 +213,11 @@ def _read_page(page, number: int) -> _Page:
     settings = {"explicit_horizontal_lines": _closing_edges(ruled.edges)}
     chars = page.chars
     framed: list[tuple[tuple[float, float, float, float], list[tuple[float, float, float, float]]]] = []
-    for table in ruled.find_tables(settings):
+    for table in pdf_tables.find_tables(ruled, settings):
         # pdfplumber tests every character of the page against every row and cell of the table:
         # it is given only those inside the table's frame (a cell's are, by definition).
         x0, top, x1, bottom = table.bbox
-        texts = _table_texts(table, [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+        texts = pdf_tables.table_texts(table, [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
                                      and top <= (c["top"] + c["bottom"]) / 2 <= bottom])
         columns = max((len(r) for r in texts), default=0)
         if columns < 2:

@@ -125,12 +125,12 @@ _char = st.builds(
     st.sampled_from(["本", "年", "1", "2", " ", "ﬁ", "(", "）", "\u3000", ""]),
     st.floats(0, 60, allow_nan=False).map(lambda v: round(v, 1)),
     st.sampled_from([0.0, 2.0, 5.0, 10.0]),
-    st.sampled_from([100.0, 101.5, 103.0, 104.0, 110.0]),
+    st.sampled_from([100.0, 101.5, 103.0, 104.0, 106.5, 110.0, 113.5, 117.0]),
     st.sampled_from([True, True, True, False]),
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(_char, max_size=12))
 def test_cell_text_is_pdfplumbers(chars):
     from pdfplumber.utils import extract_text

@@ -24,6 +24,8 @@ from operator import itemgetter
 
 _TEXT_TOLERANCE = 3   # pdfplumber's default x and y tolerances when it makes words and lines
 _X0 = itemgetter("x0")
+_TOP = itemgetter("top")
+_FIRST = itemgetter(0)
 
 
 def find_tables(page, settings: dict) -> list:
@@ -113,37 +115,60 @@ def table_texts(table, chars: list[dict]) -> list[list[str | None]]:
 
 
 def cell_text(chars: list[dict]) -> str:
-    """``pdfplumber.utils.extract_text(chars)`` with its default settings. Most cells are one
-    line of upright characters, which take the same steps quicker here: the characters in
-    order of x0 (a stable sort, as pdfplumber's), a new word at a blank character or where a
-    character starts left of the last one's start, past its end by more than 3 points, or
-    more than 3 points above or below it; the words joined by spaces. Any other cell (several
-    lines, turned characters) is pdfplumber's."""
+    """``pdfplumber.utils.extract_text(chars)`` with its default settings, for upright
+    characters (any other cell is pdfplumber's), in its steps: the characters clustered into
+    lines by their tops (3 points, chained), each line in order of x0 (a stable sort), a new
+    word at a blank character or where a character starts left of the last one's start, past
+    its end by more than 3 points, or more than 3 points above or below it; the words
+    clustered into lines by their tops the same way, joined by spaces, the lines by newlines."""
     if not chars:
         return ""
-    tops = [c["top"] for c in chars]
-    if max(tops) - min(tops) > _TEXT_TOLERANCE or not all(c["upright"] and c["text"] for c in chars):
+    if not all(c["upright"] and c["text"] for c in chars):
         from pdfplumber.utils import extract_text
         return extract_text(chars)
-    words: list[str] = []
-    word: list[str] = []
+    ligatures = _ligatures()
+    words: list[tuple[float, str]] = []   # (top, text)
+    for line in _clusters(chars, _TOP):
+        word: list[str] = []
+        word_top = 0.0
+        last = None
+        for char in sorted(line, key=_X0):
+            text = char["text"]
+            if text.isspace():
+                if word:
+                    words.append((word_top, "".join(word)))
+                word, last = [], None
+                continue
+            if last is not None and (char["x0"] < last["x0"] or char["x0"] > last["x1"] + _TEXT_TOLERANCE
+                                     or abs(char["top"] - last["top"]) > _TEXT_TOLERANCE):
+                words.append((word_top, "".join(word)))
+                word = []
+            if not word:
+                word_top = char["top"]
+            word_top = min(word_top, char["top"])
+            word.append(ligatures.get(text, text))
+            last = char
+        if word:
+            words.append((word_top, "".join(word)))
+    return "\n".join(" ".join(text for _, text in line) for line in _clusters(words, _FIRST))
+
+
+def _clusters(items: list, key) -> list[list]:
+    """``pdfplumber.utils.cluster_objects(items, key, 3)``: the distinct values sorted, a new
+    cluster where one is more than 3 past the one before; the clusters in that order, each
+    with its items in their given order."""
+    cluster_of: dict = {}
     last = None
-    for char in sorted(chars, key=_X0):
-        text = char["text"]
-        if text.isspace():
-            if word:
-                words.append("".join(word))
-            word, last = [], None
-            continue
-        if last is not None and (char["x0"] < last["x0"] or char["x0"] > last["x1"] + _TEXT_TOLERANCE
-                                 or abs(char["top"] - last["top"]) > _TEXT_TOLERANCE):
-            words.append("".join(word))
-            word = []
-        word.append(_ligatures().get(text, text))
-        last = char
-    if word:
-        words.append("".join(word))
-    return " ".join(words)
+    n = -1
+    for value in sorted({key(item) for item in items}):
+        if last is None or value > last + _TEXT_TOLERANCE:
+            n += 1
+        cluster_of[value] = n
+        last = value
+    clusters: list[list] = [[] for _ in range(n + 1)]
+    for item in items:
+        clusters[cluster_of[key(item)]].append(item)
+    return clusters
 
 
 @lru_cache(maxsize=1)

@@ -211,11 +211,19 @@ def _paths(page, number: int, height: float, y_origin: float, doctop: float):
             yield from _path_objects(obj, outer, number, height, y_origin, doctop)
 
 
-def _colour(getter, obj) -> tuple:
+def _fill_colour(obj) -> tuple:
     r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not getter(obj, r, g, b, a):
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, r, g, b, a):
         return (0,)
     return (r.value / 255, g.value / 255, b.value / 255)
+
+
+_count_segments = _bound(pdfium_c.FPDFPath_CountSegments, _INT, _HANDLE)
+_segment = _bound(pdfium_c.FPDFPath_GetPathSegment, _HANDLE, _HANDLE, _INT)
+_point = _bound(pdfium_c.FPDFPathSegment_GetPoint, _INT, _HANDLE,
+                ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float))
+_segment_type = _bound(pdfium_c.FPDFPathSegment_GetType, _INT, _HANDLE)
+_segment_closes = _bound(pdfium_c.FPDFPathSegment_GetClose, _INT, _HANDLE)
 
 
 def _path_objects(obj, outer: tuple, number: int, height: float, y_origin: float, doctop: float):
@@ -225,14 +233,16 @@ def _path_objects(obj, outer: tuple, number: int, height: float, y_origin: float
     ops: list[str] = []
     points: list[tuple[float, float]] = []
     x, y = ctypes.c_float(), ctypes.c_float()
-    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
+    x_p, y_p = ctypes.pointer(x), ctypes.pointer(y)
+    path = ctypes.cast(obj, ctypes.c_void_p).value
+    for i in range(_count_segments(path)):
+        segment = _segment(path, i)
+        _point(segment, x_p, y_p)
         px, py = x.value, y.value
         points.append((round(a * px + c * py + e, 3), round(b * px + d * py + f, 3)))
-        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        kind = _segment_type(segment)
         ops.append("m" if kind == _MOVE else "l" if kind == _LINE else "c")
-        if pdfium_c.FPDFPathSegment_GetClose(segment):
+        if _segment_closes(segment):
             ops.append("h")
             points.append(None)
     if not ops:
@@ -241,11 +251,11 @@ def _path_objects(obj, outer: tuple, number: int, height: float, y_origin: float
     pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke)
     width = ctypes.c_float()
     pdfium_c.FPDFPageObj_GetStrokeWidth(obj, width)
+    fill, stroked = bool(fill_mode.value), bool(stroke.value)
     paint = {
-        "stroke": bool(stroke.value), "fill": bool(fill_mode.value), "evenodd": fill_mode.value == 1,
-        "linewidth": width.value,
-        "stroking_color": _colour(pdfium_c.FPDFPageObj_GetStrokeColor, obj),
-        "non_stroking_color": _colour(pdfium_c.FPDFPageObj_GetFillColor, obj),
+        "stroke": stroked, "fill": fill, "evenodd": fill_mode.value == 1, "linewidth": width.value,
+        # Only a filled, unstroked shape's colour is asked for (pdf.py: is it white?).
+        "non_stroking_color": _fill_colour(obj) if fill and not stroked else None,
     }
     # A Bézier segment is three points in pdfium, one operator ("c") in pdfminer.
     merged_ops, merged_points = [], []

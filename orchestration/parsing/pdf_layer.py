@@ -28,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.page import Page as _PlumberPage
 
-_MOVE, _LINE, _BEZIER = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
+_MOVE, _LINE = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
 _SUBPATH = re.compile(r"m[^m]+")
 
 
@@ -137,12 +137,15 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
         if _map_error(handle, i) == 1:
             text = f"(cid:{code})"   # pdfminer's mark for a glyph without a Unicode mapping
         text_object = _text_object(handle, i)
+        if not text_object:
+            continue   # no text object draws it: a character pdfium made up (a hyphen, a break)
         if text_object != last_object:
             # The font, its size and the matrix are the text object's: asked once per object.
             last_object = text_object
             font = _font_of(text_object)
             metrics = fonts.get(font)
             if metrics is None:
+                units.value = 0.0   # left as it is when the font gives none
                 _descent(font, 1.0, units_p)
                 metrics = fonts[font] = (units.value, bool(_embedded(font)))
             _matrix_of(handle, i, matrix_p)

@@ -13,7 +13,12 @@ Times are CPU seconds of this process (``time.process_time``: other work on the 
 the wall clock more than the CPU time), the median of --repeat rounds, the parse and its floor
 measured alternately in each round. One process: the figures are per core.
 
-    .venv/bin/python benchmarks/parser_floors.py [--repeat 7] [--per-form 40]
+    .venv/bin/python benchmarks/parser_floors.py [--repeat 7] [--per-form 40] [--stages]
+
+``--stages`` adds where the time goes, per document, on the generated reports: for a PDF,
+pdfium loading the pages and their text, the characters and paths into Python, the tables, the
+cells' text and the prose lines; for HTML, the DOM, the cells into records, the rest of the page
+walk, the table interpreter, sections and metadata.
 """
 from __future__ import annotations
 
@@ -80,10 +85,107 @@ def measure(docs: list[tuple[bytes, str]], runs: dict, repeat: int) -> dict[str,
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def pdf_stages(docs, repeat: int) -> dict[str, float]:
+    """CPU seconds per document of each step of the PDF reader (timed by wrapping them)."""
+    import pdfplumber.page
+    import pypdfium2 as pdfium
+
+    from orchestration.parsing import parse_document, pdf, pdf_layer, pdf_tables
+
+    spent: dict[str, float] = {}
+
+    def timed_by(name, fn):
+        def wrapper(*args, **kwargs):
+            start = time.process_time()
+            try:
+                result = fn(*args, **kwargs)
+                return list(result) if name == "paths" else result
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.process_time() - start
+        return wrapper
+
+    saved = [(pdf_layer, "_chars"), (pdf_layer, "_paths"), (pdf_tables, "find_tables"),
+             (pdf_tables, "table_texts"), (pdf, "document_from_pages"), (pdfplumber.page.Page, "extract_text_lines")]
+    originals = [getattr(owner, name) for owner, name in saved]
+    labels = ["characters into Python", "paths", "finding the tables", "cells' text",
+              "page cuts, paragraphs", "prose lines (pdfplumber)"]
+    try:
+        for (owner, name), fn, label in zip(saved, originals, labels):
+            setattr(owner, name, timed_by(label if name != "_paths" else "paths", fn))
+        total = 0.0
+        for _ in range(repeat):
+            start = time.process_time()
+            for data, name in docs:
+                parse_document(data, name)
+            total += time.process_time() - start
+    finally:
+        for (owner, name), fn in zip(saved, originals):
+            setattr(owner, name, fn)
+    start = time.process_time()
+    for _ in range(repeat):
+        for data, _ in docs:
+            document = pdfium.PdfDocument(data)
+            for index in range(len(document)):
+                page = document[index]
+                page.get_textpage().close()
+                page.close()
+            document.close()
+    loading = time.process_time() - start
+    per_doc = {"whole parse": total, "pdfium: pages and their text loaded": loading, **spent}
+    if "paths" in per_doc:
+        per_doc["drawn paths into Python"] = per_doc.pop("paths")
+    return {k: v / repeat / len(docs) for k, v in per_doc.items()}
+
+
+def html_stages(docs, repeat: int) -> dict[str, float]:
+    """CPU seconds per document of each step of an HTML parse."""
+    from orchestration.parsing import documents, metadata, parse_document, split_sections
+    from orchestration.parsing.tables import TableReader
+
+    spent: dict[str, float] = {}
+
+    def add(name, start):
+        spent[name] = spent.get(name, 0.0) + time.process_time() - start
+
+    for _ in range(repeat):
+        start = time.process_time()
+        for data, name in docs:
+            parse_document(data, name)
+        add("whole parse", start)
+        for data, _ in docs:
+            text = documents.decode(data)[0]
+            start = time.process_time()
+            root = documents._html_root(text)
+            add("DOM (decode and parse)", start)
+            start = time.process_time()
+            for n, table in enumerate(root.iter("table"), start=1):
+                rows = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+                        for tr in table.iter("tr")]
+                documents._table_rows_of_cells(rows, n)
+            add("cells into records (all tables)", start)
+            start = time.process_time()
+            doc = documents.read_html(data)
+            add("read_html (DOM, cells, page walk)", start)
+            start = time.process_time()
+            reader = TableReader(method=doc.method)
+            reader.read(doc.items)
+            add("table interpreter", start)
+            start = time.process_time()
+            split_sections(doc)
+            add("sections", start)
+            start = time.process_time()
+            agency = metadata.find_agency(doc)
+            metadata.find_year(doc), metadata.find_published_with_basis(doc)
+            metadata.find_scope_with_basis(doc, agency), metadata.find_title(doc)
+            add("agency, year, date, scope, title", start)
+    return {k: v / repeat / len(docs) for k, v in spent.items()}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--per-form", type=int, default=40)
+    ap.add_argument("--stages", action="store_true", help="where the time goes, per step")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from orchestration.parsing import parse_document
@@ -128,6 +230,11 @@ def main() -> int:
     pdf_row("PDF, generated", generated["pdf"])
     html_row("HTML, real (../shared/corpus/real)", real.get("html", []))
     html_row("HTML, generated", generated["html"])
+    if args.stages:
+        for label, stages in (("PDF, generated", pdf_stages(generated["pdf"], args.repeat)),
+                              ("HTML, generated", html_stages(generated["html"], args.repeat))):
+            print(f"\n{label}, CPU ms per document: " + "; ".join(
+                f"{name} {seconds * 1000:.2f}" for name, seconds in stages.items()))
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

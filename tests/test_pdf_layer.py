@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from orchestration.parsing import parse_document, pdf, pdf_layer
+from orchestration.parsing import parse_document, pdf, pdf_layer, pdf_tables
 from orchestration.synthetic import samples
 from tests.conftest import SHARED_CORPUS
 
@@ -115,9 +117,6 @@ def test_a_rotated_page_is_read_by_pdfminer():
 
 # ---- a cell's text, made as pdfplumber makes it -------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 _char = st.builds(
     lambda text, x0, width, top, upright: {"text": text, "x0": x0, "x1": x0 + width, "top": top,
                                            "bottom": top + 10, "doctop": top, "upright": upright,
@@ -134,7 +133,6 @@ _char = st.builds(
 @given(st.lists(_char, max_size=12))
 def test_cell_text_is_pdfplumbers(chars):
     from pdfplumber.utils import extract_text
-    from orchestration.parsing import pdf_tables
     assert pdf_tables.cell_text(chars) == extract_text(chars)
 
 
@@ -142,8 +140,6 @@ def test_cell_text_is_pdfplumbers(chars):
 
 def _finder_cells_both_ways(data: bytes):
     from pdfplumber.table import TableFinder, TableSettings
-
-    from orchestration.parsing import pdf_tables
 
     document = pdf_layer.open_document(data)
     try:

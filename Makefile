@@ -38,7 +38,8 @@ dev: install
 	$(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
 	    $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
-## make bench: parser throughput by physical form, OCR pages/s per core, then the end-to-end refresh (full, incremental,
+## make bench: parser throughput by physical form, the parser against its floors (PDF ÷ pdfium text, HTML ÷ DOM, in
+## CPU time, one run), OCR pages/s per core, then the end-to-end refresh (full, incremental,
 ## accuracy, parallel parse) of BENCH_N generated reports served over loopback HTTP (figures go in
 ## BENCHMARKS.md, section of that size; corpora and runs under BENCH_WORKDIR). BENCH_N=100000 for the
 ## large run; BENCH_ARGS= to print the table without writing it.
@@ -47,6 +48,7 @@ BENCH_WORKDIR ?= /tmp/bench
 BENCH_ARGS    ?= --markdown
 bench: install
 	$(BIN)/python benchmarks/parse_throughput.py
+	$(BIN)/python benchmarks/parser_floors.py
 	$(BIN)/python benchmarks/ocr_throughput.py
 	$(BIN)/python benchmarks/end_to_end.py --reports $(BENCH_N) --workdir $(BENCH_WORKDIR) $(BENCH_ARGS)
 

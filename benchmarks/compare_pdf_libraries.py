@@ -6,8 +6,9 @@ For each library that is installed (pdfplumber, pymupdf, pypdfium2, pypdf) and e
 
 - text pages/s: open the file and extract the text of every page;
 - +tables pages/s: the same plus the library's own table finder (pdfplumber, pymupdf only);
-- reader pages/s: the whole way to a Document, where an adapter exists (pdfplumber is
-  orchestration/parsing/pdf.py itself; pymupdf feeds the same later stages);
+- reader pages/s: the whole way to a Document, where an adapter exists (pypdfium2 is
+  orchestration/parsing/pdf.py itself: pdfium's characters under pdfplumber's table finding;
+  pdfplumber is its pdfminer fallback; pymupdf feeds the same later stages);
 - numbers: how many of the expected numbers (non-null cells of *.expected.json, counted
   with repeats) occur as numbers in the extracted text;
 - cells / fields: the Document read by the table interpreter and scored against the
@@ -71,6 +72,14 @@ def plumber_tables(data: bytes) -> tuple[int, str]:
 
 
 def plumber_reader(data: bytes):
+    """pdfplumber over pdfminer, as the parser read PDFs before pdfium (now its fallback)."""
+    pages = pdfmod._extract_pdfminer(pdfmod._readable_copy(data))
+    return pdfmod.document_from_pages(pages)
+
+
+def pdfium_reader(data: bytes):
+    """The parser's reader: pdfium's characters and paths under pdfplumber's table finding
+    (orchestration/parsing/pdf.py)."""
     return pdfmod.read_pdf(data)
 
 
@@ -182,7 +191,7 @@ LIBRARIES = {
     # name: (module to import, text, text + tables, reader)
     "pdfplumber": ("pdfplumber", plumber_text, plumber_tables, plumber_reader),
     "pymupdf": ("pymupdf", mupdf_text, mupdf_tables, mupdf_reader),
-    "pypdfium2": ("pypdfium2", pdfium_text, None, None),
+    "pypdfium2": ("pypdfium2", pdfium_text, None, pdfium_reader),
     "pypdf": ("pypdf", pypdf_text, None, None),
 }
 

@@ -1,5 +1,6 @@
 """Parser throughput by physical form, against the floor of merely reading the bytes and
-building the document model (DOM, PDF text layer, DOCX XML) on the same files.
+building the document model (DOM, the PDF's text through pdfium, DOCX XML) on the same files.
+The parse ÷ floor ratios of issue 19, CPU time, side by side: benchmarks/parser_floors.py.
 
 Usage: .venv/bin/python benchmarks/parse_throughput.py [--per-form 40] [--markdown]
 One process, one core: the figures are per core.
@@ -23,10 +24,8 @@ def floor(form: str, data: bytes) -> None:
         import lxml.html
         lxml.html.document_fromstring(data.decode("utf-8"))
     elif form == "pdf":
-        import pdfplumber
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
-                page.chars  # noqa: B018 - forces the text layer to be read
+        from parser_floors import pdfium_text
+        pdfium_text(data)   # pdfium's text extraction: what the text layer costs to read
     elif form == "docx":
         import docx
         docx.Document(io.BytesIO(data))
@@ -37,9 +36,8 @@ def floor(form: str, data: bytes) -> None:
 def pages_of(form: str, data: bytes) -> int:
     if form != "pdf":
         return 1
-    import pdfplumber
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return len(pdf.pages)
+    import pypdfium2 as pdfium
+    return len(pdfium.PdfDocument(data))
 
 
 def timed(fn, repeat: int = 1) -> float:

@@ -1,5 +1,12 @@
-"""PDF with a text layer → lines and table rows (pdfplumber, chosen by measurement:
-see benchmarks/compare_pdf_libraries.py).
+"""PDF with a text layer → lines and table rows.
+
+The text layer is read by pdfium (:mod:`.pdf_layer`: the characters with pdfminer's boxes, the
+drawn paths), and ruled tables are found by pdfplumber's algorithms (:mod:`.pdf_tables`, the
+same results quicker); pdfminer reads the file only when pdfium cannot open or read it, and the
+document then carries a ``pdf_text_layer_fallback`` issue saying why (docs/pdf-reading.md).
+Measured: benchmarks/compare_pdf_libraries.py, benchmarks/parser_floors.py. One module past 500
+lines on purpose: what it does with a page's lines and tables (headers, page cuts, paragraphs)
+is one chain of steps, each reading the state the one before left.
 
 Ruled tables are found from the page's drawn lines and visible rectangles; every other
 piece of text becomes a :class:`Line` in reading order. What makes real reports hard:
@@ -24,8 +31,10 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from . import pdf_tables
 from .cells import is_value, normalise
 from .documents import Cell, Document, Line, Row
 
@@ -145,9 +154,31 @@ def _closing_edges(edges: list[dict]) -> list[dict]:
     return added
 
 
-def _extract(data: bytes) -> list[_Page]:
-    """Everything needed from the library, as plain data. The library's failures are the
-    document's: broken structure when opening, a broken content stream on a page."""
+def _extract(data: bytes) -> tuple[list[_Page], str | None]:
+    """Everything needed from the PDF, as plain data, and why pdfminer read it if it did (else
+    None). pdfium reads the text layer (:mod:`.pdf_layer`); pdfminer only when pdfium cannot
+    open the file or read a page of it."""
+    from . import pdf_layer
+
+    try:
+        pdf = pdf_layer.open_document(data)
+    except Exception as exc:   # pypdfium2 raises PdfiumError; pdfminer gives the reader's reason
+        return _extract_pdfminer(data), f"pdfium could not open it ({type(exc).__name__}: {exc})"
+    try:
+        pages = []
+        for page in pdf_layer.pages(pdf):
+            pages.append(_read_page(page, page.page_number))
+            page.close()
+        return pages, None
+    except Exception as exc:   # a page pdfium does not take: the whole document through pdfminer
+        return _extract_pdfminer(data), f"pdfium could not read it ({type(exc).__name__}: {exc})"
+    finally:
+        pdf.close()
+
+
+def _extract_pdfminer(data: bytes) -> list[_Page]:
+    """The fallback: pdfplumber over pdfminer. Its failures are the document's: broken
+    structure when opening, a broken content stream on a page."""
     import pdfplumber
     from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
@@ -180,28 +211,44 @@ def _read_page(page, number: int) -> _Page:
         return result
     ruled = page.filter(_visible_graphic)
     settings = {"explicit_horizontal_lines": _closing_edges(ruled.edges)}
-    cell_boxes: list[tuple[float, float, float, float]] = []
-    for table in ruled.find_tables(settings):
-        texts = table.extract()
+    chars = page.chars
+    framed: list[tuple[tuple[float, float, float, float], list[tuple[float, float, float, float]]]] = []
+    for table in pdf_tables.find_tables(ruled, settings):
+        # pdfplumber tests every character of the page against every row and cell of the table:
+        # it is given only those inside the table's frame (a cell's are, by definition).
+        x0, top, x1, bottom = table.bbox
+        texts = pdf_tables.table_texts(table, [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                                     and top <= (c["top"] + c["bottom"]) / 2 <= bottom])
         columns = max((len(r) for r in texts), default=0)
         if columns < 2:
             continue   # a frame around text, not a table: its text is read as lines
         grid = _Table(len(result.tables) + 1, tuple(table.bbox), [])
+        boxes = []
         for r, (row, row_texts) in enumerate(zip(table.rows, texts)):
             cells = [_Cell(_clean(text), tuple(bbox), r + 1, c + 1)
                      for c, (bbox, text) in enumerate(zip(row.cells, row_texts)) if bbox is not None]
             grid.rows.append(cells)
-            cell_boxes.extend(cell.bbox for cell in cells)
+            boxes.extend(cell.bbox for cell in cells)
+        framed.append((grid.bbox, boxes))
         result.tables.append(grid)
 
-    def outside_cells(obj: dict) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        x = (obj["x0"] + obj["x1"]) / 2
-        y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in cell_boxes)
+    # The characters standing in a cell (its centre inside the cell's box, edges included),
+    # found per cell among the characters sorted by their centre's x: not each character
+    # against every cell.
+    in_cells: set[int] = set()
+    if framed:
+        by_x = sorted(((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, id(c)) for c in chars)
+        centres = [x for x, _, _ in by_x]
+        for _, boxes in framed:
+            for x0, top, x1, bottom in boxes:
+                for k in range(bisect_left(centres, x0), bisect_right(centres, x1)):
+                    if top <= by_x[k][1] <= bottom:
+                        in_cells.add(by_x[k][2])
 
-    prose = page.filter(outside_cells) if cell_boxes else page
+    def outside_cells(obj: dict) -> bool:
+        return obj.get("object_type") != "char" or id(obj) not in in_cells
+
+    prose = page.filter(outside_cells) if framed else page
     for line in prose.extract_text_lines(return_chars=True):
         text = _clean(line["text"])
         if text:
@@ -222,7 +269,7 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
     """The document; pages without a usable text layer (scans, fonts without a Unicode
     mapping) are OCR'd (parsing/ocr.py) when ``ocr``, else left out with a note."""
     data = _readable_copy(data)
-    pages = _extract(data)
+    pages, fallback = _extract(data)
     scanned = [p.number for p in pages if not p.chars or p.unmapped > p.chars / 2]
     confidence: dict[str, float] = {}
     notes: dict[str, str] = {}
@@ -252,6 +299,9 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
             page.chars = max(page.chars, 1)   # read (perhaps a blank page): not "needs OCR"
     doc = document_from_pages(pages)
     doc.ocr_confidence, doc.ocr_notes = confidence, notes
+    if fallback:
+        doc.reader_issues = [("pdf_text_layer_fallback", f"{fallback}: the text layer was read with "
+                              "pdfminer instead (slower, same reading)")]
     if left_out:
         doc.page_meta["pages_without_text"] = _ranges(left_out) + f" (past the {MAX_OCR_PAGES} pages OCR'd per document)"
     if scanned and ocr:

@@ -1,0 +1,313 @@
+"""A PDF page's characters and drawn paths read through pdfium, as the objects pdfplumber's
+table finder and line grouping take.
+
+pdfplumber reads the text layer through pdfminer, which interprets the content stream in
+Python character by character: 85 % of a report's parse time, about 26 times what pdfium needs
+for the same text. pdfium (C++, Apache-2.0/BSD) interprets it here, and only the plain data the
+later stages use crosses into Python: per character its text and box, per path its points and
+paint. :func:`pages` hands them to pdfplumber as pages whose objects are already parsed, so the
+table reconstruction above (pdfplumber's finder, orchestration/parsing/pdf.py) is unchanged.
+
+The boxes are pdfminer's, not pdfium's glyph boxes: a character runs from its origin to its
+advance width, and from the font's descent to the descent plus the font size (pdfium's "loose"
+box gives the origin, advance and descent; the size is the font size scaled by the character's
+matrix). Paths are split and classified as pdfminer does (a subpath per move; two points make a
+line, an axis-aligned closed quadrilateral a rectangle, anything else a curve). Coordinates are
+rounded to 1/1000 point: pdfium keeps them as 32-bit floats (74.30000305 for 74.3).
+
+What is not read this way (the caller falls back to pdfminer): rotated pages, whose coordinates
+pdfminer turns and pdfium does not.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+from functools import lru_cache
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfplumber.page import Page as _PlumberPage
+
+_MOVE, _LINE = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
+_SUBPATH = re.compile(r"m[^m]+")
+
+
+class NotReadHere(Exception):
+    """A page this reader does not take (the caller reads the document with pdfminer)."""
+
+
+class LayerPage(_PlumberPage):
+    """A pdfplumber page whose objects come from pdfium: everything pdfplumber does with a
+    page's objects (filter, find_tables, extract_text_lines) works on it unchanged."""
+
+    def __init__(self, number: int, width: float, height: float, doctop: float, objects: dict):
+        self.pdf = None
+        self.root_page = self
+        self.page_obj = None
+        self.page_number = number
+        self.initial_doctop = doctop
+        self.rotation = 0
+        self.mediabox = self.cropbox = self.bbox = (0, 0, width, height)
+        self.get_textmap = lru_cache()(self._get_textmap)
+        self._objects = objects
+
+
+def open_document(data: bytes) -> pdfium.PdfDocument:
+    return pdfium.PdfDocument(data)
+
+
+def pages(pdf: pdfium.PdfDocument):
+    """Every page of the document as a :class:`LayerPage`, one at a time (a page's pdfium
+    objects are closed before the next is read)."""
+    doctop = 0.0
+    for index in range(len(pdf)):
+        page = pdf[index]
+        try:
+            if page.get_rotation() % 360:
+                raise NotReadHere(f"page {index + 1} is rotated")
+            x0, y0, x1, y1 = page.get_mediabox()
+            width, height = x1 - x0, y1 - y0
+            text_page = page.get_textpage()
+            try:
+                chars = _chars(text_page, index + 1, height, y0, doctop)
+            finally:
+                text_page.close()
+            objects = {"char": chars} if chars else {}
+            for kind, item in _paths(page, index + 1, height, y0, doctop):
+                objects.setdefault(kind, []).append(item)
+            yield LayerPage(index + 1, width, height, doctop, objects)
+            doctop += height
+        finally:
+            page.close()
+
+
+def _bound(function, result, *arguments):
+    """A pdfium function called with plain integers for handles. pypdfium2's bindings build a
+    typed pointer object for every handle returned and check every argument: 2–3 µs a call,
+    which at five calls a character was most of the reading."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(result, *arguments)(address)
+
+
+_BLANKS = frozenset((0x20, 0x0D, 0x0A, 0x00, 0x02))   # what pdfium generates between words and lines
+_HANDLE, _INT, _DOUBLE = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+_count_chars = _bound(pdfium_c.FPDFText_CountChars, _INT, _HANDLE)
+_unicode_of = _bound(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, _HANDLE, _INT)
+_is_generated = _bound(pdfium_c.FPDFText_IsGenerated, _INT, _HANDLE, _INT)
+_map_error = _bound(pdfium_c.FPDFText_HasUnicodeMapError, _INT, _HANDLE, _INT)
+_font_size = _bound(pdfium_c.FPDFText_GetFontSize, _DOUBLE, _HANDLE, _INT)
+_loose_box = _bound(pdfium_c.FPDFText_GetLooseCharBox, _INT, _HANDLE, _INT, ctypes.POINTER(pdfium_c.FS_RECTF))
+_matrix_of = _bound(pdfium_c.FPDFText_GetMatrix, _INT, _HANDLE, _INT, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_origin_of = _bound(pdfium_c.FPDFText_GetCharOrigin, _INT, _HANDLE, _INT,
+                    ctypes.POINTER(_DOUBLE), ctypes.POINTER(_DOUBLE))
+_text_object = _bound(pdfium_c.FPDFText_GetTextObject, _HANDLE, _HANDLE, _INT)
+_font_of = _bound(pdfium_c.FPDFTextObj_GetFont, _HANDLE, _HANDLE)
+_descent = _bound(pdfium_c.FPDFFont_GetDescent, _INT, _HANDLE, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
+_embedded = _bound(pdfium_c.FPDFFont_GetIsEmbedded, _INT, _HANDLE)
+
+
+def _chars(text_page, number: int, height: float, y_origin: float, doctop: float) -> list[dict]:
+    """The page's drawn characters, in the content stream's order, with pdfminer's boxes. The
+    keys are the ones pdfplumber's table finder, word grouping and pdf.py read.
+
+    pdfminer's box runs from the origin to the advance width, and from the font's descent (its
+    descriptor's, which pdfium reports too) to the descent plus the font size. pdfium's loose
+    box has the same advance for an embedded font; for a font it substitutes (not embedded) it
+    takes the substitute's widths, so there the advance is at most the distance to the next
+    character of the same text object (which pdfium places by the PDF's own widths)."""
+    handle = ctypes.cast(text_page.raw, ctypes.c_void_p).value
+    box = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    box_p, matrix_p = ctypes.pointer(box), ctypes.pointer(matrix)
+    ox, oy = _DOUBLE(), _DOUBLE()
+    ox_p, oy_p = ctypes.pointer(ox), ctypes.pointer(oy)
+    units = ctypes.c_float()
+    units_p = ctypes.pointer(units)
+    fonts: dict[int, tuple[float, bool]] = {}   # font → (descent per unit of size, embedded)
+    top_of_page = height + y_origin   # pdfplumber's top = page height - (y - the media box's y0)
+    chars = []
+    objects = []   # the text object of each character kept, and whether its font is embedded
+    append = chars.append
+    last_object = None
+    for i in range(_count_chars(handle)):
+        code = _unicode_of(handle, i)
+        if code in _BLANKS and _is_generated(handle, i):
+            continue   # spaces and line ends pdfium infers: not drawn, pdfminer has none
+        text = chr(code) if 0 < code < 0x110000 else "\ufffd"
+        if _map_error(handle, i) == 1:
+            text = f"(cid:{code})"   # pdfminer's mark for a glyph without a Unicode mapping
+        text_object = _text_object(handle, i)
+        if not text_object:
+            continue   # no text object draws it: a character pdfium made up (a hyphen, a break)
+        if text_object != last_object:
+            # The font, its size and the matrix are the text object's: asked once per object.
+            last_object = text_object
+            font = _font_of(text_object)
+            metrics = fonts.get(font)
+            if metrics is None:
+                units.value = 0.0   # left as it is when the font gives none
+                _descent(font, 1.0, units_p)
+                metrics = fonts[font] = (units.value, bool(_embedded(font)))
+            _matrix_of(handle, i, matrix_p)
+            a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+            object_size = _font_size(handle, i)
+            upright = 0 < a * d and b * c <= 0
+        _loose_box(handle, i, box_p)
+        size = object_size
+        if b == 0 and c == 0:
+            _origin_of(handle, i, ox_p, oy_p)
+            x, y = ox.value, oy.value
+            if x < e - 0.01 and abs(y - f) > 0.01:
+                # A vertical font: pdfium's origin is the glyph's lower left corner (the text
+                # matrix's point less the font's vertical displacement, so left of and below
+                # it), and pdfminer's box one font size square from there.
+                size = round(size * abs(a), 3)
+                left, bottom = round(x, 3), round(y, 3)
+                right, high = round(left + size, 3), round(bottom + size, 3)
+            else:
+                left, right = round(x, 3), round(box.right, 3)
+                bottom = round(y + metrics[0] * size * d, 3)
+                size = round(size * abs(d), 3)
+                high = round(bottom + size, 3)
+        else:   # turned text: the box as pdfium gives it
+            left, right, bottom, high = round(box.left, 3), round(box.right, 3), round(box.bottom, 3), round(box.top, 3)
+            size = round(high - bottom, 3)
+        top = round(top_of_page - high, 3)
+        append({
+            "object_type": "char", "text": text, "x0": left, "x1": right,
+            "top": top, "bottom": round(top_of_page - bottom, 3), "doctop": doctop + top,
+            "size": size, "upright": upright,
+            "width": right - left, "height": high - bottom, "page_number": number,
+        })
+        objects.append(None if metrics[1] else text_object)
+    for k in range(len(chars) - 1):
+        if objects[k] is not None and objects[k] == objects[k + 1]:
+            char, following = chars[k], chars[k + 1]
+            if char["top"] == following["top"] and char["x0"] < following["x0"] < char["x1"]:
+                char["x1"] = following["x0"]
+                char["width"] = char["x1"] - char["x0"]
+    return chars
+
+
+def _compose(m: tuple, n: tuple) -> tuple:
+    """m then n (PDF row-vector convention)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _paths(page, number: int, height: float, y_origin: float, doctop: float):
+    """(kind, object) for every path on the page, inside form XObjects too."""
+    handle = page.raw
+    count = pdfium_c.FPDFPage_CountObjects(handle)
+    stack = [(pdfium_c.FPDFPage_GetObject(handle, i), (1, 0, 0, 1, 0, 0)) for i in reversed(range(count))]
+    matrix = pdfium_c.FS_MATRIX()
+    while stack:
+        obj, outer = stack.pop()
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+            inner = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            n = pdfium_c.FPDFFormObj_CountObjects(obj)
+            stack.extend((pdfium_c.FPDFFormObj_GetObject(obj, i), inner) for i in reversed(range(n)))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            yield from _path_objects(obj, outer, number, height, y_origin, doctop)
+
+
+def _fill_colour(obj) -> tuple:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, r, g, b, a):
+        return (0,)
+    return (r.value / 255, g.value / 255, b.value / 255)
+
+
+_count_segments = _bound(pdfium_c.FPDFPath_CountSegments, _INT, _HANDLE)
+_segment = _bound(pdfium_c.FPDFPath_GetPathSegment, _HANDLE, _HANDLE, _INT)
+_point = _bound(pdfium_c.FPDFPathSegment_GetPoint, _INT, _HANDLE,
+                ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float))
+_segment_type = _bound(pdfium_c.FPDFPathSegment_GetType, _INT, _HANDLE)
+_segment_closes = _bound(pdfium_c.FPDFPathSegment_GetClose, _INT, _HANDLE)
+
+
+def _path_objects(obj, outer: tuple, number: int, height: float, y_origin: float, doctop: float):
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+    a, b, c, d, e, f = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+    ops: list[str] = []
+    points: list[tuple[float, float]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    x_p, y_p = ctypes.pointer(x), ctypes.pointer(y)
+    path = ctypes.cast(obj, ctypes.c_void_p).value
+    for i in range(_count_segments(path)):
+        segment = _segment(path, i)
+        _point(segment, x_p, y_p)
+        px, py = x.value, y.value
+        points.append((round(a * px + c * py + e, 3), round(b * px + d * py + f, 3)))
+        kind = _segment_type(segment)
+        ops.append("m" if kind == _MOVE else "l" if kind == _LINE else "c")
+        if _segment_closes(segment):
+            ops.append("h")
+            points.append(None)
+    if not ops:
+        return
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke)
+    width = ctypes.c_float()
+    pdfium_c.FPDFPageObj_GetStrokeWidth(obj, width)
+    fill, stroked = bool(fill_mode.value), bool(stroke.value)
+    paint = {
+        "stroke": stroked, "fill": fill, "evenodd": fill_mode.value == 1, "linewidth": width.value,
+        # Only a filled, unstroked shape's colour is asked for (pdf.py: is it white?).
+        "non_stroking_color": _fill_colour(obj) if fill and not stroked else None,
+    }
+    # A Bézier segment is three points in pdfium, one operator ("c") in pdfminer.
+    merged_ops, merged_points = [], []
+    i = 0
+    while i < len(ops):
+        if ops[i] == "c":
+            merged_ops.append("c")
+            merged_points.append(points[min(i + 2, len(points) - 1)])
+            i += 3 if ops[i + 1:i + 3] == ["c", "c"] else 1
+            continue
+        merged_ops.append(ops[i])
+        merged_points.append(points[i])
+        i += 1
+    shape = "".join(merged_ops)
+    if shape[:1] != "m":
+        return
+    for match in _SUBPATH.finditer(shape):
+        sub_ops = shape[match.start():match.end()]
+        sub_points = merged_points[match.start():match.end()]
+        sub_points = [p if p is not None else sub_points[0] for p in sub_points]
+        item = _classify(sub_ops, sub_points, paint, height, y_origin, doctop)
+        if item is not None:
+            item[1]["page_number"] = number
+            yield item
+
+
+def _classify(shape: str, pts: list, paint: dict, height: float, y_origin: float, doctop: float):
+    """pdfminer's reading of one subpath: line, rectangle or curve."""
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-2] + pts[-1:]
+    if shape in ("mlh", "ml"):
+        kind, pts = "line", pts[:2]
+    elif shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+        kind = "rect" if pts[0] == pts[4] and square else "curve"
+        if kind == "rect":
+            pts = [pts[0], pts[2]]
+    else:
+        kind = "curve"
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    left, right, low, high = min(xs), max(xs), min(ys) - y_origin, max(ys) - y_origin
+    top = round(height - high, 3)
+    item = {
+        "object_type": kind, "x0": left, "x1": right, "y0": low, "y1": high,
+        "width": right - left, "height": high - low,
+        "top": top, "bottom": round(height - low, 3), "doctop": doctop + top, **paint,
+    }
+    if kind == "curve":
+        item["pts"] = [(x, round(height - (y - y_origin), 3)) for x, y in pts]
+    return kind, item

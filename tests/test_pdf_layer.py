@@ -1,0 +1,171 @@
+"""The PDF text layer read through pdfium (orchestration/parsing/pdf_layer.py) gives what
+pdfminer gives: the same characters with the same boxes, the same ruling lines, so the same
+document; pdfminer reads the file only when pdfium cannot."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orchestration.parsing import parse_document, pdf, pdf_layer, pdf_tables
+from orchestration.synthetic import samples
+from tests.conftest import SHARED_CORPUS
+
+
+def _pdfminer_pages(data: bytes):
+    import pdfplumber
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        return [(page.chars, page.edges) for page in doc.pages]
+
+
+def _pdfium_pages(data: bytes):
+    document = pdf_layer.open_document(data)
+    try:
+        return [(page.chars, page.edges) for page in pdf_layer.pages(document)]
+    finally:
+        document.close()
+
+
+def _edges(edges) -> list[tuple]:
+    return sorted((e["orientation"], round(e["x0"], 2), round(e["top"], 2), round(e["x1"], 2),
+                   round(e["bottom"], 2)) for e in edges)
+
+
+def _assert_same_layer(data: bytes, x1_tolerance: float) -> None:
+    miner, pdfium = _pdfminer_pages(data), _pdfium_pages(data)
+    assert len(miner) == len(pdfium)
+    for number, ((m_chars, m_edges), (p_chars, p_edges)) in enumerate(zip(miner, pdfium), start=1):
+        # pdfium may hand over the text objects of one line in another order than the content
+        # stream's; every later stage orders characters by position.
+        m_chars, p_chars = (sorted(chars, key=lambda c: (round(c["top"]), c["x0"], c["text"]))
+                            for chars in (m_chars, p_chars))
+        assert [c["text"] for c in p_chars] == [c["text"] for c in m_chars], f"page {number}"
+        for m, p in zip(m_chars, p_chars):
+            for key in ("x0", "top", "bottom", "size"):
+                assert p[key] == pytest.approx(m[key], abs=0.01), (number, m["text"], key)
+            assert p["x1"] == pytest.approx(m["x1"], abs=x1_tolerance), (number, m["text"], "x1")
+            assert p["upright"] == m["upright"]
+        p_edges, m_edges = _edges(p_edges), _edges(m_edges)
+        assert [e[0] for e in p_edges] == [e[0] for e in m_edges], f"page {number}"
+        assert [e[1:] for e in p_edges] == [pytest.approx(e[1:], abs=0.02) for e in m_edges], f"page {number}"
+
+
+def _a_generated_pdf() -> bytes:
+    report = next(r for r in samples.generate_panel(agencies=2, years=range(2021, 2023), forms=("pdf",)))
+    return samples.render_pdf(report)
+
+
+def test_generated_pdf_same_characters_and_rules_as_pdfminer():
+    # The generator's font is not embedded: pdfium's own box takes a substitute font's widths,
+    # so a run's last character may end a little (under a point) off pdfminer's.
+    _assert_same_layer(_a_generated_pdf(), x1_tolerance=1.0)
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")
+@pytest.mark.parametrize("name", ["hongze-2023.pdf", "huaian-2024.pdf"])
+def test_real_pdf_same_characters_and_rules_as_pdfminer(name):
+    # Embedded fonts (WPS), a vertical label column: the boxes agree to 1/100 point, the
+    # advances of a few characters to 2/10.
+    _assert_same_layer((SHARED_CORPUS / name).read_bytes(), x1_tolerance=0.2)
+
+
+def test_generated_pdf_same_document_either_way():
+    data = _a_generated_pdf()
+    by_pdfium, fallback = pdf._extract(data)
+    assert fallback is None
+    as_items = lambda pages: [(type(i).__name__, i.where, getattr(i, "text", None)
+                               or [(c.text, c.where) for c in i.cells]) for i in pdf.document_from_pages(pages).items]
+    assert as_items(by_pdfium) == as_items(pdf._extract_pdfminer(data))
+
+
+def test_pdfminer_reads_what_pdfium_cannot_and_says_so(monkeypatch):
+    data = _a_generated_pdf()
+    expected = parse_document(data, "r.pdf")
+    assert not [i for i in expected.issues if i.code == "pdf_text_layer_fallback"]
+
+    def refuse(data):
+        raise pdf_layer.pdfium.PdfiumError("Failed to load document (PDFium: Data format error).")
+
+    monkeypatch.setattr(pdf_layer, "open_document", refuse)
+    parsed = parse_document(data, "r.pdf")
+    assert parsed.metrics == expected.metrics
+    fallback = [i for i in parsed.issues if i.code == "pdf_text_layer_fallback"]
+    assert len(fallback) == 1 and "r.pdf: pdfium could not open it" in fallback[0].message
+    assert "Data format error" in fallback[0].message
+
+
+def test_a_rotated_page_is_read_by_pdfminer():
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595, 842))
+    c.setPageRotation(90)
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 700, "某某县人民政府2023年政府信息公开工作年度报告")
+    c.showPage()
+    c.save()
+    pages, fallback = pdf._extract(buf.getvalue())
+    assert fallback is not None and "page 1 is rotated" in fallback
+    assert any("年度报告" in line.text for line in pages[0].lines)
+
+
+# ---- a cell's text, made as pdfplumber makes it -------------------------------------------
+
+_char = st.builds(
+    lambda text, x0, width, top, upright: {"text": text, "x0": x0, "x1": x0 + width, "top": top,
+                                           "bottom": top + 10, "doctop": top, "upright": upright,
+                                           "size": 10, "height": 10, "width": width},
+    st.sampled_from(["本", "年", "1", "2", " ", "ﬁ", "(", "）", "\u3000", ""]),
+    st.floats(0, 60, allow_nan=False).map(lambda v: round(v, 1)),
+    st.sampled_from([0.0, 2.0, 5.0, 10.0]),
+    st.sampled_from([100.0, 101.5, 103.0, 104.0, 106.5, 110.0, 113.5, 117.0]),
+    st.sampled_from([True, True, True, False]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_char, max_size=12))
+def test_cell_text_is_pdfplumbers(chars):
+    from pdfplumber.utils import extract_text
+    assert pdf_tables.cell_text(chars) == extract_text(chars)
+
+
+# ---- pdfplumber's table finding, quicker ---------------------------------------------------
+
+def _finder_cells_both_ways(data: bytes):
+    from pdfplumber.table import TableFinder, TableSettings
+
+    document = pdf_layer.open_document(data)
+    try:
+        for page in pdf_layer.pages(document):
+            ruled = page.filter(pdf._visible_graphic)
+            settings = {"explicit_horizontal_lines": pdf._closing_edges(ruled.edges)}
+            theirs = TableFinder(ruled, TableSettings.resolve(settings))
+            ours = pdf_tables.find_tables(ruled, settings)
+            yield theirs.cells, [t.cells for t in theirs.tables], [t.cells for t in ours], \
+                [t.extract() for t in theirs.tables], [pdf_tables.table_texts(t, ruled.chars) for t in ours]
+    finally:
+        document.close()
+
+
+def test_tables_and_cell_texts_are_pdfplumbers():
+    pages = list(_finder_cells_both_ways(_a_generated_pdf()))
+    assert sum(len(cells) for cells, *_ in pages) > 100, "the generated report has ruled tables"
+    for _, their_tables, our_tables, their_texts, our_texts in pages:
+        assert our_tables == their_tables
+        assert our_texts == their_texts
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")
+def test_real_pdf_tables_and_cell_texts_are_pdfplumbers():
+    for name in ("hongze-2023.pdf", "huaian-2024.pdf"):
+        for _, their_tables, our_tables, their_texts, our_texts in _finder_cells_both_ways(
+                (SHARED_CORPUS / name).read_bytes()):
+            assert our_tables == their_tables
+            assert our_texts == their_texts

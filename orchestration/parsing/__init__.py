@@ -27,7 +27,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
 # 0.5.0: running text (rows and cells that ran together), sections and publication-date basis,
 # titles and scope basis, scans and images by OCR, DOC/WPS/RTF, XLS/XLSX, OFD, not_a_report.
-PARSER_VERSION = "0.5.0"
+# 0.6.0: the rows left open are stored (raw.open_rows) for the rules across years in the pipeline.
+PARSER_VERSION = "0.6.0"
 
 
 @dataclass

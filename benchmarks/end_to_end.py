@@ -256,7 +256,9 @@ def accuracy(warehouse: Path, corpus: Path, update: Path | None, chunk: int = 20
         agency_groups = con.execute("select count(distinct agency_key), count(*) from marts.mart_agency_year").fetchone()
 
         result = {"documents": 0, "cells": 0, "cells_right": 0, "unread_ambiguous": 0, "mismatches": [],
-                  "not_fetched": [], "not_parsed": [], "field_mismatches": [], "docs_wrong": 0}
+                  "not_fetched": [], "not_parsed": [], "field_mismatches": [], "docs_wrong": 0,
+                  # the degraded text (sc.DEGRADED_FORM) on its own: cells, right, settled across years, unread
+                  "degraded": {"documents": 0, "cells": 0, "right": 0, "across_years": 0, "unread": 0, "wrong": 0}}
         planted = set()
         canonical = set()
 
@@ -264,11 +266,19 @@ def accuracy(warehouse: Path, corpus: Path, update: Path | None, chunk: int = 20
             shas = [current[t["source_id"]] for t in batch if t["source_id"] in current]
             values = collections.defaultdict(dict)
             fields = {}
+            across = collections.defaultdict(set)
             if shas:
                 for sha, key, value in con.execute(
                         "select sha256, metric_key, value from raw.metric_values where sha256 in (select unnest(?))",
                         [shas]).fetchall():
                     values[sha][key] = value
+                # the values settled with the agency's neighbouring years, laid over the parser's
+                # own as the staging models do (parsing/agency_series.py)
+                for sha, key, value in con.execute(
+                        "select sha256, metric_key, value from raw.across_years_values "
+                        "where sha256 in (select unnest(?))", [shas]).fetchall():
+                    values[sha][key] = value
+                    across[sha].add(key)
                 for sha, year, template, agency in con.execute(
                         "select sha256, year, template, agency from raw.reports where sha256 in (select unnest(?))",
                         [shas]).fetchall():
@@ -296,6 +306,15 @@ def accuracy(warehouse: Path, corpus: Path, update: Path | None, chunk: int = 20
                 if wrong:
                     result["docs_wrong"] += 1
                     result["mismatches"] += [(t["source_id"], t["form"], ",".join(t["hazards"]), *w) for w in wrong]
+                if t["form"] == sc.DEGRADED_FORM:
+                    d = result["degraded"]
+                    d["documents"] += 1
+                    d["cells"] += len(t["metrics"])
+                    d["unread"] += unread
+                    d["wrong"] += len(wrong)
+                    d["right"] += len(t["metrics"]) - unread - sum(1 for w in wrong if w[1] is not sc.MISSING)
+                    d["across_years"] += sum(1 for k in across[sha] if k in t["metrics"] and
+                                             sc.same_value(t["metrics"][k], values[sha][k]))
 
         batch = []
         for t in sc.read_truth(corpus, update):
@@ -389,13 +408,20 @@ def table(n: int, info: dict, full: dict, inc: dict, acc: dict, par: dict, optio
         "",
         f"Accuracy (after the incremental run): {acc['documents']:,} documents, {acc['cells']:,} cells; "
         f"{acc['cells_right']:,} equal to the truth, {acc['unread_ambiguous']:,} not read in run-together "
-        f"digits (ambiguous split, by design), {len(acc['mismatches'])} differences in "
+        f"digits or degraded text (ambiguous split, by design), {len(acc['mismatches'])} differences in "
         f"{acc['docs_wrong']} documents; {len(acc['field_mismatches'])} report-field differences; "
         f"{len(acc['not_fetched'])} not fetched, {len(acc['not_parsed'])} not parsed. Rule failures: "
         f"{acc['planted']} planted, {acc['failures_found']} found, {len(acc['planted_not_found'])} planted "
         f"not found, {len(acc['unexpected_failures'])} unexpected. Agencies: {acc['agencies_expected']:,} "
         f"generated, {acc['agencies_found']:,} in the mart.",
     ]
+    deg = acc.get("degraded")
+    if deg and deg["documents"]:
+        lines += ["", f"Degraded text ({sc.DEGRADED_FORM} form, {deg['documents']:,} documents, "
+                      f"{deg['documents'] / acc['documents']:.1%} of the corpus): {deg['cells']:,} cells, "
+                      f"{deg['right']:,} equal to the truth ({deg['right'] / deg['cells']:.1%}; "
+                      f"{deg['across_years']:,} of them settled with the agency's neighbouring years), "
+                      f"{deg['unread']:,} left unread with an ambiguous_split issue, {deg['wrong']} differences."]
     if "peak_rss_sum" in full:
         lines += ["", "At the peak (PSS, MB): full " + ", ".join(f"{k} {v}" for k, v in full["at_peak_mb"].items())
                   + "; incremental " + ", ".join(f"{k} {v}" for k, v in inc["at_peak_mb"].items())

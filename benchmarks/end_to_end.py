@@ -14,8 +14,9 @@ Usage: .venv/bin/python benchmarks/end_to_end.py [--reports 1000] [--workdir /tm
    share of each stage from the Dagster run's step timings.
 4. Incremental refresh: 1 % of the documents changed (half new bytes with new numbers at the same
    URL, half new documents in the catalogue), served over the corpus; the same command again.
-5. Accuracy: every value of ``raw.metric_values`` (the current document of each source) against
-   the truth, report year and template; the set of (source, rule, column) failures of
+5. Accuracy: every value of ``raw.metric_values`` (the current document of each source), with the
+   values settled across years (``raw.across_years_values``) laid over them as the mart does,
+   against the truth, report year and template, and the degraded text (1 % of the corpus) on its own; the set of (source, rule, column) failures of
    ``marts.mart_reconciliation`` against the planted set. Every mismatch is listed.
 6. Parallel speed-up: parse throughput of a sample of the corpus with 1 and 2 worker processes.
 

@@ -741,9 +741,11 @@ def across_years_neighbours(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def stored_values(con: duckdb.DuckDBPyConnection, shas: list[str]) -> list[tuple]:
     """(sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location,
     note) of what the parser read from these documents."""
+    keyed = _frame([[sha] for sha in shas], ["sha256"])
     return con.execute(
-        """select sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
-           from raw.metric_values where list_contains(?, sha256) order by sha256, metric_key""", [shas]).fetchall()
+        """select v.sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
+           from raw.metric_values v join keyed on keyed.sha256 = v.sha256
+           order by v.sha256, metric_key""").fetchall()
 
 
 def stored_open_rows(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[dict]]:
@@ -751,9 +753,10 @@ def stored_open_rows(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[st
     from decimal import Decimal
 
     out: dict[str, list[dict]] = {}
+    keyed = _frame([[sha] for sha in shas], ["sha256"])
     for sha, table, printed, where, raw, unit, labels, readings in con.execute(
-            """select sha256, table_name, row_label, location, raw_text, unit, column_labels, readings
-               from raw.open_rows where list_contains(?, sha256) order by sha256, seq""", [shas]).fetchall():
+            """select o.sha256, table_name, row_label, location, raw_text, unit, column_labels, readings
+               from raw.open_rows o join keyed on keyed.sha256 = o.sha256 order by o.sha256, seq""").fetchall():
         out.setdefault(sha, []).append({
             "table": table, "printed": printed, "where": where, "raw": raw, "unit": unit,
             "labels": json.loads(labels),

@@ -102,28 +102,35 @@ def settle_across_years(con, now, log: Log = print) -> SeriesCounts:
     changed = sorted({agency_of[sha] for sha, neighbours in wanted.items() if stored.get(sha) != neighbours})
     if stale:
         wh.replace_across_years(con, stale, [], [])
-    for agency in changed:
-        _resolve_agency(con, series[agency], wanted, now, counts)
+    # A batch of agencies at a time: one read of their values and one write of what they settle,
+    # not one per agency (a national refresh re-solves hundreds).
+    for start in range(0, len(changed), AGENCIES_PER_BATCH):
+        _resolve_agencies(con, [series[a] for a in changed[start:start + AGENCIES_PER_BATCH]], wanted, now, counts)
     if changed or stale:
         log(counts.line() + (f"; {len(stale)} reports' earlier results dropped" if stale else ""))
     return counts
 
 
-def _resolve_agency(con, years: dict[int, _Member], wanted: dict[str, str], now, counts: SeriesCounts) -> None:
-    """One agency's years, re-solved together with :func:`across_years.resolve`."""
+AGENCIES_PER_BATCH = 500
+
+
+def _resolve_agencies(con, agencies: list[dict[int, _Member]], wanted: dict[str, str], now,
+                      counts: SeriesCounts) -> None:
+    """These agencies' years, each agency re-solved with :func:`across_years.resolve`."""
     from . import ParsedReport
 
-    members = [years[y] for y in sorted(years)]
-    shas = [m.sha256 for m in members]
+    members = [years[y] for years in agencies for y in sorted(years)]
     open_rows = wh.stored_open_rows(con, [m.sha256 for m in members if m.open_rows])
     reports = {m.sha256: ParsedReport(source=m.source_id, agency=m.agency, year=m.year,
                                       open_rows=list(open_rows.get(m.sha256, []))) for m in members}
-    for sha, key, value, method, table, row_label, column_label, raw_text, location, note in wh.stored_values(con, shas):
+    for sha, key, value, method, table, row_label, column_label, raw_text, location, note in wh.stored_values(
+            con, [m.sha256 for m in members]):
         number = int(value) if value is not None and float(value).is_integer() else value
         reports[sha].values[key] = MetricValue(key, number, method, table, row_label, column_label, raw_text,
                                                location, note)
     before = {sha: dict(r.values) for sha, r in reports.items()}
-    resolve(list(reports.values()))
+    for years in agencies:   # (resolve groups by agency itself; one call per agency keeps each search small)
+        resolve([reports[years[y].sha256] for y in sorted(years)])
     done = [m for m in members if m.sha256 in wanted]
     rows, values = [], []
     for m in done:
@@ -140,5 +147,5 @@ def _resolve_agency(con, years: dict[int, _Member], wanted: dict[str, str], now,
         counts.rows_settled += settled
         counts.settled.append({"agency": m.agency, "year": m.year, "source_id": m.source_id,
                                "rows_open": opened, "rows_settled": settled})
-    counts.agencies_resolved += 1
+    counts.agencies_resolved += len(agencies)
     wh.replace_across_years(con, [m.sha256 for m in done], rows, values)

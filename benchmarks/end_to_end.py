@@ -201,7 +201,7 @@ def run_cli(data_dir: Path, dagster_home: Path, log_path: Path, options: list[st
     peak = sampler.stop()
     peak_rss_sum, at_peak = sampler.peak_rss, {k: round(v / 2**20) for k, v in sampler.at_peak.items()}
     out = log_path.read_text(errors="replace")
-    match = re.search(r"^run ([0-9a-f-]{36}): (succeeded|FAILED)", out, re.M)
+    match = re.search(r"^run ([0-9a-f-]{36})(?: of job \S+)?: (succeeded|FAILED)", out, re.M)
     return {"command": " ".join(["DISCLOSURE_DATA_DIR=… DAGSTER_HOME=…", ".venv/bin/disclosure", "run", *options]),
             "exit": code, "wall": wall, "peak_rss": peak, "peak_rss_sum": peak_rss_sum, "at_peak_mb": at_peak, "run_id": match.group(1) if match else None,
             "status": match.group(2) if match else "no summary", "log": str(log_path),

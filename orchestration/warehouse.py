@@ -8,6 +8,7 @@ DDL and every write to it side by side, so a column is added where it is written
 """
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from contextlib import contextmanager
@@ -216,6 +217,57 @@ create table if not exists raw.report_sections (
 alter table raw.reports add column if not exists published_basis varchar;  -- page_label | page_meta | written_date | signature
 """
 
+# Added for the rules across years in the pipeline (docs/degraded-text.md, "Across years in the
+# pipeline"). Additive, like FETCH_DDL. raw.open_rows is what the parser left open (written with
+# the report, replaced when it is re-parsed); the two across_years tables are what the step
+# after the parse loop (parsing/agency_series.py) settled with the agency's neighbouring years.
+# The parser's own rows are never changed: the staging models lay the settled values over them.
+ACROSS_YEARS_DDL = """
+-- One row per row of a report whose digits ran together and that no rule within the report
+-- settles, with every reading the row's own identity allows.
+create table if not exists raw.open_rows (
+    sha256        varchar not null,
+    seq           integer not null,
+    table_name    varchar not null,  -- '二' | '三' | '四' | '附表'
+    row_label     varchar,           -- as printed
+    location      varchar,           -- where in the document (the ambiguous_split issue's location)
+    raw_text      varchar,           -- the digits as printed
+    unit          varchar,           -- an annex row's unit as printed (条, 件, 万元 …)
+    column_labels varchar not null,  -- JSON: metric key → column label as printed
+    readings      varchar not null,  -- JSON: list of readings, each metric key → number (as text) or null
+    primary key (sha256, seq)
+);
+
+-- One row per current report with open rows whose agency (the catalogue's agency, exactly) has
+-- other years next to it: the neighbouring documents the rows were re-solved with.
+create table if not exists raw.across_years (
+    sha256         varchar primary key,
+    agency         varchar not null,  -- the catalogue's agency (else the printed one), exactly
+    year           integer not null,
+    neighbours     varchar not null,  -- 'year:sha256@parser_version' of each other year of its run, comma-separated
+    rows_open      integer not null,  -- open rows before the re-solve
+    rows_settled   integer not null,  -- of them, settled across years
+    rules_used     varchar,           -- the rules_used_to_read issue it adds (used_rules=R6 …); null when none settled
+    settled_at     timestamp not null
+);
+
+-- The values the re-solve settled: same columns as raw.metric_values (method inferred_split, the
+-- note naming the rule and the neighbouring documents).
+create table if not exists raw.across_years_values (
+    sha256        varchar not null,
+    metric_key    varchar not null,
+    value         double,
+    method        varchar not null,
+    table_name    varchar,
+    row_label     varchar,
+    column_label  varchar,
+    raw_text      varchar,
+    location      varchar,
+    note          varchar,
+    primary key (sha256, metric_key)
+);
+"""
+
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -234,10 +286,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(FETCH_DDL)
     con.execute(LISTINGS_DDL)
     con.execute(SECTIONS_DDL)
+    con.execute(ACROSS_YEARS_DDL)
 
 
 RAW_TABLES = ("sources", "fetch_manifest", "fetch_attempts", "discoveries", "listings", "quarantine",
-              "reports", "metric_values", "parse_issues", "report_sections")
+              "reports", "metric_values", "parse_issues", "report_sections", "open_rows", "across_years",
+              "across_years_values")
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -580,11 +634,20 @@ def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | 
                      for seq, (code, message, location) in enumerate(
                          [(i.code, i.message, i.location) for i in r.issues] + too_large.get(sha, []), start=1)],
                     ["sha256", "seq", "code", "message", "location"], integers=("seq",))
+    open_rows = _frame([[sha, seq, row["table"], row.get("printed"), row.get("where"), row.get("raw"), row.get("unit"),
+                         json.dumps(row.get("labels") or {}, ensure_ascii=False),
+                         json.dumps([{k: (None if v is None else str(v)) for k, v in reading.items()}
+                                     for reading in row["readings"]], ensure_ascii=False)]
+                        for sha, _, r in parsed for seq, row in enumerate(getattr(r, "open_rows", None) or (), start=1)],
+                       ["sha256", "seq", "table_name", "row_label", "location", "raw_text", "unit", "column_labels",
+                        "readings"], integers=("seq",))
     con.execute("begin")
     try:
-        for table in ("metric_values", "parse_issues", "reports"):
+        # A document parsed again is re-solved across years again (parsing/agency_series.py).
+        for table in ("metric_values", "parse_issues", "reports", "open_rows", "across_years", "across_years_values"):
             con.execute(f"delete from raw.{table} where sha256 in (select sha256 from shas)")
-        for table, frame in (("reports", reports), ("metric_values", values), ("parse_issues", issues)):
+        for table, frame in (("reports", reports), ("metric_values", values), ("parse_issues", issues),
+                             ("open_rows", open_rows)):
             if len(frame):
                 columns = ", ".join(frame.columns)
                 con.execute(f"insert into raw.{table} ({columns}) select {columns} from frame")
@@ -630,3 +693,99 @@ def store_report_sections(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str
         columns = ", ".join(sections.columns)
         con.execute(f"insert into raw.report_sections ({columns}) select {columns} from sections")
     con.execute("update raw.reports set published_basis = cast(bases.basis as varchar) from bases where raw.reports.sha256 = bases.sha256")
+
+
+# ---- the rules across years (parsing/agency_series.py) ----------------------------------------
+
+def current_report_series(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(sha256, source_id, agency, year, parser_version, values read, open rows) of each current
+    report, as the dbt models pick them (``int_reports_current``): a listed source's latest
+    successful fetch, parsed, not `not_a_report`; a document listed by two sources once, under the
+    source whose catalogue row names agency and year, then the smallest source_id. The agency is
+    the catalogue's (else the printed one) exactly, the year the report's (else the catalogue's)."""
+    return con.execute(
+        """with current_documents as (
+               select source_id, sha256,
+                      row_number() over (partition by source_id
+                                         order by last_seen_at desc, first_seen_at desc, fetch_key) as rn
+               from raw.fetch_manifest
+               where outcome = 'fetched' and sha256 is not null and coalesce(document_role, 'report') <> 'listing'),
+           attributed as (
+               select d.sha256, s.source_id, coalesce(s.agency, r.agency) as agency, coalesce(r.year, s.year) as year,
+                      r.parser_version,
+                      row_number() over (partition by d.sha256
+                                         order by s.agency is null, s.year is null, s.source_id) as source_rank
+               from current_documents d
+               join raw.sources s on s.source_id = d.source_id
+               join raw.reports r on r.sha256 = d.sha256
+               where d.rn = 1
+                 and d.sha256 not in (select sha256 from raw.parse_issues where code = 'not_a_report')),
+           value_counts as (
+               select sha256, count(*) as n from raw.metric_values where value is not null group by sha256),
+           open_counts as (
+               select sha256, count(*) as n from raw.open_rows group by sha256)
+           select a.sha256, a.source_id, a.agency, a.year, a.parser_version,
+                  coalesce(v.n, 0), coalesce(o.n, 0)
+           from attributed a
+           left join value_counts v on v.sha256 = a.sha256
+           left join open_counts o on o.sha256 = a.sha256
+           where a.source_rank = 1 and a.agency is not null and a.year is not null
+           order by a.agency, a.year, a.sha256""").fetchall()
+
+
+def across_years_neighbours(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 → the neighbours its open rows were last re-solved with (``raw.across_years``)."""
+    return dict(con.execute("select sha256, neighbours from raw.across_years").fetchall())
+
+
+def stored_values(con: duckdb.DuckDBPyConnection, shas: list[str]) -> list[tuple]:
+    """(sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location,
+    note) of what the parser read from these documents."""
+    keyed = _frame([[sha] for sha in shas], ["sha256"])
+    return con.execute(
+        """select v.sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
+           from raw.metric_values v join keyed on keyed.sha256 = v.sha256
+           order by v.sha256, metric_key""").fetchall()
+
+
+def stored_open_rows(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[dict]]:
+    """sha256 → its open rows as the parser keeps them (``ParsedReport.open_rows``), in order."""
+    from decimal import Decimal
+
+    out: dict[str, list[dict]] = {}
+    keyed = _frame([[sha] for sha in shas], ["sha256"])
+    for sha, table, printed, where, raw, unit, labels, readings in con.execute(
+            """select o.sha256, table_name, row_label, location, raw_text, unit, column_labels, readings
+               from raw.open_rows o join keyed on keyed.sha256 = o.sha256 order by o.sha256, seq""").fetchall():
+        out.setdefault(sha, []).append({
+            "table": table, "printed": printed, "where": where, "raw": raw, "unit": unit,
+            "labels": json.loads(labels),
+            "readings": [{k: (None if v is None else Decimal(v)) for k, v in reading.items()}
+                         for reading in json.loads(readings)]})
+    return out
+
+
+def replace_across_years(con: duckdb.DuckDBPyConnection, shas: list[str], reports: list[list],
+                         values: list[list]) -> None:
+    """Replace what the re-solve across years holds for these documents, in one transaction:
+    ``reports`` rows of ``raw.across_years``, ``values`` of ``raw.across_years_values`` (the
+    columns of ``raw.metric_values``)."""
+    keyed = _frame([[sha] for sha in shas], ["sha256"])
+    frames = (
+        ("across_years", _frame(reports, ["sha256", "agency", "year", "neighbours", "rows_open", "rows_settled",
+                                          "rules_used", "settled_at"], integers=("year", "rows_open", "rows_settled"))),
+        ("across_years_values", _frame([[*v[:2], _storable(v[2]), *v[3:]] for v in values],
+                                       ["sha256", "metric_key", "value", "method", "table_name", "row_label",
+                                        "column_label", "raw_text", "location", "note"], floats=("value",))))
+    con.execute("begin")
+    try:
+        for table, _ in frames:
+            con.execute(f"delete from raw.{table} where sha256 in (select sha256 from keyed)")
+        for table, frame in frames:
+            if len(frame):
+                columns = ", ".join(frame.columns)
+                con.execute(f"insert into raw.{table} ({columns}) select {columns} from frame")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

@@ -21,6 +21,7 @@ from orchestration.fetching.catalogue import Selection, read_catalogue
 from orchestration.fetching.http import FetchPolicy
 from orchestration.fetching.raw_store import RawStore
 from orchestration.parsing import PARSER_VERSION, parse_document
+from orchestration.parsing.agency_series import settle_across_years
 from orchestration.parsing.batch import run_parse_batch
 from orchestration.year_summary import fetch_by_year, parse_by_year
 
@@ -127,12 +128,16 @@ def raw_documents(context: dg.AssetExecutionContext, config: FetchConfig,
     })
 
 
-# One parse writes four tables; each is an asset of its own so dbt's sources map onto them.
+# One parse writes these tables (and raw.open_rows, which only the re-solve across years reads);
+# each is an asset of its own so dbt's sources map onto them.
 PARSED_TABLES = {
     "parsed_reports": "raw.reports: one row per document and parser version (agency, year, template, published)",
     "parsed_metric_values": "raw.metric_values: one row per report and metric key, with provenance",
     "parse_issues": "raw.parse_issues: what the parser could not read cleanly, with the place",
     "parsed_report_sections": "raw.report_sections: each report's prose, one row per section (the scorecard's text)",
+    "reports_settled_across_years": "raw.across_years: each report whose open rows were re-solved with its agency's "
+                                    "neighbouring years, and with which documents",
+    "values_settled_across_years": "raw.across_years_values: the values the rules across years settled, with provenance",
 }
 
 
@@ -144,7 +149,9 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
     """Each current document of the selected sources not yet parsed by this parser version (by
     content hash), and each quarantined one again, read into report fields, metric values with
     provenance, and parse issues (``raw.reports``, ``raw.metric_values``, ``raw.parse_issues``).
-    A document that cannot be read at all also goes to ``raw.quarantine``."""
+    A document that cannot be read at all also goes to ``raw.quarantine``. Then the rows a
+    report left open are re-solved with its agency's neighbouring years (``raw.across_years*``,
+    parsing/agency_series.py)."""
     store = RawStore(paths().raw_dir)
     selection = config.selection(partition_years(context))
     started = utc_now()
@@ -153,6 +160,9 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
         counts = run_parse_batch(con, store, PARSER_VERSION, parse_document, selection,
                                  log=context.log.info, progress_every=PROGRESS_EVERY,
                                  workers=config.parse_workers)
+        # Rows a report left open, settled with its agency's neighbouring years (R5, R6, R7, R11):
+        # every agency whose neighbouring documents changed, whatever this run's selection.
+        across = settle_across_years(con, utc_now(), log=context.log.info)
         table_rows = wh.table_counts(con)
         by_year = parse_by_year(con, started)
     yield dg.MaterializeResult(asset_key="parsed_reports", metadata={
@@ -161,12 +171,22 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
         "by_template": dg.MetadataValue.json(counts.templates), "rows": table_rows["reports"],
         "by_year": metadata_table(by_year, [("year", "string"), ("reports", "int"), ("parsed_now", "int"),
                                             ("issues_now", "int")]),
-        "quarantine": dg.MetadataValue.md(markdown_table(counts.quarantine, ["source_id", "document", "reason"]))})
+        "quarantine": dg.MetadataValue.md(markdown_table(counts.quarantine, ["source_id", "document", "reason"])),
+        "rows_settled_across_years": across.rows_settled, "rows_open_across_years": across.rows_open,
+        "agencies_resolved_across_years": across.agencies_resolved,
+        "across_years": dg.MetadataValue.md(markdown_table(
+            across.settled, ["agency", "year", "source_id", "rows_open", "rows_settled"]))})
     yield dg.MaterializeResult(asset_key="parsed_metric_values", metadata={"rows": table_rows["metric_values"]})
     yield dg.MaterializeResult(asset_key="parse_issues", metadata={
         "documents_with_issues": len(counts.with_issues), "rows": table_rows["parse_issues"],
         "issues": dg.MetadataValue.md(markdown_table(counts.with_issues, ["document", "issues", "first"]))})
     yield dg.MaterializeResult(asset_key="parsed_report_sections", metadata={"rows": table_rows["report_sections"]})
+    yield dg.MaterializeResult(asset_key="reports_settled_across_years", metadata={
+        "rows": table_rows["across_years"], "agencies_resolved_now": across.agencies_resolved,
+        "reports_resolved_now": across.reports_resolved, "rows_open_now": across.rows_open,
+        "rows_settled_now": across.rows_settled})
+    yield dg.MaterializeResult(asset_key="values_settled_across_years", metadata={
+        "rows": table_rows["across_years_values"], "rows_settled_now": across.rows_settled})
 
 
 def ingest_run_config(hosts=(), source_ids=(), parse_workers=None, **fetch_settings) -> dict:

@@ -29,6 +29,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 # titles and scope basis, scans and images by OCR, DOC/WPS/RTF, XLS/XLSX, OFD, not_a_report.
 # 0.6.0: running text: a table 三 row whose blank cells left nothing reads its 总计; the prose's
 # 规范性文件 / 规章 figures choose among a table 二 row's readings.
+#        the rows left open are stored (raw.open_rows) for the rules across years in the pipeline.
 PARSER_VERSION = "0.6.0"
 
 

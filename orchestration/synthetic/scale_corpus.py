@@ -13,7 +13,15 @@ many agencies there are, or on which process generated it):
 **Physical form** (``FORM_MIX``, national-table reports): mostly HTML pages (62 %), then PDF with
 a text layer (10 %), one-cell-per-line text (8 %), DOCX (7 %), text grids (6 %), Markdown (4 %) and
 digits run together (3 %). Free-form reports (``FREEFORM_MIX``): HTML 80 %, scraped text 20 % (the
-free-form generator renders those two). PDFs are 10 %: on real sites a large share of reports
+free-form generator renders those two). Besides the mix, 1 % of all reports (``degraded_share``,
+its own draw, so the rest of the corpus is the same with or without it) are degraded text: the
+page as a crawler's text (``degraded.render_degraded(report, "crawler")``: tables flattened into
+the running text, cells glued), read with the joint solver and, in the pipeline, with the
+agency's neighbouring years. A row no rule settles is left unread with an issue that says so
+(``ambiguous_split``, or a row short of cells: ``ambiguous_ok``, like digits run together); a
+value read is checked like any other. As
+for digits run together, agencies with a planted break and reports with blank cells keep their
+form. PDFs are 10 %: on real sites a large share of reports
 is a PDF (often attached to a page), but a PDF costs ~40× an HTML page to parse (~20 pages/s
 per core, 4–5 pages a report) and ~30 ms to render, so at 10 % they already take about two
 thirds of the parse time; the share is a parameter (``form_mix``) for other mixes.
@@ -84,16 +92,22 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import freeform, samples
+from . import degraded, freeform, samples
 
 #: Bump when the same parameters would give other documents (a cached corpus is then rebuilt).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEFAULT_YEARS = range(2016, 2024)
 #: National-table forms and their shares (sums to 1).
 FORM_MIX = {"html": 0.62, "pdf": 0.10, "text": 0.08, "docx": 0.07, "text_grid": 0.06,
             "markdown": 0.04, "run_together": 0.03}
 #: Free-form reports: the free-form generator renders HTML pages and scraped text.
 FREEFORM_MIX = {"html": 0.8, "text": 0.2}
+#: Reports drawn as degraded text (a crawler's page text), whatever their form in the mix.
+DEGRADED_SHARE = 0.01
+#: The degraded form: a crawler's page text (orchestration/synthetic/degraded.py).
+DEGRADED_FORM = "crawler"
+#: Forms whose rows may be left unread when no rule settles their digits (``ambiguous_split``).
+AMBIGUOUS_FORMS = ("run_together", DEGRADED_FORM)
 DEFAULT_SEED = 20240901
 DEFAULT_SITES = 8
 TRUTH = "truth.jsonl"
@@ -198,6 +212,7 @@ class _Plan:
     hazard: str | None = None
     annex: bool = True          # free-form years: the report has an annex (else prose only)
     name: str = ""
+    degraded: bool = False      # drawn as degraded text (DEGRADED_FORM)
 
 
 def _choose(rng: random.Random, mix: Mapping[str, float]) -> str:
@@ -225,6 +240,7 @@ class Params:
     hazard_share: float = 0.08
     rename_share: float = 0.04
     sites: int = DEFAULT_SITES
+    degraded_share: float = DEGRADED_SHARE
 
 
 def _plan(spec: AgencySpec, p: Params, extra_years: tuple[int, ...] = ()) -> list[_Plan]:
@@ -238,6 +254,7 @@ def _plan(spec: AgencySpec, p: Params, extra_years: tuple[int, ...] = ()) -> lis
         national = year >= 2019
         plan = _Plan(year, _choose(_u(p.seed, "form", spec.index, year), form_mix if national else ff_mix))
         extra = year not in base
+        plan.degraded = _u(p.seed, "degraded", spec.index, year).random() < p.degraded_share
         if not national:
             plan.annex = _u(p.seed, "annex", spec.index, year).random() >= PROSE_ONLY_SHARE
         if not extra and _u(p.seed, "plant", spec.index, year).random() < p.violation_share:
@@ -300,7 +317,7 @@ class Doc:
                 "form": self.form, "site": self.site, "path": self.path, "url_path": self.url_path,
                 "sha256": hashlib.sha256(self.data).hexdigest(), "metrics": self.metrics,
                 "planted": self.planted, "hazards": self.hazards, "renamed": self.renamed,
-                "ambiguous_ok": self.form == "run_together"}
+                "ambiguous_ok": self.form in AMBIGUOUS_FORMS}
 
 
 def site_of(index: int, sites: int) -> str:
@@ -531,7 +548,9 @@ def agency_docs(index: int, params: Params, extra_years: tuple[int, ...] = (),
             # space-separated grids show a blank cell only as a longer run of spaces, and
             # run-together digits not at all: no reader can place them
             form = "text"
-        r = dataclasses.replace(r, form=form, agency=plan.name)
+        if plan.degraded and not has_plant and not any(v is None for v in r.metrics.values()):
+            form = DEGRADED_FORM   # see the module docstring
+        r = dataclasses.replace(r, form=form if form != DEGRADED_FORM else r.form, agency=plan.name)
         hazard_rng = _u(params.seed, "hazard-kind", index, r.year)
         hazard = plan.hazard
         if national:
@@ -540,11 +559,11 @@ def agency_docs(index: int, params: Params, extra_years: tuple[int, ...] = (),
             metrics["legacy.apps.total"] = r.metrics["apps.new_received.total"]
             if r.layout == "2021":
                 metrics["legacy.fees.amount_yuan"] = 0
-            rendered = samples.render(r)
+            rendered = degraded.render_degraded(r, form) if form == DEGRADED_FORM else samples.render(r)
             template = r.layout
         else:
             metrics = dict(r.metrics)
-            rendered = freeform.render(r)
+            rendered = degraded.render_degraded(r, form) if form == DEGRADED_FORM else freeform.render(r)
             template = "freeform"
         if isinstance(rendered, bytes):
             data, hazards = rendered, []
@@ -554,7 +573,8 @@ def agency_docs(index: int, params: Params, extra_years: tuple[int, ...] = (),
             data, hazards = _encode(rendered, form, hazard, hazard_rng)
         if hazard == "blank" and any(v is None for v in metrics.values()):
             hazards.append("blank_cells")
-        suffix = samples.FORM_SUFFIXES[form] if national else freeform.FORM_SUFFIXES[form]
+        suffix = (".txt" if form == DEGRADED_FORM else samples.FORM_SUFFIXES[form] if national
+                  else freeform.FORM_SUFFIXES[form])
         docs.append(Doc(
             source_id=f"{spec.slug}-{r.year}", agency=plan.name, canonical_agency=spec.name,
             agency_index=index, year=r.year, template=template, form=form, site=site,
@@ -587,7 +607,7 @@ def _write_chunk(args) -> tuple[list[str], dict]:
 def write_corpus(out_dir: Path, reports: int, seed: int = DEFAULT_SEED, *, years: Iterable[int] = DEFAULT_YEARS,
                  form_mix: Mapping[str, float] | None = None, violation_share: float = 0.02,
                  hazard_share: float = 0.08, rename_share: float = 0.04, sites: int = DEFAULT_SITES,
-                 processes: int = 1, chunk: int = 25, log=None) -> dict:
+                 degraded_share: float = DEGRADED_SHARE, processes: int = 1, chunk: int = 25, log=None) -> dict:
     """Generate about ``reports`` documents (agencies × years) into ``out_dir``, agency by
     agency, writing each document and its truth line as it goes (only one chunk of agencies
     is ever in memory). Returns the corpus info (also written to ``corpus.json``)."""
@@ -597,7 +617,8 @@ def write_corpus(out_dir: Path, reports: int, seed: int = DEFAULT_SEED, *, years
     if abs(sum(mix.values()) - 1) > 1e-9 or any(f not in samples.FORMS for f in mix):
         raise ValueError(f"form_mix must give shares of {samples.FORMS} summing to 1")
     params = Params(seed=seed, years=years, form_mix=tuple(mix.items()), violation_share=violation_share,
-                    hazard_share=hazard_share, rename_share=rename_share, sites=sites)
+                    hazard_share=hazard_share, rename_share=rename_share, sites=sites,
+                    degraded_share=degraded_share)
     n_agencies = agencies_for(reports, len(years))
     out_dir.mkdir(parents=True, exist_ok=True)
     chunks = [(str(out_dir), range(i, min(i + chunk, n_agencies)), params) for i in range(0, n_agencies, chunk)]
@@ -628,7 +649,7 @@ def write_corpus(out_dir: Path, reports: int, seed: int = DEFAULT_SEED, *, years
     os.replace(tmp, out_dir / TRUTH)
     info = {"generator_version": GENERATOR_VERSION, "reports": written, "agencies": n_agencies, "seed": seed, "years": list(years),
             "form_mix": mix, "violation_share": violation_share, "hazard_share": hazard_share,
-            "rename_share": rename_share, "site_count": sites,
+            "rename_share": rename_share, "degraded_share": degraded_share, "site_count": sites,
             "sites": sorted({site_of(i, sites) for i in range(n_agencies)}),
             "forms": dict(sorted(counts.items())),
             "generation_seconds": round(time.perf_counter() - start, 1), "processes": processes}
@@ -640,7 +661,8 @@ def params_of(info: Mapping) -> Params:
     """The parameters a corpus was written with (from its ``corpus.json``)."""
     return Params(seed=info["seed"], years=tuple(info["years"]), form_mix=tuple(info["form_mix"].items()),
                   violation_share=info["violation_share"], hazard_share=info["hazard_share"],
-                  rename_share=info["rename_share"], sites=info["site_count"])
+                  rename_share=info["rename_share"], sites=info["site_count"],
+                  degraded_share=info.get("degraded_share", 0.0))
 
 
 def iter_truth(path: Path) -> Iterator[dict]:

@@ -9,6 +9,10 @@
       R6  2021 table 二 (一), rules and normative_docs: in_force(Y) = in_force(Y−1) + issued(Y) − repealed(Y)
       R7  2019 table 二 (五)(六)(八): prev_items(Y) = prev_items(Y−1) + item_change(Y−1)
       R11 free-form annex, each row with a 历年累计 column: cumulative(Y) = cumulative(Y−1) + year(Y)
+
+    A rule used to read either report of the pair (the rules across years settle digits that ran
+    together: a rules_used_to_read issue, used_rules=R6) cannot certify it: both sides null,
+    "not assessable (used to read the table)" (docs/degraded-text.md).
 -#}
 
 {{ report_keyed_incremental('int_report_pairs', 'reconciliation_version') }}
@@ -213,6 +217,21 @@ rule_r11 as (
 
 ),
 
+-- the rules each report's digits were split with: 「… (used_rules=R6) …」
+rules_used_to_read as (
+
+    select
+        report_id,
+        ',' || string_agg({{ regexp_first_group('message', 'used_rules=([A-Z0-9,]+)') }}, ',') || ',' as used_rules
+
+    from {{ ref('stg_raw__parse_issues') }}
+    where code = 'rules_used_to_read'
+        and (report_id in (select report_id from report_pairs)
+            or report_id in (select previous_report_id from report_pairs))
+    group by report_id
+
+),
+
 rule_rows as (
 
     select * from rule_r5
@@ -231,9 +250,16 @@ final as (
         rule_rows.report_id,
         rule_rows.rule_id,
         rule_rows.column_key,
-        cast(rule_rows.lhs as double precision) as lhs,
-        cast(rule_rows.rhs as double precision) as rhs,
-        rule_rows.lhs_description,
+        case when used_here.used_rules like '%,' || rule_rows.rule_id || ',%'
+                or used_before.used_rules like '%,' || rule_rows.rule_id || ',%' then null
+            else cast(rule_rows.lhs as double precision) end as lhs,
+        case when used_here.used_rules like '%,' || rule_rows.rule_id || ',%'
+                or used_before.used_rules like '%,' || rule_rows.rule_id || ',%' then null
+            else cast(rule_rows.rhs as double precision) end as rhs,
+        case when used_here.used_rules like '%,' || rule_rows.rule_id || ',%'
+                or used_before.used_rules like '%,' || rule_rows.rule_id || ',%'
+            then 'not assessable (used to read the table): ' || rule_rows.lhs_description
+            else rule_rows.lhs_description end as lhs_description,
         rule_rows.rhs_description,
         rule_rows.previous_report_id as compared_report_id,
         report_pairs.report_version
@@ -241,6 +267,10 @@ final as (
     from rule_rows
     inner join report_pairs
         on rule_rows.report_id = report_pairs.report_id
+    left join rules_used_to_read as used_here
+        on rule_rows.report_id = used_here.report_id
+    left join rules_used_to_read as used_before
+        on rule_rows.previous_report_id = used_before.report_id
 
 )
 

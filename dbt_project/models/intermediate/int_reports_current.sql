@@ -95,6 +95,7 @@ joined as (
         reports.scope_basis,
         reports.parser_version,
         reports.parsed_at,
+        reports.across_years_neighbours,
         coalesce(issue_counts.parse_issue_count, 0) as parse_issue_count
 
     from latest_fetches
@@ -148,6 +149,7 @@ final as (
         scope_basis,
         parser_version,
         parsed_at,
+        across_years_neighbours,
         cast(parse_issue_count as integer) as parse_issue_count
 
     from deduplicated

@@ -52,7 +52,8 @@ identified as (
         end as scope_basis,
         reports.parse_issue_count,
         reports.parser_version,
-        reports.parsed_at
+        reports.parsed_at,
+        reports.across_years_neighbours
 
     from reports
     left join names
@@ -70,10 +71,12 @@ final as (
         -- macros/incremental_reports.sql): a new parser version or a new attribution changes
         -- it. Not parsed_at nor the location (a path differs from one data folder to another):
         -- the same document read the same way gives the same version on every run and machine.
+        -- The neighbouring documents its open rows were re-solved with are part of it, so the
+        -- report is rebuilt when a neighbour arrives or changes.
         {{ version_hash(['report_id', 'source_id', 'agency_key', 'agency', 'agency_name_reported',
                          'agency_as_printed', 'agency_level', 'region', 'year', 'catalogue_year', 'template',
                          'era', 'published', 'report_scope', 'scope_basis', 'parse_issue_count',
-                         'parser_version']) }}
+                         'parser_version', 'across_years_neighbours']) }}
             as report_version
 
     from identified

@@ -6,6 +6,33 @@ source as (
 
 ),
 
+-- values settled with the agency's neighbouring years (orchestration/parsing/agency_series.py):
+-- the rows the parser left open, so they take the place of whatever the parser read there
+settled_across_years as (
+
+    select * from {{ source('raw', 'across_years_values') }}
+
+),
+
+read_values as (
+
+    select
+        sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
+    from source
+    where not exists (
+        select 1 from settled_across_years
+        where settled_across_years.sha256 = source.sha256
+            and settled_across_years.metric_key = source.metric_key
+    )
+
+    union all
+
+    select
+        sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
+    from settled_across_years
+
+),
+
 final as (
 
     select
@@ -20,7 +47,7 @@ final as (
         cast(location as varchar) as location,
         cast(note as varchar) as note
 
-    from source
+    from read_values
 
 )
 

@@ -6,6 +6,46 @@ source as (
 
 ),
 
+across_years_values as (
+
+    select * from {{ source('raw', 'across_years_values') }}
+
+),
+
+across_years as (
+
+    select * from {{ source('raw', 'across_years') }}
+
+),
+
+issues as (
+
+    -- a row settled with the agency's neighbouring years is no longer ambiguous
+    select sha256, seq, code, message, location
+    from source
+    where not (
+        code = 'ambiguous_split'
+        and exists (
+            select 1 from across_years_values
+            where across_years_values.sha256 = source.sha256
+                and across_years_values.location = source.location
+        )
+    )
+
+    union all
+
+    -- what the re-solve adds (rules_used_to_read), numbered after the parser's own issues
+    select
+        across_years.sha256,
+        100000 as seq,
+        'rules_used_to_read' as code,
+        across_years.rules_used as message,
+        cast(null as varchar) as location
+    from across_years
+    where across_years.rules_used is not null
+
+),
+
 final as (
 
     select
@@ -15,7 +55,7 @@ final as (
         cast(message as varchar) as message,
         cast(location as varchar) as location
 
-    from source
+    from issues
 
 )
 

@@ -6,6 +6,16 @@ source as (
 
 ),
 
+across_years as (
+
+    select
+        sha256 as across_years_sha256,
+        neighbours as across_years_neighbours
+
+    from {{ source('raw', 'across_years') }}
+
+),
+
 final as (
 
     select
@@ -25,9 +35,14 @@ final as (
         cast(scope_basis as varchar) as scope_basis,
         -- the title as printed: the document's title line, else the page's title
         cast(title as varchar) as title,
-        cast(parsed_at as timestamp) as parsed_at
+        cast(parsed_at as timestamp) as parsed_at,
+        -- the neighbouring documents its open rows were re-solved with (rules across years);
+        -- null when it has no open rows or no neighbouring year
+        cast(across_years_neighbours as varchar) as across_years_neighbours
 
     from source
+    left join across_years
+        on source.sha256 = across_years.across_years_sha256
 
 )
 

@@ -149,6 +149,37 @@ def test_parse_pretty_and_summary(capsys):
     assert len(summary) < 1000
 
 
+def test_warnings_and_library_log_lines_go_to_the_log_file(tmp_path, capfd):
+    """While the progress bar is shown, a Python warning, a library's log line (through the root
+    logger) and a library logger that prints on stderr itself all go to the run's log file."""
+    import logging
+    import warnings
+
+    from orchestration.cli import library_output_to
+
+    log = tmp_path / "run.log"
+    noisy = logging.getLogger("test_operator_views.noisy_library")
+    noisy.propagate = False
+    own_handler = logging.StreamHandler(sys.stderr)
+    noisy.addHandler(own_handler)
+    try:
+        with library_output_to(log):
+            warnings.warn("planted-warning-7f3", UserWarning)
+            logging.getLogger("test_operator_views.quiet_library").warning("planted-library-line-7f3")
+            noisy.error("planted-noisy-line-7f3")
+        out, err = capfd.readouterr()
+        assert "7f3" not in out + err
+        written = log.read_text(encoding="utf-8")
+        for planted in ("planted-warning-7f3", "planted-library-line-7f3", "planted-noisy-line-7f3"):
+            assert planted in written, planted
+        # afterwards everything is as before: the library's own handler is back, and prints
+        assert noisy.handlers == [own_handler]
+        noisy.error("after-7f3")
+        assert "after-7f3" in capfd.readouterr().err and "after-7f3" not in log.read_text(encoding="utf-8")
+    finally:
+        noisy.removeHandler(own_handler)
+
+
 CDN_HOSTS = ("unpkg.com", "jsdelivr.net", "bootstrapcdn.com", "cdnjs.cloudflare.com", "code.jquery.com")
 
 

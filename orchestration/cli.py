@@ -71,7 +71,9 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
     """Run every asset and asset check of the code location once, recorded in the project's
     Dagster instance (so the run shows in ``make dev``). Returns the run result.
 
-    The run covers every year partition, or with ``years`` those from the first to the last;
+    A full refresh fetches every source over the year partitions from the first to the last
+    year the catalogue names (so the empty years around them are not marked materialised); with
+    ``years``, those from the first to the last;
     ``hosts`` and ``source_ids`` narrow what is fetched and parsed further (dbt, the checks and
     the publication still cover the whole warehouse); ``fetch_settings`` override the politeness
     defaults (``min_interval_seconds``, ``max_workers``, …). ``executor="multiprocess"`` runs
@@ -87,12 +89,18 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
 
     from orchestration.definitions import refresh_job
     from orchestration.defs.ingest import ingest_run_config
-    from orchestration.defs.shared import REPOSITORY_LABEL, years_tags
+    from orchestration.defs.shared import (
+        REPOSITORY_LABEL,
+        catalogue_years,
+        full_refresh_tags,
+        years_tags,
+    )
 
     job = refresh_job()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
                   **ingest_run_config(hosts, source_ids, parse_workers=parse_workers, **fetch_settings)}
-    tags = {**years_tags(years),
+    # A full refresh covers the catalogue's years; --year, those years only.
+    tags = {**(years_tags(years) if years else full_refresh_tags(catalogue_years())),
             **{f"disclosure/{k}": ",".join(map(str, v)) for k, v in
                (("hosts", hosts), ("sources", source_ids)) if v}}
     with _first_use_lock(home):

@@ -99,6 +99,17 @@ def test_partitioned_assets_carry_a_table_per_year(planted_run, monkeypatch):
         assert {y: (r["reports"], r["parsed_now"]) for y, r in parsed.items()} == {"2020": (2, 2), "2021": (2, 2)}
 
 
+def test_a_full_refresh_marks_only_the_years_with_sources(planted_run, monkeypatch):
+    """The catalogue names 2020 and 2021: the run covers those year partitions, not the 17 empty
+    others, and still fetches every source (the every-source tag)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(planted_run["home"]))
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        assert run.tags["disclosure/every_source"] == "true"
+        for asset in ("raw_documents", "parsed_reports", "parsed_metric_values"):
+            assert instance.get_materialized_partitions(dg.AssetKey(asset)) == {"2020", "2021"}, asset
+
+
 def test_code_location_name_matches_pyproject():
     import tomllib
 
@@ -210,7 +221,7 @@ def _summary_rows(index: Path) -> dict[str, tuple[str, str]]:
     text = index.read_text(encoding="utf-8")
     block = text[text.index('id="mart-summary"'):]
     return {rule: (state, failing) for rule, state, failing in re.findall(
-        r"<tr[^>]*><td>(R\d+)</td><td>\w+</td><td>.*?</td><td>(\w+)</td><td>(\d+)</td></tr>", block)}
+        r"<tr[^>]*><td>(R\d+)</td><td>\w+</td><td>.*?</td><td>([\w ]+)</td><td>(\d+)</td></tr>", block)}
 
 
 def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run):
@@ -218,6 +229,8 @@ def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run):
     index = site / "index.html"
     rows = _summary_rows(index)
     assert len(rows) == 11 and rows["R1"] == ("fails", "1")
+    # no free-form report: the annex rules had nothing to assess, and do not claim to pass
+    assert rows["R10"] == rows["R11"] == ("nothing to assess", "0") and rows["R4"] == ("passes", "0")
     import duckdb
     con = duckdb.connect(str(planted_run["data_dir"] / "published" / "mart.duckdb"), read_only=True)
     failing = {r: str(n) for r, n in con.execute("select rule_id, count(distinct report_id) from mart_reconciliation "

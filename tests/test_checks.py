@@ -80,7 +80,8 @@ def test_well_formed_output_passes(pipeline_env, monkeypatch, capfd):
     again = materialise_all(log_level="WARNING", progress=True)
     out, err = capfd.readouterr()
     assert "c41" not in out + err and "refresh" in err   # the bar was drawn, and nothing crossed it
-    logs = "".join(p.read_text(encoding="utf-8") for p in (pipeline_env.parent / "dagster_home" / "logs").glob("*.log"))
+    logs = "".join(log.read_text(encoding="utf-8")
+                   for log in (pipeline_env.parent / "dagster_home" / "logs").glob("*.log"))
     assert "planted-warning-c41" in logs and "planted-library-line-c41" in logs
     check = next(e.event_specific_data for e in again.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                  and e.event_specific_data.check_name == "structural_parser_output")

@@ -131,7 +131,8 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
             outcome, validated_now = validate_rule_in_warehouse(con, rule.rule_id, docs, RULE_REPORTS_PER_CHUNK)
         context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
                          f"{outcome.reports_not_assessable} not assessable ({validated_now} rows validated now)")
-        per_rule.append({"rule": rule.rule_id, "severity": rule.severity, "outcome": "pass" if outcome.success else "fail",
+        per_rule.append({"rule": rule.rule_id, "severity": rule.severity,
+                         "outcome": "pass" if outcome.success else "fail",
                          "reports_passed": outcome.reports_passed, "reports_failed": outcome.reports_failed,
                          "reports_not_assessable": outcome.reports_not_assessable,
                          "rows_validated_now": validated_now})

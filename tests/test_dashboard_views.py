@@ -162,7 +162,8 @@ def test_drawn_page_table_csv_trends_and_colours(scoped_mart, tmp_path):
       document.body.dataset.probe = JSON.stringify({{csv: tableCsv(), trends: traces("trends"),
         applications: traces("applications"), mix: traces("mix"), reviews: traces("reviews"),
         quality: bars("quality"), qualityRows: document.querySelectorAll("#quality-table tr").length - 1,
-        qualityNote: document.getElementById("quality-note").textContent}});
+        qualityNote: document.getElementById("quality-note").textContent,
+        table: document.getElementById("table").innerHTML}});
     """
     dom = _dom(tmp_path / DASHBOARD_FILE, tmp_path, probe)
     # six charts and the scorecard's
@@ -176,6 +177,9 @@ def test_drawn_page_table_csv_trends_and_colours(scoped_mart, tmp_path):
     assert by_key[CITY, "2022"]["source_url"] == "https://www.jia.gov.cn/2022.html"
     assert by_key[CITY, "2022"]["report_scope"] == "jurisdiction"
     assert by_key[OTHER, "2021"]["approximate_indicators"] == "applications_received, granted"
+    # An http source is a link; a local file shows its path, with no link.
+    assert 'href="https://www.jia.gov.cn/2022.html"' in seen["table"]
+    assert "reports/yi-2021.txt" in seen["table"] and 'href="reports/yi-2021.txt"' not in seen["table"]
     # The scorecard of the two selected agencies: their four reports, counted per year.
     assert seen["qualityRows"] == 4
     assert seen["quality"]["逾期发布 late"] == [1, 1] and seen["quality"]["重复率>50% repeats last year"] == [0, 2]

@@ -110,6 +110,18 @@ def test_a_full_refresh_marks_only_the_years_with_sources(planted_run, monkeypat
             assert instance.get_materialized_partitions(dg.AssetKey(asset)) == {"2020", "2021"}, asset
 
 
+def test_rule_checks_are_checks_of_their_own_asset_and_say_when_nothing_was_assessed(planted_run, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(planted_run["home"]))
+    with dg.DagsterInstance.get() as instance:
+        record = instance.fetch_materializations(dg.AssetKey("rule_checks"), limit=1).records[0]
+        rules = {row.data["rule"]: row.data for row in record.asset_materialization.metadata["rules"].records}
+        assert len(rules) == 11
+        assert rules["R1"]["outcome"] == "fail" and rules["R1"]["reports_failed"] == 1
+        assert rules["R4"]["outcome"] == "pass"
+        # no free-form report: the annex rules passed nothing, and say so
+        assert rules["R10"]["outcome"] == rules["R11"]["outcome"] == "nothing to assess"
+
+
 def test_code_location_name_matches_pyproject():
     import tomllib
 

@@ -131,8 +131,11 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
             outcome, validated_now = validate_rule_in_warehouse(con, rule.rule_id, docs, RULE_REPORTS_PER_CHUNK)
         context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
                          f"{outcome.reports_not_assessable} not assessable ({validated_now} rows validated now)")
-        per_rule.append({"rule": rule.rule_id, "severity": rule.severity,
-                         "outcome": "pass" if outcome.success else "fail",
+        # A rule with no assessable row (R10, R11 without free-form reports) passes vacuously:
+        # Dagster has no "not run" for a check its asset ran, so the outcome says it in words.
+        verdict = ("fail" if not outcome.success else "pass" if outcome.reports_assessed
+                   else "nothing to assess")
+        per_rule.append({"rule": rule.rule_id, "severity": rule.severity, "outcome": verdict,
                          "reports_passed": outcome.reports_passed, "reports_failed": outcome.reports_failed,
                          "reports_not_assessable": outcome.reports_not_assessable,
                          "rows_validated_now": validated_now})
@@ -140,7 +143,7 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
             check_name=rule.check_name, asset_key=RULE_CHECKS, passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={
-                "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
+                "outcome": verdict, "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
                 "failing_reports_shown": min(len(outcome.failures), FAILING_REPORTS_SHOWN),
                 "rows_validated_now": validated_now,
                 "reports_assessed": outcome.reports_assessed, "reports_passed": outcome.reports_passed,

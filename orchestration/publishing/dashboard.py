@@ -587,7 +587,9 @@ function drawTable(rows) {
   const cell = (r, m) => { const v = r[m]; if (v == null) return ""; return approxOf(r).includes(m)
     ? `<span class="approx" title="approximate: read from a free-form report">≈${esc(fmt(v))}</span>` : esc(fmt(v)); };
   const link = r => { const u = r.source_url; if (!u) return ""; const label = esc(r.source_title || u);
-    return /^https?:\\/\\//.test(u) ? `<a href="${esc(u)}" target="_blank" rel="noopener">${label}</a>` : label; };
+    // a local file has no link: its path (relative to its catalogue's folder) is shown beside the title
+    return /^https?:\\/\\//.test(u) ? `<a href="${esc(u)}" target="_blank" rel="noopener">${label}</a>`
+      : (r.source_title ? `${label} <small>(${esc(u)})</small>` : label); };
   document.getElementById("table").innerHTML = "<table><tr><th>agency</th><th>year</th>" +
     TABLE_MEASURES.map(m => `<th>${esc(m)}</th>`).join("") + TABLE_EXTRA.map(c => `<th>${esc(c)}</th>`).join("") +
     (hasSource ? "<th>source</th>" : "") + "</tr>" +

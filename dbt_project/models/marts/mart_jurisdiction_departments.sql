@@ -14,9 +14,31 @@ agencies as (
 
 ),
 
+-- the report chosen for each agency-year, as in mart_agency_year (read from its inputs: that
+-- mart's list column has no fixture type PostgreSQL accepts in the unit tests)
+chosen_reports as (
+
+    select * from {{ ref('int_agency_years') }}
+
+),
+
+reports as (
+
+    select * from {{ ref('int_reports_identified') }}
+
+),
+
 agency_years as (
 
-    select * from {{ ref('mart_agency_year') }}
+    select
+        chosen_reports.agency_key,
+        chosen_reports.year,
+        chosen_reports.report_id,
+        reports.report_scope
+
+    from chosen_reports
+    inner join reports
+        on chosen_reports.report_id = reports.report_id
 
 ),
 

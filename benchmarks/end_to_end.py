@@ -210,7 +210,7 @@ def run_cli(data_dir: Path, dagster_home: Path, log_path: Path, options: list[st
 
 
 STAGES = (("fetch", ("report_sources", "raw_documents")), ("parse", ("parsed_reports",)),
-          ("checks", ("structural", "reconciliation_rules", "check")), ("publish", ("published",)),
+          ("checks", ("structural", "rule_checks", "check")), ("publish", ("published",)),
           ("dashboard", ("dashboard",)))
 
 

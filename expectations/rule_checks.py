@@ -138,5 +138,8 @@ def mart_rule_summary(con) -> list[dict]:
                order by rule_id, agency, year, column_key, report_id""").fetchall():
         failing.setdefault(rule_id, []).append({"report_id": report_id, "agency": agency, "year": year,
                                                 "column": column, "lhs": lhs, "rhs": rhs})
+    assessed = dict(con.execute("""select rule_id, count(*) filter (where lhs is not null and rhs is not null)
+                                   from marts.mart_reconciliation group by rule_id""").fetchall())
     return [{"rule_id": rule.rule_id, "severity": rule.severity, "description": rule.description,
-             "failing": failing.get(rule.rule_id, [])} for rule in RULES.values()]
+             "failing": failing.get(rule.rule_id, []), "assessed_rows": assessed.get(rule.rule_id, 0)}
+            for rule in RULES.values()]

@@ -149,7 +149,8 @@ def write_mart_summary(index: Path, rules: list[dict]) -> None:
     validated report version (checks.rule_failures), not on the latest validation alone: an
     incremental run validates only what changed, so its "latest" result can pass while the
     mart still holds an older failure. ``rules``: rule_id, severity, description, reports,
-    failing (agency, year, column, lhs, rhs) dicts."""
+    failing (agency, year, column, lhs, rhs) dicts, and assessed_rows (rows not
+    "not_assessable": both sides present; when given and 0, the rule had nothing to assess)."""
     text = index.read_text(encoding="utf-8")
     if SUMMARY_MARK in text:
         text = text[:text.index(SUMMARY_MARK)] + text[text.rindex(SUMMARY_MARK) + len(SUMMARY_MARK):]
@@ -157,7 +158,10 @@ def write_mart_summary(index: Path, rules: list[dict]) -> None:
     for rule in rules:
         failing = rule["failing"]
         reports = len({(f["agency"], f["year"], f.get("report_id")) for f in failing})
-        state = "fails" if failing else "passes"
+        # a rule with no row that could be assessed (R10, R11 without free-form reports) has
+        # passed nothing: it says so rather than "passes"
+        assessed = rule.get("assessed_rows")
+        state = "fails" if failing else "nothing to assess" if assessed == 0 else "passes"
         rows.append(f"<tr class=\"{'table-danger' if failing else ''}\"><td>{html.escape(rule['rule_id'])}</td>"
                     f"<td>{html.escape(rule['severity'])}</td><td>{html.escape(rule['description'])}</td>"
                     f"<td>{state}</td><td>{reports}</td></tr>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 from orchestration.config import PROJECT_ROOT, paths
@@ -69,7 +71,9 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
     """Run every asset and asset check of the code location once, recorded in the project's
     Dagster instance (so the run shows in ``make dev``). Returns the run result.
 
-    The run covers every year partition, or with ``years`` those from the first to the last;
+    A full refresh fetches every source over the year partitions from the first to the last
+    year the catalogue names (so the empty years around them are not marked materialised); with
+    ``years``, those from the first to the last;
     ``hosts`` and ``source_ids`` narrow what is fetched and parsed further (dbt, the checks and
     the publication still cover the whole warehouse); ``fetch_settings`` override the politeness
     defaults (``min_interval_seconds``, ``max_workers``, …). ``executor="multiprocess"`` runs
@@ -85,12 +89,18 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
 
     from orchestration.definitions import refresh_job
     from orchestration.defs.ingest import ingest_run_config
-    from orchestration.defs.shared import REPOSITORY_LABEL, years_tags
+    from orchestration.defs.shared import (
+        REPOSITORY_LABEL,
+        catalogue_years,
+        full_refresh_tags,
+        years_tags,
+    )
 
     job = refresh_job()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
                   **ingest_run_config(hosts, source_ids, parse_workers=parse_workers, **fetch_settings)}
-    tags = {**years_tags(years),
+    # A full refresh covers the catalogue's years; --year, those years only.
+    tags = {**(years_tags(years) if years else full_refresh_tags(catalogue_years())),
             **{f"disclosure/{k}": ",".join(map(str, v)) for k, v in
                (("hosts", hosts), ("sources", source_ids)) if v}}
     with _first_use_lock(home):
@@ -109,6 +119,9 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
         stack.enter_context(_stdout_to(log_path))
         print(f"(dbt's own output goes to {log_path})", file=sys.stderr)
         if progress:
+            # Python warnings and library log lines (GX, dbt's adapters, pdfminer, Dagster's own
+            # "dagster" logger…) would write across the bar: they go to the same log file.
+            stack.enter_context(library_output_to(log_path))
             stop = threading.Event()
             watcher = threading.Thread(target=show_progress, args=(instance, run_id, len(job.nodes), stop),
                                        daemon=True)
@@ -137,6 +150,49 @@ def _stdout_to(path: Path):
             sys.stdout.flush()
             os.dup2(saved, 1)
             os.close(saved)
+
+
+def _writes_to_a_terminal_stream(handler) -> bool:
+    """A handler that prints on stdout or stderr (not a file handler, which is a stream handler too)."""
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    return getattr(handler, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)
+
+
+@contextlib.contextmanager
+def library_output_to(path: Path):
+    """Until the block ends, every Python warning (as ``logging.captureWarnings``) and every log
+    record of a library logger goes to ``path`` instead of the terminal: the handlers that print
+    on stdout or stderr, on the root logger and on any named logger, are set aside and a file
+    handler takes their place. The run's own step logs (Dagster's console logger, which is not a
+    named logger) are left alone."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    loggers = [root] + [logger for logger in list(logging.root.manager.loggerDict.values())
+                        if isinstance(logger, logging.Logger)]
+    saved = {logger: logger.handlers[:] for logger in loggers}
+    for logger in loggers:
+        kept = [h for h in logger.handlers if not _writes_to_a_terminal_stream(h)]
+        if logger is root or (len(kept) < len(logger.handlers) and not logger.propagate):
+            kept.append(handler)
+        logger.handlers = kept
+    # What logging.captureWarnings(True) does, done here: that call is a no-op once a library has
+    # called it and put warnings.showwarning back (importing Great Expectations leaves it so).
+    shown_before = warnings.showwarning
+
+    def log_warning(message, category, filename, lineno, file=None, line=None):
+        logging.getLogger("py.warnings").warning(
+            "%s", warnings.formatwarning(message, category, filename, lineno, line).rstrip())
+
+    warnings.showwarning = log_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown_before
+        for logger, handlers in saved.items():
+            logger.handlers = handlers
+        handler.close()
 
 
 RUN_HOST_TAG, RUN_PID_TAG = "disclosure/host", "disclosure/pid"

@@ -52,7 +52,7 @@ def test_an_unknown_metric_key_fails_the_structural_check_and_blocks_the_mart(pi
     assert not check.passed and check.metadata["reports_checked"].value == 2
 
 
-def test_well_formed_output_passes(pipeline_env):
+def test_well_formed_output_passes(pipeline_env, monkeypatch, capfd):
     data_dir = pipeline_env
     samples.write_samples(data_dir / "samples", data_dir / "sources" / "samples.csv",
                           samples.generate_panel(agencies=1, years=range(2021, 2023)))
@@ -63,7 +63,26 @@ def test_well_formed_output_passes(pipeline_env):
     assert check.metadata["reports_checked"].value == 2
 
     # Nothing new parsed: nothing to check again (a national warehouse is not re-read each run).
-    again = materialise_all(log_level="WARNING")
+    # This run shows the progress bar, as in a terminal: a warning and a library's log line raised
+    # during the run go to the run's log file, not across the bar.
+    import logging
+    import warnings
+
+    fetch = ingest.run_fetch_batch
+
+    def noisy_fetch(*args, **kwargs):
+        warnings.warn("planted-warning-c41", UserWarning)
+        logging.getLogger("pdfminer.planted").warning("planted-library-line-c41")
+        return fetch(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "run_fetch_batch", noisy_fetch)
+    capfd.readouterr()
+    again = materialise_all(log_level="WARNING", progress=True)
+    out, err = capfd.readouterr()
+    assert "c41" not in out + err and "refresh" in err   # the bar was drawn, and nothing crossed it
+    logs = "".join(log.read_text(encoding="utf-8")
+                   for log in (pipeline_env.parent / "dagster_home" / "logs").glob("*.log"))
+    assert "planted-warning-c41" in logs and "planted-library-line-c41" in logs
     check = next(e.event_specific_data for e in again.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                  and e.event_specific_data.check_name == "structural_parser_output")
     assert check.passed and check.metadata["reports_checked"].value == 0

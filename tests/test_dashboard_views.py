@@ -49,6 +49,17 @@ def scoped_mart(tmp_path) -> Path:
         ('{CITY}', 2022, 'R1', 'error', 'total', 520.0, 521.0, 'fail', '本年新收 + 上年结转', '办理总计 + 结转下年'),
         ('{CITY}', 2022, 'R12', 'warning', 'total', 1.0, 1.0, 'pass', '新规则左', '新规则右'))
         t(agency, year, rule_id, severity, column_key, lhs, rhs, status, lhs_description, rhs_description)""")
+    # The scorecard: 2021 has a late, an undated and an on-time report, two off the format of
+    # their year and one missing sections; 2022 two repetitive reports and one with an error rule.
+    con.execute(f"""create table mart_report_quality as select * from (values
+        ('{CITY}', 2021, 'late', 12, date '2022-04-12', 'national_format', 6, null, 0.2, false, null, 0, 0, 0),
+        ('{CITY}', 2022, 'on_time', -30, date '2023-03-01', 'national_format', 5, '问题及改进', 0.81, true, 2021, 1, 0, 0),
+        ('{DEPT}', 2021, 'unknown', null, null, 'older_layout', 6, null, null, null, null, 0, 1, 0),
+        ('{DEPT}', 2022, 'on_time', -10, date '2023-01-21', 'national_format', 6, null, 0.1, false, 2021, 0, 0, 0),
+        ('{OTHER}', 2021, 'on_time', -5, date '2022-03-26', 'no_tables', 4, '主动公开, 依申请', null, null, null, 0, 0, 0),
+        ('{OTHER}', 2022, 'late', 3, date '2023-04-03', 'national_format', 6, null, 0.55, true, 2021, 0, 0, 1))
+        t(agency, year, timeliness, days_after_deadline, published_date, format_conformance, sections_present,
+          missing_sections, repetition, is_repetitive, compared_with_year, rule_errors, rule_warnings, rule_infos)""")
     con.close()
     return path
 
@@ -96,6 +107,34 @@ def test_page_carries_rule_text_sources_and_approximations(scoped_mart, tmp_path
     assert approx == {2021: "applications_received, granted", 2022: None}
 
 
+QUALITY_FLAGS = ["reports", "on_time", "late", "unknown_date", "off_format", "incomplete", "repetitive",
+                 "with_rule_errors"]
+
+
+def test_scorecard_panel_counts_every_report_and_carries_each_row(scoped_mart, tmp_path):
+    write_dashboard(scoped_mart, tmp_path)
+    quality = _page_data((tmp_path / DASHBOARD_FILE).read_text(encoding="utf-8"))["quality"]
+    by_year = {r["year"]: [r[k] for k in QUALITY_FLAGS] for r in quality["by_year"]}
+    # an undated report is "date unknown", never late; older_layout and no_tables are off the format
+    assert by_year == {2021: [3, 1, 1, 1, 2, 1, 0, 0], 2022: [3, 2, 1, 0, 0, 1, 2, 1]}
+    assert [quality["totals"][k] for k in QUALITY_FLAGS] == [6, 3, 2, 1, 2, 2, 2, 1]
+    rows = quality["reports"]
+    names = _page_data((tmp_path / DASHBOARD_FILE).read_text(encoding="utf-8"))["agencies"]
+    seen = {(names[a], y): (t, f, m, rep) for a, y, t, f, m, rep in zip(
+        rows["agency"], rows["year"], rows["timeliness"], rows["format_conformance"], rows["missing_sections"],
+        rows["repetition"])}
+    assert len(seen) == 6
+    assert seen[CITY, 2022] == ("on_time", "national_format", "问题及改进", 0.81)
+    assert seen[OTHER, 2021] == ("on_time", "no_tables", "主动公开, 依申请", None)
+
+
+def test_a_mart_without_the_scorecard_has_no_panel(scoped_mart):
+    con = duckdb.connect(str(scoped_mart))
+    con.execute("drop table mart_report_quality")
+    con.close()
+    assert dashboard_data(scoped_mart)["quality"] is None
+
+
 def _dom(page: Path, tmp_path: Path, extra_script: str = "") -> str:
     if extra_script:
         text = page.read_text(encoding="utf-8").replace("</body>", f"<script>{extra_script}</script></body>")
@@ -119,11 +158,16 @@ def test_drawn_page_table_csv_trends_and_colours(scoped_mart, tmp_path):
       render();
       const traces = id => document.getElementById(id).data.map(t => ({{name: t.name, color: (t.marker || {{}}).color,
                                                                       colors: (t.marker || {{}}).colors, n: (t.x || []).length}}));
+      const bars = id => Object.fromEntries(document.getElementById(id).data.map(t => [t.name, t.y]));
       document.body.dataset.probe = JSON.stringify({{csv: tableCsv(), trends: traces("trends"),
-        applications: traces("applications"), mix: traces("mix"), reviews: traces("reviews")}});
+        applications: traces("applications"), mix: traces("mix"), reviews: traces("reviews"),
+        quality: bars("quality"), qualityRows: document.querySelectorAll("#quality-table tr").length - 1,
+        qualityNote: document.getElementById("quality-note").textContent,
+        table: document.getElementById("table").innerHTML}});
     """
     dom = _dom(tmp_path / DASHBOARD_FILE, tmp_path, probe)
-    assert re.search(r'data-drawn="6" data-errors="0"', dom), "the page did not draw without errors"
+    # six charts and the scorecard's
+    assert re.search(r'data-drawn="7" data-errors="0"', dom), "the page did not draw without errors"
     probe_json = html.unescape(re.search(r'data-probe="([^"]*)"', dom).group(1))
     seen = json.loads(probe_json)
     rows = list(csv.DictReader(io.StringIO(seen["csv"])))
@@ -133,6 +177,15 @@ def test_drawn_page_table_csv_trends_and_colours(scoped_mart, tmp_path):
     assert by_key[CITY, "2022"]["source_url"] == "https://www.jia.gov.cn/2022.html"
     assert by_key[CITY, "2022"]["report_scope"] == "jurisdiction"
     assert by_key[OTHER, "2021"]["approximate_indicators"] == "applications_received, granted"
+    # An http source is a link; a local file shows its path, with no link.
+    assert 'href="https://www.jia.gov.cn/2022.html"' in seen["table"]
+    assert "reports/yi-2021.txt" in seen["table"] and 'href="reports/yi-2021.txt"' not in seen["table"]
+    # The scorecard of the two selected agencies: their four reports, counted per year.
+    assert seen["qualityRows"] == 4
+    assert seen["quality"]["逾期发布 late"] == [1, 1] and seen["quality"]["重复率>50% repeats last year"] == [0, 2]
+    assert seen["quality"]["非当年格式 not the format of its year"] == [1, 0]
+    assert seen["quality"]["报告数 reports"] == [2, 2]
+    assert seen["qualityNote"].startswith("4 reports of the selected agencies in the selected years: 2 on time, 2 late")
     # One trend line per selected agency, each with its years.
     assert {t["name"]: t["n"] for t in seen["trends"]} == {CITY: 2, OTHER: 2}
     # The same outcome has the same colour in every chart.

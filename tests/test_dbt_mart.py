@@ -155,8 +155,29 @@ def _panel():
     return out_national, out_free, expected
 
 
+# A government and three of its own departments (dim_agency.parent_agency_key), for
+# mart_jurisdiction_departments; their own place, so that no other agency of the panel joins them.
+HIERARCHY = (samples.Agency("梧桐市人民政府", "wutong", 200, 0.15, "gov"),
+             samples.Agency("梧桐市教育局", "wutong-jyj", 30, 0.2, "dept"),
+             samples.Agency("梧桐市卫生健康委员会", "wutong-wjw", 18, 0.2, "dept"),
+             samples.Agency("梧桐市交通运输局", "wutong-jtj", 12, 0.3, "dept"))
+HIERARCHY_YEARS = range(2021, 2023)
+
+
+def _hierarchy_panel() -> list:
+    return samples.generate_panel(seed=7, years=HIERARCHY_YEARS, agency_list=HIERARCHY, blank_orgs=None)
+
+
 def _write_catalogue(data_dir: Path, national, free, corpus: bool) -> None:
     samples.write_samples(data_dir / "samples", data_dir / "sources" / "samples.csv", national)
+    # the hierarchy's reports under source ids of their own ("tree-…"), apart from the panel's
+    (data_dir / "hierarchy").mkdir()
+    with (data_dir / "sources" / "hierarchy.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_id", "agency", "year", "location"])
+        for r in _hierarchy_panel():
+            (data_dir / "hierarchy" / r.filename).write_bytes(samples.render_bytes(r))
+            writer.writerow([f"tree-{r.slug}-{r.year}", r.agency, r.year, f"../hierarchy/{r.filename}"])
     freeform.write_samples(data_dir / "freeform", free)
     # the scorecard's series: planted late, undated, copied and incomplete reports
     scorecard.write_series(data_dir / "quality", data_dir / "sources" / "quality.csv", scorecard.generate_series())
@@ -687,6 +708,42 @@ def test_each_rule_check_fails_exactly_on_its_planted_reports(built):
         if not built.has_corpus:   # the real corpus brings its own findings (hongze's R4, …)
             assert evaluation.passed == (not expected), rule.rule_id
         assert evaluation.metadata["reports_assessed"].value > 0 or rule.rule_id in ("R10", "R11"), rule.rule_id
+
+
+# ---- a government beside its departments (mart_jurisdiction_departments) ---------------------------
+
+def test_jurisdiction_beside_the_sum_of_its_departments(built):
+    """梧桐市人民政府 and its three departments, generated: per year and indicator, the
+    government's own figure beside the sum of the three departments' figures, never added."""
+    reports = _hierarchy_panel()
+    departments = [r for r in reports if r.slug != "wutong"]
+
+    def received(r) -> int:
+        return r.metrics["apps.new_received.total"]
+
+    def lawsuits(r) -> int:
+        return r.metrics["litigation.direct.total"] + r.metrics["litigation.after_review.total"]
+
+    rows = {(year, indicator): rest for year, indicator, *rest in built.query(
+        "select year, indicator, jurisdiction_value, departments_sum, departments_known, departments_present, "
+        "departments_with_value, jurisdiction_report_id from marts.mart_jurisdiction_departments "
+        "where jurisdiction_agency = '梧桐市人民政府'")}
+    assert {year for year, _ in rows} == set(HIERARCHY_YEARS)
+    government_reports = dict(built.query(
+        "select year, report_id from marts.mart_agency_year where source_id like 'tree-wutong-%' "
+        "and agency = '梧桐市人民政府'"))
+    for year in HIERARCHY_YEARS:
+        this_year = [r for r in departments if r.year == year]
+        gov = next(r for r in reports if r.slug == "wutong" and r.year == year)
+        for indicator, value in (("applications_received", received), ("lawsuits", lawsuits)):
+            jurisdiction, departments_sum, known, present, with_value, report_id = rows[year, indicator]
+            assert jurisdiction == value(gov), (year, indicator)
+            assert departments_sum == sum(value(r) for r in this_year), (year, indicator)
+            assert (known, present, with_value) == (3, 3, 3)
+            assert report_id == government_reports[year]
+    # the other agencies of the panel are none of 梧桐市's departments
+    assert built.query("select count(*) from marts.dim_agency d join marts.dim_agency g "
+                       "on d.parent_agency_key = g.agency_key where g.agency = '梧桐市人民政府'") == [(3,)]
 
 
 # ---- the scorecard (mart_report_quality) --------------------------------------------------------

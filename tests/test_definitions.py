@@ -32,9 +32,13 @@ EXPECTED_EDGES = {
                                   "intermediate/int_report_repetition", "intermediate/int_metric_values_current",
                                   "staging/stg_raw__report_sections", "marts/mart_reconciliation", "seeds/metric_keys"},
     "staging/stg_raw__report_sections": {"parsed_report_sections"},
+    "marts/mart_jurisdiction_departments": {"marts/dim_agency", "intermediate/int_agency_years",
+                                            "intermediate/int_reports_identified",
+                                            "marts/fct_harmonised_indicators"},
+    "rule_checks": {"marts/mart_reconciliation"},
     "published_mart": {"marts/dim_agency", "marts/dim_metric", "marts/fct_disclosure_metrics",
                        "marts/fct_harmonised_indicators", "marts/mart_agency_year", "marts/mart_reconciliation",
-                       "marts/mart_report_quality"},
+                       "marts/mart_report_quality", "marts/mart_jurisdiction_departments"},
 }
 
 
@@ -48,15 +52,28 @@ def test_definitions_load_and_validate():
         assert {p.to_user_string() for p in graph.get(dg.AssetKey.from_user_string(key)).parent_keys} == parents, key
 
 
-def test_r1_check_is_on_the_reconciliation_mart():
+def test_rule_checks_sit_apart_from_the_dbt_tests():
+    """The eleven rule checks are the checks of their own asset, and only they: the UI shows
+    them apart from the dbt data tests, which stay on the dbt models."""
+    from expectations.reconciliation import RULES
+
     graph = defs().get_repository_def().asset_graph
-    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
-    assert ("marts/mart_reconciliation", "rule_r1_table_three_balance") in checks
+    by_asset: dict[str, set[str]] = {}
+    for check in graph.asset_check_keys:
+        by_asset.setdefault(check.asset_key.to_user_string(), set()).add(check.name)
+    assert by_asset["rule_checks"] == {rule.check_name for rule in RULES.values()}
+    assert len(by_asset["rule_checks"]) == 11 and "rule_r1_table_three_balance" in by_asset["rule_checks"]
+    # the dbt tests are still checks of the mart they test, and none of them is a rule check
+    assert by_asset["marts/mart_reconciliation"] and not any(
+        name.startswith("rule_") for name in by_asset["marts/mart_reconciliation"])
+    node = graph.get(dg.AssetKey("rule_checks"))
+    assert node.group_name == "checks" and node.pools == {"warehouse"}
 
 
 def test_warehouse_writers_share_one_pool():
     graph = defs().get_repository_def().asset_graph
-    for key in ("report_sources", "raw_documents", "parsed_reports", "marts/mart_agency_year", "published_mart"):
+    for key in ("report_sources", "raw_documents", "parsed_reports", "marts/mart_agency_year", "rule_checks",
+                "published_mart"):
         node = graph.get(dg.AssetKey.from_user_string(key))
         assert node.pools == {"warehouse"}, key
 

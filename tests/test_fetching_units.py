@@ -233,3 +233,19 @@ def test_ingest_assets_take_the_selection(pipeline_env):
     parsed = [m for m in result.asset_materializations_for_node("parsed_reports")
               if m.asset_key == dg.AssetKey("parsed_reports")][0].metadata
     assert parsed["parsed"].value == 1 and parsed["quarantined"].value == 0
+
+
+def test_a_full_refresh_spans_the_catalogue_years_and_takes_every_source():
+    from orchestration.defs.shared import YEARS, full_refresh_tags
+
+    keys = YEARS.get_partition_keys()
+    every = {"disclosure/every_source": "true"}
+    assert full_refresh_tags({2021, 2019, None, 2023}) == {"dagster/asset_partition_range_start": "2019",
+                                                           "dagster/asset_partition_range_end": "2023", **every}
+    assert full_refresh_tags({2020}) == {"dagster/partition": "2020", **every}
+    # years no partition holds (before the first, a typo far ahead) do not stretch the span
+    assert full_refresh_tags({1999, 2020, 2021, 3021}) == {"dagster/asset_partition_range_start": "2020",
+                                                           "dagster/asset_partition_range_end": "2021", **every}
+    # only listings and folders (no year): every partition
+    assert full_refresh_tags(set()) == {"dagster/asset_partition_range_start": keys[0],
+                                        "dagster/asset_partition_range_end": keys[-1], **every}

@@ -99,6 +99,29 @@ def test_partitioned_assets_carry_a_table_per_year(planted_run, monkeypatch):
         assert {y: (r["reports"], r["parsed_now"]) for y, r in parsed.items()} == {"2020": (2, 2), "2021": (2, 2)}
 
 
+def test_a_full_refresh_marks_only_the_years_with_sources(planted_run, monkeypatch):
+    """The catalogue names 2020 and 2021: the run covers those year partitions, not the 17 empty
+    others, and still fetches every source (the every-source tag)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(planted_run["home"]))
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        assert run.tags["disclosure/every_source"] == "true"
+        for asset in ("raw_documents", "parsed_reports", "parsed_metric_values"):
+            assert instance.get_materialized_partitions(dg.AssetKey(asset)) == {"2020", "2021"}, asset
+
+
+def test_rule_checks_are_checks_of_their_own_asset_and_say_when_nothing_was_assessed(planted_run, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(planted_run["home"]))
+    with dg.DagsterInstance.get() as instance:
+        record = instance.fetch_materializations(dg.AssetKey("rule_checks"), limit=1).records[0]
+        rules = {row.data["rule"]: row.data for row in record.asset_materialization.metadata["rules"].records}
+        assert len(rules) == 11
+        assert rules["R1"]["outcome"] == "fail" and rules["R1"]["reports_failed"] == 1
+        assert rules["R4"]["outcome"] == "pass"
+        # no free-form report: the annex rules passed nothing, and say so
+        assert rules["R10"]["outcome"] == rules["R11"]["outcome"] == "nothing to assess"
+
+
 def test_code_location_name_matches_pyproject():
     import tomllib
 
@@ -149,6 +172,37 @@ def test_parse_pretty_and_summary(capsys):
     assert len(summary) < 1000
 
 
+def test_warnings_and_library_log_lines_go_to_the_log_file(tmp_path, capfd):
+    """While the progress bar is shown, a Python warning, a library's log line (through the root
+    logger) and a library logger that prints on stderr itself all go to the run's log file."""
+    import logging
+    import warnings
+
+    from orchestration.cli import library_output_to
+
+    log = tmp_path / "run.log"
+    noisy = logging.getLogger("test_operator_views.noisy_library")
+    noisy.propagate = False
+    own_handler = logging.StreamHandler(sys.stderr)
+    noisy.addHandler(own_handler)
+    try:
+        with library_output_to(log):
+            warnings.warn("planted-warning-7f3", UserWarning)
+            logging.getLogger("test_operator_views.quiet_library").warning("planted-library-line-7f3")
+            noisy.error("planted-noisy-line-7f3")
+        out, err = capfd.readouterr()
+        assert "7f3" not in out + err
+        written = log.read_text(encoding="utf-8")
+        for planted in ("planted-warning-7f3", "planted-library-line-7f3", "planted-noisy-line-7f3"):
+            assert planted in written, planted
+        # afterwards everything is as before: the library's own handler is back, and prints
+        assert noisy.handlers == [own_handler]
+        noisy.error("after-7f3")
+        assert "after-7f3" in capfd.readouterr().err and "after-7f3" not in log.read_text(encoding="utf-8")
+    finally:
+        noisy.removeHandler(own_handler)
+
+
 CDN_HOSTS = ("unpkg.com", "jsdelivr.net", "bootstrapcdn.com", "cdnjs.cloudflare.com", "code.jquery.com")
 
 
@@ -179,7 +233,7 @@ def _summary_rows(index: Path) -> dict[str, tuple[str, str]]:
     text = index.read_text(encoding="utf-8")
     block = text[text.index('id="mart-summary"'):]
     return {rule: (state, failing) for rule, state, failing in re.findall(
-        r"<tr[^>]*><td>(R\d+)</td><td>\w+</td><td>.*?</td><td>(\w+)</td><td>(\d+)</td></tr>", block)}
+        r"<tr[^>]*><td>(R\d+)</td><td>\w+</td><td>.*?</td><td>([\w ]+)</td><td>(\d+)</td></tr>", block)}
 
 
 def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run):
@@ -187,6 +241,8 @@ def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run):
     index = site / "index.html"
     rows = _summary_rows(index)
     assert len(rows) == 11 and rows["R1"] == ("fails", "1")
+    # no free-form report: the annex rules had nothing to assess, and do not claim to pass
+    assert rows["R10"] == rows["R11"] == ("nothing to assess", "0") and rows["R4"] == ("passes", "0")
     import duckdb
     con = duckdb.connect(str(planted_run["data_dir"] / "published" / "mart.duckdb"), read_only=True)
     failing = {r: str(n) for r, n in con.execute("select rule_id, count(distinct report_id) from mart_reconciliation "

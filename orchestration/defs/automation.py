@@ -1,7 +1,7 @@
 """Schedules and sensors: when the pipeline runs without anyone asking."""
 import dagster as dg
 
-from orchestration.defs.shared import REFRESH, all_years_tags
+from orchestration.defs.shared import REFRESH, catalogue_years, full_refresh_tags
 from orchestration.season import RefreshSeason
 
 REFRESH_HOUR = 6   # 06:00 China time, after the night's publications
@@ -20,9 +20,10 @@ def seasonal_refresh(context: dg.ScheduleEvaluationContext):
     if not season.refreshes_on(day):
         return dg.SkipReason(f"{day} is outside the publication season and not the weekly day "
                              f"({season.describe()})")
-    # Over every year partition, so the UI shows each year refreshed by this run.
+    # Every source, over the year partitions the catalogue has years in: the UI shows those years
+    # refreshed by this run, not the empty ones before and after.
     return dg.RunRequest(run_key=f"refresh-{day.isoformat()}",
-                         tags={"trigger": "seasonal_refresh", **all_years_tags()})
+                         tags={"trigger": "seasonal_refresh", **full_refresh_tags(catalogue_years())})
 
 
 INBOX_SOURCE_ID = "inbox"   # the catalogue row (data/sources/inbox.csv) of the inbox folder
@@ -57,4 +58,4 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     run_key = hashlib.sha256(json.dumps(new, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(run_key=f"inbox-{run_key}", run_config=ingest_run_config(source_ids=[INBOX_SOURCE_ID]),
                          tags={"trigger": "inbox_sensor", "inbox/new_files": str(len(new)),
-                               **all_years_tags()})
+                               **full_refresh_tags(catalogue_years())})

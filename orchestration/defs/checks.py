@@ -1,8 +1,9 @@
-"""Great Expectations suites run as Dagster asset checks."""
+"""Great Expectations suites run as Dagster asset checks: the parser's structural check on
+``parsed_metric_values``, and the rules R1–R11 on an asset of their own, ``rule_checks``."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.shared import WAREHOUSE_POOL, markdown_table
+from orchestration.defs.shared import WAREHOUSE_POOL, markdown_table, metadata_table
 
 STRUCTURAL_REPORTS_PER_CHUNK = 2000   # about 150 values each
 RULE_REPORTS_PER_CHUNK = 20000        # report versions validated at a time: up to ~20 rows each (R3)
@@ -87,31 +88,42 @@ def failing_reports_table(failures: list[dict], limit: int = FAILING_REPORTS_SHO
         columns=[dg.TableColumn(name, kind) for name, kind in columns]))
 
 
+# The rule checks sit on an asset of their own, apart from the dbt data tests that Dagster shows
+# on every dbt model: in the UI, `rule_checks` (group "checks") holds the eleven R1–R11 checks
+# and nothing else, and `marts/mart_reconciliation` only dbt's tests.
+RULE_CHECKS = dg.AssetKey("rule_checks")
+
+
 def _rule_specs() -> list[dg.AssetCheckSpec]:
     from expectations.reconciliation import RULES
 
-    return [dg.AssetCheckSpec(name=rule.check_name, asset=MART_RECONCILIATION,
+    return [dg.AssetCheckSpec(name=rule.check_name, asset=RULE_CHECKS,
                               description=f"{rule.rule_id} ({rule.severity}): {rule.description}. Great "
-                                          "Expectations suite in expectations/reconciliation.py; a failure "
-                                          "names the reports and columns, and the reports stay in the mart.")
+                                          "Expectations suite in expectations/reconciliation.py over "
+                                          "marts.mart_reconciliation; a failure names the reports and columns, "
+                                          "and the reports stay in the mart.")
             for rule in RULES.values()]
 
 
-@dg.multi_asset_check(specs=_rule_specs(), pool=WAREHOUSE_POOL, can_subset=True)
-def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
-    """Every reconciliation rule of docs/metrics.md, each its own suite and its own check, over
-    mart_reconciliation (both sides per report, rule and column, computed in dbt). Only the
-    report versions not validated yet go through GX; the findings of unchanged reports are kept
-    in the warehouse's ``checks`` schema (expectations/rule_checks.py). Validation results go to
-    the Data Docs site in the published folder."""
+@dg.asset(key=RULE_CHECKS, group_name="checks", kinds={"great_expectations", "duckdb"},
+          deps=[MART_RECONCILIATION], check_specs=_rule_specs(), pool=WAREHOUSE_POOL)
+def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The reports' own arithmetic rules (R1–R11 of docs/metrics.md) validated over
+    mart_reconciliation, one Great Expectations suite and one asset check per rule. What it
+    materialises is the warehouse's ``checks`` schema (which report versions each suite has
+    validated, and the rows that failed) and the Data Docs site in the published folder. Only
+    the report versions not validated yet go through GX (expectations/rule_checks.py); each
+    check's outcome is over the whole mart."""
     from expectations.reconciliation import RULES
     from expectations.rule_checks import mart_rule_summary, validate_rule_in_warehouse
     from expectations.runner import DocsTarget, build_docs
     from orchestration.config import paths
 
     docs = DocsTarget(project_dir=paths().data_dir / "gx", site_dir=paths().published_dir / "data_docs")
+    # A URL (file://) the UI shows as a link, not a bare path.
+    docs_link = dg.MetadataValue.url((docs.site_dir / "index.html").as_uri())
     selected = {key.name for key in context.selected_asset_check_keys}
-    results = []
+    results, per_rule = [], []
     for rule in RULES.values():
         if rule.check_name not in selected:
             continue
@@ -119,21 +131,33 @@ def reconciliation_rules(context: dg.AssetCheckExecutionContext, warehouse: Duck
             outcome, validated_now = validate_rule_in_warehouse(con, rule.rule_id, docs, RULE_REPORTS_PER_CHUNK)
         context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
                          f"{outcome.reports_not_assessable} not assessable ({validated_now} rows validated now)")
+        # A rule with no assessable row (R10, R11 without free-form reports) passes vacuously:
+        # Dagster has no "not run" for a check its asset ran, so the outcome says it in words.
+        verdict = ("fail" if not outcome.success else "pass" if outcome.reports_assessed
+                   else "nothing to assess")
+        per_rule.append({"rule": rule.rule_id, "severity": rule.severity, "outcome": verdict,
+                         "reports_passed": outcome.reports_passed, "reports_failed": outcome.reports_failed,
+                         "reports_not_assessable": outcome.reports_not_assessable,
+                         "rows_validated_now": validated_now})
         results.append(dg.AssetCheckResult(
-            check_name=rule.check_name, asset_key=MART_RECONCILIATION, passed=outcome.success,
+            check_name=rule.check_name, asset_key=RULE_CHECKS, passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={
-                "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
+                "outcome": verdict, "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
                 "failing_reports_shown": min(len(outcome.failures), FAILING_REPORTS_SHOWN),
                 "rows_validated_now": validated_now,
                 "reports_assessed": outcome.reports_assessed, "reports_passed": outcome.reports_passed,
                 "reports_failed": outcome.reports_failed, "reports_not_assessable": outcome.reports_not_assessable,
                 "failing_reports": failing_reports_table(outcome.failures),
-                # A URL (file://) the UI shows as a link, not a bare path.
-                "data_docs": dg.MetadataValue.url((docs.site_dir / "index.html").as_uri()),
+                "data_docs": docs_link,
             }))
     if results:
         with warehouse.get_connection() as con:
             summary = mart_rule_summary(con)
         build_docs(docs, summary)   # once, after every rule's results are stored
-    yield from results
+    return dg.MaterializeResult(
+        metadata={"rules": metadata_table(per_rule, [
+                      ("rule", "string"), ("severity", "string"), ("outcome", "string"), ("reports_passed", "int"),
+                      ("reports_failed", "int"), ("reports_not_assessable", "int"), ("rows_validated_now", "int")]),
+                  "data_docs": docs_link},
+        check_results=results)

@@ -93,7 +93,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 # Every table of the marts schema (dbt_project/models/marts): what BI reads and what the
 # published copy holds.
 MART_TABLES = ["dim_agency", "dim_metric", "fct_disclosure_metrics", "fct_harmonised_indicators",
-               "mart_agency_year", "mart_reconciliation", "mart_report_quality"]
+               "mart_agency_year", "mart_jurisdiction_departments", "mart_reconciliation", "mart_report_quality"]
 
 
 @dg.asset(group_name="publish", kinds={"duckdb", "parquet"}, pool=WAREHOUSE_POOL,

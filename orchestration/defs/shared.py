@@ -38,6 +38,38 @@ def all_years_tags() -> dict[str, str]:
     return {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
 
 
+# A full refresh fetches and parses every source whatever its year (listings and folders have
+# none), whichever year partitions its run covers.
+EVERY_SOURCE_TAG = "disclosure/every_source"
+
+
+def full_refresh_tags(catalogue_years) -> dict[str, str]:
+    """Run tags of a full refresh (``make run``, the schedule, the inbox sensor): every source
+    (EVERY_SOURCE_TAG), over the year partitions from the first to the last year the catalogue
+    names. Dagster marks every partition of a run materialised, so a run over all 19 would mark
+    the years before and after the catalogue's, which hold nothing; a year missing inside the
+    span is still marked (a run covers one range). No year at all: every partition."""
+    keys = YEARS.get_partition_keys()
+    years = sorted({str(y) for y in catalogue_years if y is not None} & set(keys))
+    if not years:
+        span = all_years_tags()
+    elif years[0] == years[-1]:
+        span = {"dagster/partition": years[0]}
+    else:
+        span = {"dagster/asset_partition_range_start": years[0], "dagster/asset_partition_range_end": years[-1]}
+    return {**span, EVERY_SOURCE_TAG: "true"}
+
+
+def catalogue_years() -> set[int]:
+    """The report years the catalogue (data/sources/*.csv) names. Read from the files, never
+    from the warehouse, which a running refresh may hold."""
+    from orchestration.config import paths
+    from orchestration.fetching.catalogue import read_catalogue
+
+    sources, _ = read_catalogue(paths().sources_dir)
+    return {s.year for s in sources if s.year is not None}
+
+
 def years_tags(years) -> dict[str, str]:
     """Run tags for these years: one partition, or the range from the first to the last."""
     keys = YEARS.get_partition_keys()
@@ -53,9 +85,12 @@ def years_tags(years) -> dict[str, str]:
 
 
 def partition_years(context: dg.AssetExecutionContext) -> tuple[int, ...]:
-    """The years this run refreshes: its partitions, or () for everything (a run over all of
-    them, or an unpartitioned one), so that sources of an unknown year are fetched too."""
+    """The years this run refreshes: its partitions, or () for everything (a full refresh, a
+    run over all of them, or an unpartitioned one), so that sources of an unknown year are
+    fetched too."""
     if not (context.has_partition_key or context.has_partition_key_range):
+        return ()
+    if context.run.tags.get(EVERY_SOURCE_TAG) == "true":
         return ()
     keys = context.partition_keys
     if set(keys) == set(YEARS.get_partition_keys()):

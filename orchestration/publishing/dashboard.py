@@ -1,8 +1,9 @@
 """A self-contained HTML dashboard of the published mart: one file, no server, no network.
 
-The page carries plotly.js and its data inline and draws five views in the browser, redrawn by
-the filters (agency, years): applications and outcomes by year, the outcome mix, reviews and
-lawsuits, agencies compared, and which reports break which rules.
+The page carries plotly.js and its data inline and draws its views in the browser, redrawn by
+the filters (agency, years): applications and outcomes by year, per-agency trends, the outcome
+mix, reviews and lawsuits, agencies compared, which reports break which rules, and the
+scorecard (mart_report_quality: late, undated, off-format, incomplete and repetitive reports).
 
 Its size does not grow with the number of agencies. What it embeds is computed in SQL:
 
@@ -80,6 +81,13 @@ def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list]:
 # older mart lacks some: the page leaves that part out).
 TABLE_EXTRAS = ["report_scope", "approximate_indicators", "source_url", "source_title", "rule_status"]
 
+# The scorecard (mart_report_quality, docs/scorecard.md): the columns the page's panel needs,
+# and the format verdicts that count as "not the national format of its year".
+QUALITY_COLUMNS = ["timeliness", "days_after_deadline", "published_date", "format_conformance",
+                   "sections_present", "missing_sections", "repetition", "is_repetitive", "compared_with_year",
+                   "rule_errors", "rule_warnings", "rule_infos"]
+OFF_FORMAT = ["older_layout", "newer_layout", "no_tables"]
+
 # What each rule says (docs/metrics.md), shown beside the failing reports; for a rule not
 # listed here, one of its checks' lhs/rhs descriptions from the mart.
 RULE_TEXT = {
@@ -95,6 +103,12 @@ RULE_TEXT = {
     "R10": "free-form annex totals = the sum of their parts",
     "R11": "free-form annex cumulative (Y) = cumulative (Y−1) + year (Y)",
 }
+
+
+# Each rule's severity (docs/metrics.md, expectations/reconciliation.py), for a rule the mart has
+# no row of yet (R10 and R11 need free-form reports): the page never shows a rule without it.
+RULE_SEVERITY = {"R1": "error", "R2": "error", "R3": "error", "R4": "error", "R5": "warning", "R6": "warning",
+                 "R7": "warning", "R8": "info", "R9": "error", "R10": "warning", "R11": "warning"}
 
 
 def _published_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -219,6 +233,7 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
             select rule_id, agency, year, column_key, lhs, rhs from fails
             where rid in (select rid from examples union select rid from per_agency)
             order by {_rule_order("rule_id")}, agency, year, column_key, rid""")
+        quality = _quality(con, have.get("mart_report_quality", set()))
     finally:
         con.close()
     # A listed agency's checks name it by its position in the list, as the other tables do.
@@ -226,14 +241,46 @@ def dashboard_data(published_file: Path, agency_limit: int = AGENCY_LIMIT,
     findings["agency"] = [position.get(a, a) for a in findings["agency"]]
     return {"totals": totals, "years": [r["year"] for r in national],
             "national": national, "outcomes": outcomes, "rule_counts": rule_counts,
-            "rule_severity": {**rule_severity, **severity}, "rule_text": {**rule_text, **RULE_TEXT},
+            "rule_severity": {**RULE_SEVERITY, **rule_severity, **severity}, "rule_text": {**rule_text, **RULE_TEXT},
             "scope_respected": scoped, "table_columns": extra,
             "agencies": agencies, "agency_year": agency_year, "agency_outcomes": agency_outcomes,
             "agency_rule_counts": agency_rule_counts, "findings": findings,
             "limits": {"agencies": agency_limit, "findings": finding_limit,
                        "agency_findings": agency_finding_limit, "chart_agencies": CHART_AGENCIES},
-            "outcome_labels": OUTCOME_LABELS,
+            "outcome_labels": OUTCOME_LABELS, "quality": quality,
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _quality(con: duckdb.DuckDBPyConnection, columns: set[str]) -> dict | None:
+    """The scorecard panel's data: per year, how many reports were late, undated, off the
+    national format, incomplete, repetitive or failing an error rule, over every report (what
+    the page shows with no agency selected); and the scorecard row of each report of the
+    embedded agencies (top_agencies), by the agency's position in the list. None when the
+    published mart has no scorecard (an older mart): the page leaves the panel out."""
+    if not {"agency", "year", *QUALITY_COLUMNS} <= columns:
+        return None
+    off_format = ", ".join(f"'{f}'" for f in OFF_FORMAT)
+    flags = f"""count(*) as reports,
+        count(*) filter (where timeliness = 'on_time') as on_time,
+        count(*) filter (where timeliness = 'late') as late,
+        count(*) filter (where timeliness is null or timeliness not in ('on_time', 'late')) as unknown_date,
+        count(*) filter (where format_conformance in ({off_format})) as off_format,
+        count(*) filter (where sections_present < 6) as incomplete,
+        count(*) filter (where is_repetitive) as repetitive,
+        count(*) filter (where rule_errors > 0) as with_rule_errors"""
+    return {
+        "by_year": _rows(con, f"""select year, {flags} from mart.mart_report_quality
+                                 where year is not null group by year order by year"""),
+        "totals": _rows(con, f"select {flags} from mart.mart_report_quality")[0],
+        "reports": _columns(con, f"""
+            select t.idx as agency, q.year, q.timeliness, q.days_after_deadline,
+                   cast(q.published_date as varchar) as published_date, q.format_conformance,
+                   q.sections_present, q.missing_sections, round(q.repetition, 3) as repetition, q.is_repetitive,
+                   q.compared_with_year, q.rule_errors, q.rule_warnings, q.rule_infos
+            from mart.mart_report_quality q join top_agencies t using (agency)
+            where q.year is not null order by t.idx, q.year"""),
+        "off_format": OFF_FORMAT,
+    }
 
 
 def render_dashboard(data: dict) -> str:
@@ -306,6 +353,8 @@ _PAGE = """<!DOCTYPE html>
   <div class="card wide"><h3>不符合勾稽关系的报告 · reports that break a rule</h3>
     <div class="note" id="findings-note"></div><div id="findings"></div>
     <h4>What each rule says</h4><ul id="rule-text"></ul></div>
+  <div class="card wide" id="quality-card" hidden><div id="quality"></div>
+    <div class="note" id="quality-note"></div><div class="scroll" id="quality-table"></div></div>
   <div class="card wide"><h3>机关年度数据 · agency-years <button id="csv">CSV</button></h3>
     <div class="note" id="table-note"></div><div class="scroll" id="table"></div></div>
 </div>
@@ -471,7 +520,62 @@ function render() {
   document.getElementById("rule-text").innerHTML = Object.keys(DATA.rule_text).sort(byRule)
     .map(r => `<li><b>${esc(r)}</b> (${esc(sev[r] || "")}): ${esc(DATA.rule_text[r])}</li>`).join("");
   drawTable(AGENCY_YEAR.filter(mine));
+  if (QUALITY) drawQuality(agency ? QUALITY_ROWS.filter(mine) : null, inYears, agency);
   report();
+}
+// The scorecard panel (mart_report_quality): per year, how many reports had each problem; and
+// each report's row. No agency selected: the counts are over every report of the mart.
+const QUALITY = DATA.quality;
+const QUALITY_ROWS = QUALITY ? records(QUALITY.reports).map(r => Object.assign(r, {agency: NAMES[r.agency]})) : [];
+const QUALITY_FLAGS = [["late", "逾期发布 late", "#d62728"], ["unknown_date", "发布日期不详 date unknown", "#bbbbbb"],
+  ["off_format", "非当年格式 not the format of its year", "#9467bd"], ["incomplete", "缺少章节 missing sections", "#ff7f0e"],
+  ["repetitive", "重复率>50% repeats last year", "#8c564b"], ["with_rule_errors", "勾稽错误 error-rule failures", "#bcbd22"]];
+function qualityByYear(rows) {
+  const out = new Map();
+  for (const r of rows) {
+    const y = out.get(r.year) || {year: r.year, reports: 0, on_time: 0, late: 0, unknown_date: 0, off_format: 0,
+                                  incomplete: 0, repetitive: 0, with_rule_errors: 0};
+    y.reports += 1;
+    if (r.timeliness === "on_time") y.on_time += 1; else if (r.timeliness === "late") y.late += 1; else y.unknown_date += 1;
+    if (QUALITY.off_format.includes(r.format_conformance)) y.off_format += 1;
+    if (r.sections_present < 6) y.incomplete += 1;
+    if (r.is_repetitive) y.repetitive += 1;
+    if (r.rule_errors > 0) y.with_rule_errors += 1;
+    out.set(r.year, y);
+  }
+  return [...out.values()].sort((a, b) => a.year - b.year);
+}
+function drawQuality(selected, inYears, agency) {
+  document.getElementById("quality-card").hidden = false;
+  const byYear = (selected ? qualityByYear(selected) : QUALITY.by_year).filter(inYears);
+  const ys = byYear.map(r => r.year);
+  draw("quality", [
+    ...QUALITY_FLAGS.map(([key, name, color]) => ({type: "bar", name, x: ys, y: byYear.map(r => r[key]), marker: {color}})),
+    {type: "scatter", mode: "lines+markers", name: "报告数 reports", x: ys, y: byYear.map(r => r.reports),
+     line: {color: "#555555", dash: "dot"}},
+  ], {title: "报告质量 · scorecard: reports per year with each finding", barmode: "group", xaxis: {dtick: 1},
+      yaxis: Object.assign({rangemode: "tozero", tickformat: "d"},
+                           Math.max(0, ...byYear.map(r => r.reports)) <= 10 ? {dtick: 1} : {})});
+  const sum = k => byYear.reduce((s, r) => s + r[k], 0);
+  document.getElementById("quality-note").textContent =
+    `${fmt(sum("reports"))} reports${agency ? " of the selected agencies" : ""} in the selected years: ` +
+    `${fmt(sum("on_time"))} on time, ${fmt(sum("late"))} late, ${fmt(sum("unknown_date"))} with no publication date ` +
+    `(never counted late); ${fmt(sum("off_format"))} not in the national format of their year; ${fmt(sum("incomplete"))} ` +
+    `missing a section; ${fmt(sum("repetitive"))} repeating over 50 % of the agency's previous report; ` +
+    `${fmt(sum("with_rule_errors"))} failing an error rule. Informational: a finding is about the report, which stays ` +
+    `in every mart (docs/scorecard.md).` + (agency ? "" : ` The rows below are the reports of the ${fmt(NAMES.length)} ` +
+    `agencies the page carries; every report is in parquet/mart_report_quality.parquet.`);
+  const rows = (selected || QUALITY_ROWS.filter(inYears)).slice()
+    .sort((a, b) => (a.agency < b.agency ? -1 : a.agency > b.agency ? 1 : a.year - b.year));
+  const pct = v => v == null ? "" : `${(100 * v).toFixed(1)} %`;
+  document.getElementById("quality-table").innerHTML = "<table><tr><th>agency</th><th>year</th><th>published</th>" +
+    "<th>timeliness</th><th>days after deadline</th><th>format</th><th>sections</th><th>repetition</th>" +
+    "<th>errors / warnings / info</th></tr>" +
+    rows.map(r => `<tr><td>${esc(r.agency)}</td><td>${esc(r.year)}</td><td>${esc(r.published_date)}</td>` +
+      `<td>${esc(r.timeliness)}</td><td>${esc(r.days_after_deadline)}</td><td>${esc(r.format_conformance)}</td>` +
+      `<td>${esc(r.sections_present)}/6${r.missing_sections ? " (missing " + esc(r.missing_sections) + ")" : ""}</td>` +
+      `<td>${pct(r.repetition)}${r.is_repetitive ? " ⚑" : ""}${r.compared_with_year ? " vs " + esc(r.compared_with_year) : ""}</td>` +
+      `<td>${esc(r.rule_errors)} / ${esc(r.rule_warnings)} / ${esc(r.rule_infos)}</td></tr>`).join("") + "</table>";
 }
 // The agency-year table, its CSV the same rows. Approximate figures (free-form reports) carry ≈.
 const TABLE_MEASURES = ["applications_received", "granted", "partially_granted", "reviews", "lawsuits"];
@@ -483,7 +587,9 @@ function drawTable(rows) {
   const cell = (r, m) => { const v = r[m]; if (v == null) return ""; return approxOf(r).includes(m)
     ? `<span class="approx" title="approximate: read from a free-form report">≈${esc(fmt(v))}</span>` : esc(fmt(v)); };
   const link = r => { const u = r.source_url; if (!u) return ""; const label = esc(r.source_title || u);
-    return /^https?:\\/\\//.test(u) ? `<a href="${esc(u)}" target="_blank" rel="noopener">${label}</a>` : label; };
+    // a local file has no link: its path (relative to its catalogue's folder) is shown beside the title
+    return /^https?:\\/\\//.test(u) ? `<a href="${esc(u)}" target="_blank" rel="noopener">${label}</a>`
+      : (r.source_title ? `${label} <small>(${esc(u)})</small>` : label); };
   document.getElementById("table").innerHTML = "<table><tr><th>agency</th><th>year</th>" +
     TABLE_MEASURES.map(m => `<th>${esc(m)}</th>`).join("") + TABLE_EXTRA.map(c => `<th>${esc(c)}</th>`).join("") +
     (hasSource ? "<th>source</th>" : "") + "</tr>" +

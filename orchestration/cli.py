@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import io
 import logging
 import os
 import re
@@ -122,9 +123,13 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
             # Python warnings and library log lines (GX, dbt's adapters, pdfminer, Dagster's own
             # "dagster" logger…) would write across the bar: they go to the same log file.
             stack.enter_context(library_output_to(log_path))
+            # The run's own warnings (a skipped catalogue row, a failed source) still show, printed
+            # above the bar instead of across it.
+            terminal = sys.stderr
+            stack.enter_context(_lines_above_the_bar(terminal))
             stop = threading.Event()
-            watcher = threading.Thread(target=show_progress, args=(instance, run_id, len(job.nodes), stop),
-                                       daemon=True)
+            watcher = threading.Thread(target=show_progress,
+                                       args=(instance, run_id, len(job.nodes), stop, terminal), daemon=True)
             watcher.start()
             stack.callback(watcher.join, 5)
             stack.callback(stop.set)
@@ -150,6 +155,41 @@ def _stdout_to(path: Path):
             sys.stdout.flush()
             os.dup2(saved, 1)
             os.close(saved)
+
+
+class _AboveTheBar(io.TextIOBase):
+    """A stand-in for stderr while the progress bar is shown: each whole line is printed with
+    ``tqdm.write``, which clears the bar, prints the line and draws the bar again below it."""
+
+    def __init__(self, terminal):
+        self.terminal, self.pending = terminal, ""
+
+    def write(self, text: str) -> int:
+        from tqdm import tqdm
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            tqdm.write(line, file=self.terminal)
+        return len(text)
+
+    def flush(self) -> None:
+        self.terminal.flush()
+
+    def isatty(self) -> bool:
+        return self.terminal.isatty()
+
+
+@contextlib.contextmanager
+def _lines_above_the_bar(terminal):
+    """Until the block ends, what is written to ``sys.stderr`` (Dagster's console logger looks it
+    up for every message) goes above the progress bar drawn on ``terminal``."""
+    above = _AboveTheBar(terminal)
+    with contextlib.redirect_stderr(above):
+        try:
+            yield
+        finally:
+            if above.pending:
+                above.write("\n")
 
 
 def _writes_to_a_terminal_stream(handler) -> bool:
@@ -243,7 +283,7 @@ def release_abandoned_runs(instance) -> list[str]:
 _PROGRESS_LINE = re.compile(r"^(?:fetched|parsed|discovered)\b.*\d+/\d+")
 
 
-def show_progress(instance, run_id: str, steps: int, stop: threading.Event) -> None:
+def show_progress(instance, run_id: str, steps: int, stop: threading.Event, terminal=None) -> None:
     """A progress bar over the run's steps, following its event log, with the latest count an
     asset logged ("parsed 300/1000") beside it. For terminals only: logs carry the same facts."""
     import dagster as dg
@@ -251,7 +291,8 @@ def show_progress(instance, run_id: str, steps: int, stop: threading.Event) -> N
 
     done_types = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
     cursor = None
-    with tqdm(total=steps, unit="step", desc="refresh", dynamic_ncols=True, leave=True) as bar:
+    with tqdm(total=steps, unit="step", desc="refresh", dynamic_ncols=True, leave=True,
+              file=terminal or sys.stderr) as bar:
         while True:
             finished = stop.is_set()
             if not instance.has_run(run_id):   # a multiprocess run: find its own id by our tag

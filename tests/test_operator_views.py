@@ -203,6 +203,39 @@ def test_warnings_and_library_log_lines_go_to_the_log_file(tmp_path, capfd):
         noisy.removeHandler(own_handler)
 
 
+def test_the_runs_own_warnings_print_above_the_bar_not_across_it():
+    """Dagster's console logger (which looks up sys.stderr for every message) keeps printing the
+    run's warnings while the bar is shown; each line lands whole, and the bar is drawn again
+    after it rather than the line being written into the bar's."""
+    import io
+    import logging
+
+    import coloredlogs
+    from tqdm import tqdm
+
+    from orchestration.cli import _lines_above_the_bar
+
+    terminal = io.StringIO()
+    logger = logging.getLogger("test_operator_views.run_console")
+    logger.propagate = False
+    handler = coloredlogs.StandardErrorHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    try:
+        with _lines_above_the_bar(terminal), tqdm(total=4, desc="refresh", file=terminal) as bar:
+            bar.update(1)
+            logger.warning("a catalogue row was skipped (sources.csv line 7)")
+            bar.update(1)
+    finally:
+        logger.removeHandler(handler)
+    written = terminal.getvalue()
+    # the bar is cleared before the line and the line ends before the bar is drawn again
+    before, line, after = written.partition("WARNING a catalogue row was skipped (sources.csv line 7)\n")
+    assert line, written
+    assert before.rstrip(" ").endswith("\r"), repr(before[-80:])
+    assert "refresh:" in after and "2/4" in after
+
+
 CDN_HOSTS = ("unpkg.com", "jsdelivr.net", "bootstrapcdn.com", "cdnjs.cloudflare.com", "code.jquery.com")
 
 

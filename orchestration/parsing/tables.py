@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from . import solver
 from . import vocabulary as vocab
@@ -56,6 +57,41 @@ class _Column:
 _FORMAT_ORDER = {table: [_Column(path, "/".join(path) + " (format order)") for path in paths]
                  for table, paths in vocab.STANDARD_COLUMNS.items()}
 _FORMAT_LEAVES = {table: [path[-1] for path in paths] for table, paths in vocab.STANDARD_COLUMNS.items()}
+
+
+# A key is a pure function of the table, the row and the column's path, and a report asks for
+# the same few hundred: cached, so each value costs a lookup, not the string building.
+@lru_cache(maxsize=1 << 14)
+def _key_of(table: str, row_key: str, path: tuple[str, ...]) -> str | None:
+    if table == "二":
+        leaf = path[-1]
+        return f"active.{row_key}.{leaf}" if leaf in vocab.ACTIVE_KEYS.get(row_key, ()) else None
+    if table == "三":
+        leaf = path[-1]
+        if leaf == "legal_person":   # the group header with no sub-columns under it
+            leaf = "legal_person_subtotal"
+        return f"apps.{row_key}.{leaf}"
+    if path[0] == "review" and len(path) == 2:
+        return f"review.{path[1]}"
+    if path[0] == "litigation" and len(path) == 3:
+        return f"litigation.{path[1]}.{path[2]}"
+    return None
+
+
+# A row's key is a pure function of the table, its label cells' text and the group of table 三
+# it stands in; the same labels come back in every report: cached.
+@lru_cache(maxsize=1 << 14)
+def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | None:
+    normal = [normalise(text) for text in texts]
+    # The row's own label is the last one; a label wrapped over several cells is joined.
+    for start in range(len(normal) - 1, -1, -1):
+        candidate = "".join(normal[start:])
+        key = vocab.active_row(candidate) if table == "二" else vocab.apps_row(candidate, group)
+        if key:
+            return key
+    if table == "三" and normal and vocab.apps_group(normal[-1]) == "other":
+        return "other"  # the single （六）其他处理 row
+    return None
 
 
 def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
@@ -212,16 +248,7 @@ class TableReader:
         return labels[: last + 1], labels[last + 1:]
 
     def _row_key(self, table: str, row_labels: list[Cell]) -> str | None:
-        normal = [normalise(c.text) for c in row_labels]
-        # The row's own label is the last one; a label wrapped over several cells is joined.
-        for start in range(len(normal) - 1, -1, -1):
-            candidate = "".join(normal[start:])
-            key = vocab.active_row(candidate) if table == "二" else vocab.apps_row(candidate, self.group)
-            if key:
-                return key
-        if table == "三" and normal and vocab.apps_group(normal[-1]) == "other":
-            return "other"  # the single （六）其他处理 row
-        return None
+        return _row_key_of(table, tuple(c.text for c in row_labels), self.group)
 
     def _data_row(self, table: str, row_labels: list[Cell], values, where: str) -> None:
         printed = "".join(c.text.strip() for c in row_labels)
@@ -302,16 +329,6 @@ class TableReader:
             return None
         return columns, values, inferred_from
 
-    def _store_row(self, table, row_key, printed, columns, values, inferred_from=None, method=None,
-                   note=None) -> None:
-        for column, (cell, value) in zip(columns, values):
-            key = self._key(table, row_key, column)
-            if key is None:
-                self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
-                            f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
-                continue
-            self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
-
     def finish(self, layout: str | None, prose: dict[str, Decimal] | None = None) -> None:
         """Place table 三's unlabelled rows: between two rows that kept their labels, the rows
         the layout prints there and the document lacks, when they are as many as the unlabelled
@@ -359,20 +376,26 @@ class TableReader:
 
     @staticmethod
     def _key(table: str, row_key: str, column: _Column) -> str | None:
-        path = column.path
-        if table == "二":
-            leaf = path[-1]
-            return f"active.{row_key}.{leaf}" if leaf in vocab.ACTIVE_KEYS.get(row_key, ()) else None
-        if table == "三":
-            leaf = path[-1]
-            if leaf == "legal_person":   # the group header with no sub-columns under it
-                leaf = "legal_person_subtotal"
-            return f"apps.{row_key}.{leaf}"
-        if path[0] == "review" and len(path) == 2:
-            return f"review.{path[1]}"
-        if path[0] == "litigation" and len(path) == 3:
-            return f"litigation.{path[1]}.{path[2]}"
-        return None
+        return _key_of(table, row_key, column.path)
+
+    def _store_row(self, table, row_key, printed, columns, values, inferred_from=None, method=None,
+                   note=None) -> None:
+        stored = self.values
+        own_method = method or self.method
+        for column, (cell, value) in zip(columns, values):
+            key = _key_of(table, row_key, column.path)
+            if key is None:
+                self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
+                            f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
+                continue
+            if inferred_from is not None or key in stored:
+                self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
+                continue
+            # The usual cell, read as printed and new to the report: what _store makes of it, made
+            # here (a call per value was a good part of reading a table).
+            number = to_wan(value) if key.endswith("_wan") else value.number
+            stored[key] = MetricValue(key, as_number(number), own_method, table, printed, column.label,
+                                      cell.text, cell.where, note or value.note)
 
     def _split_run_together(self, table: str, printed: str, values, where: str, columns):
         """Cells whose digits ran together. The row's own identity (R3 in table 三) is a hard

@@ -94,6 +94,33 @@ def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | 
     return None
 
 
+# What a row's label cells say, as pure functions of their text (and the table): the same
+# labels come back in every report and several times in one, so each is worked out once.
+@lru_cache(maxsize=1 << 14)
+def _markers_of(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """The tables the labels' markers name, in order (vocab.table_of_marker)."""
+    return tuple(marked for marked in (vocab.table_of_marker(normalise(text)) for text in texts) if marked)
+
+
+@lru_cache(maxsize=1 << 14)
+def _last_header_label(table: str | None, texts: tuple[str, ...]) -> int:
+    """The position of the last label that names a column, -1 for none."""
+    return max((i for i, text in enumerate(texts) if vocab.is_header_label(table, normalise(text))), default=-1)
+
+
+@lru_cache(maxsize=1 << 14)
+def _header_of(table: str | None, texts: tuple[str, ...]) -> tuple[tuple[str, str, str | None], ...]:
+    """(concept, label, layout it signals) of every column label in the header cells, joined."""
+    joined = "".join(normalise(text) for text in texts)
+    return tuple((concept, label, vocab.layout_of_header(label))
+                 for concept, label in vocab.header_concepts(table, joined))
+
+
+@lru_cache(maxsize=1 << 14)
+def _apps_group_of(texts: tuple[str, ...]) -> str | None:
+    return vocab.apps_group("".join(normalise(text) for text in texts))
+
+
 def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
     """Leaf columns of a header given as (concept, printed label) in document order.
 
@@ -127,6 +154,12 @@ def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
     for node in top:
         visit(node, (), ())
     return leaves
+
+
+@lru_cache(maxsize=1 << 12)
+def _expanded(cells: tuple[tuple[str, str], ...]) -> tuple[_Column, ...]:
+    """:func:`expand_header`, cached: every report of a layout has the same few headers."""
+    return tuple(expand_header(list(cells)))
 
 
 def split_rows(cells: list[Cell]) -> list[list[Cell]]:
@@ -203,31 +236,29 @@ class TableReader:
         """One row: its cells, each with what it reads as (None: a label)."""
         labels = [cell for cell, value in read if value is None]
         values = [(cell, value) for cell, value in read if value is not None]
-        for cell in labels:
-            marked = vocab.table_of_marker(normalise(cell.text))
-            if marked and marked != self.table:
+        texts = tuple(cell.text for cell in labels)
+        for marked in _markers_of(texts):
+            if marked != self.table:
                 self._switch(marked)
 
-        header, row_labels = self._split_header(labels, values)
+        header, row_labels = self._split_header(labels, values, texts)
         if header:
             if not self.header_open:
                 self.pending_header, self.header_open = [], True
-            joined = "".join(normalise(cell.text) for cell in header)
-            for concept, label in vocab.header_concepts(self.table, joined):
+            for concept, label, layout in _header_of(self.table, texts[:len(header)]):
                 self.pending_header.append((concept, label))
                 self.concepts_seen.add(concept)
-                layout = vocab.layout_of_header(label)
                 if layout:
                     self.layout_signals.add(layout)
         if self.table == "三":
             # Joined: a group label broken over cells (「（六）其」「他处理」) still counts.
-            group = vocab.apps_group("".join(normalise(cell.text) for cell in row_labels))
+            group = _apps_group_of(texts[len(header):] if header else texts)
             if group:
                 self.group = group
         if not values or all(v.number is None for _, v in values) and header and not row_labels:
             return  # a header row (blank corner cells included)
         if self.header_open:
-            self.columns = expand_header(self.pending_header) if self.pending_header else None
+            self.columns = list(_expanded(tuple(self.pending_header))) if self.pending_header else None
             self.header_open = False
         if self.table == "二":
             self._data_row("二", row_labels, values, where)
@@ -236,15 +267,15 @@ class TableReader:
         elif self.table == "四":
             self._data_row("四", row_labels, values, where)
 
-    def _split_header(self, labels: list[Cell], values) -> tuple[list[Cell], list[Cell]]:
+    def _split_header(self, labels: list[Cell], values, texts: tuple[str, ...]) -> tuple[list[Cell], list[Cell]]:
         """Header cells are those up to the last label that names a column; the row's own
-        label follows them (in flattened text both stand in one run of cells)."""
-        normal = [normalise(c.text) for c in labels]
+        label follows them (in flattened text both stand in one run of cells). ``texts``: the
+        labels' text."""
         # A lone 「总计」 row in table 三 is （七）总计 written without its number.
         if (self.table == "三" and self.columns and len(labels) == 1 and values
-                and vocab.column_concept("三", normal[0]) == "total"):
+                and vocab.column_concept("三", normalise(texts[0])) == "total"):
             return [], labels
-        last = max((i for i, n in enumerate(normal) if vocab.is_header_label(self.table, n)), default=-1)
+        last = _last_header_label(self.table, texts)
         return labels[: last + 1], labels[last + 1:]
 
     def _row_key(self, table: str, row_labels: list[Cell]) -> str | None:

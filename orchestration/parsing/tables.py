@@ -211,6 +211,7 @@ class TableReader:
     rules_used: set[str] = field(default_factory=set)
     open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
     _row_key_now: str | None = None
+    _same_leaves_memo: tuple = (None, None, False)   # (columns, table, answer), see _map_columns
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -315,6 +316,8 @@ class TableReader:
 
         def trimmed(width: int):
             # Converters pad rows with empty cells on the right.
+            if len(values) <= width:
+                return values   # nothing to cut (most rows): no copy
             cut = list(values)
             while len(cut) > width and cut[-1][1].number is None and not normalise(cut[-1][0].text):
                 cut.pop()
@@ -322,8 +325,12 @@ class TableReader:
 
         # The header named the leaf columns in the format's order but not their groups
         # (a converter kept only the last header row): the format's groups are meant.
-        same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
-                           and [c.path for c in columns] != standard)
+        # Asked for every row, answered once per header (the columns stay until the next one).
+        memo_columns, memo_table, same_leaves = self._same_leaves_memo
+        if columns is not memo_columns or table != memo_table:
+            same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
+                               and [c.path for c in columns] != standard)
+            self._same_leaves_memo = (columns, table, same_leaves)
         if standard and (not columns or len(columns) != len(standard) or same_leaves) \
                 and len(trimmed(len(standard))) == len(standard):
             # The header was garbled past reading, but the row has exactly the national table's

@@ -212,7 +212,6 @@ class TableReader:
     open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
     _row_key_now: str | None = None
     _same_leaves_memo: tuple = (None, None, False)   # (columns, table, answer), see _map_columns
-    _plans: tuple = (None, None)                       # (columns, plans by row), see _row_plan
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -421,33 +420,20 @@ class TableReader:
                    note=None) -> None:
         stored = self.values
         own_method = method or self.method
-        for (key, label, in_wan), (cell, value) in zip(self._row_plan(table, row_key, columns), values):
+        for column, (cell, value) in zip(columns, values):
+            key = _key_of(table, row_key, column.path)
             if key is None:
-                self._issue("unmapped_column", f"table {table}: column 「{label}」 does not belong "
+                self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
                             f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
                 continue
             if inferred_from is not None or key in stored:
-                self._store(key, value, table, printed, label, cell, inferred_from, method, note)
+                self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
                 continue
             # The usual cell, read as printed and new to the report: what _store makes of it, made
             # here (a call per value was a good part of reading a table).
-            number = to_wan(value) if in_wan else value.number
-            stored[key] = MetricValue(key, as_number(number), own_method, table, printed, label,
+            number = to_wan(value) if key.endswith("_wan") else value.number
+            stored[key] = MetricValue(key, as_number(number), own_method, table, printed, column.label,
                                       cell.text, cell.where, note or value.note)
-
-    def _row_plan(self, table: str, row_key: str, columns) -> list[tuple[str | None, str, bool]]:
-        """(key, column label, in 万元) for each column of a row: the same for every row of a
-        table with that key, so worked out once per header and row key."""
-        memo_columns, plans = self._plans
-        if columns is not memo_columns:
-            plans = {}
-            self._plans = (columns, plans)
-        plan = plans.get((table, row_key))
-        if plan is None:
-            plan = plans[(table, row_key)] = [
-                (key, column.label, key is not None and key.endswith("_wan"))
-                for column in columns for key in (_key_of(table, row_key, column.path),)]
-        return plan
 
     def _split_run_together(self, table: str, printed: str, values, where: str, columns):
         """Cells whose digits ran together. The row's own identity (R3 in table 三) is a hard

@@ -61,7 +61,7 @@ def test_a_report_reads_the_same_first_after_others_and_again():
     pages = [samples.render_bytes(r) for r in reports if r.form == "html"]
     assert len(pages) >= 6
     for cached in (tables._markers_of, tables._last_header_label, tables._header_of, tables._apps_group_of,
-                   tables._row_key_of, tables._key_of, tables._expanded):
+                   tables._row_key_of, tables._key_of, tables._expanded, tables._printed):
         cached.cache_clear()
     first = parse_document(pages[0], "first.html").to_json()
     others = [parse_document(page, f"{n}.html").to_json() for n, page in enumerate(pages[1:])]

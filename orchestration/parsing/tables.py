@@ -117,6 +117,12 @@ def _header_of(table: str | None, texts: tuple[str, ...]) -> tuple[tuple[str, st
 
 
 @lru_cache(maxsize=1 << 14)
+def _printed(texts: tuple[str, ...]) -> str:
+    """A row's label as printed: its label cells' text joined."""
+    return "".join(text.strip() for text in texts)
+
+
+@lru_cache(maxsize=1 << 14)
 def _apps_group_of(texts: tuple[str, ...]) -> str | None:
     return vocab.apps_group("".join(normalise(text) for text in texts))
 
@@ -262,11 +268,11 @@ class TableReader:
             self.columns = list(_expanded(tuple(self.pending_header))) if self.pending_header else None
             self.header_open = False
         if self.table == "二":
-            self._data_row("二", row_labels, values, where)
+            self._data_row("二", row_labels, values, where, texts[len(header):])
         elif self.table == "三":
-            self._data_row("三", row_labels, values, where)
+            self._data_row("三", row_labels, values, where, texts[len(header):])
         elif self.table == "四":
-            self._data_row("四", row_labels, values, where)
+            self._data_row("四", row_labels, values, where, texts[len(header):])
 
     def _split_header(self, labels: list[Cell], values, texts: tuple[str, ...]) -> tuple[list[Cell], list[Cell]]:
         """Header cells are those up to the last label that names a column; the row's own
@@ -279,12 +285,11 @@ class TableReader:
         last = _last_header_label(self.table, texts)
         return labels[: last + 1], labels[last + 1:]
 
-    def _row_key(self, table: str, row_labels: list[Cell]) -> str | None:
-        return _row_key_of(table, tuple(c.text for c in row_labels), self.group)
-
-    def _data_row(self, table: str, row_labels: list[Cell], values, where: str) -> None:
-        printed = "".join(c.text.strip() for c in row_labels)
-        row_key = "" if table == "四" else self._row_key(table, row_labels)
+    def _data_row(self, table: str, row_labels: list[Cell], values, where: str,
+                  texts: tuple[str, ...]) -> None:
+        """``texts``: the row labels' text."""
+        printed = _printed(texts)
+        row_key = "" if table == "四" else _row_key_of(table, texts, self.group)
         if table == "三" and row_key and "." not in row_key and row_key != "other":
             self.group = None
         if row_key is None and not any(v.number is not None for _, v in values):

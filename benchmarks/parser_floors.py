@@ -13,7 +13,7 @@ Times are CPU seconds of this process (``time.process_time``: other work on the 
 the wall clock more than the CPU time), the median of --repeat rounds, the parse and its floor
 measured alternately in each round. One process: the figures are per core.
 
-    .venv/bin/python benchmarks/parser_floors.py [--repeat 7] [--per-form 40] [--stages]
+    .venv/bin/python benchmarks/parser_floors.py [--repeat 7] [--per-form 40] [--stages] [--forms html]
 
 ``--stages`` adds where the time goes, per document, on the generated reports: for a PDF,
 pdfium loading the pages and their text, the characters and paths into Python, the tables, the
@@ -159,8 +159,7 @@ def html_stages(docs, repeat: int) -> dict[str, float]:
             add("DOM (decode and parse)", start)
             start = time.process_time()
             for n, table in enumerate(root.iter("table"), start=1):
-                rows = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
-                        for tr in table.iter("tr")]
+                rows = [list(tr.iterchildren("td", "th")) for tr in table.iter("tr")]   # as read_html
                 documents._table_rows_of_cells(rows, n)
             add("cells into records (all tables)", start)
             start = time.process_time()
@@ -186,6 +185,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--per-form", type=int, default=40)
     ap.add_argument("--stages", action="store_true", help="where the time goes, per step")
+    ap.add_argument("--forms", default="pdf,html", help="which forms to measure (default: pdf,html)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from orchestration.parsing import parse_document
@@ -226,13 +226,18 @@ def main() -> int:
         print(f"| {label} | {n} | {n} | {t['parse'] / n * 1000:.2f} | {t['floor'] / n * 1000:.3f} | "
               f"**{t['parse'] / t['floor']:.1f}** | – | – | – | – |")
 
-    pdf_row("PDF, real (../shared/corpus/real)", real.get("pdf", []))
-    pdf_row("PDF, generated", generated["pdf"])
-    html_row("HTML, real (../shared/corpus/real)", real.get("html", []))
-    html_row("HTML, generated", generated["html"])
+    forms = set(args.forms.split(","))
+    if "pdf" in forms:
+        pdf_row("PDF, real (../shared/corpus/real)", real.get("pdf", []))
+        pdf_row("PDF, generated", generated["pdf"])
+    if "html" in forms:
+        html_row("HTML, real (../shared/corpus/real)", real.get("html", []))
+        html_row("HTML, generated", generated["html"])
     if args.stages:
-        for label, stages in (("PDF, generated", pdf_stages(generated["pdf"], args.repeat)),
-                              ("HTML, generated", html_stages(generated["html"], args.repeat))):
+        stage_runs = [(label, fn, docs) for label, fn, docs, form in (
+            ("PDF, generated", pdf_stages, generated["pdf"], "pdf"),
+            ("HTML, generated", html_stages, generated["html"], "html")) if form in forms]
+        for label, stages in ((label, fn(docs, args.repeat)) for label, fn, docs in stage_runs):
             print(f"\n{label}, CPU ms per document: " + "; ".join(
                 f"{name} {seconds * 1000:.2f}" for name, seconds in stages.items()))
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -96,6 +96,9 @@ def to_wan(value: CellValue) -> Decimal | None:
     return value.number
 
 
+# Every stored value passes here and reports repeat the same small numbers: cached. Equal
+# Decimals (「1」, 「1.0」) give the same answer, so a cache keyed by value is exact.
+@lru_cache(maxsize=1 << 14)
 def as_number(value: Decimal | None) -> int | float | None:
     """JSON-friendly: whole numbers as int, the rest as float."""
     if value is None:

@@ -70,11 +70,16 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
     bom = bom_encoding(data)
     if bom:
         return data.decode(bom, errors="replace"), bom, "bom"
-    if declared is None:
-        declared = meta_charset(data)
     # Strict UTF-8 first: GBK text almost never decodes as valid UTF-8, while UTF-8 bytes do
     # decode as (garbled) GB18030, so a page that says gb2312 but is UTF-8 is still read right.
-    candidates = [("utf-8", "utf-8 (valid)")]
+    # What the page declares matters only when it is not UTF-8: looked for only then.
+    try:
+        return data.decode("utf-8"), "utf-8", "utf-8 (valid)"
+    except UnicodeDecodeError:
+        pass
+    if declared is None:
+        declared = meta_charset(data)
+    candidates = []
     if declared:
         declared = declared.lower()
         widened = widen(declared)
@@ -109,18 +114,24 @@ def _table_rows_of_cells(rows: list[list], table_no: int) -> list[Row]:
     # Row → the columns that cells of rows above it cover (rowspan). A cell's own row needs no
     # marks: the column counter moves past it. Most rows have none, so most cells cost no lookup
     # of a (row, column) pair. The positions and the cells are made in the same pass over the
-    # cells (a pass for each, with a list of positions between them, cost more).
+    # cells (a pass for each, with a list of positions between them, cost more). Every cell of
+    # every table passes here: :func:`_text` is written out in the loop, and a cell with no
+    # span attribute (most) costs no call.
     covered_in: dict[int, set[int]] = {}
     items: list[Row] = []
+    row_of = f"table {table_no} row "
     for r, tds in enumerate(rows):
-        covered = covered_in.pop(r, ())
-        column_of = f"table {table_no} row {r + 1} column "
+        covered = covered_in.pop(r, None)
+        where = row_of + str(r + 1)
+        column_of = where + " column "
         cells = []
         c = 0
         for td in tds:
-            while c in covered:
-                c += 1
-            cells.append(Cell(_text(td), column_of + str(c + 1)))
+            if covered:
+                while c in covered:
+                    c += 1
+            text = (td.text or "") if len(td) == 0 else "".join(td.itertext())
+            cells.append(Cell(text.replace("\xa0", " ").strip(), column_of + str(c + 1)))
             colspan = td.get("colspan")
             colspan = 1 if colspan is None else _span(colspan)   # no attribute: the usual case
             rowspan = td.get("rowspan")
@@ -129,7 +140,7 @@ def _table_rows_of_cells(rows: list[list], table_no: int) -> list[Row]:
                     covered_in.setdefault(r + dr, set()).update(range(c, c + colspan))
             c += colspan
         if cells:
-            items.append(Row(cells, f"table {table_no} row {r + 1}"))
+            items.append(Row(cells, where))
     return items
 
 
@@ -199,11 +210,16 @@ def _parse_html(text: str):
 def _too_deep(root) -> bool:
     if root.get("data-depth-limit"):
         return True
-    # Cheap for ordinary pages: only a page with that many elements can be that deep.
-    if sum(1 for _ in root.iter()) < MAX_WALK_DEPTH:
+    # Cheap for ordinary pages: only a page with that many elements can be that deep. Both
+    # counted by libxml2's XPath, not element by element in Python.
+    if _ELEMENT_COUNT(root) < MAX_WALK_DEPTH:
         return False
-    deepest = max((sum(1 for _ in el.iterancestors()) for el in root.iter("table", "td", "p")), default=0)
-    return deepest >= MAX_WALK_DEPTH
+    return bool(_NESTED_AT_LEAST(root, depth=MAX_WALK_DEPTH))
+
+
+_ELEMENT_COUNT = etree.XPath("count(//*)")
+# A table, cell or paragraph with at least $depth element ancestors.
+_NESTED_AT_LEAST = etree.XPath("boolean((//table|//td|//p)[count(ancestor::*) >= $depth])")
 
 
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
@@ -237,7 +253,8 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
             # of its cells holds a table: no need to ask for each.
             nested = el in holds_table
             rows = _table_rows(el) if nested else list(el.iter("tr"))
-            cells_of = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")] for tr in rows]
+            # The <td> and <th> children of each row, picked by lxml (comments and other nodes left out).
+            cells_of = [list(tr.iterchildren("td", "th")) for tr in rows]
             if nested and any(td in holds_table for tds in cells_of for td in tds):
                 # A layout table (CMS templates wrap the article in one): its cells are
                 # containers, read what is inside them.

@@ -133,6 +133,7 @@ def annex_key(label: str, group: str | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 12)   # pure; asked for every label cell of every row
 def _header_concept(label: str) -> str | None:
     text = normalise(label)
     if _CUMULATIVE_COLUMN.search(text) and len(text) <= 8:
@@ -375,6 +376,8 @@ _KEY_WORDS = {
     "legacy.fees.amount_yuan": ("费", "收取"),
 }
 assert set(_KEY_WORDS) == set(_DETECTORS)
+#: Any key's word: a sentence with none of them states no key, whichever keys are asked for.
+_ANY_KEY_WORD = re.compile("|".join(re.escape(word) for words in _KEY_WORDS.values() for word in words))
 #: The keys a 2019 / 2021 report's prose is read for (section 三, 四 and 六's 信息处理费).
 TABLED_PROSE_KEYS = ("legacy.apps.total", "legacy.review.total", "legacy.litigation.total",
                      "legacy.fees.amount_yuan")
@@ -514,6 +517,10 @@ def read_prose(doc: Document, agency: str | None = None, keys=PROSE_KEYS) -> lis
             continue
         if _HEADING.match(prepared) and len(prepared) <= 40:
             heading = prepared
+        if "(" not in prepared and "【" not in prepared and not _ANY_KEY_WORD.search(prepared):
+            # No sentence of it holds a key's word (its sentences are pieces of it, and with no
+            # brackets to strip none gains one): nothing to read, no need to cut it.
+            continue
         sentences = [s for s in _SENTENCE_END.split(prepared) if s]
         # The sentence as printed is the provenance; cut the same way (NFKC keeps the stops).
         printed = [s.strip() for s in _PRINTED_SENTENCE_END.split(text.strip()) if s.strip()]
@@ -530,6 +537,8 @@ def _read_sentence(printed: str, sentence: str, heading: str, where: str, depart
     # Each clause is a piece of the sentence, so a key none of whose words the sentence holds
     # cannot be stated in it: most sentences of a report state none of the keys, and are left
     # here, before they are cut into clauses.
+    if not _ANY_KEY_WORD.search(sentence):
+        return   # one regex pass instead of a test per key and word
     wanted = [key for key in keys if key not in found and any(word in sentence for word in _KEY_WORDS[key])]
     if not wanted:
         return

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .cells import normalise
 from .documents import Document, Line
@@ -112,6 +113,9 @@ def section_of_title(title: str) -> str | None:
     return None
 
 
+# _heading and is_format_residue are pure functions of one line, asked for every line (and its
+# neighbours) of every report; the format's lines come back in every report: cached, bounded.
+@lru_cache(maxsize=1 << 14)
 def _heading(line: str) -> tuple[str, str] | None:
     """(section key, title as printed) when the line opens a section."""
     match = _HEADING.match(line)
@@ -121,12 +125,13 @@ def _heading(line: str) -> tuple[str, str] | None:
     return (key, line.lstrip("#")) if key else None
 
 
+@lru_cache(maxsize=1 << 14)
 def is_format_residue(line: str) -> bool:
     """A line that is nothing but the national format's labels, numbers and punctuation."""
     if len(line) > 40 and "。" in line:   # sentences: most lines, and no table's (quick to tell)
         return False
     rest = _RESIDUE.sub("", _LABELS.sub("", line))
-    return sum(1 for ch in rest if "\u4e00" <= ch <= "\u9fff") < _MEANINGFUL
+    return len(_CJK.findall(rest)) < _MEANINGFUL
 
 
 def _is_chrome(line: str, index: int, title_lines: set[str]) -> bool:

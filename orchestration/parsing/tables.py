@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from . import solver
 from . import vocabulary as vocab
@@ -58,6 +59,74 @@ _FORMAT_ORDER = {table: [_Column(path, "/".join(path) + " (format order)") for p
 _FORMAT_LEAVES = {table: [path[-1] for path in paths] for table, paths in vocab.STANDARD_COLUMNS.items()}
 
 
+# A key is a pure function of the table, the row and the column's path, and a report asks for
+# the same few hundred: cached, so each value costs a lookup, not the string building.
+@lru_cache(maxsize=1 << 14)
+def _key_of(table: str, row_key: str, path: tuple[str, ...]) -> str | None:
+    if table == "二":
+        leaf = path[-1]
+        return f"active.{row_key}.{leaf}" if leaf in vocab.ACTIVE_KEYS.get(row_key, ()) else None
+    if table == "三":
+        leaf = path[-1]
+        if leaf == "legal_person":   # the group header with no sub-columns under it
+            leaf = "legal_person_subtotal"
+        return f"apps.{row_key}.{leaf}"
+    if path[0] == "review" and len(path) == 2:
+        return f"review.{path[1]}"
+    if path[0] == "litigation" and len(path) == 3:
+        return f"litigation.{path[1]}.{path[2]}"
+    return None
+
+
+# A row's key is a pure function of the table, its label cells' text and the group of table 三
+# it stands in; the same labels come back in every report: cached.
+@lru_cache(maxsize=1 << 14)
+def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | None:
+    normal = [normalise(text) for text in texts]
+    # The row's own label is the last one; a label wrapped over several cells is joined.
+    for start in range(len(normal) - 1, -1, -1):
+        candidate = "".join(normal[start:])
+        key = vocab.active_row(candidate) if table == "二" else vocab.apps_row(candidate, group)
+        if key:
+            return key
+    if table == "三" and normal and vocab.apps_group(normal[-1]) == "other":
+        return "other"  # the single （六）其他处理 row
+    return None
+
+
+# What a row's label cells say, as pure functions of their text (and the table): the same
+# labels come back in every report and several times in one, so each is worked out once.
+@lru_cache(maxsize=1 << 14)
+def _markers_of(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """The tables the labels' markers name, in order (vocab.table_of_marker)."""
+    return tuple(marked for marked in (vocab.table_of_marker(normalise(text)) for text in texts) if marked)
+
+
+@lru_cache(maxsize=1 << 14)
+def _last_header_label(table: str | None, texts: tuple[str, ...]) -> int:
+    """The position of the last label that names a column, -1 for none."""
+    return max((i for i, text in enumerate(texts) if vocab.is_header_label(table, normalise(text))), default=-1)
+
+
+@lru_cache(maxsize=1 << 14)
+def _header_of(table: str | None, texts: tuple[str, ...]) -> tuple[tuple[str, str, str | None], ...]:
+    """(concept, label, layout it signals) of every column label in the header cells, joined."""
+    joined = "".join(normalise(text) for text in texts)
+    return tuple((concept, label, vocab.layout_of_header(label))
+                 for concept, label in vocab.header_concepts(table, joined))
+
+
+@lru_cache(maxsize=1 << 14)
+def _printed(texts: tuple[str, ...]) -> str:
+    """A row's label as printed: its label cells' text joined."""
+    return "".join(text.strip() for text in texts)
+
+
+@lru_cache(maxsize=1 << 14)
+def _apps_group_of(texts: tuple[str, ...]) -> str | None:
+    return vocab.apps_group("".join(normalise(text) for text in texts))
+
+
 def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
     """Leaf columns of a header given as (concept, printed label) in document order.
 
@@ -91,6 +160,12 @@ def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
     for node in top:
         visit(node, (), ())
     return leaves
+
+
+@lru_cache(maxsize=1 << 12)
+def _expanded(cells: tuple[tuple[str, str], ...]) -> tuple[_Column, ...]:
+    """:func:`expand_header`, cached: every report of a layout has the same few headers."""
+    return tuple(expand_header(list(cells)))
 
 
 def split_rows(cells: list[Cell]) -> list[list[Cell]]:
@@ -142,6 +217,7 @@ class TableReader:
     rules_used: set[str] = field(default_factory=set)
     open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
     _row_key_now: str | None = None
+    _same_leaves_memo: tuple = (None, None, False)   # (columns, table, answer), see _map_columns
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -167,65 +243,53 @@ class TableReader:
         """One row: its cells, each with what it reads as (None: a label)."""
         labels = [cell for cell, value in read if value is None]
         values = [(cell, value) for cell, value in read if value is not None]
-        for cell in labels:
-            marked = vocab.table_of_marker(normalise(cell.text))
-            if marked and marked != self.table:
+        texts = tuple(cell.text for cell in labels)
+        for marked in _markers_of(texts):
+            if marked != self.table:
                 self._switch(marked)
 
-        header, row_labels = self._split_header(labels, values)
+        header, row_labels = self._split_header(labels, values, texts)
         if header:
             if not self.header_open:
                 self.pending_header, self.header_open = [], True
-            joined = "".join(normalise(cell.text) for cell in header)
-            for concept, label in vocab.header_concepts(self.table, joined):
+            for concept, label, layout in _header_of(self.table, texts[:len(header)]):
                 self.pending_header.append((concept, label))
                 self.concepts_seen.add(concept)
-                layout = vocab.layout_of_header(label)
                 if layout:
                     self.layout_signals.add(layout)
         if self.table == "三":
             # Joined: a group label broken over cells (「（六）其」「他处理」) still counts.
-            group = vocab.apps_group("".join(normalise(cell.text) for cell in row_labels))
+            group = _apps_group_of(texts[len(header):] if header else texts)
             if group:
                 self.group = group
         if not values or all(v.number is None for _, v in values) and header and not row_labels:
             return  # a header row (blank corner cells included)
         if self.header_open:
-            self.columns = expand_header(self.pending_header) if self.pending_header else None
+            self.columns = list(_expanded(tuple(self.pending_header))) if self.pending_header else None
             self.header_open = False
         if self.table == "二":
-            self._data_row("二", row_labels, values, where)
+            self._data_row("二", row_labels, values, where, texts[len(header):])
         elif self.table == "三":
-            self._data_row("三", row_labels, values, where)
+            self._data_row("三", row_labels, values, where, texts[len(header):])
         elif self.table == "四":
-            self._data_row("四", row_labels, values, where)
+            self._data_row("四", row_labels, values, where, texts[len(header):])
 
-    def _split_header(self, labels: list[Cell], values) -> tuple[list[Cell], list[Cell]]:
+    def _split_header(self, labels: list[Cell], values, texts: tuple[str, ...]) -> tuple[list[Cell], list[Cell]]:
         """Header cells are those up to the last label that names a column; the row's own
-        label follows them (in flattened text both stand in one run of cells)."""
-        normal = [normalise(c.text) for c in labels]
+        label follows them (in flattened text both stand in one run of cells). ``texts``: the
+        labels' text."""
         # A lone 「总计」 row in table 三 is （七）总计 written without its number.
         if (self.table == "三" and self.columns and len(labels) == 1 and values
-                and vocab.column_concept("三", normal[0]) == "total"):
+                and vocab.column_concept("三", normalise(texts[0])) == "total"):
             return [], labels
-        last = max((i for i, n in enumerate(normal) if vocab.is_header_label(self.table, n)), default=-1)
+        last = _last_header_label(self.table, texts)
         return labels[: last + 1], labels[last + 1:]
 
-    def _row_key(self, table: str, row_labels: list[Cell]) -> str | None:
-        normal = [normalise(c.text) for c in row_labels]
-        # The row's own label is the last one; a label wrapped over several cells is joined.
-        for start in range(len(normal) - 1, -1, -1):
-            candidate = "".join(normal[start:])
-            key = vocab.active_row(candidate) if table == "二" else vocab.apps_row(candidate, self.group)
-            if key:
-                return key
-        if table == "三" and normal and vocab.apps_group(normal[-1]) == "other":
-            return "other"  # the single （六）其他处理 row
-        return None
-
-    def _data_row(self, table: str, row_labels: list[Cell], values, where: str) -> None:
-        printed = "".join(c.text.strip() for c in row_labels)
-        row_key = "" if table == "四" else self._row_key(table, row_labels)
+    def _data_row(self, table: str, row_labels: list[Cell], values, where: str,
+                  texts: tuple[str, ...]) -> None:
+        """``texts``: the row labels' text."""
+        printed = _printed(texts)
+        row_key = "" if table == "四" else _row_key_of(table, texts, self.group)
         if table == "三" and row_key and "." not in row_key and row_key != "other":
             self.group = None
         if row_key is None and not any(v.number is not None for _, v in values):
@@ -257,6 +321,8 @@ class TableReader:
 
         def trimmed(width: int):
             # Converters pad rows with empty cells on the right.
+            if len(values) <= width:
+                return values   # nothing to cut (most rows): no copy
             cut = list(values)
             while len(cut) > width and cut[-1][1].number is None and not normalise(cut[-1][0].text):
                 cut.pop()
@@ -264,8 +330,12 @@ class TableReader:
 
         # The header named the leaf columns in the format's order but not their groups
         # (a converter kept only the last header row): the format's groups are meant.
-        same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
-                           and [c.path for c in columns] != standard)
+        # Asked for every row, answered once per header (the columns stay until the next one).
+        memo_columns, memo_table, same_leaves = self._same_leaves_memo
+        if columns is not memo_columns or table != memo_table:
+            same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
+                               and [c.path for c in columns] != standard)
+            self._same_leaves_memo = (columns, table, same_leaves)
         if standard and (not columns or len(columns) != len(standard) or same_leaves) \
                 and len(trimmed(len(standard))) == len(standard):
             # The header was garbled past reading, but the row has exactly the national table's
@@ -301,16 +371,6 @@ class TableReader:
                         "its values were left out", where)
             return None
         return columns, values, inferred_from
-
-    def _store_row(self, table, row_key, printed, columns, values, inferred_from=None, method=None,
-                   note=None) -> None:
-        for column, (cell, value) in zip(columns, values):
-            key = self._key(table, row_key, column)
-            if key is None:
-                self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
-                            f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
-                continue
-            self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
 
     def finish(self, layout: str | None, prose: dict[str, Decimal] | None = None) -> None:
         """Place table 三's unlabelled rows: between two rows that kept their labels, the rows
@@ -359,20 +419,26 @@ class TableReader:
 
     @staticmethod
     def _key(table: str, row_key: str, column: _Column) -> str | None:
-        path = column.path
-        if table == "二":
-            leaf = path[-1]
-            return f"active.{row_key}.{leaf}" if leaf in vocab.ACTIVE_KEYS.get(row_key, ()) else None
-        if table == "三":
-            leaf = path[-1]
-            if leaf == "legal_person":   # the group header with no sub-columns under it
-                leaf = "legal_person_subtotal"
-            return f"apps.{row_key}.{leaf}"
-        if path[0] == "review" and len(path) == 2:
-            return f"review.{path[1]}"
-        if path[0] == "litigation" and len(path) == 3:
-            return f"litigation.{path[1]}.{path[2]}"
-        return None
+        return _key_of(table, row_key, column.path)
+
+    def _store_row(self, table, row_key, printed, columns, values, inferred_from=None, method=None,
+                   note=None) -> None:
+        stored = self.values
+        own_method = method or self.method
+        for column, (cell, value) in zip(columns, values):
+            key = _key_of(table, row_key, column.path)
+            if key is None:
+                self._issue("unmapped_column", f"table {table}: column 「{column.label}」 does not belong "
+                            f"to row 「{printed}」; the cell 「{cell.text}」 was left out", cell.where)
+                continue
+            if inferred_from is not None or key in stored:
+                self._store(key, value, table, printed, column.label, cell, inferred_from, method, note)
+                continue
+            # The usual cell, read as printed and new to the report: what _store makes of it, made
+            # here (a call per value was a good part of reading a table).
+            number = to_wan(value) if key.endswith("_wan") else value.number
+            stored[key] = MetricValue(key, as_number(number), own_method, table, printed, column.label,
+                                      cell.text, cell.where, note or value.note)
 
     def _split_run_together(self, table: str, printed: str, values, where: str, columns):
         """Cells whose digits ran together. The row's own identity (R3 in table 三) is a hard

@@ -106,6 +106,7 @@ class PeakMemory(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak, self.peak_rss, self.at_peak = pid, interval, 0, 0, {}
+        self.started, self.peak_at = time.monotonic(), 0.0
         self._stop_event = threading.Event()
 
     def run(self):
@@ -114,6 +115,7 @@ class PeakMemory(threading.Thread):
             self.peak_rss = max(self.peak_rss, rss)
             if pss > self.peak:
                 self.peak, self.at_peak = pss, by_command
+                self.peak_at = time.monotonic() - self.started
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:
@@ -190,6 +192,7 @@ def run_cli(data_dir: Path, dagster_home: Path, log_path: Path, options: list[st
            "DISCLOSURE_WAREHOUSE": str(data_dir / "warehouse.duckdb"), "DAGSTER_HOME": str(dagster_home),
            "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     command = [str(DISCLOSURE), "run", *options]
+    started_epoch = time.time()
     start = time.perf_counter()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
@@ -200,17 +203,19 @@ def run_cli(data_dir: Path, dagster_home: Path, log_path: Path, options: list[st
     peak = sampler.stop()
     peak_rss_sum, at_peak = sampler.peak_rss, {k: round(v / 2**20) for k, v in sampler.at_peak.items()}
     out = log_path.read_text(errors="replace")
-    match = re.search(r"^run ([0-9a-f-]{36}): (succeeded|FAILED)", out, re.M)
+    match = re.search(r"^run ([0-9a-f-]{36})(?: of job \S+)?: (succeeded|FAILED)", out, re.M)
     return {"command": " ".join(["DISCLOSURE_DATA_DIR=… DAGSTER_HOME=…", ".venv/bin/disclosure", "run", *options]),
-            "exit": code, "wall": wall, "peak_rss": peak, "peak_rss_sum": peak_rss_sum, "at_peak_mb": at_peak, "run_id": match.group(1) if match else None,
+            "exit": code, "wall": wall, "peak_rss": peak, "peak_at_seconds": round(sampler.peak_at, 1), "peak_rss_sum": peak_rss_sum, "at_peak_mb": at_peak, "run_id": match.group(1) if match else None,
+            "started_epoch": started_epoch,
             "status": match.group(2) if match else "no summary", "log": str(log_path),
             "warehouse_bytes": sum(p.stat().st_size for p in data_dir.glob("warehouse.duckdb*")),
             "load": loadavg()}
 
 
 STAGES = (("fetch", ("report_sources", "raw_documents")), ("parse", ("parsed_reports",)),
-          ("checks", ("structural", "reconciliation_rules", "check")), ("publish", ("published",)),
-          ("dashboard", ("dashboard",)))
+          ("checks", ("structural", "reconciliation_rules", "check")), ("dbt docs", ("dbt_docs",)),
+          ("publish", ("published",)), ("dashboard", ("dashboard",)))
+STAGE_ORDER = ("fetch", "parse", "load/dbt", "checks", "dbt docs", "publish", "dashboard")
 
 
 def stage_of(step_key: str) -> str:
@@ -220,7 +225,7 @@ def stage_of(step_key: str) -> str:
     return "load/dbt"
 
 
-def step_stats(dagster_home: Path, run_id: str) -> dict:
+def step_stats(dagster_home: Path, run_id: str, started_epoch: float = 0.0) -> dict:
     """Seconds per stage from the run's step timings (in a subprocess: Dagster's import is heavy)."""
     code = (
         "import json, sys, dagster as dg\n"
@@ -229,12 +234,14 @@ def step_stats(dagster_home: Path, run_id: str) -> dict:
     out = subprocess.run([sys.executable, "-c", code, run_id], env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
                          capture_output=True, text=True, check=True).stdout
     stages: dict[str, float] = collections.defaultdict(float)
-    steps = {}
+    steps, windows = {}, {}
     for key, start, end in json.loads(out.strip().splitlines()[-1]):
         if start and end:
             stages[stage_of(key)] += end - start
             steps[key] = round(end - start, 2)
-    return {"stages": dict(stages), "steps": steps}
+            # seconds since the command started: which step the memory peak (peak_at_seconds) fell in
+            windows[key] = (round(start - started_epoch, 1), round(end - started_epoch, 1))
+    return {"stages": dict(stages), "steps": steps, "step_windows": windows}
 
 
 # ---- accuracy ----------------------------------------------------------------------------------------
@@ -356,8 +363,7 @@ def table(n: int, info: dict, full: dict, inc: dict, acc: dict, par: dict, optio
     def shares(run):
         total = run["wall"]
         stages = run.get("stages", {})
-        parts = [f"{name} {stages[name] / total:.0%}" for name in
-                 ("fetch", "parse", "load/dbt", "checks", "publish", "dashboard") if name in stages]
+        parts = [f"{name} {stages[name] / total:.0%}" for name in STAGE_ORDER if name in stages]
         other = total - sum(stages.values())
         return ", ".join(parts + [f"start-up and Dagster {other / total:.0%}"])
 
@@ -513,7 +519,7 @@ def main() -> int:
         full["load_before"] = load_before
         print(f"  {full['status']} in {full['wall']:.1f} s, peak {_mb(full['peak_rss'])}", flush=True)
         if full["run_id"]:
-            full.update(step_stats(home, full["run_id"]))
+            full.update(step_stats(home, full["run_id"], full["started_epoch"]))
 
         upd = sc.write_update(corpus, update, args.update_share)
         sites.set_overlay(update)
@@ -523,7 +529,7 @@ def main() -> int:
         inc["update"] = upd
         print(f"  {inc['status']} in {inc['wall']:.1f} s, peak {_mb(inc['peak_rss'])}", flush=True)
         if inc["run_id"]:
-            inc.update(step_stats(home, inc["run_id"]))
+            inc.update(step_stats(home, inc["run_id"], inc["started_epoch"]))
     finally:
         sites.close()
 

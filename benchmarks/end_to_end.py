@@ -102,17 +102,24 @@ def _tree_memory(root: int) -> tuple[int, int, dict]:
     return rss, pss, dict(by_command)
 
 
+TIMELINE_SECONDS = 10
+
+
 class PeakMemory(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak, self.peak_rss, self.at_peak = pid, interval, 0, 0, {}
         self.started, self.peak_at = time.monotonic(), 0.0
+        self.timeline: list[tuple] = []   # (seconds, {command: PSS MB}) every TIMELINE_SECONDS
         self._stop_event = threading.Event()
 
     def run(self):
         while not self._stop_event.is_set():
             rss, pss, by_command = _tree_memory(self.pid)
             self.peak_rss = max(self.peak_rss, rss)
+            now = time.monotonic() - self.started
+            if not self.timeline or now - self.timeline[-1][0] >= TIMELINE_SECONDS:
+                self.timeline.append((round(now, 1), {k: round(v / 2**20) for k, v in by_command.items()}))
             if pss > self.peak:
                 self.peak, self.at_peak = pss, by_command
                 self.peak_at = time.monotonic() - self.started
@@ -205,7 +212,8 @@ def run_cli(data_dir: Path, dagster_home: Path, log_path: Path, options: list[st
     out = log_path.read_text(errors="replace")
     match = re.search(r"^run ([0-9a-f-]{36})(?: of job \S+)?: (succeeded|FAILED)", out, re.M)
     return {"command": " ".join(["DISCLOSURE_DATA_DIR=… DAGSTER_HOME=…", ".venv/bin/disclosure", "run", *options]),
-            "exit": code, "wall": wall, "peak_rss": peak, "peak_at_seconds": round(sampler.peak_at, 1), "peak_rss_sum": peak_rss_sum, "at_peak_mb": at_peak, "run_id": match.group(1) if match else None,
+            "exit": code, "wall": wall, "peak_rss": peak, "peak_at_seconds": round(sampler.peak_at, 1),
+            "memory_timeline": sampler.timeline, "peak_rss_sum": peak_rss_sum, "at_peak_mb": at_peak, "run_id": match.group(1) if match else None,
             "started_epoch": started_epoch,
             "status": match.group(2) if match else "no summary", "log": str(log_path),
             "warehouse_bytes": sum(p.stat().st_size for p in data_dir.glob("warehouse.duckdb*")),

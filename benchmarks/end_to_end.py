@@ -335,10 +335,13 @@ def accuracy(warehouse: Path, corpus: Path, update: Path | None, chunk: int = 20
 
 # ---- parse speed-up -------------------------------------------------------------------------------
 
-def _parse_file(path: str) -> int:
+def _parse_file(path: str) -> float:
+    """Seconds to parse one document (reading it apart)."""
     from orchestration.parsing import parse_document
     data = Path(path).read_bytes()
-    return len(parse_document(data, source=path).values)
+    start = time.perf_counter()
+    parse_document(data, source=path)
+    return time.perf_counter() - start
 
 
 def speedup(corpus: Path, sample: int) -> dict:
@@ -348,15 +351,26 @@ def speedup(corpus: Path, sample: int) -> dict:
     step = max(1, len(truths) // sample)
     paths = [str(corpus / t["path"]) for t in truths[::step][:sample]]
     forms = collections.Counter(t["form"] for t in truths[::step][:sample])
-    del truths
+    sample_forms = [t["form"] for t in truths[::step][:sample]]
+    corpus_forms = collections.Counter(t["form"] for t in truths)
+    del truths   # not held while forking the pool
     out = {"documents": len(paths), "forms": dict(forms)}
     for workers in (1, 2):
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(workers) as pool:
             pool.map(_parse_file, paths[:workers * 2])   # warm the imports (pdfplumber, docx)
             start = time.perf_counter()
-            pool.map(_parse_file, paths, chunksize=4)
+            seconds = pool.map(_parse_file, paths, chunksize=4)
             out[workers] = len(paths) / (time.perf_counter() - start)
+        if workers == 1:
+            # each form's share of the corpus's parse time: its mean seconds per document in
+            # the sample, times its documents in the corpus
+            per_form = collections.defaultdict(list)
+            for form, took in zip(sample_forms, seconds):
+                per_form[form].append(took)
+            cost = {form: sum(v) / len(v) * corpus_forms[form] for form, v in per_form.items()}
+            out["ms_per_document"] = {form: round(1000 * sum(v) / len(v), 1) for form, v in per_form.items()}
+            out["parse_share"] = {form: round(c / sum(cost.values()), 3) for form, c in cost.items()}
     out["speedup"] = out[2] / out[1]
     return out
 
@@ -399,7 +413,11 @@ def table(n: int, info: dict, full: dict, inc: dict, acc: dict, par: dict, optio
         "",
         f"Parse throughput, {par['documents']} documents of the corpus (same mix), multiprocessing pool over "
         f"`parse_document`: 1 process {par[1]:.1f} docs/s, 2 processes {par[2]:.1f} docs/s, "
-        f"speed-up ×{par['speedup']:.2f}.",
+        f"speed-up ×{par['speedup']:.2f}."
+        + (" Share of the corpus's parse time by form (mean time per document in the sample × documents "
+           "in the corpus): " + ", ".join(f"{f} {v:.0%} ({par['ms_per_document'][f]:.0f} ms/doc)" for f, v in
+                                         sorted(par["parse_share"].items(), key=lambda kv: -kv[1])) + "."
+           if par.get("parse_share") else ""),
         "",
         f"Accuracy (after the incremental run): {acc['documents']:,} documents, {acc['cells']:,} cells; "
         f"{acc['cells_right']:,} equal to the truth, {acc['unread_ambiguous']:,} not read in run-together "

@@ -467,7 +467,7 @@ def write_markdown(section: str, n: int) -> None:
              "Dagster home. Peak memory is the RSS summed over the CLI's process tree (dbt and worker "
              "processes included), sampled every 0.2 s; stage shares come from the Dagster run's step "
              "timings (fetch = `report_sources` + `raw_documents`, parse = `parsed_reports`, load/dbt = the dbt "
-             "assets, checks = the asset checks, publish, dashboard; the rest is process start-up, "
+             "assets, checks = the asset checks, dbt docs, publish, dashboard; the rest is process start-up, "
              "definitions loading and Dagster's own bookkeeping). The incremental run changes 1 % of the "
              "documents (half new bytes with new numbers, half new documents: next year's reports) and runs "
              "the same command again with `--revalidate-after 30`: the catalogue dates the changed documents "

@@ -1,5 +1,6 @@
-"""dbt docs are regenerated only when what they show changed: the dbt project or the
-warehouse's tables and column types, not the rows (orchestration/defs/dbt_docs.py)."""
+"""What the dbt steps of a refresh skip: dbt docs are regenerated only when what they show
+changed (the dbt project, or the tables and column types dbt documents; not the rows), and a
+build leaves its parse state for the next one (orchestration/defs/dbt_docs.py, mart.py)."""
 from __future__ import annotations
 
 import duckdb
@@ -34,3 +35,17 @@ def test_the_documented_schemas_are_the_models_and_the_sources():
     schemas = documented_schemas(ensure_manifest())
     assert {"raw", "staging", "intermediate", "marts", "seeds"} <= set(schemas)
     assert "checks" not in schemas
+
+
+def test_a_build_leaves_its_parse_state_to_the_next(tmp_path):
+    from orchestration.defs.mart import keep_partial_parse
+
+    project, invocation = tmp_path / "project", tmp_path / "project" / "target" / "dbt_models-1"
+    invocation.mkdir(parents=True)
+    (project / "target" / "partial_parse.msgpack").write_bytes(b"made by dbt parse for another warehouse")
+    assert not keep_partial_parse(invocation, project)          # the build wrote none: nothing changes
+    assert (project / "target" / "partial_parse.msgpack").read_bytes().startswith(b"made by dbt parse")
+    (invocation / "partial_parse.msgpack").write_bytes(b"state of the build that just ran")
+    assert keep_partial_parse(invocation, project)
+    assert (project / "target" / "partial_parse.msgpack").read_bytes() == b"state of the build that just ran"
+    assert [p.name for p in (project / "target").iterdir() if p.name.startswith(".")] == []

@@ -264,6 +264,19 @@ def test_a_document_past_its_budget_or_the_memory_cap_is_stopped_and_the_rest_go
     assert not any(w.process.is_alive() for w in supervisor.workers)
 
 
+def test_documents_queued_behind_a_stopped_one_are_parsed_by_a_fresh_worker():
+    """A worker holds several documents in its pipe (supervisor.IN_FLIGHT): when it is stopped on
+    one, the ones queued behind it are handed out again, each parsed once, none lost."""
+    from orchestration.parsing.supervisor import Supervisor
+    tasks = [("hangs", 3600, 0), ("quick-1", 0, 0), ("quick-2", 0, 0), ("dies", -1, 0), ("quick-3", 0, 0)]
+    supervisor = Supervisor(_slow_or_quick, _stopped_task, workers=1, budget_scale=1 / 30, in_flight=3)
+    results = list(supervisor.run(tasks))
+    assert sorted(key for key, _ in results) == sorted(key for key, *_ in tasks)
+    outcome = dict(results)
+    assert outcome["hangs"].startswith("timeout: ") and outcome["dies"].startswith("parser_error: ")
+    assert outcome["quick-1"] == outcome["quick-2"] == outcome["quick-3"] == "read"
+
+
 def test_the_budget_grows_with_pages_and_ocr():
     from orchestration.parsing.supervisor import budget_seconds
     assert budget_seconds(b"<html></html>") == 65

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,8 +87,26 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         context.log.info("the dbt project changed since it last built this warehouse: full refresh")
         args.append("--full-refresh")
         marker.unlink(missing_ok=True)
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
     marker.write_text(fingerprint + "\n")
+    keep_partial_parse(invocation.target_path)
+
+
+def keep_partial_parse(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """Keep the parse state of the build that just ran as the project's. dagster-dbt starts
+    each build from ``target/partial_parse.msgpack`` but never writes it back, so the one
+    ``dbt parse`` left there (made for whatever warehouse path was set then) never matched the
+    profile again and every build parsed the whole project anew. Written aside and renamed:
+    a build starting meanwhile reads the old or the new file, never half of one."""
+    source = Path(invocation_target) / "partial_parse.msgpack"
+    if not source.exists():
+        return False
+    target = project_dir / "target"
+    tmp = target / f".partial_parse.msgpack.{os.getpid()}.tmp"
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target / "partial_parse.msgpack")
+    return True
 
 
 # Every table of the marts schema (dbt_project/models/marts): what BI reads and what the

@@ -18,8 +18,6 @@ from .supervisor import Supervisor, budget_seconds
 
 Log = Callable[[str], None]
 
-PARSE_SLICE = 1000         # documents handed to the parse workers at a time
-
 # Issue codes that mean a document could not be read at all: it goes to quarantine.
 QUARANTINE_CODES = ("unreadable", "parser_error", "unsupported_form", "missing_bytes", "not_a_report",
                     "timeout", "memory")
@@ -85,11 +83,11 @@ def _stopped(task: tuple, code: str, message: str) -> tuple:
 
 
 def _parsed_stream(tasks: list[tuple], workers: int):
-    """(sha256, report) for every task, as the supervised workers finish them. A slice of tasks
-    at a time, so results never pile up in this process when the writer falls behind."""
-    supervisor = Supervisor(_parse_stored, _stopped, workers)
-    for start in range(0, len(tasks), PARSE_SLICE):
-        yield from supervisor.run(tasks[start:start + PARSE_SLICE])
+    """(sha256, report) for every task, as the supervised workers finish them. Results never
+    pile up in this process when the writer falls behind: a worker is handed a document only
+    when this process comes back for results, and holds at most a few (supervisor.IN_FLIGHT).
+    The same workers serve the whole batch, their parser caches warm."""
+    yield from Supervisor(_parse_stored, _stopped, workers).run(tasks)
 
 
 def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, selection: Selection = Selection(),

@@ -10,7 +10,11 @@ worker for the rest of the batch.
 
 Workers come from a fork server that has imported the parser once, so starting one (and
 replacing a killed one) costs milliseconds, and no lock held by one of Dagster's threads is
-copied into them. Each worker takes one document at a time.
+copied into them. Each worker parses one document at a time, but holds the next one or two in
+its pipe (``IN_FLIGHT``): while the parent writes a chunk to the warehouse, or reads another
+worker's result, the workers go on with the documents they already have instead of waiting to
+be handed one. The budget of a queued document starts when its worker starts it; when a worker
+is stopped, the documents queued behind the one it was stopped on go back to the others.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import os
 import re
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Callable, Iterator
 
@@ -32,6 +36,9 @@ BUDGET_PER_OCR_PAGE_SECONDS = 15.0
 # and LibreOffice, which reserve far more than they use).
 MEMORY_CAP_BYTES = int(float(os.environ.get("DISCLOSURE_PARSE_MEMORY_CAP_GB", "1.5")) * 1024 ** 3)
 POLL_SECONDS = 0.2
+# Documents handed to a worker ahead of the one it parses (with that one): 1 is the old
+# one-at-a-time hand-over, which left both workers idle while the parent wrote a chunk.
+IN_FLIGHT = 3
 
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"II*\x00", b"MM\x00*", b"BM")
@@ -61,9 +68,14 @@ def _rss_bytes(pid: int) -> int:
 class _Worker:
     process: multiprocessing.Process
     conn: object
-    task: tuple | None = None
-    deadline: float | None = None
+    queued: deque = field(default_factory=deque)   # sent, not done; the first is being parsed
+    deadline: float | None = None                  # of the first
     budget: float | None = None
+
+    @property
+    def task(self) -> tuple | None:
+        """The task being parsed (None when idle)."""
+        return self.queued[0] if self.queued else None
 
 
 def _serve(conn, parse_one: Callable) -> None:
@@ -87,8 +99,9 @@ class Supervisor:
 
     def __init__(self, parse_one: Callable, failed: Callable, workers: int,
                  memory_cap: int = MEMORY_CAP_BYTES, default_budget: float = BUDGET_BASE_SECONDS,
-                 budget_scale: float = 1.0):
+                 budget_scale: float = 1.0, in_flight: int = IN_FLIGHT):
         self.parse_one, self.failed, self.budget_scale = parse_one, failed, budget_scale
+        self.in_flight = max(1, in_flight)
         self.size, self.memory_cap, self.default_budget = max(1, workers), memory_cap, default_budget
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["orchestration.parsing"])
@@ -109,17 +122,18 @@ class Supervisor:
 
     def run(self, tasks: list[tuple]) -> Iterator[tuple]:
         """Results as they finish (not in task order)."""
-        todo = deque(tasks)
+        self.todo = todo = deque(tasks)
         self.workers = [self._start() for _ in range(min(self.size, len(todo)) or 1)]
         try:
-            while todo or any(w.task is not None for w in self.workers):
+            while todo or any(w.queued for w in self.workers):
                 for worker in self.workers:
-                    if worker.task is None and todo:
-                        worker.task = todo.popleft()
-                        worker.budget = self.default_budget * self.budget_scale
-                        worker.deadline = time.monotonic() + worker.budget
-                        worker.conn.send(worker.task)
-                busy = [w for w in self.workers if w.task is not None]
+                    while len(worker.queued) < self.in_flight and todo:
+                        task = todo.popleft()
+                        if not worker.queued:
+                            self._starts(worker)
+                        worker.queued.append(task)
+                        worker.conn.send(task)
+                busy = [w for w in self.workers if w.queued]
                 ready = wait([w.conn for w in busy], timeout=POLL_SECONDS)
                 for worker in busy:
                     if worker.conn in ready:
@@ -137,7 +151,7 @@ class Supervisor:
                                                          "the worker was stopped")
         finally:
             for worker in self.workers:
-                if worker.task is None and worker.process.is_alive():
+                if not worker.queued and worker.process.is_alive():
                     try:
                         worker.conn.send(None)
                     except OSError:
@@ -146,17 +160,23 @@ class Supervisor:
                 if worker.process.is_alive():
                     self._kill(worker)
 
+    def _starts(self, worker: _Worker) -> None:
+        """The worker starts its first queued task now: the default budget until it says its own."""
+        worker.budget = self.default_budget * self.budget_scale
+        worker.deadline = time.monotonic() + worker.budget
+
     def _receive(self, worker: _Worker) -> Iterator[tuple]:
         try:
-            while worker.conn.poll():
+            while worker.queued and worker.conn.poll():
                 kind, payload = worker.conn.recv()
                 if kind == "started":
                     worker.budget = max(float(payload) * self.budget_scale, 0.5)
                     worker.deadline = time.monotonic() + worker.budget
                 else:
-                    worker.task = None
+                    worker.queued.popleft()
+                    if worker.queued:       # it goes straight on with the next
+                        self._starts(worker)
                     yield payload
-                    return
         except (EOFError, OSError):   # the worker died (a crash in C code, killed from outside)
             index = self.workers.index(worker)
             worker.process.join(1)
@@ -164,8 +184,12 @@ class Supervisor:
             yield self._replace(index, "parser_error", f"the parse worker died (exit code {code})")
 
     def _replace(self, index: int, code: str, message: str) -> tuple:
+        """Stop the worker on its current task (that task's result says why), give the tasks
+        queued behind it back to the others, and start a fresh worker in its place."""
         worker = self.workers[index]
-        task = worker.task
+        task = worker.queued.popleft()
+        self.todo.extendleft(reversed(worker.queued))
+        worker.queued.clear()
         self._kill(worker)
         self.workers[index] = self._start()
         return self.failed(task, code, message)

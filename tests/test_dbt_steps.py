@@ -1,0 +1,51 @@
+"""What the dbt steps of a refresh skip: dbt docs are regenerated only when what they show
+changed (the dbt project, or the tables and column types dbt documents; not the rows), and a
+build leaves its parse state for the next one (orchestration/defs/dbt_docs.py, mart.py)."""
+from __future__ import annotations
+
+import duckdb
+
+
+def test_the_docs_fingerprint_follows_columns_not_rows(tmp_path):
+    from orchestration.defs.dbt_docs import docs_fingerprint
+
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create table marts.t (a integer)")
+    con.close()
+    first = docs_fingerprint(path, ["marts"])
+    con = duckdb.connect(str(path))
+    con.execute("insert into marts.t select range from range(1000)")
+    con.close()
+    assert docs_fingerprint(path, ["marts"]) == first          # new rows: the same docs
+    con = duckdb.connect(str(path))
+    con.execute("create schema checks; create table checks.c (x integer)")
+    con.close()
+    assert docs_fingerprint(path, ["marts"]) == first          # a schema dbt does not document
+    con = duckdb.connect(str(path))
+    con.execute("alter table marts.t add column b varchar")
+    con.close()
+    assert docs_fingerprint(path, ["marts"]) != first          # a new column: new docs
+
+
+def test_the_documented_schemas_are_the_models_and_the_sources():
+    from orchestration.defs.dbt_docs import documented_schemas
+    from orchestration.defs.mart import ensure_manifest
+
+    schemas = documented_schemas(ensure_manifest())
+    assert {"raw", "staging", "intermediate", "marts", "seeds"} <= set(schemas)
+    assert "checks" not in schemas
+
+
+def test_a_build_leaves_its_parse_state_to_the_next(tmp_path):
+    from orchestration.defs.mart import keep_partial_parse
+
+    project, invocation = tmp_path / "project", tmp_path / "project" / "target" / "dbt_models-1"
+    invocation.mkdir(parents=True)
+    (project / "target" / "partial_parse.msgpack").write_bytes(b"made by dbt parse for another warehouse")
+    assert not keep_partial_parse(invocation, project)          # the build wrote none: nothing changes
+    assert (project / "target" / "partial_parse.msgpack").read_bytes().startswith(b"made by dbt parse")
+    (invocation / "partial_parse.msgpack").write_bytes(b"state of the build that just ran")
+    assert keep_partial_parse(invocation, project)
+    assert (project / "target" / "partial_parse.msgpack").read_bytes() == b"state of the build that just ran"
+    assert [p.name for p in (project / "target").iterdir() if p.name.startswith(".")] == []

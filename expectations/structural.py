@@ -20,7 +20,9 @@ from expectations.runner import DocsTarget, run_suite
 METRIC_KEYS_SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "metric_keys.csv"
 TEMPLATES = ["2019", "2021", "freeform"]
 FIRST_YEAR = 2007   # the 2008 条例's first reports
-CATEGORICAL_COLUMNS = ("report_id", "metric_key", "year", "template", "method", "location")
+# Not the year: GX's range test on a category column of one value (a backfill of one year) fails
+# every row, with no example.
+CATEGORICAL_COLUMNS = ("report_id", "metric_key", "template", "method", "location")
 
 
 def known_metric_keys() -> list[str]:
@@ -53,7 +55,7 @@ def validate(frame: pd.DataFrame, today: date | None = None, docs: DocsTarget | 
     method and location."""
     # As categories: every column repeats a few values (one report's id and year over its ~150
     # values, ~300 keys, a handful of templates and methods), so GX's set and uniqueness tests
-    # and its per-value year test work on the distinct values: the same outcome and examples in
+    # work on the distinct values: the same outcome and examples in
     # a third of the time (2,000 reports: 2.3 → 0.7 s) and a fraction of the memory.
     frame = frame.astype({c: "category" for c in frame.columns if c in CATEGORICAL_COLUMNS})
     result = run_suite(frame, build_suite(today), ["report_id", "metric_key"], docs)

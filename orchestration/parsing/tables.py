@@ -577,10 +577,10 @@ class TableReader:
             self.open_rows.append({"table": table, "printed": printed, "readings": keyed, "where": where,
                                    "raw": " ".join(texts), "labels": {self._key(table, row_key, c): c.label
                                                                       for c in columns}})
-            identity = ("R3 (the row's identity)" if table == "三" else "R4" if table == "四" else "the digits")
+            identity = ("R3 (the row's identity) allows" if table == "三" else "R4 allows" if table == "四"
+                        else "the digits allow")
             self._issue("ambiguous_split", f"table {table}: row 「{printed}」 holds 「{' '.join(texts)}」 for "
                         f"{len(columns)} columns with digits run together; {identity} "
-                        f"{'allow' if identity == 'the digits' else 'allows'} "
                         f"{len(readings)} readings ({solver.describe(readings)}) and {why}"
                         f"{' (' + solver.describe(left) + ')' if len(left) > 1 else ''}; its values were left out",
                         where)

@@ -14,6 +14,7 @@ and validating the 1 % of reports that changed.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -56,10 +57,11 @@ def suite_fingerprint(rule_id: str) -> str:
 
 
 def validate_rule_in_warehouse(con, rule_id: str, docs: DocsTarget | None = None,
-                               versions_per_chunk: int = 20000) -> tuple[RuleOutcome, int]:
-    """Validate the rule's rows of versions not validated yet, a chunk of versions at a time
-    (a chunk's rows in memory, never the table's); record them; return the outcome over the
-    whole mart and how many rows were validated now."""
+                               rows_per_chunk: int = 250_000) -> tuple[RuleOutcome, int]:
+    """Validate the rule's rows of versions not validated yet, a chunk of whole versions at a
+    time (about ``rows_per_chunk`` rows in memory, never the table's: a rule has 1 to ~25 rows a
+    report, so a count of versions would size R3's chunks 25 times R8's); record them; return
+    the outcome over the whole mart and how many rows were validated now."""
     con.execute(SCHEMA)
     fingerprint = suite_fingerprint(rule_id)
     con.execute("begin")
@@ -70,13 +72,12 @@ def validate_rule_in_warehouse(con, rule_id: str, docs: DocsTarget | None = None
     con.execute("""delete from checks.rule_failures f where f.rule_id = ? and f.report_version not in
                        (select report_version from checks.rule_validated where rule_id = ?)""", [rule_id, rule_id])
     con.execute("commit")
-    pending = [v for v, in con.execute(
-        """select distinct report_version from marts.mart_reconciliation where rule_id = ?
+    pending = con.execute(
+        """select report_version, count(*) from marts.mart_reconciliation where rule_id = ?
            and report_version not in (select report_version from checks.rule_validated where rule_id = ?)
-           order by 1""", [rule_id, rule_id]).fetchall()]
+           group by 1 order by 1""", [rule_id, rule_id]).fetchall()
     validated_rows = 0
-    for start in range(0, len(pending), versions_per_chunk):
-        chunk = pending[start:start + versions_per_chunk]
+    for chunk in _chunks(pending, rows_per_chunk):
         frame = con.execute(
             f"""select {COLUMNS} from marts.mart_reconciliation
                 where rule_id = ? and report_version between ? and ?
@@ -85,7 +86,25 @@ def validate_rule_in_warehouse(con, rule_id: str, docs: DocsTarget | None = None
         outcome = validate_rule(frame, rule_id, docs)
         validated_rows += len(frame)
         _record(con, rule_id, fingerprint, frame, outcome)
+        # GX's validation objects hold the chunk's frames in reference cycles, which only the
+        # cycle collector frees: without this the chunks pile up (2.4 GB for the rules of
+        # 100,000 reports, against 1.4 GB for the largest chunk alone).
+        del frame, outcome
+        gc.collect()
     return _whole_mart_outcome(con, rule_id), validated_rows
+
+
+def _chunks(versions: list[tuple[str, int]], rows_per_chunk: int) -> list[list[str]]:
+    """(version, rows) in version order cut into runs of whole versions of at most
+    ``rows_per_chunk`` rows (a version with more rows makes a chunk of its own)."""
+    chunks, current, rows = [], [], 0
+    for version, count in versions:
+        if current and rows + count > rows_per_chunk:
+            chunks.append(current)
+            current, rows = [], 0
+        current.append(version)
+        rows += count
+    return chunks + [current] if current else chunks
 
 
 def _record(con, rule_id: str, fingerprint: str, frame: pd.DataFrame, outcome: RuleOutcome) -> None:

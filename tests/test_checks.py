@@ -109,7 +109,7 @@ def test_rule_checks_validate_only_new_report_versions_and_keep_the_findings(tmp
             ("R1", "b", "total", 3, 4, "乙", 2021, "vb1"),          # a finding
             ("R1", "c", "total", None, 1, "丙", 2021, "vc1")]       # not assessable
     _mart(con, rows)
-    first, validated = rule_checks.validate_rule_in_warehouse(con, "R1", versions_per_chunk=2)
+    first, validated = rule_checks.validate_rule_in_warehouse(con, "R1", rows_per_chunk=2)
     assert validated == 4 and not first.success
     assert (first.reports_passed, first.reports_failed, first.reports_not_assessable) == (1, 1, 1)
     assert [(f["report_id"], f["column"], f["lhs"], f["rhs"]) for f in first.failures] == [("b", "total", 3, 4)]
@@ -162,3 +162,15 @@ def test_the_structural_suite_finds_each_kind_of_fault_in_a_chunk_of_categories(
     assert validate(pd.DataFrame(rows[:5] + rows[6:77])).success
     # a chunk of one year (a backfill of that year) passes: the year's range test still holds
     assert validate(pd.DataFrame([r for r in rows[:5] + rows[6:77] if r["year"] == 2020])).success
+
+
+def test_rule_chunks_are_sized_by_rows_and_keep_each_version_whole():
+    """R3 has ~25 rows a report, R8 one: a chunk is cut by rows, never inside a version, and a
+    version larger than the limit is a chunk of its own."""
+    from expectations.rule_checks import _chunks
+
+    versions = [("a", 3), ("b", 3), ("c", 5), ("d", 1), ("e", 2)]
+    assert _chunks(versions, 6) == [["a", "b"], ["c", "d"], ["e"]]
+    assert _chunks(versions, 4) == [["a"], ["b"], ["c"], ["d", "e"]]
+    assert _chunks(versions, 100) == [["a", "b", "c", "d", "e"]]
+    assert _chunks([], 10) == []

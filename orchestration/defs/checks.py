@@ -5,7 +5,7 @@ import gc
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.shared import WAREHOUSE_POOL, markdown_table, metadata_table
+from orchestration.defs.shared import WAREHOUSE_POOL, give_back_memory, markdown_table, metadata_table
 
 STRUCTURAL_REPORTS_PER_CHUNK = 2000   # about 150 values each
 RULE_ROWS_PER_CHUNK = 250_000   # rows of whole report versions validated at a time (~0.5 GB at the peak)
@@ -47,6 +47,7 @@ def structural_parser_output(context: dg.AssetCheckExecutionContext, warehouse: 
             del frame
             gc.collect()   # GX keeps the chunk's frames in reference cycles (expectations/rule_checks.py)
     outcome = combine(outcomes)
+    give_back_memory()
     context.log.info(f"structural check: {len(reports)} reports parsed after "
                      f"{since or 'the beginning'}, {outcome.rows} values, {len(outcome.failures)} failed expectations")
     return dg.AssetCheckResult(
@@ -159,6 +160,7 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
         with warehouse.get_connection() as con:
             summary = mart_rule_summary(con)
         build_docs(docs, summary)   # once, after every rule's results are stored
+    give_back_memory()
     return dg.MaterializeResult(
         metadata={"rules": metadata_table(per_rule, [
                       ("rule", "string"), ("severity", "string"), ("outcome", "string"), ("reports_passed", "int"),

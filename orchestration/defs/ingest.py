@@ -11,6 +11,7 @@ from orchestration.config import paths
 from orchestration.defs.shared import (
     WAREHOUSE_POOL,
     YEARS,
+    give_back_memory,
     markdown_table,
     metadata_table,
     partition_years,
@@ -165,6 +166,7 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
         across = settle_across_years(con, utc_now(), log=context.log.info)
         table_rows = wh.table_counts(con)
         by_year = parse_by_year(con, started)
+    give_back_memory()
     yield dg.MaterializeResult(asset_key="parsed_reports", metadata={
         "selection": selection.describe(), "parsed": counts.parsed, "quarantined": counts.quarantined,
         "parser_version": PARSER_VERSION,

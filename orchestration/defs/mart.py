@@ -12,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import warehouse
 from orchestration.config import DBT_PROJECT_DIR, paths
-from orchestration.defs.shared import WAREHOUSE_POOL
+from orchestration.defs.shared import WAREHOUSE_POOL, give_back_memory
 from orchestration.publishing.dictionary import read_dictionary
 from orchestration.publishing.mart_copy import publish_marts
 from orchestration.publishing.postgres import (
@@ -126,6 +126,7 @@ def published_mart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     out_dir = paths().published_dir
     dictionary = read_dictionary(ensure_manifest())
     manifest = publish_marts(paths().warehouse, out_dir, dictionary=dictionary)
+    give_back_memory()
     context.log.info(f"published {manifest['tables']} to {out_dir}")
     metadata = {
         "published_file": dg.MetadataValue.path(str(out_dir / manifest["duckdb_file"])),

@@ -147,11 +147,28 @@ def pagination_links(html: str, page_url: str) -> list[str]:
     return ordered
 
 
+_LINK_OR_IMAGE = re.compile(r"<(?:a|img)[\s/>]", re.I)
+
+
+def report_page_links(html: str, page_url: str, year: int | None = None) -> tuple[list[Link], list[Link]]:
+    """A report page's attachments (:func:`attachment_links`) and table images
+    (:func:`image_links`) from one parse of the page (the fetch parsed each page twice). A page
+    with no ``<a>`` or ``<img>`` tag has neither, and is not parsed at all."""
+    if not _LINK_OR_IMAGE.search(html):
+        return [], []
+    root = _root(html)
+    return _attachment_links(root, page_url, year), _image_links(root, page_url, year)
+
+
 def attachment_links(html: str, page_url: str, year: int | None = None) -> list[Link]:
     """Documents attached to a report page (by extension in the link or its text). A link
     whose text names another year's report is left out: sidebars list other years."""
+    return _attachment_links(_root(html), page_url, year)
+
+
+def _attachment_links(root, page_url: str, year: int | None) -> list[Link]:
     seen, found = set(), []
-    for url, text, title in _links(html, page_url):
+    for _, url, text, title in _anchors(root, page_url):
         path = unquote(urlsplit(url).path).lower()
         label = text or title
         named = label.lower().rstrip(" )）]").endswith(ATTACHMENT_EXTENSIONS)
@@ -444,9 +461,11 @@ def image_links(html: str, page_url: str, year: int | None = None) -> list[Link]
     (wider than MAX_BANNER_RATIO times their height), and images inside the page's header,
     navigation, sidebars or footer. These are not attachments: they do not count against the
     attachment cap."""
-    try:
-        root = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
+    return _image_links(_root(html), page_url, year)
+
+
+def _image_links(root, page_url: str, year: int | None) -> list[Link]:
+    if root is None:
         return []
     base = page_url
     for el in root.iter("base"):

@@ -20,8 +20,7 @@ from .catalogue import Selection, Source
 from .decoding import decode_text, looks_like_html
 from .discovery import (
     Link,
-    attachment_links,
-    image_links,
+    report_page_links,
     page_key,
     read_listing,
     year_in,
@@ -241,7 +240,7 @@ class Follower:
 
     def _report(self, task: Task, html: str, base: str, now) -> None:
         found, derived, new_tasks = [], [], []
-        links = attachment_links(html, base, task.year)
+        links, images = report_page_links(html, base, task.year)
         cap = self.policy.max_attachments
         for link in links[:cap]:
             source_id = _derived_id(task.source_id, "att-", link.url)
@@ -255,7 +254,7 @@ class Follower:
         if len(links) > cap:
             self.warn(f"{task.location}: {len(links)} attachments, {cap} followed (max_attachments); "
                       f"the other {len(links) - cap} are in raw.discoveries as attachment_skipped")
-        found_images, derived_images, image_tasks = self._report_images(task, html, base)
+        found_images, derived_images, image_tasks = self._report_images(task, images, base)
         found += found_images
         derived += derived_images
         new_tasks += image_tasks
@@ -263,11 +262,11 @@ class Follower:
         for new in new_tasks:
             self.submit(new)
 
-    def _report_images(self, task: Task, html: str, base: str):
+    def _report_images(self, task: Task, images: list[Link], base: str):
         """Tables pasted into the page as images (discovery.image_links): fetched as attachments
         of the page and read by OCR; outside the attachment cap, within a cap of their own."""
         found, derived, new_tasks = [], [], []
-        for link in image_links(html, base, task.year)[:MAX_TABLE_IMAGES]:
+        for link in images[:MAX_TABLE_IMAGES]:
             source_id = _derived_id(task.source_id, "img-", link.url)
             found.append(self._discovery(task, link, "attachment", base, source_id))
             derived.append(self._derived(source_id, link, task.year, "attachment", task.source_id, task.origin))

@@ -6,6 +6,7 @@ per transaction, and quarantines what cannot be read at all."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -108,13 +109,23 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
     documents = {sha256: (media_type, location, source_id) for sha256, media_type, location, source_id, _ in todo}
     tasks = [(store.root, parse, *row) for row in todo]
     chunk: list[tuple] = []
-    for i, (sha256, report) in enumerate(_parsed_stream(tasks, workers), start=1):
-        chunk.append((sha256, report))
-        if len(chunk) >= PARSE_CHUNK or i == len(todo):
-            _store_parsed(con, chunk, documents, parser_version, clock(), counts)
-            chunk = []
-        if i % progress_every == 0:
-            log(f"parsed {i}/{len(todo)}")
+    # A chunk is written by a thread of its own while this one goes on handing documents to the
+    # workers and taking their results: written here, the workers waited for every write (the
+    # insert runs in DuckDB, without the GIL). One chunk is written at a time, in order, and a
+    # write that fails stops the batch at the next chunk; leaving the block waits for the last.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-writer") as writer:
+        writing = None
+        for i, (sha256, report) in enumerate(_parsed_stream(tasks, workers), start=1):
+            chunk.append((sha256, report))
+            if len(chunk) >= PARSE_CHUNK or i == len(todo):
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(_store_parsed, con, chunk, documents, parser_version, clock(), counts)
+                chunk = []
+            if i % progress_every == 0:
+                log(f"parsed {i}/{len(todo)}")
+        if writing is not None:
+            writing.result()
     log(counts.line())
     return counts
 

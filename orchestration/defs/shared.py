@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 from datetime import date, datetime, timezone
 
@@ -136,8 +135,6 @@ def give_back_memory() -> None:
     memory would only grow through a national refresh while dbt, a process of its own, runs
     beside it."""
     gc.collect()
-    libc = ctypes.util.find_library("c")
-    if libc:
-        trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)   # glibc only
-        if trim is not None:
-            trim(0)
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)   # the C library already loaded; glibc only
+    if trim is not None:
+        trim(0)

@@ -20,9 +20,9 @@ from .catalogue import Selection, Source
 from .decoding import decode_text, looks_like_html
 from .discovery import (
     Link,
-    report_page_links,
     page_key,
     read_listing,
+    report_page_links,
     year_in,
 )
 from .http import FetchPolicy, FetchResult

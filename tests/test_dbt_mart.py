@@ -653,6 +653,35 @@ def test_incremental_build_equals_a_full_refresh(built, tmp_path):
         con.close()
 
 
+def test_the_uniqueness_test_finds_a_repeated_row(built, tmp_path):
+    """The uniqueness test's shortcut on DuckDB (as many distinct hashes as rows proves every
+    combination unique) must not hide a repeat: one repeated row of the fact table fails it,
+    and the failure names the repeated combination."""
+    warehouse = tmp_path / "repeated.duckdb"
+    shutil.copyfile(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        report_id, metric_key = con.execute("select report_id, metric_key from marts.fct_disclosure_metrics "
+                                            "order by all limit 1").fetchone()
+        con.execute("insert into marts.fct_disclosure_metrics select * from marts.fct_disclosure_metrics "
+                    "where report_id = ? and metric_key = ?", [report_id, metric_key])
+    finally:
+        con.close()
+    test = "unique_combination_of_columns_fct_disclosure_metrics_report_id__metric_key"
+    result = _dbt(["test", "--select", test, "--store-failures", "--target-path", str(tmp_path / "target"),
+                   "--log-path", str(tmp_path / "logs")], {"DISCLOSURE_WAREHOUSE": str(warehouse)})
+    assert result.returncode != 0 and "Got 1 result" in result.stdout, result.stdout[-3000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        # the stored failures (dbt shortens the long test name to a hash)
+        (schema, table), = con.execute("select table_schema, table_name from information_schema.tables "
+                                       "where table_name like 'unique_combination_of_columns%'").fetchall()
+        failures = con.execute(f"select report_id, metric_key, row_count from {schema}.{table}").fetchall()
+    finally:
+        con.close()
+    assert failures == [(report_id, metric_key, 2)]
+
+
 # ---- docs ------------------------------------------------------------------------------------
 
 def test_dbt_unit_tests_pass_on_duckdb(built, tmp_path):

@@ -125,14 +125,21 @@ def published_mart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     tables, types and comments go to that PostgreSQL server too, swapped in as one schema."""
     out_dir = paths().published_dir
     dictionary = read_dictionary(ensure_manifest())
-    manifest = publish_marts(paths().warehouse, out_dir, dictionary=dictionary)
+    # What built the marts (the dbt project's fingerprint, written when its build succeeded):
+    # the previous copy is synced only when the same project built both.
+    marker = built_with_marker(paths().warehouse)
+    built_with = marker.read_text().strip() if marker.exists() else None
+    manifest = publish_marts(paths().warehouse, out_dir, dictionary=dictionary, built_with=built_with)
     give_back_memory()
-    context.log.info(f"published {manifest['tables']} to {out_dir}")
+    publication = manifest["publication"]
+    context.log.info(f"published {manifest['tables']} to {out_dir}: {publication['mode']}"
+                     + (f" ({publication['why_whole']})" if publication["why_whole"] else ""))
     metadata = {
         "published_file": dg.MetadataValue.path(str(out_dir / manifest["duckdb_file"])),
         "storage_version": manifest["storage_version"],
         "parquet_folder": dg.MetadataValue.path(str(out_dir / "parquet")),
         "tables": dg.MetadataValue.json(manifest["tables"]),
+        "publication": dg.MetadataValue.json(publication),
         "commented_columns": f"{manifest['commented_columns']} of {manifest['columns']}",
         "dictionary": dg.MetadataValue.path(str(out_dir / "dictionary.md")),
     }

@@ -9,6 +9,18 @@ that had the old file open keeps reading the old file, and nobody ever sees half
 The copy explains itself: given the dictionary (``dictionary.py``, from the dbt descriptions)
 every table and column gets its ``COMMENT``, every Parquet file the same text as key-value
 metadata, and ``dictionary.md`` and ``dictionary.csv`` are written beside the files.
+
+A refresh that changed a few reports does not rewrite the copy (at 100,000 reports that took
+26 s for the DuckDB file alone): the new file starts as a byte copy of the previous one, and each
+table keyed by report (a ``report_version`` column: dbt's report-keyed incremental models) is
+brought level with the warehouse by version, the rows of versions the warehouse no longer holds
+deleted and those it holds anew inserted, the same rule the dbt models build by
+(dbt_project/macros/incremental_reports.sql). The other tables are small and copied whole, and
+a table's Parquet file is rewritten only when the table changed. The copy is made whole instead
+when the previous one cannot be trusted to be the base: it is missing or unreadable, in another
+storage format, made by another dbt project (a changed model rebuilds every row without
+changing versions), or a quarter or more of its blocks are free; and a synced table whose row
+count then differs from the warehouse's is copied whole again.
 """
 from __future__ import annotations
 
@@ -32,6 +44,7 @@ from orchestration.publishing.dictionary import (
 )
 
 PUBLISHED_FILE = "mart.duckdb"
+MANIFEST_FILE = "manifest.json"
 STORAGE_VERSION = "v1.0.0"     # readable by every DuckDB from 1.0 on
 
 
@@ -40,15 +53,21 @@ def _literal(text: str) -> str:
 
 
 def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
-                  dictionary: dict[str, TableEntry] | None = None) -> dict:
+                  dictionary: dict[str, TableEntry] | None = None, built_with: str | None = None) -> dict:
     """Copy every table of ``schema`` to ``out_dir``: ``mart.duckdb`` and ``parquet/<table>.parquet``,
-    with the dictionary's comments and metadata (and its files) when one is given."""
+    with the dictionary's comments and metadata (and its files) when one is given.
+
+    ``built_with`` names what built the tables (the dbt project's fingerprint): when the previous
+    copy was published from tables built the same way, it is synced rather than rewritten (see
+    the module's docstring). The manifest says which (``publication``) and what each table gained
+    and lost."""
     dictionary = dictionary or {}
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet_dir = out_dir / "parquet"
     parquet_dir.mkdir(exist_ok=True)
     token = uuid.uuid4().hex[:8]
     tmp_db = out_dir / f".{PUBLISHED_FILE}.{token}.tmp"
+    base, why_whole, previous_stamps = _previous_copy(out_dir, built_with)
     # An in-memory session attaching the warehouse read-only and the new file read-write
     # (a read-only connection could not create the new file). Capped like every DuckDB of the
     # pipeline, spilling beside the published files: copying ten million rows uncapped took GBs.
@@ -65,21 +84,33 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
             "and table_schema = ? and table_type = 'BASE TABLE' order by table_name", [schema]).fetchall()]
         if not tables:
             raise RuntimeError(f"no tables in schema {schema!r} of {warehouse}: build the dbt models first")
-        con.execute(f"attach '{tmp_db}' as published (storage_version '{STORAGE_VERSION}')")
-        counts = {}
+        if base is not None:
+            why_whole = _attach_base(con, base, tmp_db)
+        if why_whole:
+            tmp_db.unlink(missing_ok=True)
+            con.execute(f"attach '{tmp_db}' as published (storage_version '{STORAGE_VERSION}')")
+        counts, changes, fresh_parquet = {}, {}, {}
         for table in tables:
-            con.execute(f'create table published.main."{table}" as select * from warehouse.{schema}."{table}"')
+            changes[table] = _bring_level(con, schema, table, whole=bool(why_whole))
             counts[table] = con.execute(f'select count(*) from warehouse.{schema}."{table}"').fetchone()[0]
             entry = dictionary.get(table)
             if entry is not None:
                 _comment(con, entry)
+            if not changes[table]["changed"] and _stamp(parquet_dir / f"{table}.parquet") == \
+                    previous_stamps.get(f"parquet/{table}.parquet"):
+                continue   # the previous copy's Parquet file, as it published it: these very rows
             tmp_parquet = parquet_dir / f".{table}.{token}.tmp"
             written.append(tmp_parquet)
+            fresh_parquet[table] = tmp_parquet
             options = "format parquet"
             if entry is not None:
                 options += ", kv_metadata {" + ", ".join(
                     f"{_literal(k)}: {_literal(v)}" for k, v in parquet_metadata(entry).items()) + "}"
             con.execute(f"copy warehouse.{schema}.\"{table}\" to '{tmp_parquet}' ({options})")
+        for (gone,) in con.execute("select table_name from duckdb_tables() where database_name = 'published' "
+                                   "and schema_name = 'main'").fetchall():
+            if gone not in tables:   # a table the marts no longer have
+                con.execute(f'drop table published.main."{gone}"')
         columns = con.execute("select count(*), count(comment) from duckdb_columns() "
                               "where database_name = 'published'").fetchone()
         summary = _warehouse_summary(con)
@@ -91,20 +122,117 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
+    # The manifest, written last, stamps the files it describes: a publication cut short
+    # leaves files the stamps do not match, and the next one neither syncs nor keeps them.
+    for table, path in fresh_parquet.items():
+        os.replace(path, parquet_dir / f"{table}.parquet")
     os.replace(tmp_db, out_dir / PUBLISHED_FILE)
-    for table in tables:
-        os.replace(parquet_dir / f".{table}.{token}.tmp", parquet_dir / f"{table}.parquet")
+    for stale in parquet_dir.glob("*.parquet"):
+        if stale.stem not in tables:
+            stale.unlink()
+    stamps = {PUBLISHED_FILE: _stamp(out_dir / PUBLISHED_FILE),
+              **{f"parquet/{t}.parquet": _stamp(parquet_dir / f"{t}.parquet") for t in tables}}
     published = {name: entry for name, entry in dictionary.items() if name in tables}
     if published:
         _write_aside(out_dir / DICTIONARY_CSV, dictionary_csv(published), token)
         _write_aside(out_dir / DICTIONARY_MD, dictionary_markdown(published), token)
     manifest = {"published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "duckdb_file": PUBLISHED_FILE, "storage_version": STORAGE_VERSION,
+                "built_with": built_with,
+                "publication": {"mode": "copied whole" if why_whole else "synced with the previous copy",
+                                "why_whole": why_whole or None,
+                                "changes": {t: {k: v for k, v in c.items() if k != "changed"}
+                                            for t, c in changes.items()}},
                 "tables": counts, "columns": columns[0], "commented_columns": columns[1],
                 "dictionary": [DICTIONARY_MD, DICTIONARY_CSV] if published else [],
-                "warehouse": summary}
-    _write_aside(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2), token)
+                "warehouse": summary, "files": stamps}
+    _write_aside(out_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2), token)
     return manifest
+
+
+# A previous copy with this share of its blocks free (left by deleted rows), and at least this
+# many (256 KB each: a small copy is not worth compacting), is not synced but rewritten, which
+# compacts it: synced copies do not grow without bound.
+MAX_FREE_SHARE = 0.25
+MIN_FREE_BLOCKS = 256
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """A file's size and modification time, to know it again unchanged (None: no such file)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _previous_copy(out_dir: Path, built_with: str | None) -> tuple[Path | None, str, dict]:
+    """The previous copy to sync (or why the copy is made whole) and the stamps of the files
+    its manifest describes."""
+    previous, manifest_file = out_dir / PUBLISHED_FILE, out_dir / MANIFEST_FILE
+    if not previous.exists() or not manifest_file.exists():
+        return None, "no previous copy", {}
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, f"the previous manifest cannot be read ({exc})", {}
+    stamps = manifest.get("files") or {}
+    if built_with is None:
+        return None, "no record of what built the marts", stamps
+    if manifest.get("storage_version") != STORAGE_VERSION:
+        return None, f"the previous copy is in storage format {manifest.get('storage_version')}", stamps
+    if manifest.get("built_with") != built_with:
+        return None, "the marts were built by another version of the dbt project", stamps
+    if stamps.get(PUBLISHED_FILE) != _stamp(previous):
+        return None, "the previous copy is not the file its manifest describes", stamps
+    return previous, "", stamps
+
+
+def _attach_base(con: duckdb.DuckDBPyConnection, base: Path, tmp_db: Path) -> str:
+    """Attach a byte copy of the previous copy as ``published``; '' when it can be synced, else
+    why not (and nothing attached)."""
+    try:
+        shutil.copyfile(base, tmp_db)
+        con.execute(f"attach '{tmp_db}' as published")
+    except (OSError, duckdb.Error) as exc:
+        return f"the previous copy cannot be opened ({type(exc).__name__}: {exc})"
+    storage = con.execute("select tags['storage_version'] from duckdb_databases() "
+                          "where database_name = 'published'").fetchone()[0] or ""
+    free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
+                              "where database_name = 'published'").fetchone()
+    why = ""
+    if not storage.startswith(STORAGE_VERSION):
+        why = f"the previous copy is in storage format {storage}"
+    elif free >= max(MAX_FREE_SHARE * total, MIN_FREE_BLOCKS):
+        why = f"{free} of the previous copy's {total} blocks are free: rewritten to compact it"
+    if why:
+        con.execute("detach published")
+    return why
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple]:
+    return con.execute("select column_name, data_type from duckdb_columns() where database_name = ? "
+                       "and schema_name = ? and table_name = ? order by column_index",
+                       [database, schema, table]).fetchall()
+
+
+def _bring_level(con: duckdb.DuckDBPyConnection, schema: str, table: str, whole: bool) -> dict:
+    """Make ``published.main.<table>`` hold the warehouse's rows: synced by report version when
+    it can be (the previous copy's table, same columns, keyed by report_version), else copied
+    whole. Returns what changed: rows removed and added, or that it was copied."""
+    source, target = f'warehouse.{schema}."{table}"', f'published.main."{table}"'
+    columns = _column_types(con, "warehouse", schema, table)
+    if not whole and columns == _column_types(con, "published", "main", table)             and "report_version" in {name for name, _ in columns}:
+        removed = con.execute(f"""delete from {target} where report_version in (
+            select report_version from {target} except select report_version from {source})""").fetchone()[0]
+        added = con.execute(f"""insert into {target} select * from {source} where report_version in (
+            select report_version from {source} except select report_version from {target})""").fetchone()[0]
+        if con.execute(f"select count(*) from {target}").fetchone() == \
+                con.execute(f"select count(*) from {source}").fetchone():
+            return {"removed": removed, "added": added, "changed": bool(removed or added)}
+    con.execute(f"drop table if exists {target}")
+    con.execute(f"create table {target} as select * from {source}")
+    return {"copied": True, "changed": True}
 
 
 def _write_aside(path: Path, text: str, token: str) -> None:

@@ -100,7 +100,7 @@ RULE_CHECKS = dg.AssetKey("rule_checks")
 
 
 def _rule_specs() -> list[dg.AssetCheckSpec]:
-    from expectations.reconciliation import RULES
+    from expectations.rules import RULES
 
     return [dg.AssetCheckSpec(name=rule.check_name, asset=RULE_CHECKS,
                               description=f"{rule.rule_id} ({rule.severity}): {rule.description}. Great "
@@ -119,7 +119,7 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
     validated, and the rows that failed) and the Data Docs site in the published folder. Only
     the report versions not validated yet go through GX (expectations/rule_checks.py); each
     check's outcome is over the whole mart."""
-    from expectations.reconciliation import RULES
+    from expectations.rules import RULES
     from expectations.rule_checks import mart_rule_summary, validate_rule_in_warehouse
     from expectations.runner import DocsTarget, build_docs
     from orchestration.config import paths

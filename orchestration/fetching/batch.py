@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Callable
 
 from orchestration import warehouse as wh
+from orchestration.progress import Throttle
 
 from .catalogue import Selection, Source, is_url
 from .following import Follower
@@ -48,6 +49,7 @@ class FetchBatch:
         self.con, self.store, self.policy, self.selection = con, store, policy, selection
         self.batch_id = batch_id or uuid.uuid4().hex
         self.log, self.progress_every = log, progress_every
+        self._progress_due = Throttle()
         self.warn = warn or log
         self.client = client or HttpClient(policy)
         self.clock = clock or utc_now
@@ -90,7 +92,7 @@ class FetchBatch:
                 self._handle(task, future.result())
                 self._fill()
                 done_count += 1
-                if done_count % self.progress_every == 0:
+                if done_count % self.progress_every == 0 and self._progress_due():
                     self.log(f"progress: {self.counts.line()}; {len(self._pending) + len(self._waiting)} queued")
         finally:
             # Whatever happens, stop handing out work; fetches in flight finish (they are

@@ -14,6 +14,7 @@ from orchestration import warehouse as wh
 from orchestration.fetching.batch import utc_now
 from orchestration.fetching.catalogue import Selection
 from orchestration.fetching.raw_store import RawStore
+from orchestration.progress import Throttle
 
 from .supervisor import Supervisor, budget_seconds
 
@@ -109,6 +110,7 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
     documents = {sha256: (media_type, location, source_id) for sha256, media_type, location, source_id, _ in todo}
     tasks = [(store.root, parse, *row) for row in todo]
     chunk: list[tuple] = []
+    progress_due = Throttle()
     # A chunk is written by a thread of its own while this one goes on handing documents to the
     # workers and taking their results: written here, the workers waited for every write (the
     # insert runs in DuckDB, without the GIL). One chunk is written at a time, in order, and a
@@ -122,7 +124,7 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
                     writing.result()
                 writing = writer.submit(_store_parsed, con, chunk, documents, parser_version, clock(), counts)
                 chunk = []
-            if i % progress_every == 0:
+            if i % progress_every == 0 and progress_due():
                 log(f"parsed {i}/{len(todo)}")
         if writing is not None:
             writing.result()

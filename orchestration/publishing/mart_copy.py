@@ -222,7 +222,9 @@ def _bring_level(con: duckdb.DuckDBPyConnection, schema: str, table: str, whole:
     whole. Returns what changed: rows removed and added, or that it was copied."""
     source, target = f'warehouse.{schema}."{table}"', f'published.main."{table}"'
     columns = _column_types(con, "warehouse", schema, table)
-    if not whole and columns == _column_types(con, "published", "main", table)             and "report_version" in {name for name, _ in columns}:
+    synced = not whole and "report_version" in {name for name, _ in columns} \
+        and columns == _column_types(con, "published", "main", table)
+    if synced:
         removed = con.execute(f"""delete from {target} where report_version in (
             select report_version from {target} except select report_version from {source})""").fetchone()[0]
         added = con.execute(f"""insert into {target} select * from {source} where report_version in (

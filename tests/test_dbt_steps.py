@@ -49,3 +49,20 @@ def test_a_build_leaves_its_parse_state_to_the_next(tmp_path):
     assert keep_partial_parse(invocation, project)
     assert (project / "target" / "partial_parse.msgpack").read_bytes() == b"state of the build that just ran"
     assert [p.name for p in (project / "target").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_successful_build_leaves_no_folder_of_its_own(tmp_path):
+    from orchestration.defs.mart import discard_build_folder
+
+    project = tmp_path / "project"
+    invocation = project / "target" / "dbt_models-1"
+    (invocation / "compiled").mkdir(parents=True)
+    (invocation / "manifest.json").write_text("{}")
+    (project / "target" / "manifest.json").write_text("{}")
+    elsewhere = tmp_path / "elsewhere" / "dbt_models-2"
+    elsewhere.mkdir(parents=True)
+    assert discard_build_folder(invocation, project)
+    assert not invocation.exists() and (project / "target" / "manifest.json").exists()
+    assert not discard_build_folder(elsewhere, project) and elsewhere.exists()   # not the project's
+    assert not discard_build_folder(project / "target", project)                 # never target/ itself
+    assert (project / "target" / "manifest.json").exists()

@@ -91,6 +91,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from invocation.stream()
     marker.write_text(fingerprint + "\n")
     keep_partial_parse(invocation.target_path)
+    discard_build_folder(invocation.target_path)
 
 
 def keep_partial_parse(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
@@ -106,6 +107,18 @@ def keep_partial_parse(invocation_target: Path, project_dir: Path = DBT_PROJECT_
     tmp = target / f".partial_parse.msgpack.{os.getpid()}.tmp"
     shutil.copyfile(source, tmp)
     os.replace(tmp, target / "partial_parse.msgpack")
+    return True
+
+
+def discard_build_folder(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """Remove a successful build's own folder under ``target/`` (dagster-dbt gives each build
+    one: its manifest, compiled SQL and run results, about 10 MB) once its parse state is kept:
+    nothing reads it again, and a refresh a day filled the disk (160 builds, 1.7 GB). Only a
+    folder inside the project's ``target/``; a failed build's folder stays, to be read."""
+    folder = Path(invocation_target).resolve()
+    if folder.parent != (project_dir / "target").resolve() or not folder.is_dir():
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
     return True
 
 

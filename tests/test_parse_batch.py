@@ -106,3 +106,37 @@ def test_parse_workers_default_to_one_for_small_batches(monkeypatch):
     assert parse_batch.parse_workers(None, 100_000) == 4
     assert parse_batch.parse_workers(3, 10) == 3
     assert parse_batch.parse_workers(0, 10) == 1
+
+
+def test_a_new_parser_version_replaces_every_row_of_a_document_and_adds_none(corpus, tmp_path, monkeypatch):
+    """A document's old rows are deleted only when it was stored before (a first parse skips the
+    deletes): parsed again under a new version, each table holds what the first parse wrote."""
+    monkeypatch.setattr(parse_batch, "PARSE_CHUNK", 9)
+    first = refresh(corpus, tmp_path / "data", workers=1)
+    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"))
+    try:
+        sections = con.execute("select count(*) from raw.report_sections").fetchone()[0]
+        assert sections > 0
+        again = run_parse_batch(con, RawStore(tmp_path / "data" / "raw"), "next-version", parse_document,
+                                Selection(), log=lambda _: None, workers=1)
+        assert again.parsed == len(first["reports"])
+        assert con.execute("select distinct parser_version from raw.reports").fetchall() == [("next-version",)]
+        assert con.execute("select count(*) from raw.report_sections").fetchone()[0] == sections
+        for table in ("metric_values", "parse_issues"):
+            assert con.execute(TABLES[table]).fetchall() == first[table], table
+    finally:
+        con.close()
+
+
+def test_the_checkpoint_threshold_of_a_batch_is_restored_even_when_it_fails(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    setting = "select current_setting('checkpoint_threshold')"
+    try:
+        before = con.execute(setting).fetchone()[0]
+        with pytest.raises(RuntimeError, match="midway"):
+            with wh.fewer_checkpoints(con):
+                assert con.execute(setting).fetchone()[0] != before
+                raise RuntimeError("midway")
+        assert con.execute(setting).fetchone()[0] == before
+    finally:
+        con.close()

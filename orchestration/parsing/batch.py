@@ -14,6 +14,7 @@ from orchestration import warehouse as wh
 from orchestration.fetching.batch import utc_now
 from orchestration.fetching.catalogue import Selection
 from orchestration.fetching.raw_store import RawStore
+from orchestration.heap import collector_for_a_batch
 from orchestration.progress import Throttle
 
 from .supervisor import Supervisor, budget_seconds
@@ -115,7 +116,8 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
     # workers and taking their results: written here, the workers waited for every write (the
     # insert runs in DuckDB, without the GIL). One chunk is written at a time, in order, and a
     # write that fails stops the batch at the next chunk; leaving the block waits for the last.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-writer") as writer:
+    with (collector_for_a_batch(), wh.fewer_checkpoints(con),
+          ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-writer") as writer):
         writing = None
         for i, (sha256, report) in enumerate(_parsed_stream(tasks, workers), start=1):
             chunk.append((sha256, report))

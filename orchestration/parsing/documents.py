@@ -122,7 +122,7 @@ def _table_rows_of_cells(rows: list[list], table_no: int) -> list[Row]:
     row_of = f"table {table_no} row "
     for r, tds in enumerate(rows):
         covered = covered_in.pop(r, None)
-        where = row_of + str(r + 1)
+        where = row_of + _POSITION[r]
         column_of = where + " column "
         cells = []
         c = 0
@@ -130,8 +130,12 @@ def _table_rows_of_cells(rows: list[list], table_no: int) -> list[Row]:
             if covered:
                 while c in covered:
                     c += 1
-            text = (td.text or "") if len(td) == 0 else "".join(td.itertext())
-            cells.append(Cell(text.replace("\xa0", " ").strip(), column_of + str(c + 1)))
+            # strip() drops edge no-break spaces as well, so only inner ones are left to replace
+            # (the same text as replacing first, then stripping), and few cells have any.
+            text = ((td.text or "") if len(td) == 0 else "".join(td.itertext())).strip()
+            if "\xa0" in text:
+                text = text.replace("\xa0", " ")
+            cells.append(Cell(text, column_of + _POSITION[c]))
             colspan = td.get("colspan")
             colspan = 1 if colspan is None else _span(colspan)   # no attribute: the usual case
             rowspan = td.get("rowspan")
@@ -142,6 +146,18 @@ def _table_rows_of_cells(rows: list[list], table_no: int) -> list[Row]:
         if cells:
             items.append(Row(cells, where))
     return items
+
+
+class _Positions(dict):
+    """Grid position (0-based) → the 1-based number printed in a cell's location: every cell
+    needs one, and a lookup is quicker than ``str(c + 1)``. Filled once for the usual sizes; a
+    larger position is made on demand and not kept, so the table stays the same size."""
+
+    def __missing__(self, index: int) -> str:
+        return str(index + 1)
+
+
+_POSITION = _Positions((i, str(i + 1)) for i in range(1024))
 
 
 def _span(value: str | None) -> int:

@@ -506,20 +506,37 @@ def _active_prefix_ok(prefix: str) -> tuple[bool, str | None]:
     return rest == "", platform
 
 
+@lru_cache(maxsize=64)   # the subsets of the five keys: at most 32
+def _words_of(keys: frozenset[str]) -> re.Pattern | None:
+    """A pattern matching any word of these keys (see _KEY_WORDS); None for no keys."""
+    words = [re.escape(word) for key in sorted(keys) for word in _KEY_WORDS[key]]
+    return re.compile("|".join(words)) if words else None
+
+
 def read_prose(doc: Document, agency: str | None = None, keys=PROSE_KEYS) -> list[Figure]:
     """The first figure the prose states for each key (see the module docstring)."""
     department = is_department(agency)
     found: dict[str, Figure] = {}
     heading = ""
+    # The words of the keys still to find: a key found is never read again (the first figure
+    # counts), so a paragraph holding only its words has nothing left to give. Once every key
+    # is found, the rest of the prose cannot change the answer.
+    words, found_before = _words_of(frozenset(keys)), 0
     for text, where in _paragraphs(doc):
+        if len(found) != found_before:
+            found_before = len(found)
+            if found_before == len(keys):
+                break
+            words = _words_of(frozenset(k for k in keys if k not in found))
         prepared = _prepare(text)
         if not prepared:
             continue
         if _HEADING.match(prepared) and len(prepared) <= 40:
             heading = prepared
-        if "(" not in prepared and "【" not in prepared and not _ANY_KEY_WORD.search(prepared):
-            # No sentence of it holds a key's word (its sentences are pieces of it, and with no
-            # brackets to strip none gains one): nothing to read, no need to cut it.
+        if "(" not in prepared and "【" not in prepared and (words is None or not words.search(prepared)):
+            # No sentence of it holds the word of a key still to find (its sentences are pieces
+            # of it, and with no brackets to strip none gains one): nothing to read, no need to
+            # cut it.
             continue
         sentences = [s for s in _SENTENCE_END.split(prepared) if s]
         # The sentence as printed is the provenance; cut the same way (NFKC keeps the stops).

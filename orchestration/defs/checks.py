@@ -121,45 +121,49 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
     check's outcome is over the whole mart."""
     from expectations.rules import RULES
     from expectations.rule_checks import mart_rule_summary, validate_rule_in_warehouse
-    from expectations.runner import DocsTarget, build_docs
+    from expectations.runner import DocsTarget, build_docs, one_gx_project
     from orchestration.config import paths
+    from orchestration.heap import collector_for_a_batch
 
     docs = DocsTarget(project_dir=paths().data_dir / "gx", site_dir=paths().published_dir / "data_docs")
     # A URL (file://) the UI shows as a link, not a bare path.
     docs_link = dg.MetadataValue.url((docs.site_dir / "index.html").as_uri())
     selected = {key.name for key in context.selected_asset_check_keys}
     results, per_rule = [], []
-    for rule in RULES.values():
-        if rule.check_name not in selected:
-            continue
-        with warehouse.get_connection() as con:
-            outcome, validated_now = validate_rule_in_warehouse(con, rule.rule_id, docs, RULE_ROWS_PER_CHUNK)
-        context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
-                         f"{outcome.reports_not_assessable} not assessable ({validated_now} rows validated now)")
-        # A rule with no assessable row (R10, R11 without free-form reports) passes vacuously:
-        # Dagster has no "not run" for a check its asset ran, so the outcome says it in words.
-        verdict = ("fail" if not outcome.success else "pass" if outcome.reports_assessed
-                   else "nothing to assess")
-        per_rule.append({"rule": rule.rule_id, "severity": rule.severity, "outcome": verdict,
-                         "reports_passed": outcome.reports_passed, "reports_failed": outcome.reports_failed,
-                         "reports_not_assessable": outcome.reports_not_assessable,
-                         "rows_validated_now": validated_now})
-        results.append(dg.AssetCheckResult(
-            check_name=rule.check_name, asset_key=RULE_CHECKS, passed=outcome.success,
-            severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
-            metadata={
-                "outcome": verdict, "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
-                "failing_reports_shown": min(len(outcome.failures), FAILING_REPORTS_SHOWN),
-                "rows_validated_now": validated_now,
-                "reports_assessed": outcome.reports_assessed, "reports_passed": outcome.reports_passed,
-                "reports_failed": outcome.reports_failed, "reports_not_assessable": outcome.reports_not_assessable,
-                "failing_reports": failing_reports_table(outcome.failures),
-                "data_docs": docs_link,
-            }))
-    if results:
-        with warehouse.get_connection() as con:
-            summary = mart_rule_summary(con)
-        build_docs(docs, summary)   # once, after every rule's results are stored
+    # One GX project for every suite and the docs; the heap that was there before (Dagster, dbt's
+    # manifest) frozen, so the collection after each chunk walks GX's objects alone.
+    with one_gx_project(docs), collector_for_a_batch():
+        for rule in RULES.values():
+            if rule.check_name not in selected:
+                continue
+            with warehouse.get_connection() as con:
+                outcome, validated_now = validate_rule_in_warehouse(con, rule.rule_id, docs, RULE_ROWS_PER_CHUNK)
+            context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
+                             f"{outcome.reports_not_assessable} not assessable ({validated_now} rows validated now)")
+            # A rule with no assessable row (R10, R11 without free-form reports) passes vacuously:
+            # Dagster has no "not run" for a check its asset ran, so the outcome says it in words.
+            verdict = ("fail" if not outcome.success else "pass" if outcome.reports_assessed
+                       else "nothing to assess")
+            per_rule.append({"rule": rule.rule_id, "severity": rule.severity, "outcome": verdict,
+                             "reports_passed": outcome.reports_passed, "reports_failed": outcome.reports_failed,
+                             "reports_not_assessable": outcome.reports_not_assessable,
+                             "rows_validated_now": validated_now})
+            results.append(dg.AssetCheckResult(
+                check_name=rule.check_name, asset_key=RULE_CHECKS, passed=outcome.success,
+                severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "outcome": verdict, "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,
+                    "failing_reports_shown": min(len(outcome.failures), FAILING_REPORTS_SHOWN),
+                    "rows_validated_now": validated_now,
+                    "reports_assessed": outcome.reports_assessed, "reports_passed": outcome.reports_passed,
+                    "reports_failed": outcome.reports_failed, "reports_not_assessable": outcome.reports_not_assessable,
+                    "failing_reports": failing_reports_table(outcome.failures),
+                    "data_docs": docs_link,
+                }))
+        if results:
+            with warehouse.get_connection() as con:
+                summary = mart_rule_summary(con)
+            build_docs(docs, summary)   # once, after every rule's results are stored
     give_back_memory()
     return dg.MaterializeResult(
         metadata={"rules": metadata_table(per_rule, [

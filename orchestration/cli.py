@@ -90,7 +90,6 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
 
     from orchestration.definitions import refresh_job
     from orchestration.defs.ingest import ingest_run_config
-    from orchestration.heap import collector_for_a_batch
     from orchestration.defs.shared import (
         REPOSITORY_LABEL,
         catalogue_years,
@@ -137,9 +136,6 @@ def materialise_all(log_level: str = "INFO", years=(), hosts=(), source_ids=(), 
         if executor == "multiprocess":
             return dg.execute_job(dg.reconstructable(refresh_job), instance, raise_on_error=False,
                                   run_config=run_config, tags={**tags, RUN_ID_TAG: run_id})
-        # What the process holds by now (Dagster, the definitions, dbt's manifest) lives as long
-        # as the run: frozen, the collector's passes in every step walk only the step's objects.
-        stack.enter_context(collector_for_a_batch())
         return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
                                       tags=tags, run_id=run_id)
 

@@ -10,7 +10,6 @@ import html
 import os
 import re
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,26 +27,7 @@ class DocsTarget:
     site_dir: Path       # the Data Docs site: data/published/data_docs/index.html
 
 
-# The file-backed contexts opened by ``one_gx_project``, by project folder.
-_OPEN_PROJECTS: dict[Path, object] = {}
-
-
-@contextmanager
-def one_gx_project(docs: DocsTarget):
-    """Within the block every suite run on ``docs`` and its ``build_docs`` use one GX context,
-    rather than opening the file-backed project (reading and substituting its YAML config) for
-    each of the eleven rule suites and again for the docs."""
-    context = _context(docs)
-    _OPEN_PROJECTS[docs.project_dir] = context
-    try:
-        yield context
-    finally:
-        _OPEN_PROJECTS.pop(docs.project_dir, None)
-
-
 def _context(docs: DocsTarget | None):
-    if docs is not None and docs.project_dir in _OPEN_PROJECTS:
-        return _OPEN_PROJECTS[docs.project_dir]
     if docs is None:
         context = gx.get_context(mode="ephemeral")
     else:

@@ -121,7 +121,7 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
     check's outcome is over the whole mart."""
     from expectations.rules import RULES
     from expectations.rule_checks import mart_rule_summary, validate_rule_in_warehouse
-    from expectations.runner import DocsTarget, build_docs, one_gx_project
+    from expectations.runner import DocsTarget, build_docs
     from orchestration.config import paths
     from orchestration.heap import collector_for_a_batch
 
@@ -130,9 +130,10 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
     docs_link = dg.MetadataValue.url((docs.site_dir / "index.html").as_uri())
     selected = {key.name for key in context.selected_asset_check_keys}
     results, per_rule = [], []
-    # One GX project for every suite and the docs; the heap that was there before (Dagster, dbt's
-    # manifest) frozen, so the collection after each chunk walks GX's objects alone.
-    with one_gx_project(docs), collector_for_a_batch():
+    # The heap that was there before (Dagster, dbt's manifest) frozen, so the collection after
+    # each chunk walks GX's objects alone (100,000 reports: the checks 29.5 → 21.3 s and 2.1 →
+    # 1.3 GB peak RSS; one GX context shared by the suites kept the memory up: not done).
+    with collector_for_a_batch():
         for rule in RULES.values():
             if rule.check_name not in selected:
                 continue

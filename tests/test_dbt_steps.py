@@ -66,3 +66,37 @@ def test_a_successful_build_leaves_no_folder_of_its_own(tmp_path):
     assert not discard_build_folder(elsewhere, project) and elsewhere.exists()   # not the project's
     assert not discard_build_folder(project / "target", project)                 # never target/ itself
     assert (project / "target" / "manifest.json").exists()
+
+
+def test_the_dbt_resource_knows_its_version_and_runs_dbt_without_an_adapter_here(tmp_path, monkeypatch):
+    """The refresh's dbt resource skips dagster-dbt's `dbt --version` subprocess and its
+    in-process adapter (orchestration/defs/resources.py); dbt itself still runs, the version
+    is the one `dbt --version` prints, and nothing asks for what the adapter served."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import dagster_dbt.core.resource as dbt_resource
+
+    from orchestration.config import DBT_PROJECT_DIR
+    from orchestration.defs.resources import DbtBesideThisInterpreter
+
+    dbt_executable = str(Path(sys.executable).with_name("dbt"))
+    printed = subprocess.run([dbt_executable, "--version"], capture_output=True, text=True).stdout
+    installed = re.search(r"installed: (\d+\.\d+\.\d+)", printed).group(1)
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dagster-dbt started {args[0]!r}")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_subprocess)
+    monkeypatch.setenv("DISCLOSURE_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    dbt = DbtBesideThisInterpreter(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+                                   dbt_executable=dbt_executable)
+    assert str(dbt._cli_version) == installed
+    invocation = dbt.cli(["ls", "--resource-type", "model", "--output", "name"],
+                         target_path=tmp_path / "target")
+    assert invocation.adapter is None
+    invocation.wait()
+    assert invocation.is_successful()
+    assert "model.disclosure.fct_disclosure_metrics" in invocation.get_artifact("manifest.json")["nodes"]

@@ -113,4 +113,10 @@ final as (
 
 )
 
+-- Stored in report order: a report's rows side by side, so its ids repeat within each block and
+-- Parquet row group and are stored once by dictionary encoding. In the rules' order, every
+-- group held tens of thousands of distinct 64-character ids: at 100,000 reports the Parquet file
+-- was 366 MB, not 52, and took 3.4 s to write, not 2.1 (the sort costs about 3 s in a full
+-- build, and next to nothing in an incremental one).
 select * from final
+order by report_id

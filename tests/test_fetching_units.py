@@ -249,3 +249,33 @@ def test_a_full_refresh_spans_the_catalogue_years_and_takes_every_source():
     # only listings and folders (no year): every partition
     assert full_refresh_tags(set()) == {"dagster/asset_partition_range_start": keys[0],
                                         "dagster/asset_partition_range_end": keys[-1], **every}
+
+
+def test_loading_the_catalogue_again_rewrites_only_the_rows_that_changed():
+    """replace_sources upserts what is new or changed, keeps a row listed again as it was
+    (its loaded_at too), drops what is no longer listed, and makes a derived row listed
+    by the user a catalogue row again."""
+    from datetime import datetime
+
+    from orchestration.fetching.catalogue import Source
+
+    def source(source_id, agency="某区人民政府", year=2023, updated=None):
+        return Source(source_id, agency, year, f"https://example.gov.cn/{source_id}.html", "c.csv",
+                      updated=updated)
+
+    con = duckdb.connect()
+    wh.ensure_schema(con)
+    first, second = datetime(2026, 1, 1), datetime(2026, 2, 1)
+    wh.replace_sources(con, [source("a"), source("b"), source("c")], first)
+    con.execute("update raw.sources set origin_source_id = 'list', parent_source_id = 'list' where source_id = 'c'")
+    wh.replace_sources(con, [source("a"), source("b", agency="某区财政局"), source("c"),
+                             source("d", updated=datetime(2026, 1, 15))], second)
+    rows = {r[0]: r[1:] for r in con.execute(
+        "select source_id, agency, loaded_at, origin_source_id, updated from raw.sources").fetchall()}
+    assert rows["a"] == ("某区人民政府", first, None, None)          # as it was: untouched
+    assert rows["b"] == ("某区财政局", second, None, None)           # changed: rewritten
+    assert rows["c"] == ("某区人民政府", second, None, None)         # listed by the user again
+    assert rows["d"] == ("某区人民政府", second, None, datetime(2026, 1, 15))
+    wh.replace_sources(con, [source("a"), source("d", updated=datetime(2026, 1, 20))], second)
+    rows = dict(con.execute("select source_id, updated from raw.sources").fetchall())
+    assert rows == {"a": None, "d": datetime(2026, 1, 20)}

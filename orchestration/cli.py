@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import fcntl
 import io
@@ -514,5 +515,24 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def command_line() -> None:
+    """The ``disclosure`` command: :func:`main`, then the process ends without the interpreter's
+    teardown. After a refresh the process holds a large heap (the job, dbt's, GX's and pandas'
+    modules, the run's objects), and freeing it object by object took 1.2 s of an incremental
+    refresh at 100,000 reports: memory the system takes back at once. The exit handlers still
+    run first, as at a normal exit (logging's flush, temporary folders, child processes). An
+    exception ends the process the normal way, with its traceback."""
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:   # not CPython: the normal way
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    run_exit_handlers()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 1)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command_line()

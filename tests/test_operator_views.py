@@ -339,3 +339,30 @@ def test_make_test_names_what_it_cannot_install(tmp_path):
     assert "apt-get install" in done.stderr and "skipped" in done.stderr and "installing" not in done.stderr
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "./.ci/system-packages" in makefile.split("\ntest:")[1].split("\n\n")[0]
+
+
+def test_the_command_ends_after_its_exit_handlers_with_its_output_and_exit_code(tmp_path):
+    """`disclosure` (orchestration.cli:command_line) skips the interpreter's teardown but still
+    runs the exit handlers, prints all it wrote, and ends with main()'s exit code."""
+    report = samples.generate_panel(agencies=1, years=range(2021, 2022))[0]
+    samples.write_samples(tmp_path / "samples", tmp_path / "samples.csv", [report])
+    document = next((tmp_path / "samples").iterdir())
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        script = ("import atexit, sys\n"
+                  "from orchestration import cli\n"
+                  "atexit.register(lambda: print('exit handler ran'))\n"
+                  f"sys.argv = ['disclosure', *{list(args)!r}]\n"
+                  "cli.command_line()\n")
+        return subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, timeout=300)
+
+    done = command("parse", str(document))
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "exit handler ran"
+    assert json.loads(lines[0])["year"] == 2021
+    failed = command("parse", str(tmp_path / "missing.html"))
+    assert failed.returncode == 1
+    assert "missing.html: cannot read" in failed.stderr
+    assert failed.stdout.splitlines()[-1] == "exit handler ran"

@@ -154,14 +154,17 @@ class Sites:
     """One loopback HTTP server per site of the corpus; ``overlay`` (an update's folder)
     serves changed and new documents over the corpus's."""
 
-    def __init__(self, corpus: Path, overlay_root: Path | None = None):
+    def __init__(self, corpus: Path, overlay_root: Path | None = None, ports: dict[str, int] | None = None):
+        """``ports``: site → the port to listen on (default: any free one). A refresh replayed on
+        a copy of an earlier run's data must find its sites at the URLs its catalogue has."""
         self.servers, self.base_urls = [], {}
         self.overlay_root = overlay_root
         for k, site in enumerate(sc.sites_of(corpus)):
             handler = type(f"Handler_{site}", (_Handler,), {})
             handler.overlay = None
             server = http.server.ThreadingHTTPServer(
-                (f"127.0.0.{k + 2}", 0), functools.partial(handler, directory=str(corpus / "docs" / site)))
+                (f"127.0.0.{k + 2}", (ports or {}).get(site, 0)),
+                functools.partial(handler, directory=str(corpus / "docs" / site)))
             server.daemon_threads = True
             server.site, server.handler = site, handler
             threading.Thread(target=server.serve_forever, daemon=True).start()

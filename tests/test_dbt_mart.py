@@ -613,7 +613,12 @@ def _change_the_raw_tables(warehouse: Path) -> dict[str, str]:
         con.execute("update raw.sources set agency = ? where source_id = ?", [agencies[4], moved[1]])
         # dropped from the catalogue
         con.execute("delete from raw.sources where source_id = ?", [dropped[1]])
-        return {"reparsed": reparsed[0], "corrected": corrected[0], "moved": moved[0], "dropped": dropped[0]}
+        # the same document, now linked from another page: only where it can be read changes
+        relinked = by_agency[agencies[5]][0]
+        con.execute("update raw.sources set location = 'https://www.example.gov.cn/moved/' || source_id || '.html' "
+                    "where source_id = ?", [relinked[1]])
+        return {"reparsed": reparsed[0], "corrected": corrected[0], "moved": moved[0], "dropped": dropped[0],
+                "relinked": relinked[0]}
     finally:
         con.close()
 
@@ -622,7 +627,7 @@ def test_incremental_build_equals_a_full_refresh(built, tmp_path):
     """The report-keyed incremental models (macros/incremental_reports.sql) rebuild only what
     changed, and what they hold afterwards is what a full refresh gives, row for row: with
     nothing changed, and after a re-parse, a corrected document, a report filed under another
-    agency and a dropped source."""
+    agency, a dropped source and a report whose page moved."""
     incremental, full = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
     shutil.copyfile(built.warehouse, incremental)
     before = _marts(incremental)

@@ -26,12 +26,12 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- In an incremental build, keep only the rows of the reports to build (CTE reports_to_build).
-    A full build takes every row without the filter: at 100,000 reports the semi-joins of the
-    filter ran out of memory where the plain scans spill. -#}
-{% macro only_reports_to_build(column='report_id') -%}
+{#- In an incremental build, keep only the rows of the reports to build (the CTE `reports`,
+    reports_to_build unless told). A full build takes every row without the filter: at 100,000
+    reports the semi-joins of the filter ran out of memory where the plain scans spill. -#}
+{% macro only_reports_to_build(column='report_id', reports='reports_to_build') -%}
     {% if is_incremental() -%}
-    where {{ column }} in (select report_id from reports_to_build)
+    where {{ column }} in (select report_id from {{ reports }})
     {%- endif %}
 {%- endmacro %}
 

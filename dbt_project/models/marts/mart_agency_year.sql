@@ -2,37 +2,67 @@
     One row per agency (dim_agency) and statistical year: the harmonised indicators of the
     report chosen for that year (int_agency_years), the change against the agency's report of
     the year before, a few ratios, and the report's rule outcomes (mart_reconciliation).
+
+    Incremental like the per-report models (macros/incremental_reports.sql), keyed on
+    int_agency_year_versions: only the agency-years whose row would change are rebuilt (their
+    report, the report of the year before, their report count or their links changed). Their
+    report_version column holds that version.
 -#}
 
+{{ report_keyed_incremental('int_agency_year_versions', 'agency_year_version') }}
+
 with
+
+reports_to_build as (
+
+    {{ reports_to_build(ref('int_agency_year_versions'), 'agency_year_version') }}
+
+),
+
+-- the reports whose figures the rows to build read: their own and the year before's
+reports_needed as (
+
+    select report_id from reports_to_build
+    union
+    select previous_report_id
+    from {{ ref('int_agency_year_versions') }}
+    where previous_report_id is not null
+        and report_id in (select report_id from reports_to_build)
+
+),
 
 agency_years as (
 
     select * from {{ ref('int_agency_years') }}
+    {{ only_reports_to_build(reports='reports_needed') }}
 
 ),
 
 reports as (
 
     select * from {{ ref('int_reports_identified') }}
+    {{ only_reports_to_build(reports='reports_needed') }}
 
 ),
 
 indicators as (
 
     select * from {{ ref('fct_harmonised_indicators') }}
+    {{ only_reports_to_build(reports='reports_needed') }}
 
 ),
 
 reconciliation as (
 
     select * from {{ ref('mart_reconciliation') }}
+    {{ only_reports_to_build(reports='reports_needed') }}
 
 ),
 
 report_sources as (
 
     select * from {{ ref('int_report_sources') }}
+    {{ only_reports_to_build(reports='reports_needed') }}
 
 ),
 
@@ -168,6 +198,7 @@ with_previous as (
 
     select
         joined.*,
+        reports_to_build.report_version as agency_year_version,
         previous_year.report_scope as previous_report_scope,
         previous_year.applications_received as previous_applications_received,
         previous_year.applications_received_is_approximate as previous_applications_received_is_approximate,
@@ -177,6 +208,8 @@ with_previous as (
         previous_year.year is not null as has_previous_year
 
     from joined
+    inner join reports_to_build
+        on joined.report_id = reports_to_build.report_id
     left join joined as previous_year
         on joined.agency_key = previous_year.agency_key
         and joined.year - 1 = previous_year.year
@@ -263,7 +296,8 @@ final as (
         cast(error_failures as bigint) as error_failures,
         cast(warning_failures as bigint) as warning_failures,
         cast(info_failures as bigint) as info_failures,
-        cast(parse_issue_count as bigint) as parse_issue_count
+        cast(parse_issue_count as bigint) as parse_issue_count,
+        cast(agency_year_version as varchar) as report_version
 
     from with_previous
 

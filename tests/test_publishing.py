@@ -140,13 +140,42 @@ def test_the_copy_is_made_whole_when_the_previous_one_cannot_be_the_base(tmp_pat
     con = duckdb.connect(str(published / PUBLISHED_FILE))
     con.execute("insert into fct_disclosure_metrics values ('r9', 'm0', 9, 'v1')")
     con.close()
+    parquet = published / "parquet" / "fct_disclosure_metrics.parquet"
+    kept = parquet.stat().st_mtime_ns
     whole = publish_marts(warehouse, published, built_with="project-2")
     assert whole["publication"]["why_whole"] == "the previous copy is not the file its manifest describes"
     assert _rows(published / PUBLISHED_FILE, "fct_disclosure_metrics") == _rows(warehouse, "marts.fct_disclosure_metrics")
+    # … while the Parquet file, whose rows the table still holds (same versions, same project), is kept
+    assert parquet.stat().st_mtime_ns == kept
 
     # a Parquet file that is not the one published is rewritten even when its table did not change
-    parquet = published / "parquet" / "fct_disclosure_metrics.parquet"
     duckdb.sql(f"copy (select 1 as x) to '{parquet}' (format parquet)")
     synced = publish_marts(warehouse, published, built_with="project-2")
     assert synced["publication"]["changes"]["fct_disclosure_metrics"] == {"removed": 0, "added": 0}
     assert duckdb.sql(f"select count(*) from '{parquet}'").fetchall() == [(2,)]
+
+
+def test_a_publication_that_fails_leaves_the_previous_copy_and_no_partial_file(tmp_path, monkeypatch):
+    """The DuckDB file and the Parquet files are written in two threads: when one fails, the
+    other stops, nothing half-written stays, and the previous copy is still the one published."""
+    from orchestration.publishing import mart_copy
+
+    warehouse, published = tmp_path / "warehouse.duckdb", tmp_path / "published"
+    _keyed_warehouse(warehouse, {f"r{i}": (f"v{i}", [i, i + 1]) for i in range(20)})
+    publish_marts(warehouse, published, built_with="project-1")
+    before = {p.name: p.read_bytes() for p in published.rglob("*") if p.is_file()}
+
+    _keyed_warehouse(warehouse, {f"r{i}": (f"w{i}", [i, i + 2]) for i in range(25)})
+
+    def broken(con, schema, table, whole):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(mart_copy, "_bring_level", broken)
+    try:
+        publish_marts(warehouse, published, built_with="project-1")
+    except OSError as exc:
+        assert "No space left" in str(exc)
+    else:
+        raise AssertionError("the publication should have failed")
+    after = {p.name: p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    assert after == before   # the previous copy, manifest and Parquet files, as they were
+    assert not list(published.rglob(".*.tmp")) and not list(published.glob(".spill.*"))

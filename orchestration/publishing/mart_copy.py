@@ -15,19 +15,28 @@ A refresh that changed a few reports does not rewrite the copy (at 100,000 repor
 table keyed by report (a ``report_version`` column: dbt's report-keyed incremental models) is
 brought level with the warehouse by version, the rows of versions the warehouse no longer holds
 deleted and those it holds anew inserted, the same rule the dbt models build by
-(dbt_project/macros/incremental_reports.sql). The other tables are small and copied whole, and
-a table's Parquet file is rewritten only when the table changed. The copy is made whole instead
+(dbt_project/macros/incremental_reports.sql). The other tables are small and copied whole. The copy is made whole instead
 when the previous one cannot be trusted to be the base: it is missing or unreadable, in another
 storage format, made by another dbt project (a changed model rebuilds every row without
 changing versions), or a quarter or more of its blocks are free; and a synced table whose row
 count then differs from the warehouse's is copied whole again.
+
+A report-keyed table's Parquet file is rewritten only when the table holds other rows than the
+file: the manifest records the table's content (its row count and report versions) and what
+built it, and a file the manifest stamps, of the same content built the same way, is kept. The
+other tables' files are rewritten on every publication. The Parquet files are written in a
+second thread while the first brings the DuckDB file level: the byte copy and the checkpoint
+wait on the disk meanwhile (a publication of 1 % changed at 100,000 reports: 15.9 → 15.2 s; the
+Parquet encoding is CPU-bound on both cores, so the overlap is small).
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -67,7 +76,7 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
     parquet_dir.mkdir(exist_ok=True)
     token = uuid.uuid4().hex[:8]
     tmp_db = out_dir / f".{PUBLISHED_FILE}.{token}.tmp"
-    base, why_whole, previous_stamps = _previous_copy(out_dir, built_with)
+    base, why_whole, previous = _previous_copy(out_dir, built_with)
     # An in-memory session attaching the warehouse read-only and the new file read-write
     # (a read-only connection could not create the new file). Capped like every DuckDB of the
     # pipeline, spilling beside the published files: copying ten million rows uncapped took GBs.
@@ -77,6 +86,7 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
     con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(), "temp_directory": str(spill),
                                  "preserve_insertion_order": False})
     written: list[Path] = [tmp_db]
+    parquet_con = None
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         tables = [row[0] for row in con.execute(
@@ -84,42 +94,44 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
             "and table_schema = ? and table_type = 'BASE TABLE' order by table_name", [schema]).fetchall()]
         if not tables:
             raise RuntimeError(f"no tables in schema {schema!r} of {warehouse}: build the dbt models first")
-        if base is not None:
-            why_whole = _attach_base(con, base, tmp_db)
-        if why_whole:
-            tmp_db.unlink(missing_ok=True)
-            con.execute(f"attach '{tmp_db}' as published (storage_version '{STORAGE_VERSION}')")
-        counts, changes, fresh_parquet = {}, {}, {}
-        for table in tables:
-            changes[table] = _bring_level(con, schema, table, whole=bool(why_whole))
-            counts[table] = con.execute(f'select count(*) from warehouse.{schema}."{table}"').fetchone()[0]
-            entry = dictionary.get(table)
-            if entry is not None:
-                _comment(con, entry)
-            if not changes[table]["changed"] and _stamp(parquet_dir / f"{table}.parquet") == \
-                    previous_stamps.get(f"parquet/{table}.parquet"):
-                continue   # the previous copy's Parquet file, as it published it: these very rows
-            tmp_parquet = parquet_dir / f".{table}.{token}.tmp"
-            written.append(tmp_parquet)
-            fresh_parquet[table] = tmp_parquet
-            options = "format parquet"
-            if entry is not None:
-                options += ", kv_metadata {" + ", ".join(
-                    f"{_literal(k)}: {_literal(v)}" for k, v in parquet_metadata(entry).items()) + "}"
-            con.execute(f"copy warehouse.{schema}.\"{table}\" to '{tmp_parquet}' ({options})")
-        for (gone,) in con.execute("select table_name from duckdb_tables() where database_name = 'published' "
-                                   "and schema_name = 'main'").fetchall():
-            if gone not in tables:   # a table the marts no longer have
-                con.execute(f'drop table published.main."{gone}"')
-        columns = con.execute("select count(*), count(comment) from duckdb_columns() "
-                              "where database_name = 'published'").fetchone()
-        summary = _warehouse_summary(con)
-        con.execute("detach published")
-    except Exception:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
+            parquet_con = con.cursor()   # the same database instance, its own connection
+            stop = threading.Event()
+            parquet = pool.submit(_write_parquet_files, parquet_con, schema, tables, dictionary, parquet_dir,
+                                  token, written, previous, built_with, stop)
+            try:
+                if base is not None:
+                    why_whole = _attach_base(con, base, tmp_db)
+                if why_whole:
+                    tmp_db.unlink(missing_ok=True)
+                    con.execute(f"attach '{tmp_db}' as published (storage_version '{STORAGE_VERSION}')")
+                counts, changes = {}, {}
+                for table in tables:
+                    changes[table] = _bring_level(con, schema, table, whole=bool(why_whole))
+                    counts[table] = con.execute(f'select count(*) from warehouse.{schema}."{table}"').fetchone()[0]
+                    entry = dictionary.get(table)
+                    if entry is not None:
+                        _comment(con, entry)
+                for (gone,) in con.execute("select table_name from duckdb_tables() where database_name = 'published' "
+                                           "and schema_name = 'main'").fetchall():
+                    if gone not in tables:   # a table the marts no longer have
+                        con.execute(f'drop table published.main."{gone}"')
+                columns = con.execute("select count(*), count(comment) from duckdb_columns() "
+                                      "where database_name = 'published'").fetchone()
+                summary = _warehouse_summary(con)
+                con.execute("detach published")
+            except BaseException:
+                stop.set()   # no use finishing the Parquet files of a failed publication
+                parquet_con.interrupt()
+                raise
+            fresh_parquet, contents = parquet.result()
+    except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
     finally:
+        if parquet_con is not None:
+            parquet_con.close()
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
     # The manifest, written last, stamps the files it describes: a publication cut short
@@ -138,7 +150,7 @@ def publish_marts(warehouse: Path, out_dir: Path, schema: str = "marts",
         _write_aside(out_dir / DICTIONARY_MD, dictionary_markdown(published), token)
     manifest = {"published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "duckdb_file": PUBLISHED_FILE, "storage_version": STORAGE_VERSION,
-                "built_with": built_with,
+                "built_with": built_with, "parquet_content": contents,
                 "publication": {"mode": "copied whole" if why_whole else "synced with the previous copy",
                                 "why_whole": why_whole or None,
                                 "changes": {t: {k: v for k, v in c.items() if k != "changed"}
@@ -157,6 +169,50 @@ MAX_FREE_SHARE = 0.25
 MIN_FREE_BLOCKS = 256
 
 
+def _write_parquet_files(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str],
+                         dictionary: dict[str, TableEntry], parquet_dir: Path, token: str, written: list[Path],
+                         previous: dict, built_with: str | None,
+                         stop: threading.Event) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write aside the Parquet file of each table whose published file may not hold its rows
+    (see the module's docstring), until ``stop`` is set; returns the files written and the
+    content of each report-keyed table, for the manifest."""
+    fresh, contents = {}, {}
+    for table in tables:
+        if stop.is_set():
+            raise RuntimeError("the publication failed: its Parquet files were not all written")
+        content = _content(con, schema, table)
+        if content is not None:
+            contents[table] = content
+            if built_with is not None and previous.get("built_with") == built_with \
+                    and (previous.get("parquet_content") or {}).get(table) == content \
+                    and _stamp(parquet_dir / f"{table}.parquet") == \
+                    (previous.get("files") or {}).get(f"parquet/{table}.parquet"):
+                continue   # the previous publication's file, of the very same rows
+        tmp_parquet = parquet_dir / f".{table}.{token}.tmp"
+        written.append(tmp_parquet)
+        fresh[table] = tmp_parquet
+        options = "format parquet"
+        entry = dictionary.get(table)
+        if entry is not None:
+            options += ", kv_metadata {" + ", ".join(
+                f"{_literal(k)}: {_literal(v)}" for k, v in parquet_metadata(entry).items()) + "}"
+        con.execute(f"copy warehouse.{schema}.\"{table}\" to '{tmp_parquet}' ({options})")
+    return fresh, contents
+
+
+def _content(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str | None:
+    """A report-keyed table's content: its row count and a digest of its report versions (the
+    rows of a version are always the same, given the same dbt project). None for a table
+    without versions."""
+    if "report_version" not in {name for name, _ in _column_types(con, "warehouse", schema, table)}:
+        return None
+    source = f'warehouse.{schema}."{table}"'
+    rows, digest = con.execute(
+        f"select (select count(*) from {source}), md5(string_agg(report_version, ',' order by report_version)) "
+        f"from (select distinct report_version from {source})").fetchone()
+    return f"{rows} rows, versions {digest}"
+
+
 def _stamp(path: Path) -> list[int] | None:
     """A file's size and modification time, to know it again unchanged (None: no such file)."""
     try:
@@ -167,25 +223,29 @@ def _stamp(path: Path) -> list[int] | None:
 
 
 def _previous_copy(out_dir: Path, built_with: str | None) -> tuple[Path | None, str, dict]:
-    """The previous copy to sync (or why the copy is made whole) and the stamps of the files
-    its manifest describes."""
+    """The previous copy to sync (or why the copy is made whole) and the manifest that
+    describes the previous publication ({} when there is none to read)."""
     previous, manifest_file = out_dir / PUBLISHED_FILE, out_dir / MANIFEST_FILE
-    if not previous.exists() or not manifest_file.exists():
+    if not manifest_file.exists():
         return None, "no previous copy", {}
     try:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return None, f"the previous manifest cannot be read ({exc})", {}
+    if not isinstance(manifest, dict):
+        return None, "the previous manifest cannot be read (not an object)", {}
     stamps = manifest.get("files") or {}
+    if not previous.exists():
+        return None, "no previous copy", manifest
     if built_with is None:
-        return None, "no record of what built the marts", stamps
+        return None, "no record of what built the marts", manifest
     if manifest.get("storage_version") != STORAGE_VERSION:
-        return None, f"the previous copy is in storage format {manifest.get('storage_version')}", stamps
+        return None, f"the previous copy is in storage format {manifest.get('storage_version')}", manifest
     if manifest.get("built_with") != built_with:
-        return None, "the marts were built by another version of the dbt project", stamps
+        return None, "the marts were built by another version of the dbt project", manifest
     if stamps.get(PUBLISHED_FILE) != _stamp(previous):
-        return None, "the previous copy is not the file its manifest describes", stamps
-    return previous, "", stamps
+        return None, "the previous copy is not the file its manifest describes", manifest
+    return previous, "", manifest
 
 
 def _attach_base(con: duckdb.DuckDBPyConnection, base: Path, tmp_db: Path) -> str:

@@ -490,6 +490,24 @@ def test_a_bad_updated_date_names_the_row(tmp_path):
                                           "(2024-03-05 or an ISO date-time); this row was skipped"]
 
 
+def test_the_catalogue_years_are_the_years_its_rows_name(tmp_path):
+    """The run's partitions come from the year column alone (catalogue_years), read before the
+    run: the same years read_catalogue keeps, from GB18030 files too, and no year that is none."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "a.csv").write_text("source_id,agency,year,location\na,甲,2019,http://x.example/a.html\n"
+                                   "b,乙, 2021 ,http://x.example/b.html\nc,丙,,http://x.example/c.html\n"
+                                   "d,丁,1999,http://x.example/d.html\ne,戊,twenty,http://x.example/e.html\n"
+                                   "f,己,2999,http://x.example/f.html\n", encoding="utf-8")
+    (sources / "b.csv").write_bytes("source_id,agency,year,location\ng,某县,2016,http://x.example/g.html\n"
+                                    .encode("gb18030"))
+    (sources / "c.csv").write_text("id,name,year\nz,x,2010\n")   # not a catalogue: skipped as read_catalogue does
+    from orchestration.fetching.catalogue import catalogue_years
+    years = catalogue_years(sources)
+    assert years == {2016, 2019, 2021}
+    assert years == {s.year for s in read_catalogue(sources)[0] if s.year is not None}
+
+
 # ---- interrupted runs -----------------------------------------------------------------------
 
 def _many_reports(site: Site, n: int) -> list[str]:

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import warehouse as wh
 from orchestration.config import paths
+from orchestration.defs.checks import import_checks_meanwhile
 from orchestration.defs.shared import (
     WAREHOUSE_POOL,
     YEARS,
@@ -156,6 +157,7 @@ def parsed_reports(context: dg.AssetExecutionContext, config: ParseConfig, wareh
     store = RawStore(paths().raw_dir)
     selection = config.selection(partition_years(context))
     started = utc_now()
+    import_checks_meanwhile()
     with warehouse.get_connection() as con:
         wh.ensure_schema(con)
         counts = run_parse_batch(con, store, PARSER_VERSION, parse_document, selection,

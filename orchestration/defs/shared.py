@@ -66,10 +66,9 @@ def catalogue_years() -> set[int]:
     """The report years the catalogue (data/sources/*.csv) names. Read from the files, never
     from the warehouse, which a running refresh may hold."""
     from orchestration.config import paths
-    from orchestration.fetching.catalogue import read_catalogue
+    from orchestration.fetching.catalogue import catalogue_years as years_in
 
-    sources, _ = read_catalogue(paths().sources_dir)
-    return {s.year for s in sources if s.year is not None}
+    return years_in(paths().sources_dir)
 
 
 def years_tags(years) -> dict[str, str]:

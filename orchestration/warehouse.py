@@ -775,14 +775,18 @@ def across_years_neighbours(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select sha256, neighbours from raw.across_years").fetchall())
 
 
-def stored_values(con: duckdb.DuckDBPyConnection, shas: list[str]) -> list[tuple]:
+def stored_values(con: duckdb.DuckDBPyConnection, shas: list[str],
+                  key_prefixes: tuple[str, ...] | None = None) -> list[tuple]:
     """(sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location,
-    note) of what the parser read from these documents."""
+    note) of what the parser read from these documents; only the keys starting with one of
+    ``key_prefixes`` when given."""
     keyed = _frame([[sha] for sha in shas], ["sha256"])
+    only = ("where " + " or ".join("starts_with(metric_key, ?)" for _ in key_prefixes)) if key_prefixes else ""
     return con.execute(
-        """select v.sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
-           from raw.metric_values v join keyed on keyed.sha256 = v.sha256
-           order by v.sha256, metric_key""").fetchall()
+        f"""select v.sha256, metric_key, value, method, table_name, row_label, column_label, raw_text, location, note
+            from raw.metric_values v join keyed on keyed.sha256 = v.sha256
+            {only}
+            order by v.sha256, metric_key""", list(key_prefixes or ())).fetchall()
 
 
 def stored_open_rows(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[dict]]:

@@ -289,6 +289,20 @@ def test_neighbouring_years_settle_rows_a_report_leaves_open(tmp_path, capsys):
     assert [p["metrics"] for p in printed] == [t.metrics for t in together]
 
 
+def test_the_rules_across_years_read_only_the_keys_the_pipeline_loads_for_them():
+    """The pipeline's re-solve loads only the stored values under RULE_KEY_PREFIXES (a fifth of a
+    report's): a rule reading any other key would silently lose it there."""
+    from orchestration.parsing.across_years import RULE_KEY_PREFIXES, _pair_rules
+
+    rules = _pair_rules("2020:", "2021:", {"legacy.active.total", "legacy.apps.total"})
+    keys = {key.split(":", 1)[1] for rule in rules for key in rule.keys}
+    assert {"apps.carried_over.total", "apps.carried_forward.total", "active.normative_docs.in_force",
+            "legacy.active.total.cumulative"} <= keys
+    assert all(key.startswith(RULE_KEY_PREFIXES) for key in keys), sorted(
+        key for key in keys if not key.startswith(RULE_KEY_PREFIXES))
+    assert not any("apps.granted." in key or key.startswith("review.") for key in keys)
+
+
 def test_a_table_glued_to_the_sentence_before_it_is_found():
     rows = {"new_received": [5, 0, 0, 0, 0, 0, 5], "granted": [5, 0, 0, 0, 0, 0, 5], "processed_total": [5, 0, 0, 0, 0, 0, 5]}
     text = report_text(crawler_table_three(rows)).decode().replace(" 二、主动公开政府信息情况 第二十条", "情况如下。第二十条")

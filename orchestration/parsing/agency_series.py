@@ -28,7 +28,7 @@ from typing import Callable
 
 from orchestration import warehouse as wh
 
-from .across_years import resolve
+from .across_years import RULE_KEY_PREFIXES, resolve
 from .tables import MetricValue
 
 Log = Callable[[str], None]
@@ -123,8 +123,9 @@ def _resolve_agencies(con, agencies: list[dict[int, _Member]], wanted: dict[str,
     open_rows = wh.stored_open_rows(con, [m.sha256 for m in members if m.open_rows])
     reports = {m.sha256: ParsedReport(source=m.source_id, agency=m.agency, year=m.year,
                                       open_rows=list(open_rows.get(m.sha256, []))) for m in members}
+    # Only the cells the rules across years read: the rest of a report's values cannot take part.
     for sha, key, value, method, table, row_label, column_label, raw_text, location, note in wh.stored_values(
-            con, [m.sha256 for m in members]):
+            con, [m.sha256 for m in members], RULE_KEY_PREFIXES):
         number = int(value) if value is not None and float(value).is_integer() else value
         reports[sha].values[key] = MetricValue(key, number, method, table, row_label, column_label, raw_text,
                                                location, note)

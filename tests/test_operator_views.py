@@ -118,8 +118,16 @@ def test_rule_checks_are_checks_of_their_own_asset_and_say_when_nothing_was_asse
         assert len(rules) == 11
         assert rules["R1"]["outcome"] == "fail" and rules["R1"]["reports_failed"] == 1
         assert rules["R4"]["outcome"] == "pass"
-        # no free-form report: the annex rules passed nothing, and say so
+        # no free-form report: the annex rules passed nothing, and say so, on the check's page too
         assert rules["R10"]["outcome"] == rules["R11"]["outcome"] == "nothing to assess"
+        from expectations.rules import RULES
+        described = {}
+        for rule_id in ("R1", "R10"):
+            key = dg.AssetCheckKey(dg.AssetKey("rule_checks"), RULES[rule_id].check_name)
+            execution = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)[0]
+            described[rule_id] = execution.event.dagster_event.event_specific_data.description
+        assert described["R10"].startswith("R10: nothing to assess"), described
+        assert described["R1"] == "R1: 3 reports pass, 1 fail, 0 not assessable.", described
 
 
 def test_code_location_name_matches_pyproject():

@@ -158,18 +158,23 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
                 if rule.check_name not in selected:
                     continue
                 outcome, validated_now = validate_rule_in_warehouse(con, rule.rule_id, docs, RULE_ROWS_PER_CHUNK)
-                context.log.info(f"{rule.rule_id}: {outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
-                                 f"{outcome.reports_not_assessable} not assessable ({validated_now} rows validated now)")
+                counted = (f"{outcome.reports_passed} reports pass, {outcome.reports_failed} fail, "
+                           f"{outcome.reports_not_assessable} not assessable")
+                context.log.info(f"{rule.rule_id}: {counted} ({validated_now} rows validated now)")
                 # A rule with no assessable row (R10, R11 without free-form reports) passes vacuously:
-                # Dagster has no "not run" for a check its asset ran, so the outcome says it in words.
+                # Dagster has no "not run" for a check its asset ran, so the outcome says it in words,
+                # in the metadata and in the description the check's page shows beside its status.
                 verdict = ("fail" if not outcome.success else "pass" if outcome.reports_assessed
                            else "nothing to assess")
+                description = (f"{rule.rule_id}: {counted}." if outcome.reports_assessed or not outcome.success else
+                               f"{rule.rule_id}: nothing to assess, no report in the mart gives both sides of "
+                               "this rule; passed only because nothing failed.")
                 per_rule.append({"rule": rule.rule_id, "severity": rule.severity, "outcome": verdict,
                                  "reports_passed": outcome.reports_passed, "reports_failed": outcome.reports_failed,
                                  "reports_not_assessable": outcome.reports_not_assessable,
                                  "rows_validated_now": validated_now})
                 results.append(dg.AssetCheckResult(
-                    check_name=rule.check_name, asset_key=RULE_CHECKS, passed=outcome.success,
+                    check_name=rule.check_name, asset_key=RULE_CHECKS, passed=outcome.success, description=description,
                     severity=dg.AssetCheckSeverity.ERROR if rule.severity == "error" else dg.AssetCheckSeverity.WARN,
                     metadata={
                         "outcome": verdict, "rule": rule.description, "severity": rule.severity, "rows": outcome.rows,

@@ -142,13 +142,15 @@ class Supervisor:
                 for i, worker in enumerate(self.workers):
                     if worker.task is None:
                         continue
-                    if now > worker.deadline:
-                        yield self._replace(i, "timeout", f"parsing took longer than its budget of "
-                                                          f"{worker.budget:.0f} s; the worker was stopped")
-                    elif self.memory_cap and _rss_bytes(worker.process.pid) > self.memory_cap:
+                    # Memory first: a document past both bounds is named by the cause (a worker
+                    # filling memory is slowed by it, and on a loaded machine past its time too).
+                    if self.memory_cap and _rss_bytes(worker.process.pid) > self.memory_cap:
                         yield self._replace(i, "memory", f"parsing needed more than "
                                                          f"{self.memory_cap / 1024 ** 3:.1f} GB of memory; "
                                                          "the worker was stopped")
+                    elif now > worker.deadline:
+                        yield self._replace(i, "timeout", f"parsing took longer than its budget of "
+                                                          f"{worker.budget:.0f} s; the worker was stopped")
         finally:
             for worker in self.workers:
                 if not worker.queued and worker.process.is_alive():

@@ -17,6 +17,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")   # no internet on the ma
 
 import great_expectations as gx  # noqa: E402
 import pandas as pd  # noqa: E402
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 
 DOCS_SITE = "published"
 
@@ -25,6 +26,9 @@ DOCS_SITE = "published"
 class DocsTarget:
     project_dir: Path    # the GX project: stores of suites and results (build output)
     site_dir: Path       # the Data Docs site: data/published/data_docs/index.html
+    # The name the stored results are listed under in Data Docs ("Run Name"), e.g. the Dagster
+    # run's: without one GX lists them as "__none__".
+    run_name: str | None = None
 
 
 def _context(docs: DocsTarget | None):
@@ -65,7 +69,8 @@ def run_suite(frame: pd.DataFrame, suite: gx.ExpectationSuite, index_columns: li
     # rebuild renders every stored result: per chunk it was half of a national check's time).
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite.name, validation_definitions=[validation], result_format=result_format, actions=[]))
-    return next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+    run_id = RunIdentifier(run_name=docs.run_name) if docs.run_name else None
+    return next(iter(checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id).run_results.values()))
 
 
 def build_docs(docs: DocsTarget, mart_summary: list[dict] | None = None) -> Path:

@@ -277,7 +277,7 @@ def _summary_rows(index: Path) -> dict[str, tuple[str, str]]:
         r"<tr[^>]*><td>(R\d+)</td><td>\w+</td><td>.*?</td><td>([\w ]+)</td><td>(\d+)</td></tr>", block)}
 
 
-def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run):
+def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run, monkeypatch):
     site, broken = planted_run["data_dir"] / "published" / "data_docs", planted_run["broken"]
     index = site / "index.html"
     rows = _summary_rows(index)
@@ -295,6 +295,12 @@ def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run):
     # The R1 validation page names the failing row by agency and year; the suite's page states its rule.
     r1_pages = [p for p in site.glob("validations/reconciliation_r1/**/*.html")]
     assert r1_pages
+    # Listed under the Dagster run that validated it (GX's default run name is "__none__").
+    monkeypatch.setenv("DAGSTER_HOME", str(planted_run["home"]))
+    with dg.DagsterInstance.get() as instance:
+        run_ids = {run.run_id for run in instance.get_runs()}
+    names = {p.relative_to(site / "validations" / "reconciliation_r1").parts[0] for p in r1_pages}
+    assert names and all(name.removeprefix("dagster run ") in run_ids for name in names), names
     page = html.unescape(r1_pages[0].read_text(encoding="utf-8"))
     assert re.search(rf"{broken.agency}\W+{broken.year}\W+\w+\W+natural_person", re.sub(r"<[^>]+>", " ", page))
     suite_page = html.unescape((site / "expectations" / "reconciliation_r1.html").read_text(encoding="utf-8"))

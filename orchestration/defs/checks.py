@@ -142,7 +142,9 @@ def rule_checks(context: dg.AssetExecutionContext, warehouse: DuckDBResource) ->
     from orchestration.config import paths
     from orchestration.heap import collector_for_a_batch
 
-    docs = DocsTarget(project_dir=paths().data_dir / "gx", site_dir=paths().published_dir / "data_docs")
+    # Data Docs list each result under the Dagster run that validated it.
+    docs = DocsTarget(project_dir=paths().data_dir / "gx", site_dir=paths().published_dir / "data_docs",
+                      run_name=f"dagster run {context.run_id}")
     # A URL (file://) the UI shows as a link, not a bare path.
     docs_link = dg.MetadataValue.url((docs.site_dir / "index.html").as_uri())
     selected = {key.name for key in context.selected_asset_check_keys}

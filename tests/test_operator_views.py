@@ -300,7 +300,8 @@ def test_data_docs_open_on_the_whole_mart_and_name_failing_reports(planted_run, 
     with dg.DagsterInstance.get() as instance:
         run_ids = {run.run_id for run in instance.get_runs()}
     names = {p.relative_to(site / "validations" / "reconciliation_r1").parts[0] for p in r1_pages}
-    assert names and all(name.removeprefix("dagster run ") in run_ids for name in names), names
+    assert names and all(name.startswith("dagster run ") and name.removeprefix("dagster run ") in run_ids
+                         for name in names), names
     page = html.unescape(r1_pages[0].read_text(encoding="utf-8"))
     assert re.search(rf"{broken.agency}\W+{broken.year}\W+\w+\W+natural_person", re.sub(r"<[^>]+>", " ", page))
     suite_page = html.unescape((site / "expectations" / "reconciliation_r1.html").read_text(encoding="utf-8"))

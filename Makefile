@@ -27,9 +27,12 @@ run: install
 
 ## make test: the whole test suite. First the Debian packages some tests need (PostgreSQL,
 ## Chromium, a CJK font): installed when run as root with apt, else named with the command.
+## The test files run in TEST_WORKERS processes (pytest-xdist), each file whole in one of them so
+## that a file's shared fixtures are built once; TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: install
 	./.ci/system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 ## make dev: the Dagster UI on http://127.0.0.1:3000. Started with SIGINT restored: a shell that
 ## starts it in the background (a script, `make dev &`) ignores SIGINT, and then `dg dev` never

@@ -46,6 +46,7 @@ OLD_DUCKDB = "1.1.3"
 def old_duckdb_python() -> Path:
     """The Python of an environment with duckdb==OLD_DUCKDB, installed from PyPI when missing.
     Without the registry: skip, except under CI (CI=true), where it is a failure."""
+    import fcntl
     import os
     import subprocess
     import venv
@@ -53,15 +54,18 @@ def old_duckdb_python() -> Path:
     env = PROJECT_ROOT / ".venv-duckdb1"
     python = env / "bin" / "python"
     probe = [str(python), "-c", "import duckdb; print(duckdb.__version__)"]
-    found = subprocess.run(probe, capture_output=True, text=True) if python.exists() else None
-    if found is None or found.returncode or found.stdout.strip() != OLD_DUCKDB:
-        if not python.exists():
-            venv.create(env, with_pip=True)
-        result = subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"duckdb=={OLD_DUCKDB}"],
-                                capture_output=True, text=True, timeout=600)
-        if result.returncode:
-            reason = f"could not install duckdb=={OLD_DUCKDB} from PyPI: {result.stderr[-300:]}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason + " — under CI this is a failure, not a skip")
-            pytest.skip(reason)
+    # `make test` runs test files in parallel processes: one makes the environment, the others wait
+    with open(PROJECT_ROOT / ".venv-duckdb1.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = subprocess.run(probe, capture_output=True, text=True) if python.exists() else None
+        if found is None or found.returncode or found.stdout.strip() != OLD_DUCKDB:
+            if not python.exists():
+                venv.create(env, with_pip=True)
+            result = subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"duckdb=={OLD_DUCKDB}"],
+                                    capture_output=True, text=True, timeout=600)
+            if result.returncode:
+                reason = f"could not install duckdb=={OLD_DUCKDB} from PyPI: {result.stderr[-300:]}"
+                if os.environ.get("CI") == "true":
+                    pytest.fail(reason + " — under CI this is a failure, not a skip")
+                pytest.skip(reason)
     return python

@@ -85,14 +85,17 @@ def _handler(site: Site):
                 site.active += 1
                 site.max_active = max(site.max_active, site.active)
             try:
-                self._reply()
+                if site.slow:
+                    time.sleep(site.slow)
             finally:
+                # Finished before the reply is written: once the client has its reply it may send
+                # the next request, and on a loaded machine that can arrive before this thread runs
+                # again, which counted one request too many in flight.
                 with site.lock:
                     site.active -= 1
+            self._reply()
 
         def _reply(self):
-            if site.slow:
-                time.sleep(site.slow)
             reply = site.next_reply(self.path)
             if reply is None:
                 self.send_error(404, "Not Found")

@@ -28,9 +28,13 @@ from .tables import MetricValue, ParseIssue, TableReader
 # 0.5.0: running text (rows and cells that ran together), sections and publication-date basis,
 # titles and scope basis, scans and images by OCR, DOC/WPS/RTF, XLS/XLSX, OFD, not_a_report.
 # 0.6.0: running text: a table 三 row whose blank cells left nothing reads its 总计; the prose's
-# 规范性文件 / 规章 figures choose among a table 二 row's readings.
-#        the rows left open are stored (raw.open_rows) for the rules across years in the pipeline.
-PARSER_VERSION = "0.6.0"
+#        规范性文件 / 规章 figures choose among a table 二 row's readings; the rows left open are
+#        stored (raw.open_rows) for the rules across years in the pipeline.
+# 0.7.0: plain-text grids too (a cell a line, TAB-separated rows) read a short row's 总计; a long
+#        table 三 row label on a line of its own stays a label; a Markdown table whose line breaks
+#        were collapsed reads as running text with its pipes as separators; a group label after
+#        its own first row's label (text that lost the table's order) reads no row.
+PARSER_VERSION = "0.7.0"
 
 
 @dataclass

@@ -20,7 +20,7 @@ from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
 from .cells import is_value, normalise
-from .vocabulary import is_header_label, section_of_heading
+from .vocabulary import apps_row, is_header_label, section_of_heading
 
 
 # Lines, cells and rows: a page has hundreds; slots make them smaller and quicker to make.
@@ -386,6 +386,8 @@ def read_cell_text(text: str) -> Document:
 _PAGE_FURNITURE = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$")
 _PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _PROSE_END = ("。", "；", ";", "：", ":")
+# An item mark a table 三 row label opens with (「1.」, 「（六）」, 「三、」).
+_ITEM_MARK = re.compile(r"^(?:\d{1,2}[.、]|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)")
 _LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
 
 
@@ -445,9 +447,19 @@ def _grid_cells(line: str, where: str) -> list[Cell] | None:
     # column labels run together (「结果维持结果纠正…复议后起诉」).
     long_words = [t for t in tokens if len(normalise(t)) > 30]
     if text.endswith(_PROSE_END) or any(not any(is_header_label(table, normalise(t)) for table in "二三四")
-                                        for t in long_words):
+                                        and not _long_row_label(normalise(t)) for t in long_words):
         return None
     return [Cell(t, where) for t in tokens]
+
+
+def _long_row_label(label: str) -> bool:
+    """A table 三 row label longer than prose's threshold, on a line of its own when each cell has
+    one (「1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请」): an item mark, then a row
+    the vocabulary knows."""
+    return len(label) <= 60 and _ITEM_MARK.match(label) is not None and apps_row(label, None) is not None
+
+
+GRID_METHOD = "text_grid"
 
 
 def read_text_grid(text: str) -> Document:
@@ -514,7 +526,7 @@ def read_text_grid(text: str) -> Document:
         close_pipe_table()
     flush()
     close_pipe_table()
-    return Document(form="text", method="text_grid", items=items, text_lines=text_lines)
+    return Document(form="text", method=GRID_METHOD, items=items, text_lines=text_lines)
 
 
 # ---- DOCX -------------------------------------------------------------------------------

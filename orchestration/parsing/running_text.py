@@ -66,12 +66,37 @@ _COUNT_START = re.compile(r"^[\d.,]+(?:$|[件条份个项次宗起人万元%])")
 
 
 _FOLD = str.maketrans(_WIDE_TO_ASCII)
+# A Markdown table whose line breaks were collapsed into spaces, as whitespace-normalised scraped
+# text has it (「| 自然人 | 总计 | |---|---| | 一、本年新收… | 23 | 23 |」): a separator row after
+# text on the same line. Its pipes separate cells as spaces do; its separator rows say nothing.
+_PIPE_SEPARATOR_ROW = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+")
 
 
 @lru_cache(maxsize=2)   # is_running_text and read_running_text fold the same text in turn
 def fold(text: str) -> str:
-    """Full-width ASCII forms and the ideographic space folded one for one (positions kept)."""
-    return text.translate(_FOLD)
+    """Full-width ASCII forms and the ideographic space folded one for one, and the pipes of a
+    collapsed Markdown table made spaces (positions kept)."""
+    folded = text.translate(_FOLD)
+    if "|" in folded and _collapsed_pipe_table(folded):
+        folded = "\n".join(_unpipe(line) if _collapsed_pipe_table(line) else line
+                           for line in folded.split("\n"))
+    return folded
+
+
+def _collapsed_pipe_table(text: str) -> bool:
+    """Whether a Markdown separator row follows text on its line (not one on a line of its own)."""
+    for match in _PIPE_SEPARATOR_ROW.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start:match.start()].strip(" \t|:-"):
+            return True
+    return False
+
+
+def _unpipe(line: str) -> str:
+    """A line of collapsed Markdown table with its separator rows and pipes made spaces. A blank
+    cell leaves nothing then, as when a crawler drops it."""
+    line = _PIPE_SEPARATOR_ROW.sub(lambda m: " " * len(m.group()), line)
+    return line.replace("|", " ")
 
 
 def is_running_text(text: str) -> bool:

@@ -20,9 +20,12 @@ from functools import lru_cache
 from . import solver
 from . import vocabulary as vocab
 from .cells import CellValue, as_number, normalise, read_cell, to_wan
-from .documents import Cell, Line, Row
+from .documents import GRID_METHOD, Cell, Line, Row
 from .inference import balance_rule
 from .running_text import METHOD as TEXT_RUNNING
+
+# Text whose table rows are cut at their labels, so that a row holds all its digits.
+_LABEL_DELIMITED = (TEXT_RUNNING, GRID_METHOD)
 
 
 # A report has a few hundred values: slots make them smaller and quicker to make.
@@ -88,6 +91,11 @@ def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | 
         candidate = "".join(normal[start:])
         key = vocab.active_row(candidate) if table == "二" else vocab.apps_row(candidate, group)
         if key:
+            if table == "三" and "." in key and any(vocab.apps_group(text) for text in normal[start + 1:]):
+                # A group's label after its own sub-row's (「1.本机关不掌握…」「（四）无法提供」): text
+                # that lost the layout's order, where a merged cell's label lands between rows
+                # and the numbers after it may be the next row's. Not read as this row.
+                return None
             return key
     if table == "三" and normal and vocab.apps_group(normal[-1]) == "other":
         return "other"  # the single （六）其他处理 row
@@ -478,11 +486,13 @@ class TableReader:
         return None, None, None
 
     def _short_row(self, table: str, values, columns) -> bool:
-        """A table 三 row of running text whose digits are too few for its columns: blank cells
-        left nothing (「2626」 for 26 · blank × 5 · 26). Only where the labels delimit each row
-        (running text), so the row's digits are all there; only with 总计 last and no 小计 (R3
-        is then 「the last is the sum of the others」)."""
-        if table != "三" or self.method != TEXT_RUNNING or not columns or columns[-1].path[-1] != "total" \
+        """A table 三 row of text whose digits are too few for its columns: blank cells left
+        nothing (「2626」, 「26 26」 for 26 · blank × 5 · 26). Only where the labels delimit
+        each row, so the row's digits are all there: running text, and plain-text grids, whose
+        table lines form one run of cells cut at the row labels (an extractor that drops blank
+        cells, such as get_text() with a separator, keeps the others' separators); only with 总计
+        last and no 小计 (R3 is then 「the last is the sum of the others」)."""
+        if table != "三" or self.method not in _LABEL_DELIMITED or not columns or columns[-1].path[-1] != "total" \
                 or any(c.path[-1] == "legal_person_subtotal" for c in columns):
             return False
         texts = [normalise(cell.text) for cell, _ in values]

@@ -18,19 +18,34 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     line).
 ``lines``
     cells glued, one row per line (lxml ``text_content()`` of a Word table).
+``cells``
+    every cell on a line of its own (BeautifulSoup ``get_text("\\n")``, ``pdftotext`` without
+    ``-layout`` on many tables).
+``tabbed``
+    one row per line, its cells separated by a TAB (``get_text("\\t")`` row by row).
+``markdown_collapsed``
+    the page as a Markdown converter writes it (html2text, markdownify: pipe tables, a
+    ``|---|`` row under the header), then its white space collapsed into single spaces, as
+    whitespace-normalised scraped text has it: the whole document on one line
+    (「| 自然人 | 总计 | |---|---| | 一、本年新收… | 26 | | 26 |」).
 
-A blank cell leaves nothing in any form (extractors drop it). Standard library and lxml only;
+A blank cell leaves nothing in any form (extractors drop it; in the Markdown form its pipes are
+left, 「| |」, which tell nothing once the rows share a line). Standard library and lxml only;
 deterministic: the same page gives the same text.
 """
 from __future__ import annotations
 
 import re
 
-DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines")
+DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed")
+#: The forms in which a table's rows share a line.
+RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed")
 
-#: (cell separator, row separator, paragraph separator) per form; crawler has its own cell rule.
+#: (cell separator, row separator, paragraph separator) per form; crawler and the Markdown form
+#: have their own cell rules.
 _SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" ", " ", " "),
-               "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n")}
+               "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n"), "cells": ("\n", "\n", "\n"),
+               "tabbed": ("\t", "\n", "\n"), "markdown_collapsed": (" | ", "\n", "\n\n")}
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "title", "section", "article"}
 _NUMBER_CELL = re.compile(r"^[-+]?[\d,，.．]+(元|万元)?$")
 
@@ -58,6 +73,11 @@ def flatten_html(page: str, form: str) -> str:
                 cells = [text_of(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
                 if form == "crawler":   # text cells end with a space, number cells run together
                     rows.append("".join(c if _NUMBER_CELL.match(c) else c + " " for c in cells if c))
+                elif form == "markdown_collapsed":   # every cell, blank ones too, between pipes
+                    if cells:
+                        rows.append(f"| {cell_sep.join(cells)} |")
+                        if len(rows) == 1:
+                            rows.append("|" + "---|" * len(cells))
                 else:
                     rows.append(cell_sep.join(c for c in cells if c))
             out.append(row_sep.join(r for r in rows if r))
@@ -73,7 +93,8 @@ def flatten_html(page: str, form: str) -> str:
             out.append(para_sep)
 
     walk(root)
-    return re.sub(f"(?:{re.escape(para_sep)})+", para_sep, "".join(out)).strip()
+    text = re.sub(f"(?:{re.escape(para_sep)})+", para_sep, "".join(out)).strip()
+    return " ".join(text.split()) if form == "markdown_collapsed" else text
 
 
 def render_degraded(report, form: str) -> str:

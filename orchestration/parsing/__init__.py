@@ -33,7 +33,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 # 0.7.0: plain-text grids too (a cell a line, TAB-separated rows) read a short row's 总计; a long
 #        table 三 row label on a line of its own stays a label; a Markdown table whose line breaks
 #        were collapsed reads as running text with its pipes as separators; a group label after
-#        its own first row's label (text that lost the table's order) reads no row.
+#        its own first row's label (text that lost the table's order) reads no row; text glued
+#        with no space at all (get_text(strip=True)); html2text's and markdownify's pipe tables.
 PARSER_VERSION = "0.7.0"
 
 

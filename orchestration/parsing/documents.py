@@ -424,17 +424,20 @@ def _tab_tokens(line: str) -> list[str]:
     return tokens
 
 
-def _grid_cells(line: str, where: str) -> list[Cell] | None:
+def _grid_cells(line: str, where: str, edgeless_pipes: bool = False) -> list[Cell] | None:
     """The cells of one text line, or None when the line is prose.
 
-    A pipe row (Markdown) is split at its `|`; a line with tabs at each tab (see
-    :func:`_tab_tokens`: its empty fields are blank cells); any other line at runs of spaces,
-    where a blank cell cannot be told from a longer gap and is not seen. A table line is label
-    cells followed by value cells; a line whose numbers stand in the middle of words
-    (「2024 年上海市…」), or a long line of words, is prose."""
+    A pipe row (Markdown) is split at its `|`, and so is any line with a `|` in a text whose
+    pipe tables have no outer pipes (``edgeless_pipes``: html2text's 「标签| 64| 0」); a line
+    with tabs at each tab (see :func:`_tab_tokens`: its empty fields are blank cells); any
+    other line at runs of spaces, where a blank cell cannot be told from a longer gap and is not
+    seen. A table line is label cells followed by value cells; a line whose numbers stand in the
+    middle of words (「2024 年上海市…」), or a long line of words, is prose."""
     stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
         return [Cell(part.strip(), where) for part in stripped[1:-1].split("|")]
+    if edgeless_pipes and "|" in stripped:
+        return [Cell(part.strip(), where) for part in stripped.split("|")]
     tokens = _tab_tokens(line) if "\t" in line else _split_tokens(stripped)
     kinds = [is_value(t) for t in tokens]
     if any(kinds):
@@ -457,6 +460,10 @@ def _long_row_label(label: str) -> bool:
     one (「1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请」): an item mark, then a row
     the vocabulary knows."""
     return len(label) <= 60 and _ITEM_MARK.match(label) is not None and apps_row(label, None) is not None
+
+
+def _edgeless_separator(line: str) -> bool:
+    return "|" in line and not line.startswith("|") and _PIPE_SEPARATOR.match(line) is not None
 
 
 GRID_METHOD = "text_grid"
@@ -496,7 +503,11 @@ def read_text_grid(text: str) -> Document:
         pipe_rows.clear()
 
     text_lines: list[str] = []   # every line that is not blank, a Markdown heading's #s cut
-    for number, raw in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    # Pipe tables without their outer pipes (html2text: 「---|---」 under the header): a line with a
+    # `|` is then a pipe row too.
+    edgeless = "|" in text and any(_edgeless_separator(line.strip()) for line in lines)
+    for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
         line = stripped.lstrip("#").strip() if stripped.startswith("#") else stripped
         if stripped:
@@ -510,11 +521,11 @@ def read_text_grid(text: str) -> Document:
             items.append(Line(line, where))
             continue
         # The raw line: stripping it would drop the tabs of blank cells at its end.
-        cells = _grid_cells(raw if stripped == line else line, where)
+        cells = _grid_cells(raw if stripped == line else line, where, edgeless)
         if cells is None:
             flush()
             items.append(Line(line, where))
-        elif line.startswith("|"):
+        elif line.startswith("|") or edgeless and "|" in line:
             # A pipe row is a row: labels floating above or below it (as converters leave
             # them) are not its labels.
             flush()

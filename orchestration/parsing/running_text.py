@@ -66,36 +66,40 @@ _COUNT_START = re.compile(r"^[\d.,]+(?:$|[件条份个项次宗起人万元%])")
 
 
 _FOLD = str.maketrans(_WIDE_TO_ASCII)
-# A Markdown table whose line breaks were collapsed into spaces, as whitespace-normalised scraped
-# text has it (「| 自然人 | 总计 | |---|---| | 一、本年新收… | 23 | 23 |」): a separator row after
-# text on the same line. Its pipes separate cells as spaces do; its separator rows say nothing.
-_PIPE_SEPARATOR_ROW = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+")
+# A pipe table whose line breaks were collapsed into spaces, as whitespace-normalised scraped
+# text has it (Markdown: 「| 自然人 | 总计 | |---|---| | 一、本年新收… | 23 | 23 |」; html2text writes
+# 「自然人| 总计 ---|--- 一、本年新收…| 23| 23」): a separator row after text on the same line, or,
+# where the converter wrote none (trafilatura), many pipes among a table's own words. Its pipes
+# separate cells as spaces do; its separator rows say nothing.
+_PIPE_SEPARATOR_ROW = re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?")
+_PIPES_OF_A_TABLE = 20   # a table 三 row alone has 8 or more
 
 
 @lru_cache(maxsize=2)   # is_running_text and read_running_text fold the same text in turn
 def fold(text: str) -> str:
     """Full-width ASCII forms and the ideographic space folded one for one, and the pipes of a
-    collapsed Markdown table made spaces (positions kept)."""
+    collapsed pipe table made spaces (positions kept)."""
     folded = text.translate(_FOLD)
-    if "|" in folded and _collapsed_pipe_table(folded):
-        folded = "\n".join(_unpipe(line) if _collapsed_pipe_table(line) else line
-                           for line in folded.split("\n"))
+    if "|" in folded:
+        lines = folded.split("\n")
+        if any(_collapsed_pipe_table(line) for line in lines if "|" in line):
+            folded = "\n".join(_unpipe(line) if "|" in line and _collapsed_pipe_table(line) else line
+                               for line in lines)
     return folded
 
 
-def _collapsed_pipe_table(text: str) -> bool:
-    """Whether a Markdown separator row follows text on its line (not one on a line of its own)."""
-    for match in _PIPE_SEPARATOR_ROW.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if text[line_start:match.start()].strip(" \t|:-"):
-            return True
-    return False
+def _collapsed_pipe_table(line: str) -> bool:
+    """Whether a line holds a pipe table whose rows share it."""
+    for match in _PIPE_SEPARATOR_ROW.finditer(line):
+        if "|" in match.group() and line[:match.start()].strip(" \t|:-"):
+            return True   # a separator row after text: not one on a line of its own
+    return line.count("|") >= _PIPES_OF_A_TABLE and bool(_ANCHOR.search(line) or _ANNEX_ANCHOR.search(line))
 
 
 def _unpipe(line: str) -> str:
-    """A line of collapsed Markdown table with its separator rows and pipes made spaces. A blank
-    cell leaves nothing then, as when a crawler drops it."""
-    line = _PIPE_SEPARATOR_ROW.sub(lambda m: " " * len(m.group()), line)
+    """A line of collapsed pipe table with its separator rows and pipes made spaces. A blank cell
+    leaves nothing then, as when a crawler drops it."""
+    line = _PIPE_SEPARATOR_ROW.sub(lambda m: " " * len(m.group()) if "|" in m.group() else m.group(), line)
     return line.replace("|", " ")
 
 
@@ -211,15 +215,31 @@ class _Cutter:
 _WORD = re.compile(r"[^\s。]*。|[^\s。]+")
 # A heading glued to the digits before it (「…000000000000000五、存在的主要问题…」) starts a word.
 _HEADING_AFTER_DIGITS = re.compile(r"(?<=\d)(?=[一二三四五六七八九十]{1,2}、)")
+# A table's section heading glued to the table after it (get_text(strip=True) keeps no space
+# anywhere: 「三、收到和处理政府信息公开申请情况(本列数据…)申请人情况自然人…」) ends a word.
+_TABLE_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、(?:主动公开政府信息情况|收到和处理政府信息公开申请情况|"
+                            r"[^。]{0,12}?行政复议、?行政诉讼情况)(?=\S)")
+# Table 三's note on its rule, glued to the header after it, ends a word too (it holds commas,
+# which would make the word read as a sentence).
+_RULE_NOTE_GLUED = re.compile(r"(?<=\))(?<=之和\))(?=\S)")
+# An annex's header glued to the title before it (「…情况统计表指标名称计量单位…」) starts a word.
+_ANNEX_HEADER_GLUED = re.compile(r"(?<=.)(?=指标名称)")
 
 
 def _words(line: str) -> list[str]:
-    """The words of a line: cut at white space, after a full stop, and before a heading glued
-    to digits."""
+    """The words of a line: cut at white space, after a full stop, before a heading glued to
+    digits or an annex's header glued to its title, and after a table's heading or table 三's
+    rule note glued to what follows."""
     words = []
     for match in _WORD.finditer(line):
         word = match.group()
-        words.extend(_HEADING_AFTER_DIGITS.split(word) if "、" in word else (word,))
+        if "指标名称" in word:
+            words.extend(_ANNEX_HEADER_GLUED.split(word))
+            continue
+        for piece in _HEADING_AFTER_DIGITS.split(word) if "、" in word else (word,):
+            heading = _TABLE_HEADING.match(piece) if "、" in piece else None
+            for part in (piece[:heading.end()], piece[heading.end():]) if heading else (piece,):
+                words.extend(_RULE_NOTE_GLUED.split(part) if "勾稽关系" in part else (part,))
     return [w for w in words if w]
 
 

@@ -300,8 +300,10 @@ class TableReader:
         row_key = "" if table == "四" else _row_key_of(table, texts, self.group)
         if table == "三" and row_key and "." not in row_key and row_key != "other":
             self.group = None
-        if row_key is None and not any(v.number is not None for _, v in values):
-            return   # an unlabelled row of blanks says nothing
+        if (row_key is None or not printed) and not any(v.number is not None for _, v in values):
+            # An unlabelled row of blanks says nothing (in table 四 too, which has one row and no
+            # row label: a Markdown converter's blank header row stands above it).
+            return
         self._row_key_now = row_key
         mapped = self._map_columns(table, printed, values, where)
         if mapped is None:
@@ -328,12 +330,16 @@ class TableReader:
         standard = vocab.STANDARD_COLUMNS.get(table)
 
         def trimmed(width: int):
-            # Converters pad rows with empty cells on the right.
+            # Converters pad rows with empty cells: on the right, and between the label and the
+            # numbers where a Markdown converter writes a merged label cell as blank cells, not as
+            # many in every row (markdownify). The numbers stand in the last columns (总计 last).
             if len(values) <= width:
                 return values   # nothing to cut (most rows): no copy
             cut = list(values)
             while len(cut) > width and cut[-1][1].number is None and not normalise(cut[-1][0].text):
                 cut.pop()
+            while len(cut) > width and cut[0][1].number is None and not normalise(cut[0][0].text):
+                cut.pop(0)
             return cut
 
         # The header named the leaf columns in the format's order but not their groups

@@ -124,7 +124,9 @@ def is_header_label(table: str | None, label: str) -> bool:
     if column_concept(table, label) is not None or LABEL_COLUMN_HEADERS.search(label):
         return True
     found = _header_concepts(table, label)
-    return bool(found) and sum(len(text) for _, text in found) == len(label.replace("信息内容", ""))
+    # The label columns' own headers glued to the column labels (「申请人情况自然人…」) are header too.
+    rest = label.replace("信息内容", "").replace("申请人情况", "")
+    return bool(found) and sum(len(text) for _, text in found) == len(rest)
 
 
 # ---- row labels ------------------------------------------------------------------------

@@ -28,6 +28,17 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     ``|---|`` row under the header), then its white space collapsed into single spaces, as
     whitespace-normalised scraped text has it: the whole document on one line
     (「| 自然人 | 总计 | |---|---| | 一、本年新收… | 26 | | 26 |」).
+``glued``
+    every piece of text glued to the next with nothing between, paragraphs and headings
+    included (BeautifulSoup ``get_text(strip=True)``):
+    「…三、收到和处理政府信息公开申请情况（本列数据…）申请人情况自然人…其他一、本年新收…640020470二、…」.
+``markdown_edgeless``
+    Markdown pipe tables without their outer pipes, as html2text writes them: 「标签| 64| 0| 70」,
+    a 「---|---」 row under the first; blank cells kept (「| |」).
+``markdown_padded``
+    Markdown pipe tables as markdownify writes them: a cell spanning columns followed by blank
+    cells for the columns it covers, and a blank header row with its separator above a table
+    that has no header cells.
 
 A blank cell leaves nothing in any form (extractors drop it; in the Markdown form its pipes are
 left, 「| |」, which tell nothing once the rows share a line). Standard library and lxml only;
@@ -37,15 +48,17 @@ from __future__ import annotations
 
 import re
 
-DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed")
+DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
+                  "glued", "markdown_edgeless", "markdown_padded")
 #: The forms in which a table's rows share a line.
-RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed")
+RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued")
 
 #: (cell separator, row separator, paragraph separator) per form; crawler and the Markdown form
 #: have their own cell rules.
 _SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" ", " ", " "),
                "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n"), "cells": ("\n", "\n", "\n"),
-               "tabbed": ("\t", "\n", "\n"), "markdown_collapsed": (" | ", "\n", "\n\n")}
+               "tabbed": ("\t", "\n", "\n"), "markdown_collapsed": (" | ", "\n", "\n\n"), "glued": ("", "", ""),
+               "markdown_edgeless": ("| ", "\n", "\n\n"), "markdown_padded": (" | ", "\n", "\n\n")}
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "title", "section", "article"}
 _NUMBER_CELL = re.compile(r"^[-+]?[\d,，.．]+(元|万元)?$")
 
@@ -70,14 +83,22 @@ def flatten_html(page: str, form: str) -> str:
         if tag == "table":
             rows = []
             for tr in el.iter("tr"):
-                cells = [text_of(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+                tds = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+                cells = [text_of(td) for td in tds]
                 if form == "crawler":   # text cells end with a space, number cells run together
                     rows.append("".join(c if _NUMBER_CELL.match(c) else c + " " for c in cells if c))
-                elif form == "markdown_collapsed":   # every cell, blank ones too, between pipes
+                elif form in ("markdown_collapsed", "markdown_edgeless"):   # every cell, blank ones too
                     if cells:
-                        rows.append(f"| {cell_sep.join(cells)} |")
+                        edge = "|" if form == "markdown_collapsed" else ""
+                        rows.append(f"{edge} {cell_sep.join(cells)} {edge}".strip() if edge else cell_sep.join(cells))
                         if len(rows) == 1:
-                            rows.append("|" + "---|" * len(cells))
+                            rows.append(edge + "|".join(["---"] * len(cells)) + edge)
+                elif form == "markdown_padded":
+                    padded = [text for td, text in zip(tds, cells) for text in [text] + [""] * (_span(td) - 1)]
+                    if padded:
+                        if not rows:   # no header cells: a blank header row, then the separator
+                            rows += ["| " + " | ".join([""] * len(padded)) + " |", "| " + " | ".join(["---"] * len(padded)) + " |"]
+                        rows.append(f"| {cell_sep.join(padded)} |")
                 else:
                     rows.append(cell_sep.join(c for c in cells if c))
             out.append(row_sep.join(r for r in rows if r))
@@ -93,8 +114,17 @@ def flatten_html(page: str, form: str) -> str:
             out.append(para_sep)
 
     walk(root)
-    text = re.sub(f"(?:{re.escape(para_sep)})+", para_sep, "".join(out)).strip()
+    text = "".join(out)
+    if para_sep:
+        text = re.sub(f"(?:{re.escape(para_sep)})+", para_sep, text).strip()
     return " ".join(text.split()) if form == "markdown_collapsed" else text
+
+
+def _span(td) -> int:
+    try:
+        return max(1, int(td.get("colspan", 1)))
+    except ValueError:
+        return 1
 
 
 def render_degraded(report, form: str) -> str:

@@ -1,0 +1,107 @@
+"""Cells read from what real text extractors make of the hand-checked corpus (docs/degraded-text.md).
+
+benchmarks/degraded_text.py flattens pages the ways extractors do, with the project's own code.
+This runs the extractors themselves, where they are installed (none is a dependency of the
+project): BeautifulSoup's get_text() four ways, html2text, markdownify and trafilatura on the
+HTML documents, pdfplumber's and pdfminer's extract_text() on the PDFs. Each output is also read
+with its white space collapsed into single spaces (" ".join(text.split())), as scraped datasets
+often store text. Cells are counted as in degraded_text.py: right, misplaced (a value the
+document does not have under that key), the rest left unread with an issue.
+
+Needs the hand-checked corpus beside the project (../shared/corpus/real). Install the extractors
+into the project's environment first, for example:
+    .venv/bin/pip install beautifulsoup4 html2text markdownify trafilatura lxml_html_clean
+Usage: .venv/bin/python benchmarks/real_extractors.py
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from degraded_text import CORPUS, count  # noqa: E402  (a sibling script, not a package)
+
+from orchestration.parsing import parse_document  # noqa: E402
+
+
+def _soup(html: str):
+    import bs4
+
+    soup = bs4.BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "head"]):
+        tag.decompose()
+    return soup
+
+
+def _pdfplumber(path: Path, layout: bool = False) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(str(path)) as pdf:
+        return "\n".join(page.extract_text(layout=layout) or "" for page in pdf.pages)
+
+
+def _pdfminer(path: Path) -> str:
+    from pdfminer.high_level import extract_text
+
+    return extract_text(str(path))
+
+
+def _trafilatura(html: str, markdown: bool = False) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, include_tables=True, favor_recall=True,
+                               output_format="markdown" if markdown else "txt") or ""
+
+
+# (name, module it needs, document suffix, function of the document's path)
+EXTRACTORS = [
+    ("bs4 get_text()", "bs4", ".html", lambda p: _soup(p.read_text(encoding="utf-8")).get_text()),
+    ("bs4 get_text(strip=True)", "bs4", ".html", lambda p: _soup(p.read_text(encoding="utf-8")).get_text(strip=True)),
+    ('bs4 get_text(" ", strip=True)', "bs4", ".html",
+     lambda p: _soup(p.read_text(encoding="utf-8")).get_text(" ", strip=True)),
+    ('bs4 get_text("\\n", strip=True)', "bs4", ".html",
+     lambda p: _soup(p.read_text(encoding="utf-8")).get_text("\n", strip=True)),
+    ("html2text", "html2text", ".html", lambda p: __import__("html2text").html2text(p.read_text(encoding="utf-8"))),
+    ("markdownify", "markdownify", ".html",
+     lambda p: __import__("markdownify").markdownify(p.read_text(encoding="utf-8"))),
+    ("trafilatura (text)", "trafilatura", ".html", lambda p: _trafilatura(p.read_text(encoding="utf-8"))),
+    ("trafilatura (markdown)", "trafilatura", ".html", lambda p: _trafilatura(p.read_text(encoding="utf-8"), True)),
+    ("pdfplumber extract_text()", "pdfplumber", ".pdf", _pdfplumber),
+    ("pdfplumber extract_text(layout=True)", "pdfplumber", ".pdf", lambda p: _pdfplumber(p, layout=True)),
+    ("pdfminer extract_text()", "pdfminer", ".pdf", _pdfminer),
+]
+
+
+def main() -> int:
+    if not CORPUS.is_dir():
+        print(f"the hand-checked corpus is not at {CORPUS}: nothing to measure")
+        return 1
+    cases = []
+    for exp in sorted(CORPUS.glob("*.expected.json")):
+        spec = json.loads(exp.read_text(encoding="utf-8"))
+        doc = exp.with_name(spec.get("document") or exp.name.removesuffix(".expected.json"))
+        if doc.exists():
+            cases.append((doc, spec))
+    print("| extractor | documents | cells right | misplaced | collapsed: cells right | collapsed: misplaced |")
+    print("|---|---|---|---|---|---|")
+    for name, module, suffix, extract in EXTRACTORS:
+        if importlib.util.find_spec(module) is None:
+            print(f"| {name} | not installed | | | | |")
+            continue
+        chosen = [(doc, spec) for doc, spec in cases if doc.suffix == suffix]
+        texts = [extract(doc) for doc, _ in chosen]
+        cells = []
+        for variant in (texts, [" ".join(text.split()) for text in texts]):
+            parsed = [parse_document(text.encode("utf-8"), f"{doc.stem}.txt").metrics
+                      for text, (doc, _) in zip(variant, chosen)]
+            cells.append(count(zip((spec["metrics"] for _, spec in chosen), parsed)))
+        (total, right, wrong), (_, right_c, wrong_c) = cells
+        print(f"| {name} | {len(chosen)} | {right}/{total} ({100 * right / total:.1f}%) | {wrong} "
+              f"| {right_c}/{total} ({100 * right_c / total:.1f}%) | {wrong_c} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -221,7 +221,7 @@ _TABLE_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、(?:主动
                             r"[^。]{0,12}?行政复议、?行政诉讼情况)(?=\S)")
 # Table 三's note on its rule, glued to the header after it, ends a word too (it holds commas,
 # which would make the word read as a sentence).
-_RULE_NOTE_GLUED = re.compile(r"(?<=\))(?<=之和\))(?=\S)")
+_RULE_NOTE_GLUED = re.compile(r"(?<=之和\))(?=\S)")
 # An annex's header glued to the title before it (「…情况统计表指标名称计量单位…」) starts a word.
 _ANNEX_HEADER_GLUED = re.compile(r"(?<=.)(?=指标名称)")
 
@@ -233,13 +233,11 @@ def _words(line: str) -> list[str]:
     words = []
     for match in _WORD.finditer(line):
         word = match.group()
-        if "指标名称" in word:
-            words.extend(_ANNEX_HEADER_GLUED.split(word))
-            continue
-        for piece in _HEADING_AFTER_DIGITS.split(word) if "、" in word else (word,):
-            heading = _TABLE_HEADING.match(piece) if "、" in piece else None
-            for part in (piece[:heading.end()], piece[heading.end():]) if heading else (piece,):
-                words.extend(_RULE_NOTE_GLUED.split(part) if "勾稽关系" in part else (part,))
+        for annex_cut in _ANNEX_HEADER_GLUED.split(word) if "指标名称" in word else (word,):
+            for piece in _HEADING_AFTER_DIGITS.split(annex_cut) if "、" in annex_cut else (annex_cut,):
+                heading = _TABLE_HEADING.match(piece) if "、" in piece else None
+                for part in (piece[:heading.end()], piece[heading.end():]) if heading else (piece,):
+                    words.extend(_RULE_NOTE_GLUED.split(part) if "勾稽关系" in part else (part,))
     return [w for w in words if w]
 
 

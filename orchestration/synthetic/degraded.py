@@ -89,8 +89,9 @@ def flatten_html(page: str, form: str) -> str:
                     rows.append("".join(c if _NUMBER_CELL.match(c) else c + " " for c in cells if c))
                 elif form in ("markdown_collapsed", "markdown_edgeless"):   # every cell, blank ones too
                     if cells:
-                        edge = "|" if form == "markdown_collapsed" else ""
-                        rows.append(f"{edge} {cell_sep.join(cells)} {edge}".strip() if edge else cell_sep.join(cells))
+                        row = cell_sep.join(cells)
+                        edge = "|" if form == "markdown_collapsed" else ""   # html2text writes none
+                        rows.append(f"| {row} |" if edge else row)
                         if len(rows) == 1:
                             rows.append(edge + "|".join(["---"] * len(cells)) + edge)
                 elif form == "markdown_padded":

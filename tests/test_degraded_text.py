@@ -538,3 +538,16 @@ def test_a_group_label_after_its_first_rows_label_reads_no_row_from_the_numbers_
     assert parsed.metrics.get("apps.unavailable.not_held.total") is None
     assert any(i.code == "unidentified_row" for i in parsed.issues)
     assert parsed.metrics["apps.granted.total"] == report.metrics["apps.granted.total"]
+
+
+def test_a_sub_heading_glued_to_its_sentence_leaves_the_sentence_s_figure_readable():
+    """get_text(strip=True) glues 「（一）主动公开政府信息的数量」 to the sentence after it; the prose
+    figure that settles the annex's run-together row is read as when a space stood between."""
+    annex = (" 六、政府信息公开情况统计表 指标名称 计量单位 2017年度 历年累计 主动公开文件数 条 212210037"
+             "其中：1、政府网站公开数 条 2122100372、政府公报公开数 条 00")
+    for glue in (" ", ""):
+        text = ("青禾县人民政府2017年政府信息公开工作年度报告 （一）主动公开政府信息的数量" + glue
+                + "2017年全区主动公开政府信息2122条。" + annex)
+        parsed = parse_document(text.encode("utf-8"), "glued-heading.txt")
+        assert parsed.metrics.get("legacy.active.total") == 2122, repr(glue)
+        assert parsed.metrics.get("legacy.active.total.cumulative") == 10037, repr(glue)

@@ -224,20 +224,33 @@ _TABLE_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、(?:主动
 _RULE_NOTE_GLUED = re.compile(r"(?<=之和\))(?=\S)")
 # An annex's header glued to the title before it (「…情况统计表指标名称计量单位…」) starts a word.
 _ANNEX_HEADER_GLUED = re.compile(r"(?<=.)(?=指标名称)")
+# A numbered sub-heading glued to the sentence after it (「(一)主动公开政府信息的数量2017年全区主动
+# 公开政府信息2122条。」) ends a word: the sentence's figure is read without the heading's words.
+_SUBHEADING_BEFORE_YEAR = re.compile(r"^\([一二三四五六七八九十]\)[^,.。;:\d()]{2,24}(?=(?:19|20)\d{2}年)")
+
+
+def _cut_after(pattern: re.Pattern, word: str) -> tuple[str, ...]:
+    match = pattern.match(word)
+    return (word[:match.end()], word[match.end():]) if match else (word,)
+
+
+# Where glued words are cut, in turn, each with a cheap test first.
+_CUTS = (
+    lambda w: _ANNEX_HEADER_GLUED.split(w) if "指标名称" in w else (w,),
+    lambda w: _HEADING_AFTER_DIGITS.split(w) if "、" in w else (w,),
+    lambda w: _cut_after(_TABLE_HEADING, w) if "、" in w else (w,),
+    lambda w: _cut_after(_SUBHEADING_BEFORE_YEAR, w) if w.startswith("(") else (w,),
+    lambda w: _RULE_NOTE_GLUED.split(w) if "勾稽关系" in w else (w,),
+)
 
 
 def _words(line: str) -> list[str]:
     """The words of a line: cut at white space, after a full stop, before a heading glued to
-    digits or an annex's header glued to its title, and after a table's heading or table 三's
-    rule note glued to what follows."""
-    words = []
-    for match in _WORD.finditer(line):
-        word = match.group()
-        for annex_cut in _ANNEX_HEADER_GLUED.split(word) if "指标名称" in word else (word,):
-            for piece in _HEADING_AFTER_DIGITS.split(annex_cut) if "、" in annex_cut else (annex_cut,):
-                heading = _TABLE_HEADING.match(piece) if "、" in piece else None
-                for part in (piece[:heading.end()], piece[heading.end():]) if heading else (piece,):
-                    words.extend(_RULE_NOTE_GLUED.split(part) if "勾稽关系" in part else (part,))
+    digits or an annex's header glued to its title, and after a table's heading, table 三's
+    rule note or a numbered sub-heading glued to what follows."""
+    words = [match.group() for match in _WORD.finditer(line)]
+    for cut in _CUTS:
+        words = [part for word in words for part in cut(word)]
     return [w for w in words if w]
 
 

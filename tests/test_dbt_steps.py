@@ -100,3 +100,34 @@ def test_the_dbt_resource_knows_its_version_and_runs_dbt_without_an_adapter_here
     invocation.wait()
     assert invocation.is_successful()
     assert "model.disclosure.fct_disclosure_metrics" in invocation.get_artifact("manifest.json")["nodes"]
+
+
+def test_processes_loading_the_definitions_at_once_share_one_dbt_parse(tmp_path):
+    """On a fresh clone several processes load the definitions at once (the webserver and the
+    daemon, the test suite's workers), and each finds no manifest. One parses, the others wait
+    and read its manifest whole: before, both wrote target/manifest.json and one read it half
+    written (orjson: "unexpected content after document")."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", project,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    script = ("import json, sys; from pathlib import Path; from orchestration.defs.mart import ensure_manifest; "
+              "m = ensure_manifest(Path(sys.argv[1])); json.loads(m.read_text()); print(m)")
+    env = {**os.environ, "DISCLOSURE_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
+    loaders = [subprocess.Popen([sys.executable, "-c", script, str(project)], cwd=PROJECT_ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outcomes = [p.communicate(timeout=600) for p in loaders]
+    assert [p.returncode for p in loaders] == [0, 0, 0], [err[-2000:] for _, err in outcomes]
+    manifest = project / "target" / "manifest.json"
+    assert {out.strip() for out, _ in outcomes} == {str(manifest)}
+    assert any(node.startswith("model.") for node in json.loads(manifest.read_text())["nodes"])
+    assert not list((project / "target").glob(".parse-*"))   # the parse's own folder is gone
+    # dbt logs each run it starts: one parse for the three of them
+    assert (project / "logs" / "dbt.log").read_text().count("Running with dbt=") == 1

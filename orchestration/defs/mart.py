@@ -1,10 +1,12 @@
 """The dbt project (staging → intermediate → marts), its rule checks, and the published copy."""
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -39,15 +41,36 @@ def _project_files(project_dir: Path) -> list[Path]:
 
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """Dagster builds the dbt assets from ``target/manifest.json``: run ``dbt parse`` when it is
-    missing or older than any project file, so a fresh clone and an edited model both load."""
-    manifest = project_dir / "target" / "manifest.json"
-    newest = max((p.stat().st_mtime for p in _project_files(project_dir)), default=0)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(project_dir),
-                        "--profiles-dir", str(project_dir)],
-                       check=True, env={**os.environ, **dbt_environment()})
+    missing or older than any project file, so a fresh clone and an edited model both load.
+
+    Several processes may load the definitions at once on a fresh clone (the webserver and the
+    daemon of ``make dev``, the test suite's workers): one parses while the others wait on a
+    lock, and the parse writes into a folder of its own whose manifest is then renamed into
+    place, so no process ever reads half of one."""
+    target = project_dir / "target"
+    manifest = target / "manifest.json"
+    if _manifest_fresh(manifest, project_dir):
+        return manifest
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _manifest_fresh(manifest, project_dir):   # another process may have parsed meanwhile
+            own = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+            try:
+                dbt = Path(sys.executable).with_name("dbt")
+                subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(project_dir),
+                                "--profiles-dir", str(project_dir), "--target-path", str(own)],
+                               check=True, env={**os.environ, **dbt_environment()})
+                os.replace(own / "manifest.json", manifest)
+                keep_partial_parse(own, project_dir)
+            finally:
+                shutil.rmtree(own, ignore_errors=True)
     return manifest
+
+
+def _manifest_fresh(manifest: Path, project_dir: Path) -> bool:
+    newest = max((p.stat().st_mtime for p in _project_files(project_dir)), default=0)
+    return manifest.exists() and manifest.stat().st_mtime >= newest
 
 
 class Translator(DagsterDbtTranslator):

@@ -104,9 +104,10 @@ def test_the_dbt_resource_knows_its_version_and_runs_dbt_without_an_adapter_here
 
 def test_processes_loading_the_definitions_at_once_share_one_dbt_parse(tmp_path):
     """On a fresh clone several processes load the definitions at once (the webserver and the
-    daemon, the test suite's workers), and each finds no manifest. One parses, the others wait
-    and read its manifest whole: before, both wrote target/manifest.json and one read it half
-    written (orjson: "unexpected content after document")."""
+    daemon, the test suite's workers), and each finds no manifest when it imports the dbt
+    assets. One parses, the others wait and read its manifest whole: before, each parsed and
+    one read another's half-written manifest (orjson: "unexpected content after document").
+    A copy of the project's code with no dbt target plays the fresh clone."""
     import json
     import os
     import shutil
@@ -115,16 +116,19 @@ def test_processes_loading_the_definitions_at_once_share_one_dbt_parse(tmp_path)
 
     from tests.conftest import PROJECT_ROOT
 
-    project = tmp_path / "dbt_project"
-    shutil.copytree(PROJECT_ROOT / "dbt_project", project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    script = ("import json, sys; from pathlib import Path; from orchestration.defs.mart import ensure_manifest; "
-              "m = ensure_manifest(Path(sys.argv[1])); json.loads(m.read_text()); print(m)")
-    env = {**os.environ, "DISCLOSURE_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
-    loaders = [subprocess.Popen([sys.executable, "-c", script, str(project)], cwd=PROJECT_ROOT, env=env,
+    clone = tmp_path / "clone"
+    for part in ("orchestration", "expectations", "dbt_project"):
+        shutil.copytree(PROJECT_ROOT / part, clone / part,
+                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__", "gx"))
+    script = ("import json; from orchestration.defs.mart import MANIFEST; "
+              "json.loads(MANIFEST.read_text()); print(MANIFEST)")
+    env = {**os.environ, "PYTHONPATH": str(clone), "DISCLOSURE_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+           "DISCLOSURE_DATA_DIR": str(tmp_path / "data")}
+    loaders = [subprocess.Popen([sys.executable, "-c", script], cwd=clone, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outcomes = [p.communicate(timeout=600) for p in loaders]
     assert [p.returncode for p in loaders] == [0, 0, 0], [err[-2000:] for _, err in outcomes]
+    project = clone / "dbt_project"
     manifest = project / "target" / "manifest.json"
     assert {out.strip() for out, _ in outcomes} == {str(manifest)}
     assert any(node.startswith("model.") for node in json.loads(manifest.read_text())["nodes"])

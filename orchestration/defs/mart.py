@@ -39,6 +39,22 @@ def _project_files(project_dir: Path) -> list[Path]:
             for p in (project_dir / sub).rglob("*") if p.is_file()] + [project_dir / "dbt_project.yml"]
 
 
+def keep_partial_parse(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """Keep the parse state of the build that just ran as the project's. dagster-dbt starts
+    each build from ``target/partial_parse.msgpack`` but never writes it back, so the one
+    ``dbt parse`` left there (made for whatever warehouse path was set then) never matched the
+    profile again and every build parsed the whole project anew. Written aside and renamed:
+    a build starting meanwhile reads the old or the new file, never half of one."""
+    source = Path(invocation_target) / "partial_parse.msgpack"
+    if not source.exists():
+        return False
+    target = project_dir / "target"
+    tmp = target / f".partial_parse.msgpack.{os.getpid()}.tmp"
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target / "partial_parse.msgpack")
+    return True
+
+
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """Dagster builds the dbt assets from ``target/manifest.json``: run ``dbt parse`` when it is
     missing or older than any project file, so a fresh clone and an edited model both load.
@@ -118,22 +134,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     marker.write_text(fingerprint + "\n")
     keep_partial_parse(invocation.target_path)
     discard_build_folder(invocation.target_path)
-
-
-def keep_partial_parse(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
-    """Keep the parse state of the build that just ran as the project's. dagster-dbt starts
-    each build from ``target/partial_parse.msgpack`` but never writes it back, so the one
-    ``dbt parse`` left there (made for whatever warehouse path was set then) never matched the
-    profile again and every build parsed the whole project anew. Written aside and renamed:
-    a build starting meanwhile reads the old or the new file, never half of one."""
-    source = Path(invocation_target) / "partial_parse.msgpack"
-    if not source.exists():
-        return False
-    target = project_dir / "target"
-    tmp = target / f".partial_parse.msgpack.{os.getpid()}.tmp"
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target / "partial_parse.msgpack")
-    return True
 
 
 def discard_build_folder(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:

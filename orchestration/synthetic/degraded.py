@@ -40,8 +40,9 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     cells for the columns it covers, and a blank header row with its separator above a table
     that has no header cells.
 
-A blank cell leaves nothing in any form (extractors drop it; in the Markdown form its pipes are
-left, 「| |」, which tell nothing once the rows share a line). Standard library and lxml only;
+A blank cell leaves nothing in the forms before the Markdown ones (extractors drop it); the
+Markdown forms keep it between its pipes (「| |」), which tell nothing once the rows share a line
+(markdown_collapsed). Standard library and lxml only;
 deterministic: the same page gives the same text.
 """
 from __future__ import annotations

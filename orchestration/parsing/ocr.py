@@ -609,9 +609,9 @@ def _index(bounds: list[float], v: float) -> int:
 def pdf_pages(data: bytes, numbers: list[int], confidence: dict[str, float], dpi: int = RENDER_DPI,
               notes: dict[str, str] | None = None):
     """The given pages (1-based) of a PDF, rendered and OCR'd, as :class:`pdf._Page`."""
-    import pypdfium2 as pdfium
+    from .pdf_layer import open_document
 
-    pdf = pdfium.PdfDocument(data)
+    pdf = open_document(data)   # with the parser's font setting, whatever ran before in the process
     pages = []
     try:
         for number in numbers:
@@ -631,9 +631,10 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
     rules. The text is exact, so nothing is recorded as OCR. Pages where pdfium's text is no
     better are left out of the result (they are OCR'd)."""
     import numpy as np
-    import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(data)
+    from .pdf_layer import open_document
+
+    pdf = open_document(data)   # fonts not embedded get the text layer's substitute: boxes, no ink
     pages = {}
     scale = dpi / 72
     try:

@@ -17,12 +17,25 @@ rounded to 1/1000 point: pdfium keeps them as 32-bit floats (74.30000305 for 74.
 
 What is not read this way (the caller falls back to pdfminer): rotated pages, whose coordinates
 pdfminer turns and pdfium does not.
+
+**Fonts a PDF does not embed** (STSong-Light in iText's and reportlab's PDFs, 宋体 in some WPS
+exports) get one small substitute, ``substitute_font.ttf``, never the machine's own fonts
+(:func:`use_substitute_font`). pdfium needs a font file for each such font: by default it takes the
+system's, and what it then reads depends on the machine. With a CJK font installed (Noto CJK: 26 MB,
+CFF outlines) it reads the whole file for every document and works out the outline of every
+character, about half of such a PDF's parse time, for boxes the reader does not use; with none,
+a character's box is empty, and pdfium's text page drops every text object of one CJK character
+(a wrapped label's last character, a label set vertically one character at a time). The
+substitute's one glyph draws nothing and has a box one em tall and 1/100 em wide: no object is
+dropped, each character's box ends at its advance by the PDF's own widths (pdfminer's box), and
+the text layer is the same on every machine (tools/make_substitute_font.py makes the font).
 """
 from __future__ import annotations
 
 import ctypes
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -53,7 +66,69 @@ class LayerPage(_PlumberPage):
 
 
 def open_document(data: bytes) -> pdfium.PdfDocument:
+    use_substitute_font()
     return pdfium.PdfDocument(data)
+
+
+# pdfium asks these callbacks (its FPDF_SYSFONTINFO) for a font whenever a PDF names one it does not
+# embed; every request gets the substitute. The structure, the callbacks and the font's bytes are
+# module globals: pdfium keeps pointers to them for the life of the process.
+_SUBSTITUTE = Path(__file__).with_name("substitute_font.ttf").read_bytes()
+_SUBSTITUTE_BYTES = ctypes.create_string_buffer(_SUBSTITUTE, len(_SUBSTITUTE))
+_FACE_NAME = b"DisclosureSubstitute\0"
+_HANDLE_OF_THE_FONT = 1   # any non-null handle: there is one font
+_DEFAULT_CHARSET = 1      # FXFONT_DEFAULT_CHARSET
+
+
+def _font_data(this, font, table, buffer, size):
+    if table != 0:   # 0 asks for the whole file; pdfium asks for single tables only of TTC files
+        return 0
+    if buffer and size >= len(_SUBSTITUTE):
+        ctypes.memmove(buffer, _SUBSTITUTE_BYTES, len(_SUBSTITUTE))
+    return len(_SUBSTITUTE)
+
+
+def _face_name(this, font, buffer, size):
+    if buffer and size >= len(_FACE_NAME):
+        ctypes.memmove(buffer, _FACE_NAME, len(_FACE_NAME))
+    return len(_FACE_NAME)
+
+
+_CALLBACK = dict(pdfium_c.FPDF_SYSFONTINFO._fields_)
+_SUBSTITUTE_INFO = pdfium_c.FPDF_SYSFONTINFO(
+    version=1,
+    Release=_CALLBACK["Release"](lambda this: None),
+    EnumFonts=_CALLBACK["EnumFonts"](lambda this, mapper: None),
+    MapFont=_CALLBACK["MapFont"](lambda this, weight, italic, charset, pitch, face, exact: _HANDLE_OF_THE_FONT),
+    GetFont=_CALLBACK["GetFont"](lambda this, face: _HANDLE_OF_THE_FONT),
+    GetFontData=_CALLBACK["GetFontData"](_font_data),
+    GetFaceName=_CALLBACK["GetFaceName"](_face_name),
+    GetFontCharset=_CALLBACK["GetFontCharset"](lambda this, font: _DEFAULT_CHARSET),
+    DeleteFont=_CALLBACK["DeleteFont"](lambda this, font: None),
+)
+_fonts_in_use = "system"
+
+
+def use_substitute_font() -> None:
+    """From now on in this process, pdfium gets the substitute for every font a PDF does not
+    embed (the module docstring says why). The text layer's readers call it; it is a setting of
+    the pdfium library, so it holds for every document opened after it, in any module."""
+    global _fonts_in_use
+    if _fonts_in_use != "substitute":
+        pdfium_c.FPDF_SetSystemFontInfo(ctypes.byref(_SUBSTITUTE_INFO))
+        _fonts_in_use = "substitute"
+
+
+def use_system_fonts() -> None:
+    """From now on in this process, pdfium takes fonts a PDF does not embed from the machine, as
+    it does by default: for drawing such a PDF as it looks (the generator's scans), since the
+    substitute draws nothing. Each switch back makes pdfium list the machine's fonts again."""
+    global _fonts_in_use
+    if _fonts_in_use != "system":
+        # A new one each time: when pdfium is given another, it releases this one's font list, so
+        # a second use of it would read freed memory. The small structure itself is never freed.
+        pdfium_c.FPDF_SetSystemFontInfo(pdfium_c.FPDF_GetDefaultSystemFontInfo())
+        _fonts_in_use = "system"
 
 
 def pages(pdf: pdfium.PdfDocument):
@@ -103,7 +178,6 @@ _origin_of = _bound(pdfium_c.FPDFText_GetCharOrigin, _INT, _HANDLE, _INT,
 _text_object = _bound(pdfium_c.FPDFText_GetTextObject, _HANDLE, _HANDLE, _INT)
 _font_of = _bound(pdfium_c.FPDFTextObj_GetFont, _HANDLE, _HANDLE)
 _descent = _bound(pdfium_c.FPDFFont_GetDescent, _INT, _HANDLE, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
-_embedded = _bound(pdfium_c.FPDFFont_GetIsEmbedded, _INT, _HANDLE)
 
 
 def _chars(text_page, number: int, height: float, y_origin: float, doctop: float) -> list[dict]:
@@ -112,9 +186,9 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
 
     pdfminer's box runs from the origin to the advance width, and from the font's descent (its
     descriptor's, which pdfium reports too) to the descent plus the font size. pdfium's loose
-    box has the same advance for an embedded font; for a font it substitutes (not embedded) it
-    takes the substitute's widths, so there the advance is at most the distance to the next
-    character of the same text object (which pdfium places by the PDF's own widths)."""
+    box is the union of the advance (by the PDF's own widths) and the glyph's box: a font the
+    PDF embeds has glyphs within their advance, and one it does not gets the substitute, whose
+    glyphs are a hundredth of an em wide, so the box's right edge is the advance either way."""
     handle = ctypes.cast(text_page.raw, ctypes.c_void_p).value
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
@@ -123,10 +197,9 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
     ox_p, oy_p = ctypes.pointer(ox), ctypes.pointer(oy)
     units = ctypes.c_float()
     units_p = ctypes.pointer(units)
-    fonts: dict[int, tuple[float, bool]] = {}   # font → (descent per unit of size, embedded)
+    descents: dict[int, float] = {}   # font → its descent per unit of font size
     top_of_page = height + y_origin   # pdfplumber's top = page height - (y - the media box's y0)
     chars = []
-    objects = []   # the text object of each character kept, and whether its font is embedded
     append = chars.append
     last_object = None
     for i in range(_count_chars(handle)):
@@ -143,11 +216,11 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
             # The font, its size and the matrix are the text object's: asked once per object.
             last_object = text_object
             font = _font_of(text_object)
-            metrics = fonts.get(font)
-            if metrics is None:
+            descent = descents.get(font)
+            if descent is None:
                 units.value = 0.0   # left as it is when the font gives none
                 _descent(font, 1.0, units_p)
-                metrics = fonts[font] = (units.value, bool(_embedded(font)))
+                descent = descents[font] = units.value
             _matrix_of(handle, i, matrix_p)
             a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
             object_size = _font_size(handle, i)
@@ -166,7 +239,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
                 right, high = round(left + size, 3), round(bottom + size, 3)
             else:
                 left, right = round(x, 3), round(box.right, 3)
-                bottom = round(y + metrics[0] * size * d, 3)
+                bottom = round(y + descent * size * d, 3)
                 size = round(size * abs(d), 3)
                 high = round(bottom + size, 3)
         else:   # turned text: the box as pdfium gives it
@@ -179,13 +252,6 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
             "size": size, "upright": upright,
             "width": right - left, "height": high - bottom, "page_number": number,
         })
-        objects.append(None if metrics[1] else text_object)
-    for k in range(len(chars) - 1):
-        if objects[k] is not None and objects[k] == objects[k + 1]:
-            char, following = chars[k], chars[k + 1]
-            if char["top"] == following["top"] and char["x0"] < following["x0"] < char["x1"]:
-                char["x1"] = following["x0"]
-                char["width"] = char["x1"] - char["x0"]
     return chars
 
 

@@ -30,6 +30,9 @@ def scan_pdf(pdf: bytes, seed: int = 0, dpi: int = 200, max_angle: float = 1.0, 
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter
 
+    from ..parsing.pdf_layer import use_system_fonts
+
+    use_system_fonts()   # the generator's PDFs do not embed their CJK font: draw it as it looks
     rnd = random.Random(seed)
     document = pdfium.PdfDocument(pdf)
     images = []
@@ -55,6 +58,9 @@ def page_image(pdf: bytes, page: int = 1, dpi: int = 150, form: str = "PNG",
     the page keeps only that part (a table pasted alone)."""
     import pypdfium2 as pdfium
 
+    from ..parsing.pdf_layer import use_system_fonts
+
+    use_system_fonts()   # as in scan_pdf
     image = pdfium.PdfDocument(pdf)[page - 1].render(scale=dpi / 72, grayscale=True).to_pil()
     if crop:
         w, h = image.size

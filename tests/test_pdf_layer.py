@@ -218,3 +218,61 @@ def test_real_pdf_tables_and_cell_texts_are_pdfplumbers():
                 (SHARED_CORPUS / name).read_bytes()):
             assert our_tables == their_tables
             assert our_texts == their_texts
+
+
+# ---- fonts a PDF does not embed, in PDFs written here byte by byte ---------------------------
+
+def _one_page_pdf(font: str, strings: list[tuple[int, int, bytes]]) -> bytes:
+    """A page drawing each (x, y, string) as a text object of its own in font /F1."""
+    content = b"".join(b"BT /F1 10 Tf %d %d Td (%s) Tj ET\n" % (x, y, s) for x, y, s in strings)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
+        b" /Contents 5 0 R >>",
+        font.encode(),
+        b"<< /Length %d >>\nstream\n%sendstream" % (len(content), content),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+_DESCRIPTOR = ("/FontDescriptor << /Type /FontDescriptor /FontName /{name} /Flags {flags} "
+               "/FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 >>")
+_TRUETYPE = ("<< /Type /Font /Subtype /TrueType /BaseFont /TimesNewRomanPSMT /FirstChar 32 /LastChar 126 "
+             "/Widths [" + " ".join(str(250 + 5 * (i % 60)) for i in range(95)) + "] {encoding} "
+             + _DESCRIPTOR.format(name="TimesNewRomanPSMT", flags="{flags}") + " >>")
+_GBK_CID = ("<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [<< /Type /Font "
+            "/Subtype /CIDFontType2 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) "
+            "/Supplement 2 >> /DW 1000 /W [1 95 500] " + _DESCRIPTOR.format(name="SimSun", flags=6) + " >>] >>")
+
+
+@pytest.mark.parametrize("font, strings", [
+    # Word's export with its fonts not embedded: Times New Roman (not one of the standard 14)
+    (_TRUETYPE.format(encoding="/Encoding /WinAnsiEncoding", flags=32),
+     [(20, 150, b"0"), (60, 150, b"7"), (100, 150, b"12"), (20, 100, b"Total 25")]),
+    (_TRUETYPE.format(encoding="", flags=4),   # flagged symbolic, no encoding
+     [(20, 150, b"0"), (60, 150, b"7"), (20, 100, b"Total 25")]),
+    # an older Chinese PDF: 宋体 as a CID font in GBK, not embedded; one character per text object
+    (_GBK_CID, [(20, 150, "三".encode("gbk")), (40, 150, "、".encode("gbk")), (60, 150, "本年度".encode("gbk")),
+                (20, 100, "息".encode("gbk")), (60, 100, b"26")]),
+], ids=["truetype", "truetype-symbolic", "cid-gbk"])
+def test_fonts_not_embedded_lose_no_character(font, strings):
+    # Every text object is read, one character ones too, with pdfminer's boxes: the substitute's
+    # glyphs give each object a box, and the advances are the PDF's own.
+    data = _one_page_pdf(font, strings)
+    _assert_same_layer(data, x1_tolerance=0.01)
+    document = pdf_layer.open_document(data)
+    try:
+        text = "".join(c["text"] for c in next(pdf_layer.pages(document)).chars)
+    finally:
+        document.close()
+    assert text.replace(" ", "") == "".join(s.decode("gbk") for _, _, s in strings).replace(" ", "")

@@ -22,9 +22,9 @@ agency's neighbouring years. A row no rule settles is left unread with an issue 
 value read is checked like any other. As
 for digits run together, agencies with a planted break and reports with blank cells keep their
 form. PDFs are 10 %: on real sites a large share of reports
-is a PDF (often attached to a page), but a PDF costs ~40× an HTML page to parse (~20 pages/s
-per core, 4–5 pages a report) and ~30 ms to render, so at 10 % they already take about two
-thirds of the parse time; the share is a parameter (``form_mix``) for other mixes.
+is a PDF (often attached to a page), but a PDF costs ~12× an HTML page to parse (~140 pages/s
+per core, 4–5 pages a report) and ~30 ms to render, so at 10 % they already take about half
+of the parse time; the share is a parameter (``form_mix``) for other mixes.
 
 **Planted violations** (``violation_share``, default 2 % of reports): a report drawn for a
 violation gets one break of a kind its year allows, and records in ``planted`` exactly the

@@ -228,8 +228,8 @@ def _one_page_pdf(font: str, strings: list[tuple[int, int, bytes]]) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
-        b" /Contents 5 0 R >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
+         b" /Contents 5 0 R >>"),
         font.encode(),
         b"<< /Length %d >>\nstream\n%sendstream" % (len(content), content),
     ]

@@ -222,9 +222,10 @@ def test_real_pdf_tables_and_cell_texts_are_pdfplumbers():
 
 # ---- fonts a PDF does not embed, in PDFs written here byte by byte ---------------------------
 
-def _one_page_pdf(font: str, strings: list[tuple[int, int, bytes]]) -> bytes:
-    """A page drawing each (x, y, string) as a text object of its own in font /F1."""
-    content = b"".join(b"BT /F1 10 Tf %d %d Td (%s) Tj ET\n" % (x, y, s) for x, y, s in strings)
+def _one_page_pdf(font: str, strings: list[tuple[int, int, bytes]], more: tuple[bytes, ...] = ()) -> bytes:
+    """A page drawing each (x, y, string) as a text object of its own in font /F1 (object 4);
+    ``more`` are objects 6, 7, … for the font to refer to."""
+    content = b"".join(b"BT /F1 10 Tf %d %d Td <%s> Tj ET\n" % (x, y, s.hex().encode()) for x, y, s in strings)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -232,6 +233,7 @@ def _one_page_pdf(font: str, strings: list[tuple[int, int, bytes]]) -> bytes:
          b" /Contents 5 0 R >>"),
         font.encode(),
         b"<< /Length %d >>\nstream\n%sendstream" % (len(content), content),
+        *more,
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -247,32 +249,70 @@ def _one_page_pdf(font: str, strings: list[tuple[int, int, bytes]]) -> bytes:
 
 _DESCRIPTOR = ("/FontDescriptor << /Type /FontDescriptor /FontName /{name} /Flags {flags} "
                "/FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 >>")
+def _times_widths() -> str:
+    """Times New Roman's advances of ASCII 32–126 (Times-Roman's metrics, which it shares)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    return " ".join(str(round(stringWidth(chr(code), "Times-Roman", 1000))) for code in range(32, 127))
+
+
 _TRUETYPE = ("<< /Type /Font /Subtype /TrueType /BaseFont /TimesNewRomanPSMT /FirstChar 32 /LastChar 126 "
-             "/Widths [" + " ".join(str(250 + 5 * (i % 60)) for i in range(95)) + "] {encoding} "
+             "/Widths [" + _times_widths() + "] {encoding} "
              + _DESCRIPTOR.format(name="TimesNewRomanPSMT", flags="{flags}") + " >>")
+_IDENTITY_TEXT = "三、本年度息"
+_TO_UNICODE = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def "
+               "1 begincodespacerange <0000> <FFFF> endcodespacerange "
+               f"{len(_IDENTITY_TEXT)} beginbfchar "
+               + " ".join(f"<{i:04X}> <{ord(ch):04X}>" for i, ch in enumerate(_IDENTITY_TEXT, start=1))
+               + " endbfchar endcmap CMapName currentdict /CMap defineresource pop end end").encode()
+_IDENTITY_CID = ("<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /Identity-H /ToUnicode 6 0 R "
+                 "/DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /CIDSystemInfo "
+                 "<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 "
+                 + _DESCRIPTOR.format(name="SimSun", flags=4) + " >>] >>")
 _GBK_CID = ("<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [<< /Type /Font "
             "/Subtype /CIDFontType2 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) "
             "/Supplement 2 >> /DW 1000 /W [1 95 500] " + _DESCRIPTOR.format(name="SimSun", flags=6) + " >>] >>")
 
 
-@pytest.mark.parametrize("font, strings", [
+@pytest.mark.parametrize("font, strings, more, text", [
     # Word's export with its fonts not embedded: Times New Roman (not one of the standard 14)
     (_TRUETYPE.format(encoding="/Encoding /WinAnsiEncoding", flags=32),
-     [(20, 150, b"0"), (60, 150, b"7"), (100, 150, b"12"), (20, 100, b"Total 25")]),
+     [(20, 150, b"0"), (60, 150, b"7"), (100, 150, b"12"), (20, 100, b"Total 25")], (), "0712Total25"),
     (_TRUETYPE.format(encoding="", flags=4),   # flagged symbolic, no encoding
-     [(20, 150, b"0"), (60, 150, b"7"), (20, 100, b"Total 25")]),
+     [(20, 150, b"0"), (60, 150, b"7"), (20, 100, b"Total 25")], (), "07Total25"),
     # an older Chinese PDF: 宋体 as a CID font in GBK, not embedded; one character per text object
     (_GBK_CID, [(20, 150, "三".encode("gbk")), (40, 150, "、".encode("gbk")), (60, 150, "本年度".encode("gbk")),
-                (20, 100, "息".encode("gbk")), (60, 100, b"26")]),
-], ids=["truetype", "truetype-symbolic", "cid-gbk"])
-def test_fonts_not_embedded_lose_no_character(font, strings):
+                (20, 100, "息".encode("gbk")), (60, 100, b"26")], (), "三、本年度息26"),
+    # 宋体 by glyph number (Identity-H) with a ToUnicode map, not embedded: pdfium asks for it as a
+    # Latin font (no CJK ordering to go by); the machine's fonts lost its one-character objects
+    (_IDENTITY_CID, [(20, 150, b"\x00\x01"), (40, 150, b"\x00\x02"), (60, 150, b"\x00\x03\x00\x04\x00\x05"),
+                     (20, 100, b"\x00\x06")],
+     (b"<< /Length %d >>\nstream\n%s\nendstream" % (len(_TO_UNICODE) + 1, _TO_UNICODE),), _IDENTITY_TEXT),
+], ids=["truetype", "truetype-symbolic", "cid-gbk", "cid-identity"])
+def test_fonts_not_embedded_lose_no_character(font, strings, more, text):
     # Every text object is read, one character ones too, with pdfminer's boxes: the substitute's
-    # glyphs give each object a box, and the advances are the PDF's own.
-    data = _one_page_pdf(font, strings)
+    # glyphs give each object a box and leave the PDF's own advances.
+    data = _one_page_pdf(font, strings, more)
     _assert_same_layer(data, x1_tolerance=0.01)
     document = pdf_layer.open_document(data)
     try:
-        text = "".join(c["text"] for c in next(pdf_layer.pages(document)).chars)
+        read = "".join(c["text"] for c in next(pdf_layer.pages(document)).chars)
     finally:
         document.close()
-    assert text.replace(" ", "") == "".join(s.decode("gbk") for _, _, s in strings).replace(" ", "")
+    assert read.replace(" ", "") == text
+
+
+def test_standard_fonts_keep_their_own_widths():
+    # Helvetica and Times need no Widths in a PDF (reportlab writes none): pdfium takes them from
+    # the font it is given, so only CJK fonts may get the substitute (whose every glyph is one em).
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pagesize=(300, 200))
+    for y, (font, text) in enumerate([("Helvetica", "Total 25"), ("Times-Roman", "7"), ("Courier", "2023")]):
+        page.setFont(font, 10)
+        page.drawString(20, 150 - 30 * y, text)
+    page.save()
+    data = buf.getvalue()
+    miner = sorted((c["text"], round(c["x0"], 2), round(c["x1"], 2)) for c in _pdfminer_pages(data)[0][0])
+    pdfium = sorted((c["text"], round(c["x0"], 2), round(c["x1"], 2)) for c in _pdfium_pages(data)[0][0])
+    assert pdfium == miner

@@ -1,5 +1,5 @@
-"""Make orchestration/parsing/substitute_font.ttf, the font pdfium is given for every font a PDF
-uses without embedding it (orchestration/parsing/pdf_layer.py says why).
+"""Make orchestration/parsing/substitute_font.ttf, the font pdfium is given for the fonts a PDF
+uses without embedding them, but the standard 14 (orchestration/parsing/pdf_layer.py says why).
 
 The font maps every code point to one glyph, which draws nothing and has a box one em tall and a
 hundredth of an em wide: two one-point contours at opposite corners of the box (FreeType takes

@@ -20,7 +20,8 @@ pdfminer turns and pdfium does not.
 
 **Fonts a PDF does not embed** (STSong-Light in iText's and reportlab's PDFs, 宋体 in some WPS
 exports) get one small substitute, ``substitute_font.ttf``, never the machine's own fonts
-(:func:`use_substitute_font`). pdfium needs a font file for each such font: by default it takes the
+(:func:`use_substitute_font`); only the standard 14 (Helvetica, Times, Courier, under their
+usual names) are left to pdfium's built-in copies, since a PDF need not give their widths. pdfium needs a font file for each such font: by default it takes the
 system's, and what it then reads depends on the machine. With a CJK font installed (Noto CJK: 26 MB,
 CFF outlines) it reads the whole file for every document and works out the outline of every
 character, about half of such a PDF's parse time, for boxes the reader does not use; with none,
@@ -78,6 +79,23 @@ _SUBSTITUTE_BYTES = ctypes.create_string_buffer(_SUBSTITUTE, len(_SUBSTITUTE))
 _FACE_NAME = b"DisclosureSubstitute\0"
 _HANDLE_OF_THE_FONT = 1   # any non-null handle: there is one font
 _DEFAULT_CHARSET = 1      # FXFONT_DEFAULT_CHARSET
+# FXFONT_SHIFTJIS_CHARSET, FXFONT_HANGEUL_CHARSET, FXFONT_GB2312_CHARSET, FXFONT_CHINESEBIG5_CHARSET
+_CJK_CHARSETS = frozenset((128, 129, 134, 136))
+# The standard 14 fonts' families, under their names and their usual aliases. A PDF need not give
+# their widths (reportlab gives none), so pdfium takes them from the font it is given: these are
+# left to pdfium's own built-in copies (the same on every machine), never the substitute, whose
+# every glyph is one em wide. "Arial Unicode MS" is not among them: it has CJK glyphs.
+_STANDARD_FAMILY = re.compile(r"(?:[A-Z]{6}\+)?(?!arial ?unicode)(helvetica|arial|times|courier|symbol|zapfdingbats)",
+                              re.IGNORECASE)
+
+
+def _map_font(this, weight, italic, charset, pitch_family, face, exact):
+    """Every font a PDF does not embed gets the substitute, but a standard one in a Latin charset
+    (None: pdfium then uses its built-in font)."""
+    name = ctypes.cast(face, ctypes.c_char_p).value.decode("latin-1") if face else ""
+    if charset not in _CJK_CHARSETS and _STANDARD_FAMILY.match(name):
+        return None
+    return _HANDLE_OF_THE_FONT
 
 
 def _font_data(this, font, table, buffer, size):
@@ -99,8 +117,8 @@ _SUBSTITUTE_INFO = pdfium_c.FPDF_SYSFONTINFO(
     version=1,
     Release=_CALLBACK["Release"](lambda this: None),
     EnumFonts=_CALLBACK["EnumFonts"](lambda this, mapper: None),
-    MapFont=_CALLBACK["MapFont"](lambda this, weight, italic, charset, pitch, face, exact: _HANDLE_OF_THE_FONT),
-    GetFont=_CALLBACK["GetFont"](lambda this, face: _HANDLE_OF_THE_FONT),
+    MapFont=_CALLBACK["MapFont"](_map_font),
+    GetFont=_CALLBACK["GetFont"](lambda this, face: None),   # asked by name only: left to pdfium
     GetFontData=_CALLBACK["GetFontData"](_font_data),
     GetFaceName=_CALLBACK["GetFaceName"](_face_name),
     GetFontCharset=_CALLBACK["GetFontCharset"](lambda this, font: _DEFAULT_CHARSET),

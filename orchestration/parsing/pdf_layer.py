@@ -20,16 +20,17 @@ pdfminer turns and pdfium does not.
 
 **Fonts a PDF does not embed** (STSong-Light in iText's and reportlab's PDFs, 宋体 in some WPS
 exports) get one small substitute, ``substitute_font.ttf``, never the machine's own fonts
-(:func:`use_substitute_font`); only the standard 14 (Helvetica, Times, Courier, under their
-usual names) are left to pdfium's built-in copies, since a PDF need not give their widths. pdfium needs a font file for each such font: by default it takes the
-system's, and what it then reads depends on the machine. With a CJK font installed (Noto CJK: 26 MB,
-CFF outlines) it reads the whole file for every document and works out the outline of every
-character, about half of such a PDF's parse time, for boxes the reader does not use; with none,
-a character's box is empty, and pdfium's text page drops every text object of one CJK character
-(a wrapped label's last character, a label set vertically one character at a time). The
-substitute's one glyph draws nothing and has a box one em tall and 1/100 em wide: no object is
-dropped, each character's box ends at its advance by the PDF's own widths (pdfminer's box), and
-the text layer is the same on every machine (tools/make_substitute_font.py makes the font).
+(:func:`use_substitute_font`). pdfium needs a font file for each such font: by default it takes
+the system's, and what it then reads depends on the machine. With a CJK font installed (Noto CJK:
+26 MB, CFF outlines) it reads the whole file for every document and works out the outline of
+every character, about half of such a PDF's parse time, for boxes the reader does not use; with
+none, a character's box is empty, and pdfium's text page drops every text object of one CJK
+character (a wrapped label's last character, a label set vertically one character at a time).
+The substitute's one glyph draws nothing and has a box one em tall and 1/100 em wide: no object
+is dropped, each character's box ends at its advance by the PDF's own widths (pdfminer's box),
+and the text layer is the same on every machine (tools/make_substitute_font.py makes the font).
+Only the standard 14 fonts (Helvetica, Times, Courier, under their usual names) are left to
+pdfium's built-in copies: a PDF need not give their widths, and pdfium then takes the font's.
 """
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
 
 
 # pdfium asks these callbacks (its FPDF_SYSFONTINFO) for a font whenever a PDF names one it does not
-# embed; every request gets the substitute. The structure, the callbacks and the font's bytes are
-# module globals: pdfium keeps pointers to them for the life of the process.
+# embed (_map_font decides). The structure, the callbacks and the font's bytes are module globals:
+# pdfium keeps pointers to them for the life of the process.
 _SUBSTITUTE = Path(__file__).with_name("substitute_font.ttf").read_bytes()
 _SUBSTITUTE_BYTES = ctypes.create_string_buffer(_SUBSTITUTE, len(_SUBSTITUTE))
 _FACE_NAME = b"DisclosureSubstitute\0"
@@ -205,8 +206,9 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
     pdfminer's box runs from the origin to the advance width, and from the font's descent (its
     descriptor's, which pdfium reports too) to the descent plus the font size. pdfium's loose
     box is the union of the advance (by the PDF's own widths) and the glyph's box: a font the
-    PDF embeds has glyphs within their advance, and one it does not gets the substitute, whose
-    glyphs are a hundredth of an em wide, so the box's right edge is the advance either way."""
+    PDF embeds (or pdfium's built-in standard 14) has glyphs within their advance, and any other
+    gets the substitute, whose glyphs are a hundredth of an em wide, so the box's right edge is
+    the advance. (A glyph drawn past its advance, an italic's, widens the box a little.)"""
     handle = ctypes.cast(text_page.raw, ctypes.c_void_p).value
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()

@@ -126,13 +126,21 @@ class Supervisor:
         self.workers = [self._start() for _ in range(min(self.size, len(todo)) or 1)]
         try:
             while todo or any(w.queued for w in self.workers):
-                for worker in self.workers:
+                for i, worker in enumerate(self.workers):
                     while len(worker.queued) < self.in_flight and todo:
                         task = todo.popleft()
                         if not worker.queued:
                             self._starts(worker)
                         worker.queued.append(task)
-                        worker.conn.send(task)
+                        try:
+                            worker.conn.send(task)
+                        except OSError:   # the worker died since its last result (BrokenPipeError)
+                            worker.queued.pop()
+                            todo.appendleft(task)
+                            if not worker.queued:   # idle: nothing of its own to report, replace it
+                                self._kill(worker)
+                                self.workers[i] = self._start()
+                            break   # else its death is read with its results, below
                 busy = [w for w in self.workers if w.queued]
                 ready = wait([w.conn for w in busy], timeout=POLL_SECONDS)
                 for worker in busy:

@@ -40,12 +40,9 @@ def pdfium_text(data: bytes) -> int:
     """The PDF floor: open, every page's text. Returns the page count. pdfium is set up as the
     parser sets it up (fonts a PDF does not embed get the parser's substitute font), so both
     sides do the same font work."""
-    import pypdfium2 as pdfium
+    from orchestration.parsing.pdf_layer import open_document
 
-    from orchestration.parsing.pdf_layer import use_substitute_font
-
-    use_substitute_font()
-    document = pdfium.PdfDocument(data)
+    document = open_document(data)
     try:
         for index in range(len(document)):
             page = document[index]

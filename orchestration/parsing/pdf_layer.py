@@ -76,7 +76,6 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
 # embed (_map_font decides). The structure, the callbacks and the font's bytes are module globals:
 # pdfium keeps pointers to them for the life of the process.
 _SUBSTITUTE = Path(__file__).with_name("substitute_font.ttf").read_bytes()
-_SUBSTITUTE_BYTES = ctypes.create_string_buffer(_SUBSTITUTE, len(_SUBSTITUTE))
 _FACE_NAME = b"DisclosureSubstitute\0"
 _HANDLE_OF_THE_FONT = 1   # any non-null handle: there is one font
 _DEFAULT_CHARSET = 1      # FXFONT_DEFAULT_CHARSET
@@ -103,7 +102,7 @@ def _font_data(this, font, table, buffer, size):
     if table != 0:   # 0 asks for the whole file; pdfium asks for single tables only of TTC files
         return 0
     if buffer and size >= len(_SUBSTITUTE):
-        ctypes.memmove(buffer, _SUBSTITUTE_BYTES, len(_SUBSTITUTE))
+        ctypes.memmove(buffer, _SUBSTITUTE, len(_SUBSTITUTE))
     return len(_SUBSTITUTE)
 
 

@@ -18,7 +18,7 @@ generated PDFs.
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from operator import itemgetter
 
@@ -85,33 +85,46 @@ def intersections_to_cells(intersections: dict) -> list[tuple]:
     return cells
 
 
-def _in_box(char: dict, box) -> bool:
-    """pdfplumber's test of a character in a table row or cell: its centre, right and bottom
-    edges open."""
-    x = (char["x0"] + char["x1"]) / 2
-    y = (char["top"] + char["bottom"]) / 2
-    return box[0] <= x < box[2] and box[1] <= y < box[3]
-
-
-def _y_centre(char: dict) -> float:
-    return (char["top"] + char["bottom"]) / 2
-
-
 def table_texts(table, chars: list[dict]) -> list[list[str | None]]:
     """``pdfplumber.table.Table.extract()`` over the given characters (those in the table's
     frame: a cell's are, by definition), with the text of a one-line cell made here."""
     # Sorted by the height of their centre, a row's characters are found by bisection (and
     # put back in the page's order, which pdfplumber's word making depends on for ties).
-    order = sorted(range(len(chars)), key=lambda i: _y_centre(chars[i]))
-    centres = [_y_centre(chars[i]) for i in order]
+    xs = [(c["x0"] + c["x1"]) / 2 for c in chars]
+    ys = [(c["top"] + c["bottom"]) / 2 for c in chars]
+    order = sorted(range(len(chars)), key=ys.__getitem__)
+    centres = [ys[i] for i in order]
     texts = []
     for row in table.rows:
-        _, top, _, bottom = row.bbox
-        band = sorted(order[bisect_left(centres, top):bisect_left(centres, bottom)])
-        row_chars = [chars[i] for i in band if _in_box(chars[i], row.bbox)]
-        texts.append([None if cell is None else cell_text([c for c in row_chars if _in_box(c, cell)])
-                      for cell in row.cells])
+        x0, top, x1, bottom = row.bbox
+        band = [i for i in sorted(order[bisect_left(centres, top):bisect_left(centres, bottom)])
+                if x0 <= xs[i] < x1 and top <= ys[i] < bottom]
+        texts.append([None if chars_of is None else cell_text([chars[i] for i in chars_of])
+                      for chars_of in _cells_chars(row.cells, band, xs, ys)])
     return texts
+
+
+def _cells_chars(cells: list, band: list[int], xs: list[float], ys: list[float]) -> list[list[int] | None]:
+    """For each cell of a row (a box or None), the characters of ``band`` (indices, in the page's
+    order) whose centre is in it, by pdfplumber's test (the box's left and top edges closed,
+    its right and bottom edges open, as for the row's characters). A row's cells side by
+    side, as ruled tables make them, do not overlap: each character is looked up once, by
+    bisection on the cells' left edges, not tested against every cell of the row."""
+    boxes = sorted((cell[0], cell[2], cell[1], cell[3], k) for k, cell in enumerate(cells) if cell is not None)
+    found: list[list[int] | None] = [None if cell is None else [] for cell in cells]
+    if any(right > following[0] for (_, right, *_), following in zip(boxes, boxes[1:])):
+        for k, cell in enumerate(cells):   # overlapping boxes: a character may be in several
+            if cell is not None:
+                found[k] = [i for i in band if cell[0] <= xs[i] < cell[2] and cell[1] <= ys[i] < cell[3]]
+        return found
+    lefts = [box[0] for box in boxes]
+    for i in band:
+        at = bisect_right(lefts, xs[i]) - 1
+        if at >= 0:
+            _, right, top, bottom, k = boxes[at]
+            if xs[i] < right and top <= ys[i] < bottom:
+                found[k].append(i)
+    return found
 
 
 def cell_text(chars: list[dict]) -> str:

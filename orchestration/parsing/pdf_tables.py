@@ -9,7 +9,8 @@ is recomputed:
   of edges through a crossing at every comparison, and asks each crossing for the crossings
   below and to its right by scanning all those after it; here each is computed once.
 - a table row's characters are found by bisection on their centres' height, not by testing
-  every character of the table against every row;
+  every character of the table against every row, and each one's cell by bisection on the
+  cells' left edges, not by testing it against every cell of the row;
 - a one-line cell's text (most cells) is made without pdfplumber's word and line machinery,
   in the same steps (property-tested equal to ``pdfplumber.utils.extract_text``).
 

@@ -99,6 +99,29 @@ def test_a_failing_write_keeps_the_chunks_before_it(corpus, tmp_path, monkeypatc
         con.close()
 
 
+def test_a_chunk_is_written_once_it_holds_a_row_group_of_values(corpus, tmp_path, monkeypatch):
+    """A chunk closes as soon as its documents hold PARSE_CHUNK_VALUES metric values (DuckDB
+    writes a transaction's full row groups straight to the file), not only at PARSE_CHUNK
+    documents: every chunk but the last holds that many values, and one document fewer would
+    not have."""
+    monkeypatch.setattr(parse_batch, "PARSE_CHUNK", 10_000)
+    monkeypatch.setattr(parse_batch, "PARSE_CHUNK_VALUES", 500)
+    chunks = []
+    real_store = wh.store_reports
+
+    def recording(con, parsed, *args):
+        chunks.append([len(report.values) for _, _, report in parsed])
+        return real_store(con, parsed, *args)
+
+    monkeypatch.setattr(wh, "store_reports", recording)
+    stored = refresh(corpus, tmp_path / "data", workers=1)
+    assert len(chunks) >= 3
+    assert sum(map(len, chunks)) == len(stored["reports"])
+    for values in chunks[:-1]:
+        assert sum(values) >= 500 > sum(values[:-1])
+    assert 0 < sum(chunks[-1]) and sum(chunks[-1][:-1]) < 500
+
+
 def test_parse_workers_default_to_one_for_small_batches(monkeypatch):
     monkeypatch.setattr(parse_batch.os, "cpu_count", lambda: 4)
     assert parse_batch.parse_workers(None, 10) == 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from itertools import pairwise
 from operator import itemgetter
 
 _TEXT_TOLERANCE = 3   # pdfplumber's default x and y tolerances when it makes words and lines
@@ -113,7 +114,7 @@ def _cells_chars(cells: list, band: list[int], xs: list[float], ys: list[float])
     bisection on the cells' left edges, not tested against every cell of the row."""
     boxes = sorted((cell[0], cell[2], cell[1], cell[3], k) for k, cell in enumerate(cells) if cell is not None)
     found: list[list[int] | None] = [None if cell is None else [] for cell in cells]
-    if any(right > following[0] for (_, right, *_), following in zip(boxes, boxes[1:])):
+    if any(right > following[0] for (_, right, *_), following in pairwise(boxes)):
         for k, cell in enumerate(cells):   # overlapping boxes: a character may be in several
             if cell is not None:
                 found[k] = [i for i in band if cell[0] <= xs[i] < cell[2] and cell[1] <= ys[i] < cell[3]]

@@ -91,16 +91,17 @@ def table_texts(table, chars: list[dict]) -> list[list[str | None]]:
     """``pdfplumber.table.Table.extract()`` over the given characters (those in the table's
     frame: a cell's are, by definition), with the text of a one-line cell made here."""
     # Sorted by the height of their centre, a row's characters are found by bisection (and
-    # put back in the page's order, which pdfplumber's word making depends on for ties).
+    # put back in the page's order, which pdfplumber's word making depends on for ties). A
+    # row's box is the union of its cells' (pdfplumber's CellGroup), so testing a character
+    # against the row as well as its cell, as pdfplumber does, would change nothing.
     xs = [(c["x0"] + c["x1"]) / 2 for c in chars]
     ys = [(c["top"] + c["bottom"]) / 2 for c in chars]
     order = sorted(range(len(chars)), key=ys.__getitem__)
     centres = [ys[i] for i in order]
     texts = []
     for row in table.rows:
-        x0, top, x1, bottom = row.bbox
-        band = [i for i in sorted(order[bisect_left(centres, top):bisect_left(centres, bottom)])
-                if x0 <= xs[i] < x1 and top <= ys[i] < bottom]
+        _, top, _, bottom = row.bbox
+        band = sorted(order[bisect_left(centres, top):bisect_left(centres, bottom)])
         texts.append([None if chars_of is None else cell_text([chars[i] for i in chars_of])
                       for chars_of in _cells_chars(row.cells, band, xs, ys)])
     return texts
@@ -109,7 +110,7 @@ def table_texts(table, chars: list[dict]) -> list[list[str | None]]:
 def _cells_chars(cells: list, band: list[int], xs: list[float], ys: list[float]) -> list[list[int] | None]:
     """For each cell of a row (a box or None), the characters of ``band`` (indices, in the page's
     order) whose centre is in it, by pdfplumber's test (the box's left and top edges closed,
-    its right and bottom edges open, as for the row's characters). A row's cells side by
+    its right and bottom edges open). A row's cells side by
     side, as ruled tables make them, do not overlap: each character is looked up once, by
     bisection on the cells' left edges, not tested against every cell of the row."""
     boxes = sorted((cell[0], cell[2], cell[1], cell[3], k) for k, cell in enumerate(cells) if cell is not None)

@@ -179,6 +179,61 @@ def test_table_two_without_a_rule_is_not_guessed():
     assert [parsed.metrics[f"active.normative_docs.{c}"] for c in ("issued", "repealed", "in_force")] == [1259, 0, 181]
 
 
+NBSP = "\xa0"
+
+
+def blank_orgs_table_three(cell_text, row_sep: str) -> str:
+    """Table 三 with its five 法人或其他组织 columns blank, as a page's own text has it
+    (``text_content()``): each cell's text glued to the next, ``cell_text`` writing each cell
+    (None: a blank), rows joined by ``row_sep``."""
+    rows = {"new_received": 26, "granted": 26, "processed_total": 26}
+    return HEADER_2021 + row_sep.join(
+        label + "".join(cell_text(v) for v in (n, None, None, None, None, None, n))
+        for label, key in ROWS_2021 for n in [rows.get(key, 0)])
+
+
+def test_no_break_spaces_of_blank_cells_are_blank_cells():
+    """「26\xa0\xa0\xa0\xa0\xa026」: a page's blank cells hold 「&nbsp;」, which its text keeps; between
+    two numbers each is one blank cell, so the row is 26, five blanks, 26, and nothing is open.
+    Rows on lines of their own (the text grid) and rows run together (running text) alike."""
+    blank = lambda v: NBSP if v is None else str(v)   # noqa: E731
+    for row_sep in ("\n", ""):
+        text = report_text(blank_orgs_table_three(blank, row_sep))
+        parsed = parse_document(text, "nbsp.txt")
+        label = f"rows joined by {row_sep!r}"
+        assert parsed.template == "2021", label
+        assert parsed.metrics["apps.new_received.natural_person"] == 26, label
+        assert parsed.metrics["apps.new_received.total"] == 26, label
+        assert parsed.metrics["apps.granted.natural_person"] == 26, label
+        assert parsed.metrics.get("apps.new_received.commercial") is None, label
+        assert not [i for i in parsed.issues if i.code == "ambiguous_split" and "三" in i.message], label
+    # Without them (an extractor that drops blank cells) the parts' columns are open: 总计 only.
+    parsed = parse_document(report_text(blank_orgs_table_three(lambda v: "" if v is None else str(v), "")), "none.txt")
+    assert parsed.metrics["apps.new_received.total"] == 26
+    assert "apps.new_received.natural_person" not in parsed.metrics
+    assert any(i.code == "ambiguous_split" and "本年新收" in i.message for i in parsed.issues)
+
+
+def test_no_break_spaces_that_pad_numbers_are_not_cells():
+    """A page that pads every number with no-break spaces (「<td>&nbsp;0&nbsp;</td>」) gives rows
+    too many cells if each space were a blank: they are then read as separators, in table 三
+    and in an annex, and every cell reads as on the unpadded page."""
+    rows = {"new_received": [30, 0, 0, 2, 0, 1, 33], "granted": [27, 0, 0, 2, 0, 1, 30],
+            "unavailable.not_held": [3, 0, 0, 0, 0, 0, 3], "processed_total": [30, 0, 0, 2, 0, 1, 33]}
+    padded = HEADER_2021 + "".join(label + "".join(f"{NBSP}{n}{NBSP}" for n in rows.get(key, [0] * 7))
+                                   for label, key in ROWS_2021)
+    parsed = parse_document(report_text(padded), "padded.txt")
+    assert [parsed.metrics[f"apps.granted.{c}"] for c in samples.APP_COLUMNS] == [27, 0, 0, 2, 0, 1, 30]
+    assert parsed.metrics["apps.processed_total.total"] == 33
+    annex = ("附件1：政府信息公开情况统计表\n指标名称 计量单位 2011年度 历年累计\n"
+             f"主动公开信息数 条 {NBSP}425{NBSP}{NBSP}1516{NBSP}\n其中：1.网站公开 条 {NBSP}418{NBSP}{NBSP}1509{NBSP}\n")
+    text = ("平潭综合实验区2011年政府信息公开工作年度报告\n本报告所列数据的统计期限自2011年1月1日起至2011年12月31日。\n"
+            + annex).encode("utf-8")
+    parsed = parse_document(text, "annex-padded.txt")
+    assert (parsed.metrics["legacy.active.total"], parsed.metrics["legacy.active.total.cumulative"]) == (425, 1516)
+    assert (parsed.metrics["legacy.active.website"], parsed.metrics["legacy.active.website.cumulative"]) == (418, 1509)
+
+
 def test_the_search_is_bounded():
     unknowns = [solver.Unknown(str(i), [{f"k{i}": Decimal(v)} for v in range(10)]) for i in range(8)]
     rule = solver.sums_to("R2", "t", [f"k{i}" for i in range(8)])
@@ -235,7 +290,7 @@ HTML_CASES = [(doc, spec) for doc, spec in corpus_cases() if doc.suffix == ".htm
 #: Cells read, per form, on the corpus flattened (measured: docs/degraded-text.md).
 CORPUS_FLOORS = {"crawler": 0.94, "inline": 0.94, "spaced": 0.97, "paragraphs": 0.94, "lines": 0.94,
                  "cells": 0.97, "tabbed": 0.97, "markdown_collapsed": 0.97, "glued": 0.94,
-                 "markdown_edgeless": 0.99, "markdown_padded": 0.99}
+                 "markdown_edgeless": 0.99, "markdown_padded": 0.99, "page_text": 0.96}
 
 
 @pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")

@@ -35,7 +35,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        were collapsed reads as running text with its pipes as separators; a group label after
 #        its own first row's label (text that lost the table's order) reads no row; text glued
 #        with no space at all (get_text(strip=True)); html2text's and markdownify's pipe tables.
-PARSER_VERSION = "0.7.0"
+# 0.7.1: in text, the no-break space a page's blank cell holds (「<td>&nbsp;</td>」, kept by
+#        text_content() and get_text()) is a blank cell between two numbers, where it fits.
+PARSER_VERSION = "0.7.1"
 
 
 @dataclass

@@ -391,8 +391,47 @@ _ITEM_MARK = re.compile(r"^(?:\d{1,2}[.、]|\([一二三四五六七八九十]\)
 _LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
 
 
+# A blank cell a page fills with a no-break space (「<td>&nbsp;</td>」) keeps it in the page's text
+# (lxml's text_content(), bs4's get_text()), where the cells' own texts are glued or one space
+# apart: between two values each no-break space is one blank cell (「26\xa0\xa0\xa0\xa0\xa026」 is 26,
+# five blanks, 26), as a TAB-separated line's empty fields are. Such a cell's text is the
+# no-break space itself (a blank, as read_cell reads it). Elsewhere it separates, as any white
+# space does. The table reader keeps these blanks only where they give the row as many cells
+# as the table has columns: a page that pads its numbers with no-break spaces (「&nbsp;26」) makes
+# too many, and the row is then read as if the spaces only separated (tables.py).
+BLANK_CELL_SPACE = "\xa0"
+_BLANK_SPACE_OR_WORD = re.compile(r"\xa0|[^\s]+")
+
+
+def fit_blank_spaces(values: list, widths: tuple[int, ...]) -> list:
+    """A row's (cell, value) pairs with its blank cells read from no-break spaces kept only when
+    the row then has one of ``widths`` cells (its table's columns), else dropped: see
+    ``BLANK_CELL_SPACE``."""
+    if len(values) in widths or not any(cell.text == BLANK_CELL_SPACE for cell, _ in values):
+        return values
+    return [(cell, value) for cell, value in values if cell.text != BLANK_CELL_SPACE]
+
+
 def _split_tokens(text: str) -> list[str]:
-    """The cells of a text at runs of white space, a label with digits run on cut off them."""
+    """The cells of a text at runs of white space, a label with digits run on cut off them, and
+    a blank cell for each no-break space between two values (see ``BLANK_CELL_SPACE``)."""
+    if BLANK_CELL_SPACE not in text:
+        return _plain_tokens(text)
+    tokens: list[str] = []
+    blanks = 0   # no-break spaces since the last word
+    for part in _BLANK_SPACE_OR_WORD.findall(text):
+        if part == BLANK_CELL_SPACE:
+            blanks += 1
+            continue
+        words = _plain_tokens(part)
+        if blanks and tokens and is_value(tokens[-1]) and is_value(words[0]):
+            tokens.extend([BLANK_CELL_SPACE] * blanks)
+        blanks = 0
+        tokens.extend(words)
+    return tokens
+
+
+def _plain_tokens(text: str) -> list[str]:
     tokens = []
     for token in text.split():
         # 「（七）总计630020469」: a label with its cells' digits run on without a space. Only a

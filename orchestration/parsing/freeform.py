@@ -40,7 +40,7 @@ from functools import lru_cache
 
 from . import annex_split
 from .cells import as_number, normalise, read_cell
-from .documents import Cell, Document, Line, Row
+from .documents import Cell, Document, Line, Row, fit_blank_spaces
 from .tables import MetricValue, ParseIssue, read_rows
 
 ANNEX_METHOD = "annex_table"
@@ -221,7 +221,7 @@ def _map_annex_values(columns: list[_AnnexColumn], values):
         by_column = {_grid_column(cell.where): (cell, value) for cell, value in values}
         if all(c.column in by_column for c in columns):
             return [(c, by_column[c.column]) for c in columns]
-    cut = list(values)
+    cut = list(fit_blank_spaces(values, (len(columns),)))
     # A blank unit cell reads as a (blank) value ahead of the numbers.
     while len(cut) > len(columns) and cut[0][1].number is None:
         cut.pop(0)

@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 
 from .cells import _WIDE_TO_ASCII, normalise
-from .documents import Cell, Document, Line, Row
+from .documents import BLANK_CELL_SPACE, Cell, Document, Line, Row
 from .vocabulary import section_of_heading
 
 METHOD = "text_running"
@@ -164,6 +164,10 @@ class _Cutter:
         out: list[Cell] = []
         for n, (kind, text) in enumerate(pieces):
             if kind == "label":
+                if text[0] == BLANK_CELL_SPACE and not text.strip(BLANK_CELL_SPACE):
+                    # between two numbers (how _WORD keeps them in a word): one blank cell each
+                    out += [Cell(BLANK_CELL_SPACE, where) for _ in text]
+                    continue
                 text = text.strip()
                 if not text:
                     continue
@@ -212,7 +216,9 @@ class _Cutter:
         add("label", "?" + digits)
 
 
-_WORD = re.compile(r"[^\s。]*。|[^\s。]+")
+# A word runs to white space or a full stop, but for no-break spaces between digits: a blank cell's
+# (「26\xa0\xa0\xa0\xa0\xa026」, documents.BLANK_CELL_SPACE), which the cutter makes blank cells.
+_WORD = re.compile(r"(?:[^\s。]|(?<=\d)\xa0+(?=\d))*。|(?:[^\s。]|(?<=\d)\xa0+(?=\d))+")
 # A heading glued to the digits before it (「…000000000000000五、存在的主要问题…」) starts a word.
 _HEADING_AFTER_DIGITS = re.compile(r"(?<=\d)(?=[一二三四五六七八九十]{1,2}、)")
 # A table's section heading glued to the table after it (get_text(strip=True) keeps no space

@@ -20,7 +20,7 @@ from functools import lru_cache
 from . import solver
 from . import vocabulary as vocab
 from .cells import CellValue, as_number, normalise, read_cell, to_wan
-from .documents import GRID_METHOD, Cell, Line, Row
+from .documents import GRID_METHOD, Cell, Line, Row, fit_blank_spaces
 from .inference import balance_rule
 from .running_text import METHOD as TEXT_RUNNING
 
@@ -328,6 +328,8 @@ class TableReader:
         be matched to columns one to one (a parse issue then says why)."""
         columns = self.columns
         standard = vocab.STANDARD_COLUMNS.get(table)
+        if self.method in _LABEL_DELIMITED:   # no-break spaces as blank cells only where they fit
+            values = fit_blank_spaces(values, (len(columns or ()), len(standard or ())))
 
         def trimmed(width: int):
             # Converters pad rows with empty cells: on the right, and between the label and the

@@ -40,9 +40,15 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     cells for the columns it covers, and a blank header row with its separator above a table
     that has no header cells.
 
+``page_text``
+    the page's own text as lxml's ``text_content()`` or BeautifulSoup's ``get_text()`` gives it
+    from markup with no white space between a table's tags (as most editors write it): cells and
+    rows glued, each blank cell the no-break space the page fills it with (「<td>&nbsp;</td>」),
+    a line break between paragraphs (「…申请数量26\xa0\xa0\xa0\xa0\xa026二、上年结转…」).
+
 A blank cell leaves nothing in the forms before the Markdown ones (extractors drop it); the
 Markdown forms keep it between its pipes (「| |」), which tell nothing once the rows share a line
-(markdown_collapsed). Standard library and lxml only;
+(markdown_collapsed); page_text keeps its no-break space. Standard library and lxml only;
 deterministic: the same page gives the same text.
 """
 from __future__ import annotations
@@ -50,16 +56,18 @@ from __future__ import annotations
 import re
 
 DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
-                  "glued", "markdown_edgeless", "markdown_padded")
+                  "glued", "markdown_edgeless", "markdown_padded", "page_text")
 #: The forms in which a table's rows share a line.
-RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued")
+RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text")
 
 #: (cell separator, row separator, paragraph separator) per form; crawler and the Markdown form
 #: have their own cell rules.
 _SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" ", " ", " "),
                "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n"), "cells": ("\n", "\n", "\n"),
                "tabbed": ("\t", "\n", "\n"), "markdown_collapsed": (" | ", "\n", "\n\n"), "glued": ("", "", ""),
-               "markdown_edgeless": ("| ", "\n", "\n\n"), "markdown_padded": (" | ", "\n", "\n\n")}
+               "markdown_edgeless": ("| ", "\n", "\n\n"), "markdown_padded": (" | ", "\n", "\n\n"),
+               "page_text": ("", "", "\n")}
+_NO_BREAK_SPACE = "\xa0"   # what a page's blank cell holds (「&nbsp;」), in page_text
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "title", "section", "article"}
 _NUMBER_CELL = re.compile(r"^[-+]?[\d,，.．]+(元|万元)?$")
 
@@ -86,7 +94,9 @@ def flatten_html(page: str, form: str) -> str:
             for tr in el.iter("tr"):
                 tds = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
                 cells = [text_of(td) for td in tds]
-                if form == "crawler":   # text cells end with a space, number cells run together
+                if form == "page_text":   # every cell, a blank one as its no-break space
+                    rows.append(cell_sep.join(c or _NO_BREAK_SPACE for c in cells))
+                elif form == "crawler":   # text cells end with a space, number cells run together
                     rows.append("".join(c if _NUMBER_CELL.match(c) else c + " " for c in cells if c))
                 elif form in ("markdown_collapsed", "markdown_edgeless"):   # every cell, blank ones too
                     if cells:

@@ -3,7 +3,8 @@
 benchmarks/degraded_text.py flattens pages the ways extractors do, with the project's own code.
 This runs the extractors themselves, where they are installed (none is a dependency of the
 project): BeautifulSoup's get_text() four ways, html2text, markdownify and trafilatura on the
-HTML documents, pdfplumber's and pdfminer's extract_text() on the PDFs. Each output is also read
+HTML documents, pdfplumber's and pdfminer's extract_text() and poppler's pdftotext (with and
+without -layout) on the PDFs. Each output is also read
 with its white space collapsed into single spaces (" ".join(text.split())), as scraped datasets
 often store text. Cells are counted as in degraded_text.py: right, misplaced (a value the
 document does not have under that key), the rest left unread with an issue.
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,6 +51,19 @@ def _pdfminer(path: Path) -> str:
     return extract_text(str(path))
 
 
+def _pdftotext(path: Path, *options: str) -> str:
+    """poppler's pdftotext (poppler-utils, a Debian package): the program, not a module."""
+    return subprocess.run(["pdftotext", *options, "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          check=True, timeout=120).stdout.decode("utf-8")
+
+
+def _available(need: str) -> bool:
+    """A module to import, or "program:<name>" on the PATH."""
+    if need.startswith("program:"):
+        return shutil.which(need.removeprefix("program:")) is not None
+    return importlib.util.find_spec(need) is not None
+
+
 def _trafilatura(html: str, markdown: bool = False) -> str:
     import trafilatura
 
@@ -55,7 +71,7 @@ def _trafilatura(html: str, markdown: bool = False) -> str:
                                output_format="markdown" if markdown else "txt") or ""
 
 
-# (name, module it needs, document suffix, function of the document's path)
+# (name, what it needs (a module, or "program:<name>"), document suffix, function of the document's path)
 EXTRACTORS = [
     ("bs4 get_text()", "bs4", ".html", lambda p: _soup(p.read_text(encoding="utf-8")).get_text()),
     ("bs4 get_text(strip=True)", "bs4", ".html", lambda p: _soup(p.read_text(encoding="utf-8")).get_text(strip=True)),
@@ -71,6 +87,8 @@ EXTRACTORS = [
     ("pdfplumber extract_text()", "pdfplumber", ".pdf", _pdfplumber),
     ("pdfplumber extract_text(layout=True)", "pdfplumber", ".pdf", lambda p: _pdfplumber(p, layout=True)),
     ("pdfminer extract_text()", "pdfminer", ".pdf", _pdfminer),
+    ("poppler pdftotext", "program:pdftotext", ".pdf", _pdftotext),
+    ("poppler pdftotext -layout", "program:pdftotext", ".pdf", lambda p: _pdftotext(p, "-layout")),
 ]
 
 
@@ -87,7 +105,7 @@ def main() -> int:
     print("| extractor | documents | cells right | misplaced | collapsed: cells right | collapsed: misplaced |")
     print("|---|---|---|---|---|---|")
     for name, module, suffix, extract in EXTRACTORS:
-        if importlib.util.find_spec(module) is None:
+        if not _available(module):
             print(f"| {name} | not installed | | | | |")
             continue
         chosen = [(doc, spec) for doc, spec in cases if doc.suffix == suffix]

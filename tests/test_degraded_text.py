@@ -234,6 +234,71 @@ def test_no_break_spaces_that_pad_numbers_are_not_cells():
     assert (parsed.metrics["legacy.active.website"], parsed.metrics["legacy.active.website.cumulative"]) == (418, 1509)
 
 
+def _cells_form_2021():
+    """A 2021 report a cell a line (get_text("\\n")), and what its HTML page reads."""
+    report = next(r for r in samples.generate_panel(agencies=2, years=range(2021, 2022)) if r.layout == "2021")
+    page = parse_document(samples.render_html(report).encode("utf-8"), "page.html")
+    return render_degraded(report, "cells"), page
+
+
+def test_rows_whose_labels_stand_elsewhere_are_placed_by_table_order():
+    """pdftotext writes a merged or wrapped label cell apart from its row: 「（一）予以公开」 and
+    「（二）部分公开…」 after the table, their numbers run on after 上年结转's. Those values are
+    three whole rows, each balancing (R3): the first is 上年结转's, the other two are placed by
+    the layout's row order; the labels that come later read nothing."""
+    text, page = _cells_form_2021()
+    granted = "三、本年度办理结果\n（一）予以公开\n"
+    partial = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n"
+    assert granted in text and partial in text
+    moved = text.replace(granted, "").replace(partial, "").replace("五、存在的主要问题", granted + partial + "五、存在的主要问题")
+    parsed = parse_document(moved.encode("utf-8"), "run-on.txt")
+    for row in ("carried_over", "granted", "partially_granted", "new_received"):
+        for column in samples.APP_COLUMNS:
+            key = f"apps.{row}.{column}"
+            assert parsed.metrics.get(key) == page.metrics[key], key
+    assert parsed.values["apps.granted.total"].method == "inferred_position"
+    assert any(i.code == "rules_used_to_read" and "R3" in i.message for i in parsed.issues)
+    # Rows that do not balance are not cut: the run is left unread with an issue, never shifted.
+    broken = moved.replace(f"\n{page.metrics['apps.granted.total']}\n{page.metrics['apps.partially_granted.natural_person']}\n",
+                           f"\n{page.metrics['apps.granted.total'] + 1}\n{page.metrics['apps.partially_granted.natural_person']}\n")
+    assert broken != moved
+    parsed = parse_document(broken.encode("utf-8"), "run-on-broken.txt")
+    assert not any(k.startswith(("apps.carried_over.", "apps.granted.", "apps.partially_granted.")) for k in parsed.metrics)
+    assert any(i.code == "column_count_mismatch" and "上年结转" in i.message for i in parsed.issues)
+
+
+def test_a_text_header_in_another_order_than_the_format_reads_in_the_formats_order():
+    """pdftotext writes the tall 「自然人」 header cell after 「法人或其他组织」: a text's header naming the
+    format's columns in another order is the extractor's order, and no rule could tell the part
+    columns apart. The rows are read in the national format's order, and an issue says so."""
+    text, page = _cells_form_2021()
+    header = "自然人\n法人或其他组织\n总计\n"
+    assert header in text
+    parsed = parse_document(text.replace(header, "法人或其他组织\n自然人\n总计\n").encode("utf-8"), "header.txt")
+    for key, want in page.metrics.items():
+        if key.startswith("apps."):
+            assert parsed.metrics.get(key) == want, key
+    assert any(i.code == "standard_columns" and "another order" in i.message for i in parsed.issues)
+
+
+def test_a_text_header_naming_some_of_the_formats_columns_does_not_place_values():
+    """pdftotext -layout cuts two-row header labels into pieces (「自然」…「人」, 「商业」…「企业」): only
+    「其他」 and 「总计」 read as columns. With blank 法人 columns a row is 「14 14」: read against that
+    header it would put 14 under 其他. Against the format's seven columns it is a short row: 总计
+    is read, the parts are left open with an issue."""
+    report = next(r for r in samples.generate_panel(agencies=4, years=range(2019, 2023))
+                  if r.metrics.get("apps.new_received.commercial", 0) is None)
+    page = parse_document(samples.render_html(report).encode("utf-8"), "page.html")
+    text = render_degraded(report, "cells")
+    header = "自然人\n法人或其他组织\n总计\n商业企业\n科研机构\n社会公益组织\n法律服务机构\n其他\n"
+    assert header in text
+    pieces = "自然 社会 法律\n商业 科研 总计\n人 公益 服务 其他\n企业 机构\n组织 机构\n"
+    parsed = parse_document(text.replace(header, pieces).encode("utf-8"), "pieces.txt")
+    assert parsed.metrics["apps.new_received.total"] == page.metrics["apps.new_received.total"]
+    assert not [k for k in parsed.metrics if k.startswith("apps.") and not k.endswith(".total")]
+    assert any(i.code == "standard_columns" and "only some" in i.message for i in parsed.issues)
+
+
 def test_the_search_is_bounded():
     unknowns = [solver.Unknown(str(i), [{f"k{i}": Decimal(v)} for v in range(10)]) for i in range(8)]
     rule = solver.sums_to("R2", "t", [f"k{i}" for i in range(8)])

@@ -36,7 +36,10 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        its own first row's label (text that lost the table's order) reads no row; text glued
 #        with no space at all (get_text(strip=True)); html2text's and markdownify's pipe tables.
 # 0.7.1: in text, the no-break space a page's blank cell holds (「<td>&nbsp;</td>」, kept by
-#        text_content() and get_text()) is a blank cell between two numbers, where it fits.
+#        text_content() and get_text()) is a blank cell between two numbers, where it fits; a
+#        table 三 row followed by whole rows whose labels stand elsewhere (pdftotext) is cut into
+#        rows placed by the layout's order; a text header naming the format's columns in another
+#        order, or only some of them, is read in the format's order.
 PARSER_VERSION = "0.7.1"
 
 
@@ -254,8 +257,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
             # A rule that fixed a split cannot certify it: its check is not assessable for this report.
             report.issues.append(ParseIssue(
                 "rules_used_to_read", f"{source}: {', '.join(used)} were used to split digits that ran "
-                f"together (used_rules={','.join(used)}); for this report their checks are not assessable "
-                "(used to read the table)", None))
+                f"together or rows that ran on (used_rules={','.join(used)}); for this report their checks "
+                "are not assessable (used to read the table)", None))
         if doc.ocr_confidence:
             from .ocr_review import review
             report.issues.extend(review(report.values, doc.ocr_confidence, source, doc.ocr_notes))

@@ -225,7 +225,7 @@ class TableReader:
     rules_used: set[str] = field(default_factory=set)
     open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
     _row_key_now: str | None = None
-    _same_leaves_memo: tuple = (None, None, False)   # (columns, table, answer), see _map_columns
+    _same_leaves_memo: tuple = (None, None, False, False, False)   # (columns, table, answers), see _map_columns
 
     # -- stream ------------------------------------------------------------------------
     def read(self, items: list[Line | Row]) -> None:
@@ -305,6 +305,7 @@ class TableReader:
             # row label: a Markdown converter's blank header row stands above it).
             return
         self._row_key_now = row_key
+        values, unlabelled = self._rows_run_on(table, row_key, values)
         mapped = self._map_columns(table, printed, values, where)
         if mapped is None:
             return
@@ -322,6 +323,35 @@ class TableReader:
         if table == "三":
             self.apps_sequence.append(row_key)
         self._store_row(table, row_key, printed, columns, values, inferred_from)
+        for run_on in unlabelled:   # placed by table order once the table is read, see finish()
+            self.orphans.append((len(self.apps_sequence), columns, run_on, where))
+            self.apps_sequence.append(None)
+
+    def _rows_run_on(self, table: str, row_key: str | None, values) -> tuple[list, list[list]]:
+        """A table 三 row of text followed by whole rows whose labels stand elsewhere (an
+        extractor that writes a merged or wrapped label cell apart from its row, as pdftotext
+        does: 「二、上年结转… 34 0 0 0 0 0 34 1288 21 0 0 50 3 1362 447 7 0 0 0 0 454 1.属于国家秘密…」):
+        when its values are a whole number of rows, each of them balancing (R3), the first row
+        is the label's and the others are unlabelled rows, placed by the layout's row order
+        (finish()) or reported. Otherwise (values, [])."""
+        if (table != "三" or row_key is None or self.method not in _LABEL_DELIMITED
+                or any(value.number is None for _, value in values)):
+            return values, []
+        readings = {}   # the rows, by the width they were cut at
+        # The header's columns, or the national format's where the header was garbled (_map_columns).
+        for columns in (self.columns or [], _FORMAT_ORDER[table]):
+            width = len(columns)
+            if not width or len(values) <= width or len(values) % width:
+                continue
+            rows = [values[i:i + width] for i in range(0, len(values), width)]
+            rule = balance_rule("三", [c.path for c in columns])
+            if all(rule([value.number for _, value in row]) for row in rows):
+                readings[width] = rows
+        if len(readings) != 1:
+            return values, []
+        self.rules_used.add("R3")   # it accepted the cut: it cannot then certify these rows
+        rows = next(iter(readings.values()))
+        return rows[0], rows[1:]
 
     def _map_columns(self, table: str, printed: str, values, where: str):
         """(columns, values, run-together text or None) for a row, or None when its cells cannot
@@ -345,19 +375,40 @@ class TableReader:
             return cut
 
         # The header named the leaf columns in the format's order but not their groups
-        # (a converter kept only the last header row): the format's groups are meant.
+        # (a converter kept only the last header row): the format's groups are meant. In text,
+        # a header naming the format's columns in another order is an extractor's order, not the
+        # table's: pdftotext writes a tall header cell (「自然人」, two rows high) after the cells
+        # beside it, and no rule can tell columns of parts apart (R1 and R3 hold whatever their
+        # order). The format fixes the order there too. And a text header naming only some of
+        # the format's columns (pdftotext -layout cuts two-row labels into pieces, and only
+        # 「其他」 and 「总计」 read as columns) is not the table's either: its rows are matched
+        # against the format's columns, so a row of two numbers is 总计 and parts unknown, not
+        # 其他 and 总计.
         # Asked for every row, answered once per header (the columns stay until the next one).
-        memo_columns, memo_table, same_leaves = self._same_leaves_memo
+        memo_columns, memo_table, same_leaves, reordered, partial = self._same_leaves_memo
         if columns is not memo_columns or table != memo_table:
+            paths = [c.path for c in columns or ()]
+            in_text = bool(standard and self.method in _LABEL_DELIMITED and paths != standard)
             same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
-                               and [c.path for c in columns] != standard)
-            self._same_leaves_memo = (columns, table, same_leaves)
-        if standard and (not columns or len(columns) != len(standard) or same_leaves) \
+                               and paths != standard)
+            reordered = in_text and sorted(paths) == sorted(standard)
+            partial = in_text and bool(paths) and {path[-1] for path in paths} < set(_FORMAT_LEAVES[table])
+            self._same_leaves_memo = (columns, table, same_leaves, reordered, partial)
+        if partial:
+            if not self.standard_columns_noted.get(table):
+                self._issue("standard_columns", f"table {table}: the column header named only some of the "
+                            f"format's columns ({', '.join(c.label for c in columns)}); rows were read "
+                            "against the national format's columns", where)
+                self.standard_columns_noted[table] = True
+            columns = _FORMAT_ORDER[table]
+        elif standard and (not columns or len(columns) != len(standard) or same_leaves or reordered) \
                 and len(trimmed(len(standard))) == len(standard):
             # The header was garbled past reading, but the row has exactly the national table's
             # cells, whose order the format fixes.
             if not self.standard_columns_noted.get(table) and not same_leaves:
-                self._issue("standard_columns", f"table {table}: the column header could not be read "
+                why = ("named the format's columns in another order" if reordered
+                       else "could not be read")
+                self._issue("standard_columns", f"table {table}: the column header {why} "
                             f"({', '.join(c.label for c in columns or []) or 'none found'}); rows of "
                             f"{len(standard)} cells were read in the national format's column order", where)
                 self.standard_columns_noted[table] = True

@@ -3,8 +3,8 @@
 benchmarks/degraded_text.py flattens pages the ways extractors do, with the project's own code.
 This runs the extractors themselves, where they are installed (none is a dependency of the
 project): BeautifulSoup's get_text() four ways, html2text, markdownify and trafilatura on the
-HTML documents, pdfplumber's and pdfminer's extract_text() and poppler's pdftotext (with and
-without -layout) on the PDFs. Each output is also read
+HTML documents with the text browsers w3m and lynx (-dump), pdfplumber's and pdfminer's
+extract_text() and poppler's pdftotext (with and without -layout) on the PDFs. Each output is also read
 with its white space collapsed into single spaces (" ".join(text.split())), as scraped datasets
 often store text. Cells are counted as in degraded_text.py: right, misplaced (a value the
 document does not have under that key), the rest left unread with an issue.
@@ -57,6 +57,11 @@ def _pdftotext(path: Path, *options: str) -> str:
                           check=True, timeout=120).stdout.decode("utf-8")
 
 
+def _text_browser(path: Path, *command: str) -> str:
+    """A text browser's dump of the page (w3m, lynx: Debian packages, programs)."""
+    return subprocess.run([*command, str(path)], capture_output=True, check=True, timeout=120).stdout.decode("utf-8")
+
+
 def _available(need: str) -> bool:
     """A module to import, or "program:<name>" on the PATH."""
     if need.startswith("program:"):
@@ -84,6 +89,11 @@ EXTRACTORS = [
      lambda p: __import__("markdownify").markdownify(p.read_text(encoding="utf-8"))),
     ("trafilatura (text)", "trafilatura", ".html", lambda p: _trafilatura(p.read_text(encoding="utf-8"))),
     ("trafilatura (markdown)", "trafilatura", ".html", lambda p: _trafilatura(p.read_text(encoding="utf-8"), True)),
+    ("w3m -dump", "program:w3m", ".html", lambda p: _text_browser(p, "w3m", "-dump", "-O", "UTF-8", "-T", "text/html")),
+    ("w3m -dump -no-graph", "program:w3m", ".html",
+     lambda p: _text_browser(p, "w3m", "-dump", "-no-graph", "-O", "UTF-8", "-T", "text/html")),
+    ("lynx -dump", "program:lynx", ".html",
+     lambda p: _text_browser(p, "lynx", "-dump", "-nolist", "-display_charset=utf-8", "-assume_charset=utf-8")),
     ("pdfplumber extract_text()", "pdfplumber", ".pdf", _pdfplumber),
     ("pdfplumber extract_text(layout=True)", "pdfplumber", ".pdf", lambda p: _pdfplumber(p, layout=True)),
     ("pdfminer extract_text()", "pdfminer", ".pdf", _pdfminer),

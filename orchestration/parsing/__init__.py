@@ -20,6 +20,7 @@ from .documents import (
     read_html,
     read_text_grid,
 )
+from .box_tables import is_box_text, read_box_text, without_box_lines
 from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
@@ -39,7 +40,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        text_content() and get_text()) is a blank cell between two numbers, where it fits; a
 #        table 三 row followed by whole rows whose labels stand elsewhere (pdftotext) is cut into
 #        rows placed by the layout's order; a text header naming the format's columns in another
-#        order, or only some of them, is read in the format's order.
+#        order, or only some of them, is read in the format's order; tables drawn with lines
+#        (text browsers' dumps) read as grids; prose lines wrapped mid-sentence are joined.
 PARSER_VERSION = "0.7.1"
 
 
@@ -180,12 +182,16 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        if looks_like_cell_text(text):
-            doc = read_cell_text(text)
-        elif is_running_text(text):
-            doc = read_running_text(text)   # tables run into the running text
+        if is_box_text(text):
+            doc = read_box_text(text)   # tables drawn with lines (text browsers' dumps)
         else:
-            doc = read_text_grid(text)
+            text = without_box_lines(text)   # a drawn table's lines that ran together
+            if looks_like_cell_text(text):
+                doc = read_cell_text(text)
+            elif is_running_text(text):
+                doc = read_running_text(text)   # tables run into the running text
+            else:
+                doc = read_text_grid(text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None

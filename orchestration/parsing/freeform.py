@@ -406,10 +406,17 @@ def _paragraphs(doc: Document) -> list[tuple[str, str]]:
     their rows are put back together line by line; the tables of the other forms are left out."""
     if doc.form in ("text", "text_cells"):
         lines: dict[int, list[str]] = {}   # line number → its pieces, in document order
+        wrapped: dict[int, int] = {}       # a prose line's number → the line it continues
+        previous = None                    # (number, text) of the last prose line
         for item in doc.items:
             if isinstance(item, Line):
-                lines.setdefault(_line_no(item.where), []).append(item.text)
+                number = _line_no(item.where)
+                if previous and number == previous[0] + 1 and _runs_on(previous[1], item.text):
+                    wrapped[number] = wrapped.get(previous[0], previous[0])
+                lines.setdefault(wrapped.get(number, number), []).append(item.text)
+                previous = (number, item.text)
                 continue
+            previous = None
             where, pieces = None, []
             for cell in item.cells:
                 if cell.where != where:   # the cells of one line follow each other: look it up once
@@ -418,7 +425,7 @@ def _paragraphs(doc: Document) -> list[tuple[str, str]]:
                 pieces.append(cell.text)
         paragraphs = []
         for n in sorted(lines):
-            text = " ".join(lines[n])
+            text = _joined_lines(lines[n]) if n in wrapped.values() else " ".join(lines[n])
             if text.isdigit() and text.isascii():
                 continue   # a number alone on its line (most lines of a cell-per-line page) says nothing
             # A line cut into cells is prose only if it says something (a heading, a sentence);
@@ -430,6 +437,24 @@ def _paragraphs(doc: Document) -> list[tuple[str, str]]:
 
 
 _STOP = re.compile(r"[。；;！!？?]")
+_LINE_END = ("。", "；", ";", "！", "!", "？", "?", "：", ":")
+
+
+def _runs_on(line: str, following: str) -> bool:
+    """Whether a line of text wrapped into the next (an extractor's line width, pdftotext and text
+    browsers' dumps): it ends mid-sentence, and neither is a heading of its own."""
+    return not line.rstrip().endswith(_LINE_END) and not _HEADING.match(normalise(line)) \
+        and not _HEADING.match(normalise(following))
+
+
+def _joined_lines(pieces: list[str]) -> str:
+    """A paragraph's wrapped lines as one text: Chinese runs on without a space."""
+    out = ""
+    for piece in pieces:
+        if out and out[-1].isascii() and out[-1].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+            out += " "
+        out += piece
+    return out
 _LINE_NO = re.compile(r"line (\d+)")
 
 

@@ -341,8 +341,10 @@ class TableReader:
         # The header's columns, or the national format's where the header was garbled (_map_columns).
         for columns in (self.columns or [], _FORMAT_ORDER[table]):
             width = len(columns)
-            if not width or len(values) <= width or len(values) % width:
-                continue
+            leaves = [c.path[-1] for c in columns]
+            if width < 3 or leaves[-1] != "total" or "natural_person" not in leaves \
+                    or len(values) <= width or len(values) % width:
+                continue   # R3 ties a row of parts to its 总计: columns without both cut nothing
             rows = [values[i:i + width] for i in range(0, len(values), width)]
             rule = balance_rule("三", [c.path for c in columns])
             if all(rule([value.number for _, value in row]) for row in rows):
@@ -381,9 +383,10 @@ class TableReader:
         # beside it, and no rule can tell columns of parts apart (R1 and R3 hold whatever their
         # order). The format fixes the order there too. And a text header naming only some of
         # the format's columns (pdftotext -layout cuts two-row labels into pieces, and only
-        # 「其他」 and 「总计」 read as columns) is not the table's either: its rows are matched
-        # against the format's columns, so a row of two numbers is 总计 and parts unknown, not
-        # 其他 and 总计.
+        # 「其他」 and 「总计」 read as columns), or a table 三 header without 自然人 (a box-drawn
+        # header whose lines ran together leaves 「法人或其他组织」 and 「总计」), is not the table's
+        # either: its rows are matched against the format's columns, so a row of two numbers is
+        # 总计 and parts unknown, not 其他 (or all 法人) and 总计.
         # Asked for every row, answered once per header (the columns stay until the next one).
         memo_columns, memo_table, same_leaves, reordered, partial = self._same_leaves_memo
         if columns is not memo_columns or table != memo_table:
@@ -392,7 +395,10 @@ class TableReader:
             same_leaves = bool(standard and columns and [c.path[-1] for c in columns] == _FORMAT_LEAVES[table]
                                and paths != standard)
             reordered = in_text and sorted(paths) == sorted(standard)
-            partial = in_text and bool(paths) and {path[-1] for path in paths} < set(_FORMAT_LEAVES[table])
+            leaves = {path[-1] for path in paths}
+            # (Every table 三 has a 自然人 column: a text header without one lost it to the extractor.)
+            partial = in_text and bool(paths) and (leaves < set(_FORMAT_LEAVES[table])
+                                                   or table == "三" and "natural_person" not in leaves)
             self._same_leaves_memo = (columns, table, same_leaves, reordered, partial)
         if partial:
             if not self.standard_columns_noted.get(table):

@@ -1,11 +1,15 @@
-"""Text browsers' page dumps: tables drawn with lines, prose wrapped at the line width.
+"""Text browsers' page dumps (tables drawn with lines, prose wrapped at the line width) and
+office text exports (a cell a line, a blank cell an empty line).
 
 w3m (``-dump``, and ``-no-graph`` in ASCII) keeps every cell of a page's tables, blank ones too,
 but wraps a cell's text over as many lines as its column is narrow, sets a two-row header label
 one character a line, and wraps paragraphs at 80 columns. The parser reads the cells as what
 the lines enclose (orchestration/parsing/box_tables.py) and joins wrapped prose lines, so a dump
-reads as its page does. The small documents below stand alone; the dumps of generated pages and
-of the hand-checked corpus need w3m (a Debian package: .ci/system-packages installs it)."""
+reads as its page does. LibreOffice's text export writes a table a cell a line and a blank cell
+as an empty line, which is read as that blank where filled cells stand on adjacent lines (not in
+pdftotext's text, where an empty line stands between every two). The small documents below stand
+alone; the dumps of generated pages and of the hand-checked corpus need w3m, the exports
+LibreOffice (Debian packages: .ci/system-packages installs them)."""
 from __future__ import annotations
 
 import math
@@ -15,9 +19,10 @@ import subprocess
 
 import pytest
 
-from orchestration.parsing import parse_document
+from orchestration.parsing import office, parse_document
 from orchestration.synthetic import freeform as F
 from orchestration.synthetic import samples
+from orchestration.synthetic.degraded import render_degraded
 from tests.conftest import SHARED_CORPUS, corpus_cases
 
 W3M = shutil.which("w3m")
@@ -140,6 +145,66 @@ def test_wrapped_prose_lines_are_one_sentence():
     assert parsed.metrics["legacy.review.total"] == 3
     assert parsed.metrics["legacy.litigation.total"] == 0
     assert parsed.metrics["legacy.active.total"] == 234
+
+
+def _blank_orgs_report():
+    """The panel's report whose 法人 columns are blank, and what its DOCX reads."""
+    report = next(r for r in samples.generate_panel(agencies=4, years=range(2019, 2023))
+                  if r.metrics.get("apps.new_received.commercial", 0) is None)
+    return report, parse_document(samples.render_docx(report), "report.docx")
+
+
+def test_empty_lines_between_a_cell_a_line_values_are_blank_cells():
+    """「28」 「」 「」 「」 「」 「」 「28」, a cell a line: the five empty lines are the blank 法人 cells, so
+    28 is 自然人 and 总计; the same text with an empty line after every cell (pdftotext's blocks)
+    reads its empty lines as nothing, and misplaces nothing."""
+    report, original = _blank_orgs_report()
+    cells_text = render_degraded(report, "cells")   # blank cells dropped: 「28」 「28」
+    for key in ("new_received", "granted"):
+        n = original.metrics[f"apps.{key}.total"]
+        assert f"\n{n}\n{n}\n" in cells_text
+    with_blanks = cells_text
+    for row in ("一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量"):
+        i = with_blanks.index(row) + len(row) + 1
+        first_end = with_blanks.index("\n", i) + 1
+        with_blanks = with_blanks[:first_end] + "\n" * 5 + with_blanks[first_end:]
+    parsed = parse_document(with_blanks.encode("utf-8"), "export.txt")
+    for row in ("new_received", "carried_over"):
+        assert parsed.metrics[f"apps.{row}.natural_person"] == original.metrics[f"apps.{row}.natural_person"]
+        assert parsed.metrics[f"apps.{row}.total"] == original.metrics[f"apps.{row}.total"]
+    # pdftotext's blocks: an empty line between every two lines, and table 四's row cut short (its
+    # last seven cells written after the next section). Its eight values and seven empty lines
+    # would make the row's fifteen cells: read as blanks, they would put values under wrong keys.
+    head, tail = with_blanks.split("五、", 1)
+    lines = head.rstrip("\n").split("\n")
+    assert all(line.isdigit() for line in lines[-15:])
+    spread = "\n\n".join(lines[:-7] + ["五、" + tail])
+    parsed = parse_document(spread.encode("utf-8"), "spread.txt")
+    for key, value in parsed.metrics.items():
+        assert value is None or value == original.metrics.get(key), key
+
+
+needs_libreoffice = pytest.mark.skipif(not office.available() and not IN_CI,
+                                       reason="LibreOffice is not installed (.ci/run installs it)")
+
+
+@needs_libreoffice
+def test_libreoffice_text_exports_read_as_the_documents_do():
+    """Each generated report's DOCX saved as text by LibreOffice (a cell a line, blank cells empty
+    lines) reads every cell its DOCX reads."""
+    assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"
+    reports = samples.generate_panel(agencies=4, years=range(2021, 2023))
+    for report in reports:
+        docx = samples.render_docx(report)
+        original = parse_document(docx, "report.docx")
+        parsed = parse_document(office.convert(docx, ".docx", "txt:Text (encoded):UTF8"), "export.txt")
+        for key, want in original.metrics.items():
+            got = parsed.metrics.get(key)
+            label = f"{report.agency} {report.year} {key}"
+            if want is None:
+                assert got is None, label
+            else:
+                assert got is not None and math.isclose(float(got), float(want)), f"{label}: {got} != {want}"
 
 
 def _w3m(page: bytes, options: list[str]) -> bytes:

@@ -41,7 +41,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        table 三 row followed by whole rows whose labels stand elsewhere (pdftotext) is cut into
 #        rows placed by the layout's order; a text header naming the format's columns in another
 #        order, or only some of them, is read in the format's order; tables drawn with lines
-#        (text browsers' dumps) read as grids; prose lines wrapped mid-sentence are joined.
+#        (text browsers' dumps) read as grids; prose lines wrapped mid-sentence are joined; an
+#        empty line between two values a line each is a blank cell where it fits (office exports).
 PARSER_VERSION = "0.7.1"
 
 

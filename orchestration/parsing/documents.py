@@ -399,14 +399,18 @@ _LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
 # space does. The table reader keeps these blanks only where they give the row as many cells
 # as the table has columns: a page that pads its numbers with no-break spaces (「&nbsp;26」) makes
 # too many, and the row is then read as if the spaces only separated (tables.py).
+# LibreOffice's text export writes a table a cell a line, a blank cell an empty line: in a text
+# grid an empty line between two values is such a blank too (read_text_grid), kept or dropped
+# the same way, in a text whose filled cells stand on adjacent lines. pdftotext puts an empty
+# line between every two cells: there empty lines say nothing (_empty_lines_are_cells).
 BLANK_CELL_SPACE = "\xa0"
 _BLANK_SPACE_OR_WORD = re.compile(r"\xa0|[^\s]+")
 
 
 def fit_blank_spaces(values: list, widths: tuple[int, ...]) -> list:
-    """A row's (cell, value) pairs with its blank cells read from no-break spaces kept only when
-    the row then has one of ``widths`` cells (its table's columns), else dropped: see
-    ``BLANK_CELL_SPACE``."""
+    """A row's (cell, value) pairs with its blank cells read from white space (no-break spaces,
+    empty lines) kept only when the row then has one of ``widths`` cells (its table's columns),
+    else dropped: see ``BLANK_CELL_SPACE``."""
     if len(values) in widths or not any(cell.text == BLANK_CELL_SPACE for cell, _ in values):
         return values
     return [(cell, value) for cell, value in values if cell.text != BLANK_CELL_SPACE]
@@ -508,6 +512,23 @@ def _edgeless_separator(line: str) -> bool:
 GRID_METHOD = "text_grid"
 
 
+def _empty_lines_are_cells(lines: list[str]) -> bool:
+    """Whether an empty line between two values can be a blank cell: where values a line each
+    mostly follow each other directly (a cell a line, LibreOffice's export), not where an empty
+    line stands between every two (pdftotext's blocks)."""
+    adjacent = apart = 0
+    before = previous = ""   # the two lines before this one
+    for line in lines:
+        line = line.strip()
+        if line and is_value(line):
+            if previous and is_value(previous):
+                adjacent += 1
+            elif not previous and before and is_value(before):
+                apart += 1
+        before, previous = previous, line
+    return adjacent > apart
+
+
 def read_text_grid(text: str) -> Document:
     """Plain text in which each table row stands on one line, cells separated by tabs or
     spaces (as PDF text extractors and copy-paste give), and Markdown with pipe tables.
@@ -546,13 +567,19 @@ def read_text_grid(text: str) -> Document:
     # Pipe tables without their outer pipes (html2text: 「---|---」 under the header): a line with a
     # `|` is then a pipe row too.
     edgeless = "|" in text and any(_edgeless_separator(line.strip()) for line in lines)
+    empty_lines = 0   # since the last line with text: blank cells between two values, maybe
+    empty_cells = _empty_lines_are_cells(lines)
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
         line = stripped.lstrip("#").strip() if stripped.startswith("#") else stripped
         if stripped:
             text_lines.append(line)
         where = f"line {number}"
-        if not line or _PIPE_SEPARATOR.match(line) or _PAGE_FURNITURE.match(normalise(line)):
+        if not line:
+            empty_lines += 1
+            continue
+        blanks, empty_lines = empty_lines, 0
+        if _PIPE_SEPARATOR.match(line) or _PAGE_FURNITURE.match(normalise(line)):
             continue
         if section_of_heading(normalise(line))[0]:
             flush()
@@ -572,6 +599,8 @@ def read_text_grid(text: str) -> Document:
             items.append(pipe_rows[-1])
             continue
         else:
+            if blanks and empty_cells and run and cells and is_value(run[-1].text) and is_value(cells[0].text):
+                run.extend(Cell(BLANK_CELL_SPACE, f"line {number - blanks + k}") for k in range(blanks))
             run.extend(cells)
         close_pipe_table()
     flush()

@@ -305,6 +305,8 @@ class TableReader:
             # row label: a Markdown converter's blank header row stands above it).
             return
         self._row_key_now = row_key
+        if self.method in _LABEL_DELIMITED:   # blank cells read from white space only where they fit
+            values = fit_blank_spaces(values, (len(self.columns or ()), len(vocab.STANDARD_COLUMNS.get(table, ()))))
         values, unlabelled = self._rows_run_on(table, row_key, values)
         mapped = self._map_columns(table, printed, values, where)
         if mapped is None:
@@ -360,8 +362,6 @@ class TableReader:
         be matched to columns one to one (a parse issue then says why)."""
         columns = self.columns
         standard = vocab.STANDARD_COLUMNS.get(table)
-        if self.method in _LABEL_DELIMITED:   # no-break spaces as blank cells only where they fit
-            values = fit_blank_spaces(values, (len(columns or ()), len(standard or ())))
 
         def trimmed(width: int):
             # Converters pad rows with empty cells: on the right, and between the label and the

@@ -35,8 +35,7 @@ _HORIZONTAL = frozenset("─━┄┅┈┉╌╍═╴╶╸╺╼╾")
 # An ASCII table's top border, as w3m -no-graph, psql and texttable draw it.
 _ASCII_BORDER = re.compile(r"^\s*\+[-=+]{2,}\+\s*$")
 _MIN_TABLE_LINES = 3
-
-
+_BOX_CHAR = re.compile("[\u2500-\u257f]")
 # A run of box-drawing characters (a wall, a border, both) with the spaces around it.
 _BOX_RUN = re.compile("[ \t]*[\u2500-\u257f][\u2500-\u257f \t]*")
 # An ASCII-drawn border: 「-」 runs joined by 「+」 (「+-----+---+」, 「|-----+---|」); a Markdown table's
@@ -49,26 +48,22 @@ def without_box_lines(text: str) -> str:
     table whose lines ran together (white space collapsed: 「│行政许可 │396 │0 │181 │ ├──…」,
     「|行政许可 |396 |0 |181 | |------+---+」) keeps its walls as separators, as a collapsed pipe
     table keeps its pipes, and no wall reads as a label between a row's numbers."""
-    if any(_BOX_FIRST <= ord(ch) <= _BOX_LAST for ch in set(text)):
+    if _BOX_CHAR.search(text):
         text = _BOX_RUN.sub(" ", text)
     if "+-" in text or "-+" in text:
         text = _ASCII_BORDER_RUN.sub(" ", text)
     return text
 
 
-def _is_box(ch: str) -> bool:
-    return _BOX_FIRST <= ord(ch) <= _BOX_LAST
-
-
 def is_box_text(text: str) -> bool:
     """Whether the text holds a table drawn with box-drawing characters or ASCII borders."""
-    if any(_BOX_FIRST <= ord(ch) <= _BOX_LAST for ch in set(text)):
-        return sum(1 for line in text.splitlines() if _box_line(line)) >= _MIN_TABLE_LINES
-    return any(_ASCII_BORDER.match(line) for line in text.splitlines())
+    if _BOX_CHAR.search(text):
+        return sum(1 for line in text.splitlines() if _BOX_CHAR.search(line)) >= _MIN_TABLE_LINES
+    return "+-" in text and any(_ASCII_BORDER.match(line) for line in text.splitlines())
 
 
 def _box_line(line: str) -> bool:
-    return any(_is_box(ch) for ch in line)
+    return _BOX_CHAR.search(line) is not None
 
 
 @lru_cache(maxsize=1 << 12)

@@ -26,6 +26,7 @@ from .running_text import METHOD as TEXT_RUNNING
 
 # Text whose table rows are cut at their labels, so that a row holds all its digits.
 _LABEL_DELIMITED = (TEXT_RUNNING, GRID_METHOD)
+_MIN_RUN_ON_WIDTH = 3   # 自然人, a part, 总计: the fewest columns R3 can cut a run of values by
 
 
 # A report has a few hundred values: slots make them smaller and quicker to make.
@@ -336,16 +337,19 @@ class TableReader:
         when its values are a whole number of rows, each of them balancing (R3), the first row
         is the label's and the others are unlabelled rows, placed by the layout's row order
         (finish()) or reported. Otherwise (values, [])."""
-        if (table != "三" or row_key is None or self.method not in _LABEL_DELIMITED
-                or any(value.number is None for _, value in values)):
+        if table != "三" or row_key is None or self.method not in _LABEL_DELIMITED:
+            return values, []
+        # The header's columns, or the national format's where the header was garbled
+        # (_map_columns), that the values are two or more whole rows of (most rows: none).
+        candidates = [columns for columns in (self.columns or [], _FORMAT_ORDER[table])
+                      if _MIN_RUN_ON_WIDTH <= len(columns) < len(values) and not len(values) % len(columns)]
+        if not candidates or any(value.number is None for _, value in values):
             return values, []
         readings = {}   # the rows, by the width they were cut at
-        # The header's columns, or the national format's where the header was garbled (_map_columns).
-        for columns in (self.columns or [], _FORMAT_ORDER[table]):
+        for columns in candidates:
             width = len(columns)
             leaves = [c.path[-1] for c in columns]
-            if width < 3 or leaves[-1] != "total" or "natural_person" not in leaves \
-                    or len(values) <= width or len(values) % width:
+            if leaves[-1] != "total" or "natural_person" not in leaves:
                 continue   # R3 ties a row of parts to its 总计: columns without both cut nothing
             rows = [values[i:i + width] for i in range(0, len(values), width)]
             rule = balance_rule("三", [c.path for c in columns])

@@ -3,6 +3,7 @@ when it is absent; everything else stands alone on documents the project generat
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,26 @@ def corpus_cases() -> list[tuple[Path, dict]]:
         spec = json.loads(expected.read_text(encoding="utf-8"))
         cases.append((expected.with_name(spec.get("document") or expected.name.removesuffix(".expected.json")), spec))
     return cases
+
+
+def read_against(expected: dict, got: dict, label: str) -> tuple[int, list[str]]:
+    """What a document read (``got``: key → number) against what it should (``expected``: key →
+    number, or None for a cell blank in the document). Asserts nothing is misplaced: a blank
+    read as a number, or a number read as another. Returns how many cells were read right (a
+    blank left blank counts) and the numbers left unread."""
+    right, unread = 0, []
+    for key, want in expected.items():
+        value = got.get(key)
+        if want is None:
+            assert value is None, f"{label}: {key} is blank, read as {value}"
+            right += 1
+        elif value is None:
+            unread.append(key)
+        else:
+            assert math.isclose(float(value), float(want), rel_tol=1e-9, abs_tol=1e-6), \
+                f"{label}: {key} read as {value}, expected {want}"
+            right += 1
+    return right, unread
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .documents import Cell, Document, Line, Row
+from .documents import Cell, Document, Line, Row, join_wrapped
 
 METHOD = "text_box_table"
 
@@ -114,7 +114,7 @@ def _table_rows(lines: list[tuple[int, str]], ascii_table: bool, table_no: int) 
     def close(left: int, right: int) -> None:
         for span in [s for s in open_cells if s[0] < right and left < s[1]]:
             first, texts = open_cells.pop(span)
-            cells.append((first, span[0], _joined(texts)))
+            cells.append((first, span[0], join_wrapped(texts)))
 
     for number, line in lines:
         for left, right, text, border in _pieces(line, ascii_table):
@@ -144,16 +144,6 @@ def _table_rows(lines: list[tuple[int, str]], ascii_table: bool, table_no: int) 
     return rows
 
 
-def _joined(texts: list[str]) -> str:
-    """A cell's wrapped pieces as one text: Chinese runs on without a space, words with one."""
-    out = ""
-    for text in texts:
-        if out and out[-1].isascii() and out[-1].isalpha() and text[0].isascii() and text[0].isalpha():
-            out += " "
-        out += text
-    return out
-
-
 def read_box_text(text: str) -> Document:
     """The document: paragraphs of prose and the drawn tables' rows (module docstring)."""
     lines = text.splitlines()
@@ -165,7 +155,7 @@ def read_box_text(text: str) -> Document:
 
     def flush_paragraph() -> None:
         if paragraph:
-            items.append(Line(_joined([t for _, t in paragraph]), f"line {paragraph[0][0]}"))
+            items.append(Line(join_wrapped([t for _, t in paragraph]), f"line {paragraph[0][0]}"))
             paragraph.clear()
 
     def flush_table() -> None:

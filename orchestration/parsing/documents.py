@@ -381,6 +381,17 @@ def read_cell_text(text: str) -> Document:
                     text_lines=[line for line in lines if line and line != _SEPARATOR])
 
 
+def join_wrapped(pieces: list[str]) -> str:
+    """Text an extractor wrapped at its line width, as one text again: Chinese and numbers run on
+    without a space (「24252.31」「1082」 is one number), Latin words with one."""
+    out = ""
+    for piece in pieces:
+        if out and piece and out[-1].isascii() and out[-1].isalpha() and piece[0].isascii() and piece[0].isalpha():
+            out += " "
+        out += piece
+    return out
+
+
 # ---- text grids and Markdown: one table row per line -------------------------------------
 
 _PAGE_FURNITURE = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$")

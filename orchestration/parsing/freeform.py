@@ -40,7 +40,7 @@ from functools import lru_cache
 
 from . import annex_split
 from .cells import as_number, normalise, read_cell
-from .documents import Cell, Document, Line, Row, fit_blank_spaces
+from .documents import Cell, Document, Line, Row, fit_blank_spaces, join_wrapped
 from .tables import MetricValue, ParseIssue, read_rows
 
 ANNEX_METHOD = "annex_table"
@@ -424,8 +424,9 @@ def _paragraphs(doc: Document) -> list[tuple[str, str]]:
                     pieces = lines.setdefault(_line_no(where), [])
                 pieces.append(cell.text)
         paragraphs = []
+        starts = set(wrapped.values())   # the first lines of wrapped paragraphs
         for n in sorted(lines):
-            text = _joined_lines(lines[n]) if n in wrapped.values() else " ".join(lines[n])
+            text = join_wrapped(lines[n]) if n in starts else " ".join(lines[n])
             if text.isdigit() and text.isascii():
                 continue   # a number alone on its line (most lines of a cell-per-line page) says nothing
             # A line cut into cells is prose only if it says something (a heading, a sentence);
@@ -447,14 +448,8 @@ def _runs_on(line: str, following: str) -> bool:
         and not _HEADING.match(normalise(following))
 
 
-def _joined_lines(pieces: list[str]) -> str:
-    """A paragraph's wrapped lines as one text: Chinese runs on without a space."""
-    out = ""
-    for piece in pieces:
-        if out and out[-1].isascii() and out[-1].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
-            out += " "
-        out += piece
-    return out
+
+
 _LINE_NO = re.compile(r"line (\d+)")
 
 

@@ -404,21 +404,21 @@ class TableReader:
             partial = in_text and bool(paths) and (leaves < set(_FORMAT_LEAVES[table])
                                                    or table == "三" and "natural_person" not in leaves)
             self._same_leaves_memo = (columns, table, same_leaves, reordered, partial)
-        if partial:
+        if partial or reordered:
             if not self.standard_columns_noted.get(table):
-                self._issue("standard_columns", f"table {table}: the column header named only some of the "
-                            f"format's columns ({', '.join(c.label for c in columns)}); rows were read "
-                            "against the national format's columns", where)
+                why = "named only some of the format's columns" if partial else \
+                    "named the format's columns in another order"
+                self._issue("standard_columns", f"table {table}: the column header {why} "
+                            f"({', '.join(c.label for c in columns)}); rows were read against the national "
+                            "format's columns, in its order", where)
                 self.standard_columns_noted[table] = True
             columns = _FORMAT_ORDER[table]
-        elif standard and (not columns or len(columns) != len(standard) or same_leaves or reordered) \
+        elif standard and (not columns or len(columns) != len(standard) or same_leaves) \
                 and len(trimmed(len(standard))) == len(standard):
             # The header was garbled past reading, but the row has exactly the national table's
             # cells, whose order the format fixes.
             if not self.standard_columns_noted.get(table) and not same_leaves:
-                why = ("named the format's columns in another order" if reordered
-                       else "could not be read")
-                self._issue("standard_columns", f"table {table}: the column header {why} "
+                self._issue("standard_columns", f"table {table}: the column header could not be read "
                             f"({', '.join(c.label for c in columns or []) or 'none found'}); rows of "
                             f"{len(standard)} cells were read in the national format's column order", where)
                 self.standard_columns_noted[table] = True

@@ -13,6 +13,7 @@ LibreOffice (Debian packages: .ci/system-packages installs them)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -230,3 +231,120 @@ def test_hand_checked_pages_dumped_by_w3m_read_every_cell(dump):
         parsed = parse_document(_w3m(doc.read_bytes(), DUMPS[dump]), f"{doc.stem}.txt")
         assert parsed.template == spec["template"], doc.name
         assert read_against(spec["metrics"], parsed.metrics, f"{dump} {doc.name}")[1] == [], doc.name
+
+
+# Table 三 as lynx -dump writes it when a long row label keeps it from lining the columns up: a
+# row's cells one space apart, each blank cell two spaces more (the 法人 columns blank here), and
+# table 四 lined up in columns, every gap padded.
+LYNX_TABLES = """三、收到和处理政府信息公开申请情况
+   （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） 申请人情况
+   自然人 法人或其他组织 总计
+   商业企业 科研机构 社会公益组织 法律服务机构 其他
+   一、本年新收政府信息公开申请数量 26           26
+   二、上年结转政府信息公开申请数量 3           3
+   三、本年度办理结果 （一）予以公开 20 1         21
+   （二）部分公开（区分处理的，只计这一情形，不计其他情形） 0           0
+
+   四、政府信息公开行政复议、行政诉讼情况
+   行政复议                   行政诉讼
+   结果维持 结果纠正 其他结果 尚未审结 总计 未经复议直接起诉               复议后起诉
+                          结果维持 结果纠正 其他结果 尚未审结 总计 结果维持 结果纠正 其他结果 尚未审结 总计
+   0    0    0    1    1  0    0    0    0    0  0    0    0    0    0
+"""
+
+
+def test_wide_gaps_between_values_are_the_blank_cells_of_a_text_browsers_table():
+    """「26           26」: 26, five blank cells, 26 (lynx); 「20 1         21」: 20, 1, four blanks,
+    21. Table 四's padded gaps would make too many cells: they only separate, as before."""
+    parsed = parse_document((TITLE + LYNX_TABLES).encode("utf-8"), "lynx.txt")
+    m = parsed.metrics
+    assert (m["apps.new_received.natural_person"], m["apps.new_received.total"]) == (26, 26)
+    assert (m["apps.carried_over.natural_person"], m["apps.carried_over.total"]) == (3, 3)
+    assert (m["apps.granted.natural_person"], m["apps.granted.commercial"], m["apps.granted.total"]) == (20, 1, 21)
+    assert m["apps.new_received.commercial"] is None and m["apps.granted.other_org"] is None
+    assert (m["review.pending"], m["review.total"], m["litigation.direct.total"]) == (1, 1, 0)
+    # The same text with single spaces: the blanks are gone, the parts cannot be placed.
+    squeezed = parse_document(re.sub(" +", " ", TITLE + LYNX_TABLES).encode("utf-8"), "squeezed.txt")
+    assert squeezed.metrics.get("apps.new_received.natural_person") is None
+    assert squeezed.metrics["apps.new_received.total"] == 26
+
+
+LYNX = shutil.which("lynx")
+needs_lynx = pytest.mark.skipif(not LYNX and not IN_CI, reason="lynx is not installed (.ci/run installs it)")
+
+
+def _lynx(page: bytes, tmp_path) -> bytes:
+    assert LYNX, "CI must have lynx: .ci/run installs the Debian package"
+    path = tmp_path / "page.html"
+    path.write_bytes(page)
+    return subprocess.run([LYNX, "-dump", "-nolist", "-display_charset=utf-8", "-assume_charset=utf-8", str(path)],
+                          capture_output=True, check=True, timeout=60).stdout
+
+
+@needs_lynx
+def test_generated_pages_dumped_by_lynx_misplace_nothing(tmp_path):
+    """lynx lines a table's columns up where it can and otherwise writes a row's cells one space
+    apart. An empty cell (「<td></td>」) leaves no trace there: such a report's parts are left
+    unread with an issue, every other cell reads as on the page."""
+    reports = samples.generate_panel(agencies=4, years=range(2018, 2023)) + F.generate_panel(agencies=2)
+    cells = read = 0
+    for report in reports:
+        page = (F.render_html(report) if isinstance(report, F.FreeformReport) else samples.render_html(report)).encode()
+        original = parse_document(page, "page.html")
+        parsed = parse_document(_lynx(page, tmp_path), "dump.txt")
+        label = f"lynx {report.agency} {report.year}"
+        assert (parsed.template, parsed.year, parsed.agency) == (original.template, original.year, original.agency), label
+        right, unread = read_against(original.metrics, parsed.metrics, label)
+        if unread:
+            assert {"ambiguous_split", "annex_column_mismatch"} & {i.code for i in parsed.issues}, label
+        cells, read = cells + right + len(unread), read + right
+    assert read / cells >= 0.99, f"{read}/{cells}"   # measured 4390/4416 (99.4 %)
+
+
+@needs_lynx
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")
+def test_hand_checked_pages_dumped_by_lynx_read_their_blank_columns(tmp_path):
+    """沭阳 2023's 法人 columns are blank (「&nbsp;」 cells): lynx writes 「26           26」, read as
+    自然人 26, five blanks, 总计 26. Only 平潭实验区 2013's blank last cell of one annex row (「条    0」,
+    nothing after it) is left unread."""
+    cases = [(doc, spec) for doc, spec in corpus_cases() if doc.suffix == ".html"]
+    assert cases
+    unread_all = []
+    for doc, spec in cases:
+        parsed = parse_document(_lynx(doc.read_bytes(), tmp_path), f"{doc.stem}.txt")
+        assert parsed.template == spec["template"], doc.name
+        unread_all += [f"{doc.stem}:{key}" for key in read_against(spec["metrics"], parsed.metrics, doc.name)[1]]
+    assert unread_all == ["pingtan-syq-2013:legacy.active.gazette"]
+
+
+# The end of table 三 as `pdftotext -layout` writes a PDF whose labels wrap in their cells: the
+# group label 「（六）其他处理」 broken around its second sub-row's label, each sub-row's label over
+# three lines with the numbers on the middle one.
+LAYOUT_OTHER_GROUP = """三、收到和处理政府信息公开申请情况
+                               自然人      商业企业 科研机构 社会公益组织 法律服务机构 其他      总计
+一、本年新收政府信息公开申请数量                3001        53       0        0    61       4   3119
+               1、申请人无正当理由逾期不补
+               正、行政机关不再处理其政府信           67        3        0         0        1         0    71
+               息公开申请
+
+     （六）其
+               2、申请人逾期未按收费通知要
+     他处理
+               求缴纳费用、行政机关不再处理           6         0        0         0        0         0    6
+               其政府信息公开申请
+
+
+               3、其他                  108          2        0         0        0         0    110
+
+     （七）总计                           2932        53        0         0        61        4   3050
+"""
+
+
+def test_a_sub_row_tells_the_group_whose_other_row_follows():
+    """「3、其他」 is 其他处理's 其他 because the rows above it are that group's, though the group's own
+    label was broken around them and 「其政府信息公开申请」 (the row above's last line) stands before it."""
+    parsed = parse_document((TITLE + LAYOUT_OTHER_GROUP).encode("utf-8"), "layout.txt")
+    m = parsed.metrics
+    assert (m["apps.other.overdue_correction.total"], m["apps.other.overdue_fee.total"]) == (71, 6)
+    assert (m["apps.other.misc.natural_person"], m["apps.other.misc.commercial"], m["apps.other.misc.total"]) == (108, 2, 110)
+    assert m["apps.processed_total.total"] == 3050

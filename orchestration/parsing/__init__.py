@@ -43,7 +43,10 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        order, or only some of them, is read in the format's order; tables drawn with lines
 #        (text browsers' dumps) read as grids; prose lines wrapped mid-sentence are joined; an
 #        empty line between two values a line each is a blank cell where it fits (office exports).
-PARSER_VERSION = "0.7.1"
+# 0.7.2: a wide gap of spaces between two values is blank cells where they fit (lynx -dump,
+#        pdftotext -layout); a table 三 sub-row sets the group the next rows stand in (a group
+#        label broken around another row's, 「（六）其」 … 「他处理」, still makes 「3、其他」 its 其他).
+PARSER_VERSION = "0.7.2"
 
 
 @dataclass

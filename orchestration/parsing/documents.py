@@ -414,8 +414,14 @@ _LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
 # grid an empty line between two values is such a blank too (read_text_grid), kept or dropped
 # the same way, in a text whose filled cells stand on adjacent lines. pdftotext puts an empty
 # line between every two cells: there empty lines say nothing (_empty_lines_are_cells).
+# A text browser that cannot line a table up (lynx -dump, a long row label) writes a row's cells
+# one space apart and a blank cell as two more (「26           26」: 26, five blanks, 26): between
+# two values a run of three or more spaces is (spaces - 1) // 2 blank cells, fitted the same way.
+# Text lined up in columns (pdftotext -layout) pads every gap, which gives a row more cells than
+# its table has columns: its blanks are then dropped, and the row reads as before.
 BLANK_CELL_SPACE = "\xa0"
-_BLANK_SPACE_OR_WORD = re.compile(r"\xa0|[^\s]+")
+_WIDE_GAP = "   "
+_BLANK_SPACE_OR_WORD = re.compile(r"\xa0| {3,}|[^\s]+")
 
 
 def fit_blank_spaces(values: list, widths: tuple[int, ...]) -> list:
@@ -429,14 +435,18 @@ def fit_blank_spaces(values: list, widths: tuple[int, ...]) -> list:
 
 def _split_tokens(text: str) -> list[str]:
     """The cells of a text at runs of white space, a label with digits run on cut off them, and
-    a blank cell for each no-break space between two values (see ``BLANK_CELL_SPACE``)."""
-    if BLANK_CELL_SPACE not in text:
+    blank cells for the no-break spaces and wide gaps between two values (see
+    ``BLANK_CELL_SPACE``)."""
+    if BLANK_CELL_SPACE not in text and _WIDE_GAP not in text:
         return _plain_tokens(text)
     tokens: list[str] = []
-    blanks = 0   # no-break spaces since the last word
+    blanks = 0   # blank cells since the last word
     for part in _BLANK_SPACE_OR_WORD.findall(text):
         if part == BLANK_CELL_SPACE:
             blanks += 1
+            continue
+        if part[0] == " ":
+            blanks += (len(part) - 1) // 2
             continue
         words = _plain_tokens(part)
         if blanks and tokens and is_value(tokens[-1]) and is_value(words[0]):

@@ -301,6 +301,11 @@ class TableReader:
         row_key = "" if table == "四" else _row_key_of(table, texts, self.group)
         if table == "三" and row_key and "." not in row_key and row_key != "other":
             self.group = None
+        elif table == "三" and row_key and "." in row_key:
+            # A sub-row says which group the rows under it stand in, even where the group's own
+            # label was broken around other cells (pdftotext -layout: 「（六）其」, a sub-row's
+            # label, 「他处理」), so the group's 「3.其他」 is still its 其他.
+            self.group = row_key.partition(".")[0]
         if (row_key is None or not printed) and not any(v.number is not None for _, v in values):
             # An unlabelled row of blanks says nothing (in table 四 too, which has one row and no
             # row label: a Markdown converter's blank header row stands above it).

@@ -348,3 +348,25 @@ def test_a_sub_row_tells_the_group_whose_other_row_follows():
     assert (m["apps.other.overdue_correction.total"], m["apps.other.overdue_fee.total"]) == (71, 6)
     assert (m["apps.other.misc.natural_person"], m["apps.other.misc.commercial"], m["apps.other.misc.total"]) == (108, 2, 110)
     assert m["apps.processed_total.total"] == 3050
+
+
+def test_table_four_numbers_written_after_the_next_heading_complete_its_row():
+    """pdftotext writes table 四's header in pieces, its row's numbers a line each, then the next
+    section's heading and the page number, then the row's last seven numbers. They are the row's
+    (table 四 is the last table, its row numbers only): read in order, fifteen in all. Numbers
+    there that do not make the row whole are not taken."""
+    header = ("四、政府信息公开行政复议、行政诉讼情况\n\n行政复议\n\n行政诉讼\n\n未经复议直接起诉\n\n复议后起诉\n\n"
+              "结果 结果 其他 尚未\n\n总计 结果 结果 其他 尚未\n\n结果 结果 其他 尚未\n\n维持 纠正 结果 审结\n\n总计\n\n"
+              "总计\n\n维持 纠正 结果 审结\n\n维持 纠正 结果 审结\n\n")
+    row = [8, 1, 2, 1, 12, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]
+
+    def text(after_heading: list[int]) -> bytes:
+        return (TITLE + header + "\n\n".join(map(str, row[:8])) + "\n\n五、存在的主要问题及改进情况\n\n-3-\n\n"
+                + "".join(f"{n}\n\n" for n in after_heading) + "存在的主要问题：一是政策解读形式不够丰富。\n").encode("utf-8")
+
+    m = parse_document(text(row[8:]), "pdftotext.txt").metrics
+    assert [m[f"review.{c}"] for c in ("upheld", "corrected", "other", "pending", "total")] == row[:5]
+    assert [m[f"litigation.after_review.{c}"] for c in ("upheld", "total")] == [1, 1]
+    short = parse_document(text(row[8:-1]), "short.txt").metrics
+    assert all(short.get(f"litigation.after_review.{c}") is None for c in ("upheld", "total"))
+    assert short.get("review.total") is None

@@ -20,7 +20,7 @@ from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
 from .cells import is_value, normalise
-from .vocabulary import apps_row, is_header_label, section_of_heading
+from .vocabulary import STANDARD_COLUMNS, apps_row, is_header_label, section_of_heading
 
 
 # Lines, cells and rows: a page has hundreds; slots make them smaller and quicker to make.
@@ -590,7 +590,11 @@ def read_text_grid(text: str) -> Document:
     edgeless = "|" in text and any(_edgeless_separator(line.strip()) for line in lines)
     empty_lines = 0   # since the last line with text: blank cells between two values, maybe
     empty_cells = _empty_lines_are_cells(lines)
+    table = None        # the table the last section heading opened
+    displaced: set[int] = set()   # line numbers of table 四's tail, read before the heading
     for number, raw in enumerate(lines, start=1):
+        if number in displaced:
+            continue
         stripped = raw.strip()
         line = stripped.lstrip("#").strip() if stripped.startswith("#") else stripped
         if stripped:
@@ -602,7 +606,13 @@ def read_text_grid(text: str) -> Document:
         blanks, empty_lines = empty_lines, 0
         if _PIPE_SEPARATOR.match(line) or _PAGE_FURNITURE.match(normalise(line)):
             continue
-        if section_of_heading(normalise(line))[0]:
+        is_heading, opens = section_of_heading(normalise(line))
+        if is_heading:
+            if table == "四":
+                tail = _table_four_tail(run, lines, number)
+                run.extend(Cell(normalise(lines[n - 1]), f"line {n}") for n in tail)
+                displaced.update(tail)
+            table = opens
             flush()
             close_pipe_table()
             items.append(Line(line, where))
@@ -627,6 +637,32 @@ def read_text_grid(text: str) -> Document:
     flush()
     close_pipe_table()
     return Document(form="text", method=GRID_METHOD, items=items, text_lines=text_lines)
+
+
+def _table_four_tail(run: list[Cell], lines: list[str], heading: int) -> list[int]:
+    """The line numbers of table 四's row's last cells where an extractor wrote them after the
+    next section's heading (pdftotext: the heading 「五、存在的主要问题…」, the page number, then
+    the row's last seven numbers a line each, then the section's prose). Table 四 is the
+    report's last table and its row is numbers only, so numbers standing between that heading
+    and the first line of text are the row's when, with the numbers of the run before the
+    heading, they make the row's fifteen cells exactly; else none."""
+    width = len(STANDARD_COLUMNS["四"])
+    before = 0
+    for cell in reversed(run):
+        if not is_value(cell.text):
+            break
+        before += 1
+    if not 0 < before < width:
+        return []
+    tail: list[int] = []
+    for n in range(heading + 1, len(lines) + 1):
+        text = normalise(lines[n - 1])
+        if not text or _PAGE_FURNITURE.match(text):
+            continue
+        if not is_value(text) or before + len(tail) == width:
+            break
+        tail.append(n)
+    return tail if before + len(tail) == width else []
 
 
 # ---- DOCX -------------------------------------------------------------------------------

@@ -367,6 +367,7 @@ def test_table_four_numbers_written_after_the_next_heading_complete_its_row():
     m = parse_document(text(row[8:]), "pdftotext.txt").metrics
     assert [m[f"review.{c}"] for c in ("upheld", "corrected", "other", "pending", "total")] == row[:5]
     assert [m[f"litigation.after_review.{c}"] for c in ("upheld", "total")] == [1, 1]
-    short = parse_document(text(row[8:-1]), "short.txt").metrics
-    assert all(short.get(f"litigation.after_review.{c}") is None for c in ("upheld", "total"))
-    assert short.get("review.total") is None
+    for wrong in (row[8:-1], row[8:] + [3]):   # one number short, one too many
+        other = parse_document(text(wrong), "other.txt").metrics
+        assert all(other.get(f"litigation.after_review.{c}") is None for c in ("upheld", "total"))
+        assert other.get("review.total") is None

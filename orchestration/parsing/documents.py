@@ -659,7 +659,7 @@ def _table_four_tail(run: list[Cell], lines: list[str], heading: int) -> list[in
         text = normalise(lines[n - 1])
         if not text or _PAGE_FURNITURE.match(text):
             continue
-        if not is_value(text) or before + len(tail) == width:
+        if not is_value(text):
             break
         tail.append(n)
     return tail if before + len(tail) == width else []

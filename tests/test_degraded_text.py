@@ -349,6 +349,30 @@ def test_text_dump_header_lines_give_title_date_and_body():
     assert (parsed.agency, parsed.published) == ("青禾县人民政府办公室", "2023-03-01")
 
 
+#: A crawler's page text keeps the site's chrome: navigation and the page's buttons before the
+#: title, the footer's numbers after the report (here after its annex, the last thing in it).
+CHROME_BEFORE = ("首页 > 政务公开 > 政府信息公开年度报告 字号：大 中 小 发布时间：2012-03-01 浏览次数：1234 打印 关闭 ",
+                 "您现在的位置：首页 > 年度报告 {title} 发布日期：2012-03-01 来源：政府办公室 【打印】【关闭】 ")
+CHROME_AFTER = (" 上一篇：关于2023年度预算公开的说明 主办单位：县人民政府办公室 电话：0527-83212345 网站标识码：3213220001",
+                " 【打印本页】【关闭窗口】 网站地图 网站标识码3213220001 苏ICP备05005937号 您是第123456位访客")
+
+
+@pytest.mark.parametrize("before", CHROME_BEFORE, ids=("buttons", "breadcrumb"))
+@pytest.mark.parametrize("after", CHROME_AFTER, ids=("fields", "glued"))
+def test_page_chrome_around_a_crawled_report_changes_nothing_read(before, after):
+    """「打印 关闭」 before the title is not the agency's first word; the footer's 「网站标识码3213220001」
+    is not the annex's 网站公开 row (an annex names each figure once), and its 「2023年度」 is not a
+    new annex header (a header names its label column or two value columns)."""
+    text = "平潭综合实验区2011年政府信息公开工作年度报告 本报告所列数据的统计期限自2011年1月1日起至2011年12月31日。 " + ANNEX
+    plain = parse_document(text.encode("utf-8"), "annex.txt")
+    page = before.format(title="平潭综合实验区2011年政府信息公开工作年度报告") + text + after
+    crawled = parse_document(page.encode("utf-8"), "page.txt")
+    assert (crawled.agency, crawled.year, crawled.template) == (plain.agency, plain.year, plain.template) \
+        == ("平潭综合实验区", 2011, "freeform")
+    assert crawled.metrics == plain.metrics
+    assert crawled.metrics["legacy.active.website"] == 418
+
+
 # ---- the hand-checked corpus, flattened -----------------------------------------------------
 
 HTML_CASES = [(doc, spec) for doc, spec in corpus_cases() if doc.suffix == ".html"]

@@ -45,9 +45,12 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        empty line between two values a line each is a blank cell where it fits (office exports).
 # 0.7.2: a wide gap of spaces between two values is blank cells where they fit (lynx -dump,
 #        pdftotext -layout); a table 三 sub-row sets the group the next rows stand in (a group
-#        label broken around another row's, 「（六）其」 … 「他处理」, still makes 「3、其他」 its 其他);
-#        numbers after the heading that follows table 四 complete its row when they make it whole.
-PARSER_VERSION = "0.7.2"
+#        label broken around another row's, 「（六）其」 … 「他处理」, still makes 「3、其他」 its 其他).
+# 0.7.3: numbers after the heading that follows table 四 complete its row when they make it whole
+#        (pdftotext); a page's chrome around a crawled report: an annex names each figure once and
+#        a header needs its label column or two value columns (a footer's 「网站标识码3213220001」
+#        is not 网站公开), and a title line is not joined to the chrome before it (「关闭」).
+PARSER_VERSION = "0.7.3"
 
 
 @dataclass

@@ -121,9 +121,11 @@ _BARE_OTHER = re.compile(r"其[他它](?:情况|数)?")
 
 @lru_cache(maxsize=1 << 12)   # pure; the annex's labels are the same few dozen in every report
 def annex_key(label: str, group: str | None = None) -> str | None:
-    """The ``legacy.*`` key an annex row label names (None for anything else)."""
+    """The ``legacy.*`` key an annex row label names (None for anything else). A label that
+    ends in a colon introduces a value, as a page's footer does (「网站标识码：3213220001」,
+    「电话：…」), and is not an annex row."""
     text = _LABEL_PREFIX.sub("", normalise(label))
-    if not text or not _HAN.search(text):
+    if not text or not _HAN.search(text) or text.endswith(":"):
         return None
     if _BARE_OTHER.fullmatch(text) and group in _GROUP_OTHER:
         return _GROUP_OTHER[group]
@@ -150,6 +152,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
     annex = Annex()
     columns: list[_AnnexColumn] | None = None
     group: str | None = None
+    seen: dict[str, str] = {}   # key → the printed label of the row that was read as it
     for item in items:
         if not isinstance(item, Row):
             continue
@@ -163,8 +166,11 @@ def read_annex(items: list[Line | Row]) -> Annex:
             if last >= 0:
                 value_columns = [_AnnexColumn(c, normalise(cell.text), _grid_column(cell.where))
                                  for cell, c in zip(labels[: last + 1], concepts) if c in ("", ".cumulative")]
-                if value_columns:
-                    columns, group = value_columns, None
+                # A header names its label column or two value columns: a lone 「2023年度」 is a
+                # phrase of the text (a footer's 「关于2023年度预算公开的说明」), not a new table.
+                if value_columns and (len(value_columns) > 1 or "label" in concepts[: last + 1]):
+                    # a table of its own: its rows name their figures anew
+                    columns, group, seen = value_columns, None, {}
                 labels = labels[last + 1:]
             if not values or columns is None:
                 continue
@@ -181,6 +187,14 @@ def read_annex(items: list[Line | Row]) -> Annex:
                         break
             if key is None:
                 continue
+            if key in seen:
+                # An annex names each figure once: a second row for it is text after the annex
+                # (a page's footer: 「网站标识码3213220001」), not a second reading of the figure.
+                annex.issues.append(ParseIssue(
+                    "annex_row_repeated", f"附表: 「{printed}」 would be {key} again, which 「{seen[key]}」 "
+                    "already is; not read as the annex's", item.where))
+                continue
+            seen[key] = printed
             if key in _GROUP_OTHER:
                 group = key
             elif key not in _GROUP_OF and key not in _GROUP_OTHER.values():

@@ -65,9 +65,16 @@ def _titles(doc: Document) -> list[str]:
     first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
         titles.append(line)
-        if i + 1 < len(first):
+        # Not joined with a next line that is a whole title, agency and all: what stands before
+        # it is the page's chrome (「打印」「关闭」 in a crawler's text), not the title's first half.
+        if i + 1 < len(first) and not _has_agency(first[i + 1]):
             titles.append(line + first[i + 1])
     return [normalise(t) for t in titles if t]
+
+
+def _has_agency(line: str) -> bool:
+    match = _title_match(line)
+    return bool(match) and len(match["agency"]) >= 2
 
 
 def _title_match(title: str):

@@ -352,15 +352,19 @@ def test_text_dump_header_lines_give_title_date_and_body():
 #: A crawler's page text keeps the site's chrome: navigation and the page's buttons before the
 #: title, the footer's numbers after the report (here after its annex, the last thing in it).
 CHROME_BEFORE = ("首页 > 政务公开 > 政府信息公开年度报告 字号：大 中 小 发布时间：2012-03-01 浏览次数：1234 打印 关闭 ",
-                 "您现在的位置：首页 > 年度报告 {title} 发布日期：2012-03-01 来源：政府办公室 【打印】【关闭】 ")
+                 "您现在的位置：首页 > 年度报告 {title} 发布日期：2012-03-01 来源：政府办公室 【打印】【关闭】 ",
+                 # a site's catalogue fields, with their colons and spaces, and glued
+                 "索引号：11350100MB0123456X/2012-00123 发布机构：平潭综合实验区 生成日期：2012-03-01 名称：{title} 文号：无 ",
+                 "索引号11350100MB0123456X/2012-00123主题分类年度报告发布机构平潭综合实验区生成日期2012-03-01名称{title} ")
 CHROME_AFTER = (" 上一篇：关于2023年度预算公开的说明 主办单位：县人民政府办公室 电话：0527-83212345 网站标识码：3213220001",
                 " 【打印本页】【关闭窗口】 网站地图 网站标识码3213220001 苏ICP备05005937号 您是第123456位访客")
 
 
-@pytest.mark.parametrize("before", CHROME_BEFORE, ids=("buttons", "breadcrumb"))
+@pytest.mark.parametrize("before", CHROME_BEFORE, ids=("buttons", "breadcrumb", "fields", "fields-glued"))
 @pytest.mark.parametrize("after", CHROME_AFTER, ids=("fields", "glued"))
 def test_page_chrome_around_a_crawled_report_changes_nothing_read(before, after):
-    """「打印 关闭」 before the title is not the agency's first word; the footer's 「网站标识码3213220001」
+    """「打印 关闭」 before the title is not the agency's first word, nor are a site's catalogue fields
+    (「…生成日期2012-03-01名称」: an agency's name has no digits or colons); the footer's 「网站标识码3213220001」
     is not the annex's 网站公开 row (an annex names each figure once), and its 「2023年度」 is not a
     new annex header (a header names its label column or two value columns)."""
     text = "平潭综合实验区2011年政府信息公开工作年度报告 本报告所列数据的统计期限自2011年1月1日起至2011年12月31日。 " + ANNEX
@@ -369,6 +373,7 @@ def test_page_chrome_around_a_crawled_report_changes_nothing_read(before, after)
     crawled = parse_document(page.encode("utf-8"), "page.txt")
     assert (crawled.agency, crawled.year, crawled.template) == (plain.agency, plain.year, plain.template) \
         == ("平潭综合实验区", 2011, "freeform")
+    assert crawled.title == plain.title == "平潭综合实验区2011年政府信息公开工作年度报告"
     assert crawled.metrics == plain.metrics
     assert crawled.metrics["legacy.active.website"] == 418
 

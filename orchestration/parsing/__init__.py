@@ -49,7 +49,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 # 0.7.3: numbers after the heading that follows table 四 complete its row when they make it whole
 #        (pdftotext); a page's chrome around a crawled report: an annex names each figure once and
 #        a header needs its label column or two value columns (a footer's 「网站标识码3213220001」
-#        is not 网站公开), and a title line is not joined to the chrome before it (「关闭」).
+#        is not 网站公开), a title line is not joined to the chrome before it (「关闭」), and an
+#        agency's name has no digits or colons (a site's catalogue fields before the title).
 PARSER_VERSION = "0.7.3"
 
 

@@ -73,8 +73,28 @@ def _titles(doc: Document) -> list[str]:
 
 
 def _has_agency(line: str) -> bool:
-    match = _title_match(line)
-    return bool(match) and len(match["agency"]) >= 2
+    return _title_agency(_title_match(line))[0] is not None
+
+
+# An agency's name has no digits, colons or spaces: what stands before the last of them in front of
+# a title is the page's (a site's catalogue fields, 「索引号…发布机构…生成日期2024-01-17名称平潭综合实验区
+# 2023年…报告」), and so is a field's name right before the title (「名称」「标题」).
+_NOT_IN_AGENCY = re.compile(r"^.*[\d:：/|>\s]")
+_FIELD_NAME = re.compile(r"^(?:文件名称|信息名称|名称|标题|题目)")
+
+
+def _title_agency(match) -> tuple[str | None, int]:
+    """The agency a title match names (None when under two characters) and where it starts."""
+    if not match:
+        return None, 0
+    agency, start = match["agency"], match.start("agency")
+    cut = _NOT_IN_AGENCY.match(agency)
+    if cut:
+        agency, start = agency[cut.end():], start + cut.end()
+    field = _FIELD_NAME.match(agency)
+    if field and len(agency) - field.end() >= 2:
+        agency, start = agency[field.end():], start + field.end()
+    return (agency if len(agency) >= 2 else None), start
 
 
 def _title_match(title: str):
@@ -141,12 +161,13 @@ def find_title(doc: Document) -> str | None:
     ``<title>``); None when neither is there (the mart then shows the link text)."""
     first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
-        for candidate in (line, line + first[i + 1] if i + 1 < len(first) else None):
+        joined = line + first[i + 1] if i + 1 < len(first) and not _has_agency(first[i + 1]) else None
+        for candidate in (line, joined):   # not joined to a whole title: see _titles
             if not candidate or len(candidate) > 80:
                 continue
             match = _title_match(candidate)
             if match and match.start() == 0 and len(candidate) - match.end() <= 2:
-                return candidate
+                return candidate[_title_agency(match)[1]:] if match.re is _TITLE else candidate
     for key in ("ArticleTitle", "title"):
         title = normalise(doc.page_meta.get(key, ""))
         if title:
@@ -167,9 +188,9 @@ def find_year(doc: Document) -> int | None:
 
 def find_agency(doc: Document) -> str | None:
     for title in _titles(doc):
-        match = _title_match(title)
-        if match and len(match["agency"]) >= 2:
-            return match["agency"]
+        agency = _title_agency(_title_match(title))[0]
+        if agency:
+            return agency
     for line in doc.text_lines[:15]:
         found = _DUMP_PUBLISHER.search(line)
         if found:

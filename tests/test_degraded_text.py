@@ -20,6 +20,7 @@ from orchestration.synthetic.degraded import (
     DEGRADED_FORMS,
     RUN_TOGETHER_FORMS,
     flatten_html,
+    on_a_site,
     render_degraded,
 )
 from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
@@ -378,13 +379,32 @@ def test_page_chrome_around_a_crawled_report_changes_nothing_read(before, after)
     assert crawled.metrics["legacy.active.website"] == 418
 
 
+@pytest.mark.parametrize("form", ("page", "crawler", "spaced", "page_text"))
+def test_a_government_sites_page_around_the_report_changes_nothing_read(generated, form):
+    """The page as a site serves it (degraded.on_a_site: navigation, the catalogue fields as a
+    table with the title among them, buttons, a footer with numbers of its own), as it is and
+    flattened by a crawler: every report reads the figures, year, agency and title it reads
+    without the site around it."""
+    for report, _ in generated[::3]:
+        page = F.render_html(report) if isinstance(report, F.FreeformReport) else samples.render_html(report)
+        sited = on_a_site(page)
+        assert sited != page
+        name = "page.html" if form == "page" else "page.txt"
+        plain = parse_document((page if form == "page" else flatten_html(page, form)).encode("utf-8"), name)
+        parsed = parse_document((sited if form == "page" else flatten_html(sited, form)).encode("utf-8"), name)
+        label = f"{form} {report.agency} {report.year}"
+        assert (parsed.year, parsed.agency, parsed.title, parsed.published, parsed.template) == \
+            (plain.year, plain.agency, plain.title, plain.published, plain.template), label
+        assert parsed.metrics == plain.metrics, label
+
+
 # ---- the hand-checked corpus, flattened -----------------------------------------------------
 
 HTML_CASES = [(doc, spec) for doc, spec in corpus_cases() if doc.suffix == ".html"]
 #: Cells read, per form, on the corpus flattened (measured: docs/degraded-text.md).
 CORPUS_FLOORS = {"crawler": 0.94, "inline": 0.94, "spaced": 0.97, "paragraphs": 0.94, "lines": 0.94,
                  "cells": 0.97, "tabbed": 0.97, "markdown_collapsed": 0.97, "glued": 0.94,
-                 "markdown_edgeless": 0.99, "markdown_padded": 0.99, "page_text": 0.96}
+                 "markdown_edgeless": 0.99, "markdown_padded": 0.99, "page_text": 0.96, "site_crawler": 0.94}
 
 
 @pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")

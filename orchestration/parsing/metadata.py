@@ -23,7 +23,7 @@ _CONTACT = re.compile(r"请与(?P<body>[^，,。；;（(]{4,40}?)联系")
 _COMPILED_BY = re.compile(r"本报告(?:由|是)(?P<body>[^，,。；;]{4,40}?)(?:编制|根据|依据|按照)")
 _SOURCE = re.compile(r"(?:来源|发布机构|发布单位)[:：](?P<body>[^\s|]{4,40})")
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})[年\-/.](?P<m>\d{1,2})[月\-/.](?P<d>\d{1,2})日?")
-_PUBLISHED = re.compile(r"(?:发布时间|发布日期|成文日期|时间)[:：]\s*(?P<date>(?:19|20)\d{2}[年\-/.]\d{1,2}[月\-/.]\d{1,2})")
+_PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期|生成日期|成文日期|时间)[:：]\s*(?P<date>(?:19|20)\d{2}[年\-/.]\d{1,2}[月\-/.]\d{1,2})")
 # Text dumps (web archives, exported articles) open with field lines: 「标题：…」, 「发布时间：…」,
 # 「发布机构：…」, several of them sometimes on one line.
 _FIELD_STOP = r"(?=\s|标题[:：]|题目[:：]|发布时间|发布日期|成文日期|发布机构|发文机关|发布单位|来源[:：]|索引号|$)"
@@ -56,13 +56,29 @@ def _iso(text: str) -> str | None:
         return None
 
 
+# The head of a document, where its title and the page's fields stand: its first lines, and in
+# text cut into short pieces (a crawler's page text, where every space ends a "line") as many
+# as its first characters hold, so a site's navigation and catalogue fields before the title do
+# not push the title out of sight.
+_HEAD_CHARACTERS = 800
+
+
+def _head(lines: list[str], count: int) -> list[str]:
+    taken, characters = 0, 0
+    for line in lines:
+        if taken >= count and characters >= _HEAD_CHARACTERS:
+            break
+        taken, characters = taken + 1, characters + len(line)
+    return lines[:taken]
+
+
 def _titles(doc: Document) -> list[str]:
     """Candidate titles: the page's own, then the first lines, alone and joined with the next
     (a title is often broken over two lines)."""
-    titles = [found["title"] for line in doc.text_lines[:12] for found in [_DUMP_TITLE.search(line)] if found]
+    titles = [found["title"] for line in _head(doc.text_lines, 12) for found in [_DUMP_TITLE.search(line)] if found]
     titles += [doc.page_meta.get(k, "") for k in ("ArticleTitle", "title")]
     # A breadcrumb (「您现在的位置：…」) stands above the title on scraped pages.
-    first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
+    first = [normalise(line) for line in _head(doc.text_lines, 12) if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
         titles.append(line)
         # Not joined with a next line that is a whole title, agency and all: what stands before
@@ -159,7 +175,7 @@ def find_title(doc: Document) -> str | None:
     """The report's title as printed: its own title line (a line, or two lines joined, that is
     a report title and nothing more), else the page's title (``ArticleTitle`` meta, then
     ``<title>``); None when neither is there (the mart then shows the link text)."""
-    first = [normalise(line) for line in doc.text_lines[:12] if not _BREADCRUMB.match(normalise(line))]
+    first = [normalise(line) for line in _head(doc.text_lines, 12) if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
         joined = line + first[i + 1] if i + 1 < len(first) and not _has_agency(first[i + 1]) else None
         for candidate in (line, joined):   # not joined to a whole title: see _titles
@@ -191,7 +207,7 @@ def find_agency(doc: Document) -> str | None:
         agency = _title_agency(_title_match(title))[0]
         if agency:
             return agency
-    for line in doc.text_lines[:15]:
+    for line in _head(doc.text_lines, 15):
         found = _DUMP_PUBLISHER.search(line)
         if found:
             return normalise(found["body"])
@@ -207,7 +223,7 @@ def find_agency(doc: Document) -> str | None:
                 # The contact is often an office of the issuing government: name the government.
                 suffix = _BODY_SUFFIX.match(body)
                 return suffix["body"] if suffix else body
-    for line in lines[:15]:
+    for line in _head(lines, 15):
         match = _SOURCE.search(line)
         if match:
             return match["body"]
@@ -219,7 +235,7 @@ def find_published(doc: Document) -> str | None:
 
 
 # Where a publication date was read, best first (docs/scorecard.md): the page's 发布时间 /
-# 发布日期 / 时间：, the page's <meta name="PubDate">, then the document's own 成文日期 and the
+# 发布日期 / 公开日期 / 生成日期 / 时间：, the page's <meta name="PubDate">, then the document's own 成文日期 and the
 # date of its signature. (The date beside the listing link ranks between the page's and the
 # document's: the mart puts it there, the parser does not see the listing.)
 PUBLISHED_BASES = ("page_label", "page_meta", "written_date", "signature")
@@ -229,7 +245,7 @@ def find_published_with_basis(doc: Document) -> tuple[str | None, str | None]:
     """(ISO publication date, where it was read: one of ``PUBLISHED_BASES``), or (None, None)."""
     lines = _lines(doc)
     written = None
-    for line in lines[:20]:
+    for line in _head(lines, 20):
         match = _PUBLISHED.search(line)
         if match:
             iso = _iso(match["date"])

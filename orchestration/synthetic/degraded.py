@@ -46,6 +46,11 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     rows glued, each blank cell the no-break space the page fills it with (「<td>&nbsp;</td>」),
     a line break between paragraphs (「…申请数量26\xa0\xa0\xa0\xa0\xa026二、上年结转…」).
 
+``site_crawler``
+    the crawler form of the page as a government site serves it: the site's navigation, its
+    catalogue fields as a table (索引号, 发布机构, 生成日期, 名称: the title), the page's buttons
+    before the report, and a footer with numbers of its own after it (「网站标识码3213220001」).
+
 A blank cell leaves nothing in the forms before the Markdown ones (extractors drop it); the
 Markdown forms keep it between its pipes (「| |」), which tell nothing once the rows share a line
 (markdown_collapsed); page_text keeps its no-break space. Standard library and lxml only;
@@ -56,9 +61,10 @@ from __future__ import annotations
 import re
 
 DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
-                  "glued", "markdown_edgeless", "markdown_padded", "page_text")
+                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "site_crawler")
 #: The forms in which a table's rows share a line.
-RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text")
+RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text",
+                      "site_crawler")
 
 #: (cell separator, row separator, paragraph separator) per form; crawler and the Markdown form
 #: have their own cell rules.
@@ -68,6 +74,16 @@ _SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" 
                "markdown_edgeless": ("| ", "\n", "\n\n"), "markdown_padded": (" | ", "\n", "\n\n"),
                "page_text": ("", "", "\n")}
 _NO_BREAK_SPACE = "\xa0"   # what a page's blank cell holds (「&nbsp;」), in page_text
+# What a government site puts around a report's page (site_crawler): navigation, the catalogue
+# fields as a table (the page's title among them), buttons; a footer with numbers of its own.
+_SITE_TOP = ("<div>首页 &gt; 政务公开 &gt; 政府信息公开年度报告</div><table>"
+             "<tr><td>索引号：</td><td>11350100MB0123456X/2024-00123</td><td>主题分类：</td><td>年度报告</td></tr>"
+             "<tr><td>发布机构：</td><td>政府办公室</td><td>生成日期：</td><td>{date}</td></tr>"
+             "<tr><td>名称：</td><td colspan=\"3\">{title}</td></tr></table>"
+             "<div>【字体：大 中 小】 【打印】 【关闭】 浏览次数：1234</div>")
+_SITE_FOOT = ("<div><p>上一篇：关于2023年度预算公开的说明</p><table><tr><td>主办单位：县人民政府办公室</td>"
+              "<td>电话：0527-83212345</td></tr><tr><td>网站标识码</td><td>3213220001</td></tr></table>"
+              "<p>苏ICP备05005937号 您是第123456位访客</p></div>")
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "title", "section", "article"}
 _NUMBER_CELL = re.compile(r"^[-+]?[\d,，.．]+(元|万元)?$")
 
@@ -76,6 +92,8 @@ def flatten_html(page: str, form: str) -> str:
     """The visible text of an HTML page with its tables flattened as ``form`` says."""
     import lxml.html
 
+    if form == "site_crawler":
+        return flatten_html(on_a_site(page), "crawler")
     if form not in _SEPARATORS:
         raise ValueError(f"unknown degraded form {form!r} (known: {', '.join(DEGRADED_FORMS)})")
     cell_sep, row_sep, para_sep = _SEPARATORS[form]
@@ -130,6 +148,15 @@ def flatten_html(page: str, form: str) -> str:
     if para_sep:
         text = re.sub(f"(?:{re.escape(para_sep)})+", para_sep, text).strip()
     return " ".join(text.split()) if form == "markdown_collapsed" else text
+
+
+def on_a_site(page: str) -> str:
+    """The page with a government site's chrome around its body (see ``site_crawler``)."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", page, re.S)
+    date = re.search(r"发布时间[:：]\s*([\d-]{8,10})", page)   # the catalogue's date is the page's
+    top = _SITE_TOP.format(title=title.group(1).strip() if title else "", date=date.group(1) if date else "")
+    page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + top, page, count=1)
+    return page.replace("</body>", _SITE_FOOT + "</body>", 1)
 
 
 def _span(td) -> int:

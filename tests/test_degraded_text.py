@@ -379,6 +379,20 @@ def test_page_chrome_around_a_crawled_report_changes_nothing_read(before, after)
     assert crawled.metrics["legacy.active.website"] == 418
 
 
+@pytest.mark.parametrize("before", ("", "打印 关闭 ", "首页 > 年度报告 "))
+def test_a_title_broken_after_the_place_name_keeps_the_whole_agency(generated, before):
+    """「澜川市云溪区 市场监督管理局2021年…报告」 in a crawler's text, cut at its space: the place's name
+    is the agency's first half, not chrome before a whole title (as 「打印」「关闭」 are)."""
+    report, original = next((r, o) for r, o in generated if "区" in r.agency and not r.agency.endswith("人民政府")
+                            and not isinstance(r, F.FreeformReport))
+    place = report.agency[: report.agency.index("区") + 1]
+    text = render_degraded(report, "crawler")
+    assert text.startswith(original.title)
+    spaced = before + text.replace(report.agency, f"{place} {report.agency[len(place):]}", 1)
+    parsed = parse_document(spaced.encode("utf-8"), "crawler.txt")
+    assert (parsed.agency, parsed.title) == (original.agency, original.title) == (report.agency, original.title)
+
+
 @pytest.mark.parametrize("form", ("page", "crawler", "spaced", "page_text"))
 def test_a_government_sites_page_around_the_report_changes_nothing_read(generated, form):
     """The page as a site serves it (degraded.on_a_site: navigation, the catalogue fields as a

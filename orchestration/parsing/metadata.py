@@ -81,21 +81,31 @@ def _titles(doc: Document) -> list[str]:
     first = [normalise(line) for line in _head(doc.text_lines, 12) if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
         titles.append(line)
-        # Not joined with a next line that is a whole title, agency and all: what stands before
-        # it is the page's chrome (「打印」「关闭」 in a crawler's text), not the title's first half.
-        if i + 1 < len(first) and not _has_agency(first[i + 1]):
+        if i + 1 < len(first) and _joins_title(line, first[i + 1]):
             titles.append(line + first[i + 1])
     return [normalise(t) for t in titles if t]
+
+
+# A place's name, the first half of an agency's name broken before its department
+# (「青川市河兴区」「人力资源和社会保障局2020年…报告」).
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,20}(?:省|市|区|县|州|盟|旗|镇|乡|街道)$")
+
+
+def _joins_title(line: str, following: str) -> bool:
+    """Whether ``line`` may be the first half of a title that ``following`` ends. Not when the
+    following line is a whole title, agency and all (what stands before it is the page's chrome:
+    「打印」「关闭」 in a crawler's text), unless the line is a place's name, the agency's first half."""
+    return _PLACE.match(line) is not None or not _has_agency(following)
 
 
 def _has_agency(line: str) -> bool:
     return _title_agency(_title_match(line))[0] is not None
 
 
-# An agency's name has no digits, colons or spaces: what stands before the last of them in front of
+# An agency's name has no digits or colons: what stands before the last of them in front of
 # a title is the page's (a site's catalogue fields, 「索引号…发布机构…生成日期2024-01-17名称平潭综合实验区
 # 2023年…报告」), and so is a field's name right before the title (「名称」「标题」).
-_NOT_IN_AGENCY = re.compile(r"^.*[\d:：/|>\s]")
+_NOT_IN_AGENCY = re.compile(r"^.*[\d:：/|>]")
 _FIELD_NAME = re.compile(r"^(?:文件名称|信息名称|名称|标题|题目)")
 
 
@@ -177,8 +187,8 @@ def find_title(doc: Document) -> str | None:
     ``<title>``); None when neither is there (the mart then shows the link text)."""
     first = [normalise(line) for line in _head(doc.text_lines, 12) if not _BREADCRUMB.match(normalise(line))]
     for i, line in enumerate(first):
-        joined = line + first[i + 1] if i + 1 < len(first) and not _has_agency(first[i + 1]) else None
-        for candidate in (line, joined):   # not joined to a whole title: see _titles
+        joined = line + first[i + 1] if i + 1 < len(first) and _joins_title(line, first[i + 1]) else None
+        for candidate in (line, joined):
             if not candidate or len(candidate) > 80:
                 continue
             match = _title_match(candidate)

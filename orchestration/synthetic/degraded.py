@@ -152,7 +152,7 @@ def flatten_html(page: str, form: str) -> str:
 
 def on_a_site(page: str) -> str:
     """The page with a government site's chrome around its body (see ``site_crawler``)."""
-    title = re.search(r"<title[^>]*>(.*?)</title>", page, re.S)
+    title = re.search(r"<title[^>]*>(.*?)</title>", page, re.DOTALL)
     date = re.search(r"发布时间[:：]\s*([\d-]{8,10})", page)   # the catalogue's date is the page's
     top = _SITE_TOP.format(title=title.group(1).strip() if title else "", date=date.group(1) if date else "")
     page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + top, page, count=1)

@@ -2,16 +2,19 @@
 
 benchmarks/degraded_text.py flattens pages the ways extractors do, with the project's own code.
 This runs the extractors themselves, where they are installed (none is a dependency of the
-project): BeautifulSoup's get_text() four ways, html2text, markdownify and trafilatura on the
-HTML documents with the text browsers w3m and lynx (-dump), pdfplumber's and pdfminer's
-extract_text() and poppler's pdftotext (with and without -layout) on the PDFs. Each output is also read
+project): BeautifulSoup's get_text() four ways, html2text, markdownify, trafilatura, html_text,
+inscriptis, resiliparse (web-archive dumps) and readability-lxml on the HTML documents with the
+text browsers w3m and lynx (-dump); pdfplumber's and pdfminer's extract_text(), poppler's
+pdftotext (with and without -layout), pypdf (plain and layout), pypdfium2, PyMuPDF (as is and
+sorted) and pymupdf4llm on the PDFs. Each output is also read
 with its white space collapsed into single spaces (" ".join(text.split())), as scraped datasets
 often store text. Cells are counted as in degraded_text.py: right, misplaced (a value the
 document does not have under that key), the rest left unread with an issue.
 
 Needs the hand-checked corpus beside the project (../shared/corpus/real). Install the extractors
 into the project's environment first, for example:
-    .venv/bin/pip install beautifulsoup4 html2text markdownify trafilatura lxml_html_clean
+    .venv/bin/pip install beautifulsoup4 html2text markdownify trafilatura lxml_html_clean \
+        html-text inscriptis resiliparse readability-lxml pypdf pymupdf pymupdf4llm
 Usage: .venv/bin/python benchmarks/real_extractors.py
 """
 from __future__ import annotations
@@ -76,6 +79,37 @@ def _trafilatura(html: str, markdown: bool = False) -> str:
                                output_format="markdown" if markdown else "txt") or ""
 
 
+def _html(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _readability(html: str) -> str:
+    """readability-lxml's main content, as the article's text (lxml's text_content(): no separator)."""
+    import lxml.html
+    from readability import Document
+
+    return lxml.html.fromstring(Document(html).summary()).text_content()
+
+
+def _pypdf(path: Path, mode: str = "plain") -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text(extraction_mode=mode) for page in PdfReader(str(path)).pages)
+
+
+def _pdfium(path: Path) -> str:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def _pymupdf(path: Path, sort: bool = False) -> str:
+    import pymupdf
+
+    return "\n".join(page.get_text(sort=sort) for page in pymupdf.open(str(path)))
+
+
 # (name, what it needs (a module, or "program:<name>"), document suffix, function of the document's path)
 EXTRACTORS = [
     ("bs4 get_text()", "bs4", ".html", lambda p: _soup(p.read_text(encoding="utf-8")).get_text()),
@@ -94,11 +128,22 @@ EXTRACTORS = [
      lambda p: _text_browser(p, "w3m", "-dump", "-no-graph", "-O", "UTF-8", "-T", "text/html")),
     ("lynx -dump", "program:lynx", ".html",
      lambda p: _text_browser(p, "lynx", "-dump", "-nolist", "-display_charset=utf-8", "-assume_charset=utf-8")),
+    ("html_text extract_text()", "html_text", ".html", lambda p: __import__("html_text").extract_text(_html(p))),
+    ("inscriptis get_text()", "inscriptis", ".html", lambda p: __import__("inscriptis").get_text(_html(p))),
+    ("resiliparse extract_plain_text()", "resiliparse", ".html",
+     lambda p: __import__("resiliparse.extract.html2text", fromlist=["x"]).extract_plain_text(_html(p))),
+    ("readability-lxml summary, text_content()", "readability", ".html", lambda p: _readability(_html(p))),
     ("pdfplumber extract_text()", "pdfplumber", ".pdf", _pdfplumber),
     ("pdfplumber extract_text(layout=True)", "pdfplumber", ".pdf", lambda p: _pdfplumber(p, layout=True)),
     ("pdfminer extract_text()", "pdfminer", ".pdf", _pdfminer),
     ("poppler pdftotext", "program:pdftotext", ".pdf", _pdftotext),
     ("poppler pdftotext -layout", "program:pdftotext", ".pdf", lambda p: _pdftotext(p, "-layout")),
+    ("pypdf extract_text()", "pypdf", ".pdf", _pypdf),
+    ('pypdf extract_text(extraction_mode="layout")', "pypdf", ".pdf", lambda p: _pypdf(p, "layout")),
+    ("pypdfium2 get_text_range()", "pypdfium2", ".pdf", _pdfium),
+    ("PyMuPDF get_text()", "pymupdf", ".pdf", _pymupdf),
+    ("PyMuPDF get_text(sort=True)", "pymupdf", ".pdf", lambda p: _pymupdf(p, sort=True)),
+    ("pymupdf4llm to_markdown()", "pymupdf4llm", ".pdf", lambda p: __import__("pymupdf4llm").to_markdown(str(p))),
 ]
 
 

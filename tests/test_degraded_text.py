@@ -26,7 +26,8 @@ from orchestration.synthetic.degraded import (
 from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
 
 #: The forms whose cells keep a separator: a blank cell is then the only loss.
-SEPARATED_FORMS = ("spaced", "cells", "tabbed", "markdown_collapsed", "markdown_edgeless", "markdown_padded")
+SEPARATED_FORMS = ("spaced", "cells", "tabbed", "markdown_collapsed", "markdown_edgeless", "markdown_padded",
+                   "tab_pairs")
 #: Issues that say a table cell was left unread.
 UNREAD = {"ambiguous_split", "column_count_mismatch", "annex_column_mismatch", "unidentified_row",
           "no_header", "unmapped_column"}
@@ -418,7 +419,7 @@ HTML_CASES = [(doc, spec) for doc, spec in corpus_cases() if doc.suffix == ".htm
 #: Cells read, per form, on the corpus flattened (measured: docs/degraded-text.md).
 CORPUS_FLOORS = {"crawler": 0.94, "inline": 0.94, "spaced": 0.97, "paragraphs": 0.94, "lines": 0.94,
                  "cells": 0.97, "tabbed": 0.97, "markdown_collapsed": 0.97, "glued": 0.94,
-                 "markdown_edgeless": 0.99, "markdown_padded": 0.99, "page_text": 0.96, "site_crawler": 0.94}
+                 "markdown_edgeless": 0.99, "markdown_padded": 0.99, "page_text": 0.96, "tab_pairs": 0.99, "site_crawler": 0.94}
 
 
 @pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")
@@ -727,3 +728,65 @@ def test_a_sub_heading_glued_to_its_sentence_leaves_the_sentence_s_figure_readab
         parsed = parse_document(text.encode("utf-8"), "glued-heading.txt")
         assert parsed.metrics.get("legacy.active.total") == 2122, repr(glue)
         assert parsed.metrics.get("legacy.active.total.cumulative") == 10037, repr(glue)
+
+
+# ---- what other extractors leave in the text ------------------------------------------------------
+
+def test_cells_two_tabs_apart_read_as_tab_separated_cells():
+    """resiliparse's extract_plain_text() (web-archive text dumps) puts two TABs between cells and
+    an empty field between two pairs for a blank cell. Where single TABs separate cells, two TABs
+    are a blank cell and stay."""
+    from orchestration.parsing import paired_tabs_as_one
+
+    assert paired_tabs_as_one("总计\t\t26\t\t\t\t26\n") == "总计\t26\t\t26\n"
+    single = "自然人\t总计\n一、本年新收\t26\t\t26\n"
+    assert paired_tabs_as_one(single) == single
+    assert paired_tabs_as_one("a\t\t\tb\t\tc") == "a\t\t\tb\t\tc"   # an odd run: tabs stand alone
+
+
+def test_page_numbers_among_collapsed_words_are_not_cells():
+    """A PDF's text with its white space collapsed keeps each page's number where the page ended,
+    in a row if the page broke there. Only marks counting the pages up one by one, a page's text
+    apart, are page numbers: a table 四 written with dashes for blanks keeps its cells."""
+    from orchestration.parsing.running_text import page_numbers
+
+    page = "本机关继续推进政务公开工作，" * 12
+    text = f"{page} - 1 - {page} - 2 - {page} 1.本机关不掌握 3 0 0 0 0 0 3 - 3 - 2.没有现成 {page} - 4 -"
+    marks = [text[start:end] for start, end in page_numbers(text)]
+    assert marks == ["- 1 -", "- 2 -", "- 3 -", "- 4 -"]
+    assert page_numbers(f"{page} - 1 - {page} - 2 -") == []   # two marks are not enough
+    assert page_numbers("结果维持 - 1 - - 2 - - 3 - 0 - 4 - " + page) == []   # cells, not a page apart
+    assert page_numbers(f"{page} - 2 - {page} - 5 - {page} - 9 -") == []   # not counting up
+
+
+def test_a_label_piece_after_a_rows_numbers_is_not_a_cell():
+    """PyMuPDF's sorted text writes pieces of a tall label cell beside the rows it covers: after a
+    row's numbers (「… 6 （三）不」) or glued to its last one (「8结」). The row keeps its numbers; words
+    after a count in prose (「共 12 个」) keep the line prose."""
+    text = ("三、收到和处理政府信息公开申请情况\n"
+            "申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计\n"
+            "一、本年新收政府信息公开申请数量 20 1 0 0 0 0 21\n"
+            "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0\n"
+            "4.保护第三方合法权益 6 0 0 0 0 0 6   （三）不\n"
+            "5.属于三类内部事务信息 7 1 0 0 0 0 8结\n"
+            "本年共受理申请 12 个\n")
+    parsed = parse_document(text.encode("utf-8"), "sorted.txt")
+    assert parsed.metrics["apps.withheld.third_party_rights.total"] == 6
+    assert parsed.metrics["apps.withheld.internal_affairs.natural_person"] == 7
+    assert parsed.metrics["apps.withheld.internal_affairs.total"] == 8
+    assert parsed.metrics["apps.new_received.total"] == 21
+
+
+def test_a_pipe_rows_label_cut_where_its_cell_wrapped_is_one_label():
+    """pymupdf4llm cuts a row whose label cell wrapped into two pipe rows: the label's start with
+    blank cells, then the rest with the numbers. Table 三 knows the label joined and not its rest."""
+    header = "|申请人情况|自然人|商业企业|科研机构|社会公益组织|法律服务机构|其他|总计|\n|---|---|---|---|---|---|---|---|\n"
+    rows = ("|一、本年新收政府信息公开申请数量|70|1|0|0|1|0|72|\n"
+            "|1、申请人无正当理由逾期不补||||||||\n"
+            "|正、行政机关不再处理其政府信<br>息公开申请|67|3|0|0|1|0|71|\n"
+            "|一些说明||||||||\n"
+            "|3、其他|108|2|0|0|0|0|110|\n")
+    parsed = parse_document(("三、收到和处理政府信息公开申请情况\n" + header + rows).encode("utf-8"), "llm.md")
+    assert parsed.metrics["apps.other.overdue_correction.natural_person"] == 67
+    assert parsed.metrics["apps.other.overdue_correction.total"] == 71
+    assert parsed.metrics["apps.other.misc.total"] == 110

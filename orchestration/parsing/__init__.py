@@ -15,6 +15,7 @@ from .documents import (
     decode,
     looks_like_cell_text,
     looks_like_html,
+    paired_tabs_as_one,
     read_cell_text,
     read_docx,
     read_html,
@@ -51,7 +52,12 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        a header needs its label column or two value columns (a footer's 「网站标识码3213220001」
 #        is not 网站公开), a title line is not joined to the chrome before it (「关闭」), and an
 #        agency's name has no digits or colons (a site's catalogue fields before the title).
-PARSER_VERSION = "0.7.3"
+# 0.7.4: more extractors' habits: cells two TABs apart (resiliparse); page numbers among collapsed
+#        words; 「第二十条 第(一)项」 broken in two and table 四's tail in running text; a piece of a
+#        tall label after a row's numbers (PyMuPDF sorted); a pipe row's label cut where its cell
+#        wrapped (pymupdf4llm); table 三 written column by column read by columns where R3 allows
+#        only that; in a text that lost table 三's rows' order, only rows that balance are kept.
+PARSER_VERSION = "0.7.4"
 
 
 @dataclass
@@ -191,6 +197,7 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
+        text = paired_tabs_as_one(text)
         if is_box_text(text):
             doc = read_box_text(text)   # tables drawn with lines (text browsers' dumps)
         else:
@@ -267,12 +274,14 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.scope, report.scope_basis = metadata.find_scope_with_basis(doc, report.agency)
         report.title = metadata.find_title(doc)
         freeform.complete(doc, report)   # 附表 and prose figures (legacy.*), R8 findings
-        used = sorted(reader.rules_used | getattr(report, "_annex_rules_used", set()))
+        by_columns = getattr(doc, "rules_used", set())   # R3, when a table written column by column was read
+        used = sorted(reader.rules_used | getattr(report, "_annex_rules_used", set()) | by_columns)
         if used:
             # A rule that fixed a split cannot certify it: its check is not assessable for this report.
+            how = " or to read a table written column by column" if by_columns else ""
             report.issues.append(ParseIssue(
                 "rules_used_to_read", f"{source}: {', '.join(used)} were used to split digits that ran "
-                f"together or rows that ran on (used_rules={','.join(used)}); for this report their checks "
+                f"together or rows that ran on{how} (used_rules={','.join(used)}); for this report their checks "
                 "are not assessable (used to read the table)", None))
         if doc.ocr_confidence:
             from .ocr_review import review

@@ -468,6 +468,20 @@ def _plain_tokens(text: str) -> list[str]:
     return tokens
 
 
+# A tab that stands alone: some tab in the text is not one of a pair of tabs.
+_LONE_TAB = re.compile(r"(?<!\t)(?:\t\t)*\t(?!\t)")
+
+
+def paired_tabs_as_one(text: str) -> str:
+    """Text whose cells are separated by two tabs (resiliparse's html2text, which web-archive
+    text dumps are made with, writes 「64\t\t0\t\t0」), with one tab between cells, as the
+    readers of tab-separated text expect. Only when no tab of the text stands alone: where single
+    tabs separate cells, two tabs are a blank cell between two values and must stay."""
+    if "\t\t" not in text or _LONE_TAB.search(text):
+        return text
+    return text.replace("\t\t", "\t")
+
+
 def _tab_tokens(line: str) -> list[str]:
     """The cells of a TAB-separated line. Every field between two tabs is a cell, so an empty
     field among the values is a blank cell (「52\t\t\t\t\t\t52」 is 52, five blanks, 52),
@@ -486,6 +500,33 @@ def _tab_tokens(line: str) -> list[str]:
         tokens.extend(parts)
         seen_number = seen_number or any(is_value(t) for t in parts)
     return tokens
+
+
+# A number with a piece of a tall label cell glued after it (「8结」: PyMuPDF's sorted text puts the
+# column of 「三、本年度办理结果」 one character a line beside the rows).
+_VALUE_THEN_FRAGMENT = re.compile(r"^(\d+)([\u4e00-\u9fff]{1,4})$")
+_FRAGMENT_CHARS = 6
+_FRAGMENT_AFTER_VALUES = 3
+
+
+def _without_trailing_fragment(tokens: list[str], kinds: list[bool], first_value: int) -> list[str] | None:
+    """A table row's tokens without the piece of another column's tall label cell an extractor
+    wrote after its values (「4.保护第三方合法权益 6 0 0 0 0 0 6 （三）不」: 「（三）不予公开」 stands
+    beside several rows, cut into pieces), or None when the words after the numbers are more than
+    such a piece (prose: 「共 12 个」 has too few numbers before its word to be a row)."""
+    tokens = list(tokens)
+    glued = _VALUE_THEN_FRAGMENT.match(tokens[-1])
+    if glued:
+        tokens[-1:] = glued.groups()
+        kinds = kinds[:-1] + [True, False]
+    end = len(kinds)
+    while end > first_value and not kinds[end - 1]:
+        end -= 1
+    tail = "".join(tokens[end:])
+    if (end - first_value < _FRAGMENT_AFTER_VALUES or not all(kinds[first_value:end])
+            or len(normalise(tail)) > _FRAGMENT_CHARS or tail.endswith(_PROSE_END)):
+        return None
+    return tokens[:end]
 
 
 def _grid_cells(line: str, where: str, edgeless_pipes: bool = False) -> list[Cell] | None:
@@ -508,7 +549,8 @@ def _grid_cells(line: str, where: str, edgeless_pipes: bool = False) -> list[Cel
         first_value = kinds.index(True)
         if all(kinds[first_value:]):
             return [Cell(t, where) for t in tokens]
-        return None
+        values = _without_trailing_fragment(tokens, kinds, first_value)
+        return [Cell(t, where) for t in values] if values else None
     text = normalise(stripped)
     # Prose ends like a sentence or runs on for long; a header line is short labels, or
     # column labels run together (「结果维持结果纠正…复议后起诉」).
@@ -517,6 +559,16 @@ def _grid_cells(line: str, where: str, edgeless_pipes: bool = False) -> list[Cel
                                         and not _long_row_label(normalise(t)) for t in long_words):
         return None
     return [Cell(t, where) for t in tokens]
+
+
+def _continues_label(previous: Row, cells: list[Cell]) -> bool:
+    """Whether a pipe row's first cell is the rest of the label of the row before it, a row with
+    a label and nothing else: table 三 knows the two labels joined and not the second alone."""
+    if len(previous.cells) < 3 or len(cells) < 3 or any(normalise(c.text) for c in previous.cells[1:]):
+        return False
+    first, rest = (normalise(c.text.replace("<br>", "")) for c in (previous.cells[0], cells[0]))
+    return (bool(first) and not is_value(first) and bool(rest) and apps_row(rest, None) is None
+            and apps_row(first + rest, None) is not None)
 
 
 def _long_row_label(label: str) -> bool:
@@ -561,9 +613,17 @@ def read_text_grid(text: str) -> Document:
     run: list[Cell] = []
     pipe_rows: list[Row] = []
 
+    from .column_major import read_by_columns
+    by_columns = False   # whether a table 三 written column by column was put row by row (R3 used)
+
     def flush() -> None:
+        nonlocal by_columns
         if run:
-            items.append(Row(list(run), run[0].where))
+            cells = list(run)
+            if table == "三":
+                cells, changed = read_by_columns(cells)
+                by_columns = by_columns or changed
+            items.append(Row(cells, run[0].where))
             run.clear()
 
     def close_pipe_table() -> None:
@@ -612,8 +672,8 @@ def read_text_grid(text: str) -> Document:
                 tail = _table_four_tail(run, lines, number)
                 run.extend(Cell(normalise(lines[n - 1]), f"line {n}") for n in tail)
                 displaced.update(tail)
-            table = opens
             flush()
+            table = opens
             close_pipe_table()
             items.append(Line(line, where))
             continue
@@ -626,6 +686,12 @@ def read_text_grid(text: str) -> Document:
             # A pipe row is a row: labels floating above or below it (as converters leave
             # them) are not its labels.
             flush()
+            if pipe_rows and items and items[-1] is pipe_rows[-1] and _continues_label(pipe_rows[-1], cells):
+                # 「|1、申请人无正当理由逾期不补| | |…|」 then 「|正、行政机关不再处理其…|67|3|…|」: one row
+                # whose label a converter (pymupdf4llm) cut into two rows where the cell wrapped.
+                cells[0] = Cell(pipe_rows[-1].cells[0].text + cells[0].text, pipe_rows[-1].where)
+                pipe_rows.pop()
+                items.pop()
             pipe_rows.append(Row(cells, where))
             items.append(pipe_rows[-1])
             continue
@@ -636,16 +702,28 @@ def read_text_grid(text: str) -> Document:
         close_pipe_table()
     flush()
     close_pipe_table()
-    return Document(form="text", method=GRID_METHOD, items=items, text_lines=text_lines)
+    doc = Document(form="text", method=GRID_METHOD, items=items, text_lines=text_lines)
+    if by_columns:
+        doc.rules_used = {"R3"}
+    return doc
 
 
 def _table_four_tail(run: list[Cell], lines: list[str], heading: int) -> list[int]:
     """The line numbers of table 四's row's last cells where an extractor wrote them after the
     next section's heading (pdftotext: the heading 「五、存在的主要问题…」, the page number, then
-    the row's last seven numbers a line each, then the section's prose). Table 四 is the
-    report's last table and its row is numbers only, so numbers standing between that heading
-    and the first line of text are the row's when, with the numbers of the run before the
-    heading, they make the row's fifteen cells exactly; else none."""
+    the row's last seven numbers a line each, then the section's prose); see
+    :func:`table_four_tail`."""
+    following = [(n, normalise(lines[n - 1])) for n in range(heading + 1, len(lines) + 1)]
+    following = [(n, text) for n, text in following if text and not _PAGE_FURNITURE.match(text)]
+    return [n for n, _ in following[:table_four_tail(run, (text for _, text in following))]]
+
+
+def table_four_tail(run: list[Cell], following) -> int:
+    """How many of the texts ``following`` the heading after table 四 (in order, page furniture
+    left out) are the last cells of its row. Table 四 is the report's last table and its row is
+    numbers only, so numbers standing between that heading and the first text are the row's when,
+    with the numbers at the end of the run before the heading, they make the row's fifteen cells
+    exactly; else none."""
     width = len(STANDARD_COLUMNS["四"])
     before = 0
     for cell in reversed(run):
@@ -653,16 +731,13 @@ def _table_four_tail(run: list[Cell], lines: list[str], heading: int) -> list[in
             break
         before += 1
     if not 0 < before < width:
-        return []
-    tail: list[int] = []
-    for n in range(heading + 1, len(lines) + 1):
-        text = normalise(lines[n - 1])
-        if not text or _PAGE_FURNITURE.match(text):
-            continue
-        if not is_value(text):
-            break
-        tail.append(n)
-    return tail if before + len(tail) == width else []
+        return 0
+    tail = 0
+    for text in following:
+        if not is_value(text) or before + tail > width:
+            break   # (one number past the row's end is enough to know the count is wrong)
+        tail += 1
+    return tail if before + tail == width else 0
 
 
 # ---- DOCX -------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ import re
 from functools import lru_cache
 
 from .cells import _WIDE_TO_ASCII, normalise
-from .documents import BLANK_CELL_SPACE, Cell, Document, Line, Row
+from .column_major import read_by_columns
+from .documents import BLANK_CELL_SPACE, Cell, Document, Line, Row, table_four_tail
 from .vocabulary import section_of_heading
 
 METHOD = "text_running"
@@ -262,6 +263,60 @@ def _words(line: str) -> list[str]:
     return [w for w in words if w]
 
 
+# A page number a PDF's text kept where the page ended (「…需要另行制作 3 0 0 0 0 0 3 - 4 - 3.补正…」
+# once its line breaks were collapsed): a dash, one to three digits, a dash.
+_PAGE_NUMBER = re.compile(r"(?<![\d\-—–])[-—–] ?(\d{1,3}) ?[-—–](?![\d\-—–])")
+_PAGE_MIN_CHARS = 150   # a page holds at least this much text
+_PAGES_TO_BE_SURE = 3
+
+
+def page_numbers(text: str) -> list[tuple[int, int]]:
+    """The spans of the text's page numbers. A dash, a number and a dash can as well be a blank
+    cell, a value and a blank cell (table 四 written with dashes), so only marks that count the
+    pages up one by one are taken: the longest chain of them whose numbers rise by one, each a
+    page's worth of text after the one before, when it is three marks or more."""
+    marks = [(int(m.group(1)), m.start(), m.end()) for m in _PAGE_NUMBER.finditer(text)][:1000]
+    if len(marks) < _PAGES_TO_BE_SURE:
+        return []
+    chain_before: list[int | None] = []   # the mark before each mark in its longest chain
+    length: list[int] = []
+    by_number: dict[int, list[int]] = {}   # page number → the marks that say it, in order
+    for i, (number, start, _) in enumerate(marks):
+        best = None
+        for j in by_number.get(number - 1, ()):
+            if start - marks[j][2] >= _PAGE_MIN_CHARS and (best is None or length[j] > length[best]):
+                best = j
+        chain_before.append(best)
+        length.append(1 + (length[best] if best is not None else 0))
+        by_number.setdefault(number, []).append(i)
+    end = max(range(len(marks)), key=length.__getitem__)
+    if length[end] < _PAGES_TO_BE_SURE:
+        return []
+    spans = []
+    at: int | None = end
+    while at is not None:
+        spans.append(marks[at][1:])
+        at = chain_before[at]
+    return spans[::-1]
+
+
+def _without_page_numbers(text: str) -> str:
+    """The text with its page numbers (:func:`page_numbers`) made spaces, positions kept."""
+    spans = page_numbers(text) if "-" in text or "—" in text or "–" in text else []
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], " " * (end - start)]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+# Table 二's heading cell broken after its article (「第二十条 第(一)项」: a PDF's cell wrapped over
+# two lines, the lines then collapsed): one word, which starts the table.
+_ARTICLE_TWENTY_BROKEN = re.compile(r"第二十条[ \t]+(?=第\()")
+
+
 def read_running_text(text: str) -> Document:
     """The document as prose lines and table rows (module docstring)."""
     items: list[Line | Row] = []
@@ -273,9 +328,16 @@ def read_running_text(text: str) -> Document:
     in_table = False
     annex = False
 
+    by_columns = False   # whether a table 三 written column by column was put row by row (R3 used)
+
     def flush_run() -> None:
+        nonlocal by_columns
         if run:
-            items.append(Row(list(run), run[0].where))
+            cells = list(run)
+            if section_table == "三":
+                cells, changed = read_by_columns(cells)
+                by_columns = by_columns or changed
+            items.append(Row(cells, run[0].where))
             run.clear()
 
     def flush_prose() -> None:
@@ -283,38 +345,56 @@ def read_running_text(text: str) -> Document:
             items.append(Line(" ".join(prose), prose_where))
             prose.clear()
 
-    for number, line in enumerate(fold(text).splitlines(), start=1):
-        flush_prose()
-        for k, word in enumerate(_words(line)):
-            where = f"line {number} word {k + 1}"
-            normal = normalise(word)
-            heading, table = section_of_heading(normal)
-            if in_table and heading:
-                flush_run()
-                items.append(Line(word, where))
-                if table is None:
-                    in_table = False
-                continue
-            if not in_table and _table_word(word) and _ANCHOR.search(normal):
-                flush_prose()
-                in_table, annex = True, bool(_ANNEX_ANCHOR.search(normal))
-                cutter.last_item = 0
-            elif in_table and not _table_word(word):
-                flush_run()
+    text = _ARTICLE_TWENTY_BROKEN.sub("第二十条", _without_page_numbers(fold(text)))
+    words = [(number, f"line {number} word {k + 1}", word)
+             for number, line in enumerate(text.splitlines(), start=1) for k, word in enumerate(_words(line))]
+    line_number = 0
+    section_table = None   # the table the last section heading opened
+    i = 0
+    while i < len(words):
+        number, where, word = words[i]
+        i += 1
+        if number != line_number:
+            flush_prose()
+            line_number = number
+        normal = normalise(word)
+        heading, table = section_of_heading(normal)
+        if in_table and heading:
+            if table is None and section_table == "四":
+                # pdftotext writes table 四's last numbers after the next section's heading.
+                tail = table_four_tail(run, (normalise(w) for _, _, w in words[i:]))
+                run.extend(Cell(normalise(w), wh) for _, wh, w in words[i:i + tail])
+                i += tail
+            flush_run()
+            items.append(Line(word, where))
+            section_table = table
+            if table is None:
                 in_table = False
-            if in_table:
-                run.extend(cutter.cells(word, where, annex))
-                continue
-            # Prose: a word joins the previous one when a count stands between them (「收到 70 件」,
-            # 「共 12件」); otherwise the space was a paragraph break (「（一）…的数量 2017年全区…」).
-            if prose and not (prose[-1][-1].isascii() and prose[-1][-1].isalnum() or _COUNT_START.match(word)):
-                flush_prose()
-            if not prose:
-                prose_where = where
-            prose.append(word)
+            continue
+        if heading:
+            section_table = table
+        if not in_table and _table_word(word) and _ANCHOR.search(normal):
+            flush_prose()
+            in_table, annex = True, bool(_ANNEX_ANCHOR.search(normal))
+            cutter.last_item = 0
+        elif in_table and not _table_word(word):
+            flush_run()
+            in_table = False
+        if in_table:
+            run.extend(cutter.cells(word, where, annex))
+            continue
+        # Prose: a word joins the previous one when a count stands between them (「收到 70 件」,
+        # 「共 12件」); otherwise the space was a paragraph break (「（一）…的数量 2017年全区…」).
+        if prose and not (prose[-1][-1].isascii() and prose[-1][-1].isalnum() or _COUNT_START.match(word)):
+            flush_prose()
+        if not prose:
+            prose_where = where
+        prose.append(word)
     flush_run()
     flush_prose()
     doc = Document(form="running_text", method=METHOD, items=items, text_lines=[
         item.text for item in items if isinstance(item, Line)])
     doc.reader_issues = issues   # (code, message): read by parse_document
+    if by_columns:
+        doc.rules_used = {"R3"}
     return doc

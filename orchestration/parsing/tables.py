@@ -26,6 +26,9 @@ from .running_text import METHOD as TEXT_RUNNING
 
 # Text whose table rows are cut at their labels, so that a row holds all its digits.
 _LABEL_DELIMITED = (TEXT_RUNNING, GRID_METHOD)
+# Text whose table 三 rows are cut from a run of cells by their labels: the row a number stands in
+# is the text's order, which an extractor may have broken (see TableReader._drop_unbalanced_rows).
+_TEXT_ROWS = (TEXT_RUNNING, GRID_METHOD, "text_cells")
 _MIN_RUN_ON_WIDTH = 3   # 自然人, a part, 总计: the fewest columns R3 can cut a run of values by
 
 
@@ -225,6 +228,7 @@ class TableReader:
     pending_splits: list = field(default_factory=list)
     rules_used: set[str] = field(default_factory=set)
     open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
+    apps_out_of_order: bool = False   # table 三 of a text came out of its rows' order, see finish()
     _row_key_now: str | None = None
     _same_leaves_memo: tuple = (None, None, False, False, False)   # (columns, table, answers), see _map_columns
 
@@ -324,6 +328,7 @@ class TableReader:
                 # by table order once the whole table is read, see finish().
                 self.orphans.append((len(self.apps_sequence), columns, values, where))
                 self.apps_sequence.append(None)
+                self._note_out_of_order(table)
             else:
                 self._issue("unidentified_row", f"table {table}: row 「{printed or '(no label)'}」 "
                             f"matches no known row; its {len(values)} values were left out", where)
@@ -334,6 +339,13 @@ class TableReader:
         for run_on in unlabelled:   # placed by table order once the table is read, see finish()
             self.orphans.append((len(self.apps_sequence), columns, run_on, where))
             self.apps_sequence.append(None)
+            self._note_out_of_order(table)
+
+    def _note_out_of_order(self, table: str) -> None:
+        """A table 三 row of text without a label, or with more numbers than columns: the text
+        did not keep the table's rows in order (see _drop_unbalanced_rows)."""
+        if table == "三" and self.method in _TEXT_ROWS:
+            self.apps_out_of_order = True
 
     def _rows_run_on(self, table: str, row_key: str | None, values) -> tuple[list, list[list]]:
         """A table 三 row of text followed by whole rows whose labels stand elsewhere (an
@@ -447,6 +459,8 @@ class TableReader:
             if values is None:
                 return None
         if len(values) != len(columns):
+            if len(values) > len(columns):
+                self._note_out_of_order(table)
             self._issue("column_count_mismatch",
                         f"table {table}: row 「{printed}」 has {len(values)} values for "
                         f"{len(columns)} columns ({', '.join(c.label for c in columns)}); "
@@ -460,6 +474,12 @@ class TableReader:
         rows and each of those balances (R3). Otherwise they are reported, not guessed.
         First, the rows whose digits ran together and are still open are settled together."""
         self._settle_pending(layout, prose or {})
+        self._place_orphans(layout)
+        if self.apps_out_of_order:
+            self._drop_unbalanced_rows()
+
+    def _place_orphans(self, layout: str | None) -> None:
+        """See finish()."""
         if not self.orphans:
             return
         order = vocab.APPS_ROW_ORDER.get(layout or "", [])
@@ -498,6 +518,38 @@ class TableReader:
                 self._issue("unidentified_row", "table 三: a row of "
                             f"{len(values)} values ({' '.join(c.text for c, _ in values)}) has no label, and "
                             "its place in the table could not be settled; its values were left out", where)
+
+    def _drop_unbalanced_rows(self) -> None:
+        """In a text that wrote table 三 out of its rows' order (rows without labels, rows with more
+        numbers than columns: pdfminer's text of a drawn table is cut into boxes, some a column's
+        numbers, some a row's), a row read from the text is the row's only if it shows it: all its
+        cells read and its parts adding up to its total (R3), or its total printed blank. Another
+        is left out with an issue:
+        its numbers may be another row's or a column's (a total read alone, the last of a short
+        row, as well), and a wrong value under a right key is worse than none. (A table in its
+        order keeps a row that breaks R3 as printed: the checks report it.)"""
+        rows: dict[str, dict[str, MetricValue]] = {}
+        for key, metric in self.values.items():
+            if key.startswith("apps."):
+                row, _, column = key.rpartition(".")
+                rows.setdefault(row, {})[column] = metric
+        parts = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
+        for row, cells in rows.items():
+            total = cells.get("total")
+            if total is not None and all(p in cells for p in parts) and (
+                    total.value is None   # printed blank: nothing to add up, nothing against the row
+                    or sum(Decimal(str(cells[p].value)) for p in parts if cells[p].value is not None)
+                    == Decimal(str(total.value))):
+                continue
+            read = [m for m in cells.values() if m.value is not None]
+            for metric in cells.values():
+                del self.values[metric.key]
+            if not read:
+                continue
+            self._issue("unbalanced_row", f"table 三: row 「{read[0].row_label}」 reads "
+                        f"{', '.join(f'{m.column_label} {m.value}' for m in read)}, which is not the whole row "
+                        "adding up to its total (R3), in a text that wrote the table out of its rows' order; "
+                        "its numbers may be another row's, so its values were left out", read[0].location)
 
     @staticmethod
     def _key(table: str, row_key: str, column: _Column) -> str | None:

@@ -46,6 +46,11 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     rows glued, each blank cell the no-break space the page fills it with (「<td>&nbsp;</td>」),
     a line break between paragraphs (「…申请数量26\xa0\xa0\xa0\xa0\xa026二、上年结转…」).
 
+``tab_pairs``
+    one row per line, its cells separated by two TABs, a blank cell an empty field between two
+    pairs (「一、本年新收…\t\t26\t\t\t\t…\t\t26」), paragraphs a blank line apart: resiliparse's
+    ``extract_plain_text()``, with which web-archive (Common Crawl) text dumps are made.
+
 ``site_crawler``
     the crawler form of the page as a government site serves it: the site's navigation, its
     catalogue fields as a table (索引号, 发布机构, 生成日期, 名称: the title), the page's buttons
@@ -61,7 +66,7 @@ from __future__ import annotations
 import re
 
 DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
-                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "site_crawler")
+                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "tab_pairs", "site_crawler")
 #: The forms in which a table's rows share a line.
 RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text",
                       "site_crawler")
@@ -72,7 +77,7 @@ _SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" 
                "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n"), "cells": ("\n", "\n", "\n"),
                "tabbed": ("\t", "\n", "\n"), "markdown_collapsed": (" | ", "\n", "\n\n"), "glued": ("", "", ""),
                "markdown_edgeless": ("| ", "\n", "\n\n"), "markdown_padded": (" | ", "\n", "\n\n"),
-               "page_text": ("", "", "\n")}
+               "page_text": ("", "", "\n"), "tab_pairs": ("\t\t", "\n", "\n\n")}
 _NO_BREAK_SPACE = "\xa0"   # what a page's blank cell holds (「&nbsp;」), in page_text
 # What a government site puts around a report's page (site_crawler): navigation, the catalogue
 # fields as a table (the page's title among them), buttons; a footer with numbers of its own.
@@ -114,6 +119,8 @@ def flatten_html(page: str, form: str) -> str:
                 cells = [text_of(td) for td in tds]
                 if form == "page_text":   # every cell, a blank one as its no-break space
                     rows.append(cell_sep.join(c or _NO_BREAK_SPACE for c in cells))
+                elif form == "tab_pairs":   # every cell, a blank one empty
+                    rows.append(cell_sep.join(cells))
                 elif form == "crawler":   # text cells end with a space, number cells run together
                     rows.append("".join(c if _NUMBER_CELL.match(c) else c + " " for c in cells if c))
                 elif form in ("markdown_collapsed", "markdown_edgeless"):   # every cell, blank ones too

@@ -1,18 +1,20 @@
 """Cells read from what real text extractors make of the hand-checked corpus (docs/degraded-text.md).
 
 benchmarks/degraded_text.py flattens pages the ways extractors do, with the project's own code.
-This runs the extractors themselves, where they are installed (none is a dependency of the
-project): BeautifulSoup's get_text() four ways, html2text, markdownify, trafilatura, html_text,
-inscriptis, resiliparse (web-archive dumps) and readability-lxml on the HTML documents with the
-text browsers w3m and lynx (-dump); pdfplumber's and pdfminer's extract_text(), poppler's
-pdftotext (with and without -layout), pypdf (plain and layout), pypdfium2, PyMuPDF (as is and
-sorted) and pymupdf4llm on the PDFs. Each output is also read
+This runs the extractors themselves, where they are installed (pdfplumber, pdfminer and pypdfium2
+are the project's dependencies, the others not): BeautifulSoup's get_text() four ways, html2text,
+markdownify, trafilatura, html_text, inscriptis, resiliparse (web-archive dumps) and
+readability-lxml on the HTML documents, with the text browsers w3m and lynx (-dump) and pandoc
+(plain, markdown, gfm); pdfplumber's and pdfminer's extract_text(), poppler's pdftotext (with and
+without -layout), pypdf (plain and layout), pypdfium2, PyMuPDF (as is and sorted) and
+pymupdf4llm on the PDFs. Each output is also read
 with its white space collapsed into single spaces (" ".join(text.split())), as scraped datasets
 often store text. Cells are counted as in degraded_text.py: right, misplaced (a value the
 document does not have under that key), the rest left unread with an issue.
 
 Needs the hand-checked corpus beside the project (../shared/corpus/real). Install the extractors
-into the project's environment first, for example:
+into the project's environment first (and the programs: apt-get install w3m lynx poppler-utils
+pandoc), for example:
     .venv/bin/pip install beautifulsoup4 html2text markdownify trafilatura lxml_html_clean \
         html-text inscriptis resiliparse readability-lxml pypdf pymupdf pymupdf4llm
 Usage: .venv/bin/python benchmarks/real_extractors.py
@@ -61,7 +63,7 @@ def _pdftotext(path: Path, *options: str) -> str:
 
 
 def _text_browser(path: Path, *command: str) -> str:
-    """A text browser's dump of the page (w3m, lynx: Debian packages, programs)."""
+    """A program's text of the page (w3m, lynx, pandoc: Debian packages)."""
     return subprocess.run([*command, str(path)], capture_output=True, check=True, timeout=120).stdout.decode("utf-8")
 
 
@@ -128,6 +130,9 @@ EXTRACTORS = [
      lambda p: _text_browser(p, "w3m", "-dump", "-no-graph", "-O", "UTF-8", "-T", "text/html")),
     ("lynx -dump", "program:lynx", ".html",
      lambda p: _text_browser(p, "lynx", "-dump", "-nolist", "-display_charset=utf-8", "-assume_charset=utf-8")),
+    ("pandoc -t plain", "program:pandoc", ".html", lambda p: _text_browser(p, "pandoc", "-f", "html", "-t", "plain")),
+    ("pandoc -t markdown", "program:pandoc", ".html", lambda p: _text_browser(p, "pandoc", "-f", "html", "-t", "markdown")),
+    ("pandoc -t gfm", "program:pandoc", ".html", lambda p: _text_browser(p, "pandoc", "-f", "html", "-t", "gfm")),
     ("html_text extract_text()", "html_text", ".html", lambda p: __import__("html_text").extract_text(_html(p))),
     ("inscriptis get_text()", "inscriptis", ".html", lambda p: __import__("inscriptis").get_text(_html(p))),
     ("resiliparse extract_plain_text()", "resiliparse", ".html",

@@ -20,6 +20,7 @@ from .documents import (
     read_docx,
     read_html,
     read_text_grid,
+    without_markdown_escapes,
 )
 from .box_tables import is_box_text, read_box_text, without_box_lines
 from .running_text import is_running_text, read_running_text
@@ -197,7 +198,7 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        text = paired_tabs_as_one(text)
+        text = paired_tabs_as_one(without_markdown_escapes(text))
         if is_box_text(text):
             doc = read_box_text(text)   # tables drawn with lines (text browsers' dumps)
         else:

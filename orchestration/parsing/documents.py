@@ -468,6 +468,17 @@ def _plain_tokens(text: str) -> list[str]:
     return tokens
 
 
+# Markdown's backslash escapes (mammoth, pandoc, html2text write 「\-48」, 「\+5」, 「130231178\.30元」).
+_MARKDOWN_ESCAPE = re.compile(r"\\([-+.*_#!()\[\]{}|<>`~])")
+
+
+def without_markdown_escapes(text: str) -> str:
+    r"""Text with Markdown's backslash escapes undone: a converter escapes a sign or a decimal
+    point that could read as Markdown (「\-48」 is -48), which would otherwise make a number a
+    label and cut its row short. A backslash alone (a blank cell's mark) stays."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
 # A tab that stands alone: some tab in the text is not one of a pair of tabs.
 _LONE_TAB = re.compile(r"(?<!\t)(?:\t\t)*\t(?!\t)")
 

@@ -312,6 +312,11 @@ def _without_page_numbers(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
+# A table's rule line (pandoc's plain-text tables: 「-------- ------」 above, under the header and
+# below), once its line breaks were collapsed: a border, not a run of blank cells as 「-」 is.
+_RULE_LINE = re.compile(r"^(?:-{3,}|={3,})$")
+
+
 # Table 二's heading cell broken after its article (「第二十条 第(一)项」: a PDF's cell wrapped over
 # two lines, the lines then collapsed): one word, which starts the table.
 _ARTICLE_TWENTY_BROKEN = re.compile(r"第二十条[ \t]+(?=第\()")
@@ -381,7 +386,8 @@ def read_running_text(text: str) -> Document:
             flush_run()
             in_table = False
         if in_table:
-            run.extend(cutter.cells(word, where, annex))
+            if not _RULE_LINE.match(word):
+                run.extend(cutter.cells(word, where, annex))
             continue
         # Prose: a word joins the previous one when a count stands between them (「收到 70 件」,
         # 「共 12件」); otherwise the space was a paragraph break (「（一）…的数量 2017年全区…」).

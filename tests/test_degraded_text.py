@@ -826,3 +826,35 @@ def test_rule_lines_of_a_plain_text_table_collapsed_are_not_cells():
         without_rules = parse_document(" ".join("\n".join(rows).split()).encode("utf-8"), "plain.txt")
         read_against(page.metrics, parsed.metrics, f"{report.agency} {report.year}")
         assert parsed.metrics == without_rules.metrics and len(parsed.metrics) > 40
+
+
+def _as_pymupdf4llm(markdown: str) -> str:
+    """A Markdown report as pymupdf4llm writes a PDF's tables where it misjudges a column border:
+    a table 二 row's last two cells merged into one, a line each (「+5<br>11」, its header
+    「本年增/减<br>处理决定数量」), labels broken over lines (「2.其他法律行政法规禁<br>止公开」) and
+    总计 set as a superscript (「<sup>总计</sup>」)."""
+    out = []
+    for line in markdown.splitlines():
+        cells = line.split("|")
+        if line.startswith("|") and len(cells) == 6 and cells[3].strip() and cells[4].strip() \
+                and "第二十条" not in line and "---" not in line:
+            line = "|".join(cells[:3] + [f"{cells[3].strip()}<br>{cells[4].strip()}"] + cells[5:])
+        out.append(line.replace("法规禁止公开", "法规禁<br>止公开").replace("| 总计 |", "| <sup>总计</sup> |"))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("collapse", [False, True], ids=["as is", "collapsed"])
+def test_cells_a_converter_merged_with_line_breaks_are_cells(collapse):
+    """pymupdf4llm's merged cells: before, 「|行政处罚|719|+106<br>1383|」 read 719 a digit a cell
+    (7, 1, 9: values under wrong keys) and 「…禁<br>止公开」 matched no row (107 cells of 16 reports)."""
+    for report in samples.generate_panel(agencies=2, years=range(2019, 2021)):
+        page = parse_document(samples.render_html(report).encode("utf-8"), "page.html")
+        plain = samples.render_markdown(report)
+        text = _as_pymupdf4llm(plain)
+        assert "<br>" in text and "<sup>" in text
+        if collapse:   # (the blank-columns report's parts are then open, merged cells or not)
+            text, plain = " ".join(text.split()), " ".join(plain.split())
+        parsed = parse_document(text.encode("utf-8"), "llm.md")
+        _, missing = read_against(page.metrics, parsed.metrics, f"{report.agency} {report.year}")
+        _, missing_plain = read_against(page.metrics, parse_document(plain.encode("utf-8"), "plain.md").metrics, "")
+        assert missing == missing_plain

@@ -56,8 +56,10 @@ from .tables import MetricValue, ParseIssue, TableReader
 # 0.7.4: more extractors' habits: cells two TABs apart (resiliparse); page numbers among collapsed
 #        words; 「第二十条 第(一)项」 broken in two and table 四's tail in running text; a piece of a
 #        tall label after a row's numbers (PyMuPDF sorted); a pipe row's label cut where its cell
-#        wrapped (pymupdf4llm); table 三 written column by column read by columns where R3 allows
-#        only that; in a text that lost table 三's rows' order, only rows that balance are kept.
+#        wrapped, and cells merged with 「<br>」 (pymupdf4llm); Markdown's backslash escapes undone;
+#        a plain-text table's rule lines; table 三 written column by column read by columns where
+#        R3 allows only that; in a text that lost table 三's rows' order, only rows that balance
+#        are kept.
 PARSER_VERSION = "0.7.4"
 
 

@@ -31,10 +31,16 @@ _WIDE_TO_ASCII = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in (0x3000
 assert all(len(a) == 1 and a.isascii() for a in _WIDE_TO_ASCII.values())
 
 
+_INLINE_TAG = re.compile(r"</?(?:br|sup|sub|b|i|em|strong|span|u)\b[^>]*>", re.I)
+
+
 @lru_cache(maxsize=1 << 16)   # pure, and called for every cell and label many times
 def normalise(text: str) -> str:
-    """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and drop all white space."""
+    """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and drop all white space, and the
+    inline markup a Markdown converter leaves in a cell (a line break, a superscript)."""
     folded = text or ""
+    if "<" in folded:   # a converter's inline markup in a cell (「…禁<br>止公开」, 「<sup>总计</sup>」)
+        folded = _INLINE_TAG.sub("", folded)
     if not unicodedata.is_normalized("NFKC", folded):
         # NFKC is slow on Chinese text that has full-width punctuation in it (7 µs for a line of
         # 60 characters, 30 µs for a paragraph: every line of prose is read once): those

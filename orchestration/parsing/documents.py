@@ -20,7 +20,7 @@ from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
 from .cells import is_value, normalise
-from .vocabulary import STANDARD_COLUMNS, apps_row, is_header_label, section_of_heading
+from .vocabulary import STANDARD_COLUMNS, apps_row, column_concept, is_header_label, section_of_heading
 
 
 # Lines, cells and rows: a page has hundreds; slots make them smaller and quicker to make.
@@ -551,9 +551,9 @@ def _grid_cells(line: str, where: str, edgeless_pipes: bool = False) -> list[Cel
     middle of words (「2024 年上海市…」), or a long line of words, is prose."""
     stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
-        return [Cell(part.strip(), where) for part in stripped[1:-1].split("|")]
+        return _pipe_cells(stripped[1:-1].split("|"), where)
     if edgeless_pipes and "|" in stripped:
-        return [Cell(part.strip(), where) for part in stripped.split("|")]
+        return _pipe_cells(stripped.split("|"), where)
     tokens = _tab_tokens(line) if "\t" in line else _split_tokens(stripped)
     kinds = [is_value(t) for t in tokens]
     if any(kinds):
@@ -570,6 +570,29 @@ def _grid_cells(line: str, where: str, edgeless_pipes: bool = False) -> list[Cel
                                         and not _long_row_label(normalise(t)) for t in long_words):
         return None
     return [Cell(t, where) for t in tokens]
+
+
+def _pipe_cells(parts: list[str], where: str) -> list[Cell]:
+    """A pipe row's cells. A cell of numbers a line each (「+106<br>1383」) is that many cells:
+    pymupdf4llm merges a PDF's neighbouring cells into one where it misjudges a column border,
+    keeping each one's text on a line of its own (a label's wrapped lines stay one cell)."""
+    cells = []
+    for part in parts:
+        text = part.strip()
+        if "<br>" in text:
+            pieces = [piece.strip() for piece in text.split("<br>")]
+            if all(piece and is_value(piece) for piece in pieces) or _column_labels(pieces):
+                cells += [Cell(piece, where) for piece in pieces]
+                continue
+        cells.append(Cell(text, where))
+    return cells
+
+
+def _column_labels(pieces: list[str]) -> bool:
+    """Whether each line of a merged pipe cell is a table 二 column label of its own, each a
+    different one (「本年增/减<br>处理决定数量」); a label wrapped over lines (「结果<br>维持」) is not."""
+    concepts = [column_concept("二", normalise(piece)) for piece in pieces]
+    return all(concepts) and len(set(concepts)) == len(concepts)
 
 
 def _continues_label(previous: Row, cells: list[Cell]) -> bool:

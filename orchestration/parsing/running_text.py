@@ -99,9 +99,16 @@ def _collapsed_pipe_table(line: str) -> bool:
 
 def _unpipe(line: str) -> str:
     """A line of collapsed pipe table with its separator rows and pipes made spaces. A blank cell
-    leaves nothing then, as when a crawler drops it."""
+    leaves nothing then, as when a crawler drops it. A cell's line breaks (「<br>」) go too: between
+    two numbers (「-2<br>67」, pymupdf4llm's two cells merged into one) they separate cells, in a
+    label (「第二十条第（<br>五）项」) they join its pieces."""
     line = _PIPE_SEPARATOR_ROW.sub(lambda m: " " * len(m.group()) if "|" in m.group() else m.group(), line)
+    if "<br>" in line:
+        line = _BREAK_BETWEEN_NUMBERS.sub(" ", line).replace("<br>", "")
     return line.replace("|", " ")
+
+
+_BREAK_BETWEEN_NUMBERS = re.compile(r"(?<=\d)<br>(?=[+\-]?\d)")
 
 
 def is_running_text(text: str) -> bool:

@@ -4,19 +4,19 @@ benchmarks/degraded_text.py flattens pages the ways extractors do, with the proj
 This runs the extractors themselves, where they are installed (pdfplumber, pdfminer and pypdfium2
 are the project's dependencies, the others not): BeautifulSoup's get_text() four ways, html2text,
 markdownify, trafilatura, html_text, inscriptis, resiliparse (web-archive dumps) and
-readability-lxml on the HTML documents, with the text browsers w3m and lynx (-dump) and pandoc
-(plain, markdown, gfm); pdfplumber's and pdfminer's extract_text(), poppler's pdftotext (with and
-without -layout), pypdf (plain and layout), pypdfium2, PyMuPDF (as is and sorted) and
-pymupdf4llm on the PDFs. Each output is also read
+readability-lxml on the HTML documents, with the text browsers w3m and lynx (-dump), Chromium's
+innerText (a page copied out of the browser) and pandoc (plain, markdown, gfm); pdfplumber's and
+pdfminer's extract_text(), poppler's pdftotext (with and without -layout), pypdf (plain and
+layout), pypdfium2, PyMuPDF (as is and sorted) and pymupdf4llm on the PDFs. Each output is also read
 with its white space collapsed into single spaces (" ".join(text.split())), as scraped datasets
 often store text. Cells are counted as in degraded_text.py: right, misplaced (a value the
 document does not have under that key), the rest left unread with an issue.
 
 Needs the hand-checked corpus beside the project (../shared/corpus/real). Install the extractors
 into the project's environment first (and the programs: apt-get install w3m lynx poppler-utils
-pandoc), for example:
+pandoc chromium), for example:
     .venv/bin/pip install beautifulsoup4 html2text markdownify trafilatura lxml_html_clean \
-        html-text inscriptis resiliparse readability-lxml pypdf pymupdf pymupdf4llm
+        html-text inscriptis resiliparse readability-lxml pypdf pymupdf pymupdf4llm docx2txt mammoth
 Usage: .venv/bin/python benchmarks/real_extractors.py [--generated]
 
 --generated runs them on the generator's panel instead (needs no corpus), written as HTML, PDF and
@@ -115,6 +115,28 @@ def _pymupdf(path: Path, sort: bool = False) -> str:
     return "\n".join(page.get_text(sort=sort) for page in pymupdf.open(str(path)))
 
 
+def _browser_text(path: Path) -> str:
+    """What a reader copies out of Chromium (select all, copy): the page's innerText."""
+    import re
+    import tempfile
+
+    import lxml.html
+
+    script = ("<script>document.addEventListener('DOMContentLoaded',()=>{const t=document.body.innerText;"
+              "document.body.textContent='';const pre=document.createElement('pre');pre.id='innertext';"
+              "pre.textContent=t;document.body.appendChild(pre);});</script>")
+    page = path.read_text(encoding="utf-8")
+    head = re.search(r"<head[^>]*>", page)
+    page = page[:head.end()] + script + page[head.end():] if head else script + page
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "page.html"
+        copy.write_text(page, encoding="utf-8")
+        dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              f"--user-data-dir={folder}/profile", "--dump-dom", copy.as_uri()],
+                             capture_output=True, text=True, timeout=120).stdout
+    return lxml.html.fromstring(dom).get_element_by_id("innertext").text_content()
+
+
 # (name, what it needs (a module, or "program:<name>"), document suffix, function of the document's path)
 EXTRACTORS = [
     ("bs4 get_text()", "bs4", ".html", lambda p: _soup(p.read_text(encoding="utf-8")).get_text()),
@@ -133,6 +155,7 @@ EXTRACTORS = [
      lambda p: _text_browser(p, "w3m", "-dump", "-no-graph", "-O", "UTF-8", "-T", "text/html")),
     ("lynx -dump", "program:lynx", ".html",
      lambda p: _text_browser(p, "lynx", "-dump", "-nolist", "-display_charset=utf-8", "-assume_charset=utf-8")),
+    ("Chromium innerText (copied from the browser)", "program:chromium", ".html", _browser_text),
     ("pandoc -t plain", "program:pandoc", ".html", lambda p: _text_browser(p, "pandoc", "-f", "html", "-t", "plain")),
     ("pandoc -t markdown", "program:pandoc", ".html", lambda p: _text_browser(p, "pandoc", "-f", "html", "-t", "markdown")),
     ("pandoc -t gfm", "program:pandoc", ".html", lambda p: _text_browser(p, "pandoc", "-f", "html", "-t", "gfm")),

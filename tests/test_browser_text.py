@@ -1,0 +1,66 @@
+"""A report page copied out of a browser: what Chromium's ``innerText`` gives (select all, copy).
+
+The browser writes a table row a line, a TAB between cells and an empty field for a blank cell,
+and the page's paragraphs a line each. The parser reads it as the page: every cell, the blank
+法人或其他组织 columns too (docs/degraded-text.md). Needs Chromium (a Debian package:
+.ci/system-packages installs it for `make test` and CI)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import lxml.html
+import pytest
+
+from orchestration.parsing import parse_document
+from orchestration.synthetic import samples
+from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI") == "true"
+pytestmark = pytest.mark.skipif(not CHROMIUM and not IN_CI,
+                                reason="Chromium is not installed (.ci/run installs the Debian package)")
+
+# Replaces the page, once loaded, by its own innerText in a <pre>, for --dump-dom to hand back.
+_AS_TEXT = ("<script>document.addEventListener('DOMContentLoaded',()=>{const t=document.body.innerText;"
+            "document.body.textContent='';const pre=document.createElement('pre');pre.id='innertext';"
+            "pre.textContent=t;document.body.appendChild(pre);});</script>")
+
+
+def inner_text(page: str, tmp_path, name: str) -> str:
+    assert CHROMIUM, "CI must have Chromium: .ci/run installs the Debian package"
+    head = re.search(r"<head[^>]*>", page)
+    page = page[:head.end()] + _AS_TEXT + page[head.end():] if head else _AS_TEXT + page
+    path = tmp_path / f"{name}.html"
+    path.write_text(page, encoding="utf-8")
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(flags + ["--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    return lxml.html.fromstring(dom).get_element_by_id("innertext").text_content()
+
+
+def test_generated_pages_copied_from_a_browser_read_as_the_pages(tmp_path):
+    for report in samples.generate_panel(agencies=2, years=range(2021, 2023)):
+        page = samples.render_html(report)
+        text = inner_text(page, tmp_path, f"{report.slug}-{report.year}")
+        assert "\t" in text
+        original = parse_document(page.encode("utf-8"), "page.html")
+        parsed = parse_document(text.encode("utf-8"), "copied.txt")
+        label = f"{report.agency} {report.year}"
+        assert (parsed.template, parsed.year, parsed.agency) == (original.template, original.year, original.agency)
+        assert read_against(original.metrics, parsed.metrics, label)[1] == [], label
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus/real (the hand-checked corpus) is absent")
+def test_hand_checked_pages_copied_from_a_browser_read_every_cell(tmp_path):
+    """Measured 1126/1126 (2026-12-06): the TAB-separated rows keep every blank cell's place."""
+    cases = [(doc, spec) for doc, spec in corpus_cases() if doc.suffix == ".html"]
+    assert cases, "the corpus has HTML documents"
+    for doc, spec in cases:
+        text = inner_text(doc.read_text(encoding="utf-8"), tmp_path, doc.stem)
+        parsed = parse_document(text.encode("utf-8"), f"{doc.stem}.txt")
+        assert parsed.template == spec["template"], doc.name
+        assert read_against(spec["metrics"], parsed.metrics, doc.name)[1] == [], doc.name

@@ -80,7 +80,8 @@ def _rows(entries: list[list[Cell]]) -> list[tuple[str, list[Cell]]] | None:
 
 
 def _balances(values: list[Decimal | None]) -> bool:
-    """R3: the total (last) is the sum of the parts; blank cells count as nothing to check."""
+    """R3: the total (last) is the sum of the parts. A blank cell fails: a reading by columns has
+    to show itself in every cell."""
     if any(v is None for v in values):
         return False
     return sum(values[:-1]) == values[-1]

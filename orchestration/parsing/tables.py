@@ -524,10 +524,10 @@ class TableReader:
         numbers than columns: pdfminer's text of a drawn table is cut into boxes, some a column's
         numbers, some a row's), a row read from the text is the row's only if it shows it: all its
         cells read and its parts adding up to its total (R3), or its total printed blank. Another
-        is left out with an issue:
-        its numbers may be another row's or a column's (a total read alone, the last of a short
-        row, as well), and a wrong value under a right key is worse than none. (A table in its
-        order keeps a row that breaks R3 as printed: the checks report it.)"""
+        is left out with an issue: its numbers may be another row's or a column's (a total read
+        alone, the last of a short row, as well), and a wrong value under a right key is worse
+        than none. (A table in its order keeps a row that breaks R3 as printed: the checks
+        report it.)"""
         rows: dict[str, dict[str, MetricValue]] = {}
         for key, metric in self.values.items():
             if key.startswith("apps."):

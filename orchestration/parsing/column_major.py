@@ -26,7 +26,7 @@ from .cells import is_value, normalise, read_cell
 from .documents import BLANK_CELL_SPACE, Cell
 
 #: Table 三's columns in the national format: 自然人, five 法人或其他组织 columns, 总计.
-WIDTH = 7
+WIDTH = len(vocab.STANDARD_COLUMNS["三"])
 # A row label's start: 「1.」「1、」「（一）」「一、」.
 _ITEM_MARK = re.compile(r"^(?:\d{1,2}[.、]|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)")
 NOTE = "table 三 written column by column, read by columns (R3 holds in every row that way, not row by row)"

@@ -600,7 +600,7 @@ def _continues_label(previous: Row, cells: list[Cell]) -> bool:
     a label and nothing else: table 三 knows the two labels joined and not the second alone."""
     if len(previous.cells) < 3 or len(cells) < 3 or any(normalise(c.text) for c in previous.cells[1:]):
         return False
-    first, rest = (normalise(c.text.replace("<br>", "")) for c in (previous.cells[0], cells[0]))
+    first, rest = (normalise(c.text) for c in (previous.cells[0], cells[0]))   # (normalise drops 「<br>」)
     return (bool(first) and not is_value(first) and bool(rest) and apps_row(rest, None) is None
             and apps_row(first + rest, None) is not None)
 

@@ -97,6 +97,9 @@ def _collapsed_pipe_table(line: str) -> bool:
     return line.count("|") >= _PIPES_OF_A_TABLE and bool(_ANCHOR.search(line) or _ANNEX_ANCHOR.search(line))
 
 
+_BREAK_BETWEEN_NUMBERS = re.compile(r"(?<=\d)<br>(?=[+\-]?\d)")
+
+
 def _unpipe(line: str) -> str:
     """A line of collapsed pipe table with its separator rows and pipes made spaces. A blank cell
     leaves nothing then, as when a crawler drops it. A cell's line breaks (「<br>」) go too: between
@@ -106,9 +109,6 @@ def _unpipe(line: str) -> str:
     if "<br>" in line:
         line = _BREAK_BETWEEN_NUMBERS.sub(" ", line).replace("<br>", "")
     return line.replace("|", " ")
-
-
-_BREAK_BETWEEN_NUMBERS = re.compile(r"(?<=\d)<br>(?=[+\-]?\d)")
 
 
 def is_running_text(text: str) -> bool:

@@ -29,6 +29,8 @@ _LABEL_DELIMITED = (TEXT_RUNNING, GRID_METHOD)
 # Text whose table 三 rows are cut from a run of cells by their labels: the row a number stands in
 # is the text's order, which an extractor may have broken (see TableReader._drop_unbalanced_rows).
 _TEXT_ROWS = (TEXT_RUNNING, GRID_METHOD, "text_cells")
+# Table 三's part columns in the format (all but 总计), by their keys' last part.
+_APPS_PARTS = tuple(path[-1] for path in vocab.STANDARD_COLUMNS["三"][:-1])
 _MIN_RUN_ON_WIDTH = 3   # 自然人, a part, 总计: the fewest columns R3 can cut a run of values by
 
 
@@ -523,7 +525,7 @@ class TableReader:
         """In a text that wrote table 三 out of its rows' order (rows without labels, rows with more
         numbers than columns: pdfminer's text of a drawn table is cut into boxes, some a column's
         numbers, some a row's), a row read from the text is the row's only if it shows it: all its
-        cells read and its parts adding up to its total (R3), or its total printed blank. Another
+        cells read and its _APPS_PARTS adding up to its total (R3), or its total printed blank. Another
         is left out with an issue: its numbers may be another row's or a column's (a total read
         alone, the last of a short row, as well), and a wrong value under a right key is worse
         than none. (A table in its order keeps a row that breaks R3 as printed: the checks
@@ -533,12 +535,11 @@ class TableReader:
             if key.startswith("apps."):
                 row, _, column = key.rpartition(".")
                 rows.setdefault(row, {})[column] = metric
-        parts = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
         for row, cells in rows.items():
             total = cells.get("total")
-            if total is not None and all(p in cells for p in parts) and (
+            if total is not None and all(p in cells for p in _APPS_PARTS) and (
                     total.value is None   # printed blank: nothing to add up, nothing against the row
-                    or sum(Decimal(str(cells[p].value)) for p in parts if cells[p].value is not None)
+                    or sum(Decimal(str(cells[p].value)) for p in _APPS_PARTS if cells[p].value is not None)
                     == Decimal(str(total.value))):
                 continue
             read = [m for m in cells.values() if m.value is not None]

@@ -371,3 +371,64 @@ def test_table_four_numbers_written_after_the_next_heading_complete_its_row():
         other = parse_document(text(wrong), "other.txt").metrics
         assert all(other.get(f"litigation.after_review.{c}") is None for c in ("upheld", "total"))
         assert other.get("review.total") is None
+
+
+# ---- pages whose tables were pasted as paragraphs, dumped by a text browser -------------------
+
+def _as_paragraphs(text: str) -> bytes:
+    """A page holding a text's lines as paragraphs: what a site serves when its editor pasted a
+    report's tables as text (each table one paragraph of running text)."""
+    from html import escape
+
+    body = "".join(f"<p>{escape(line)}</p>" for line in text.split("\n"))
+    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'.encode()
+
+
+def _dump(program: str, page: bytes, tmp_path) -> bytes:
+    if program == "lynx":
+        return _lynx(page, tmp_path)
+    return _w3m(page, [])
+
+
+@needs_w3m
+@needs_lynx
+@pytest.mark.parametrize("program", ["w3m", "lynx"])
+@pytest.mark.parametrize("form", ["crawler", "spaced"])
+def test_paragraphs_of_run_together_tables_wrapped_by_a_text_browser_read_as_unwrapped(program, form, tmp_path):
+    """w3m wraps at 80 columns between Chinese characters, lynx at a space or inside a run of any
+    characters (「…统计期限自2021年1月1日起至202」 「1年12月31日止」): a row label is cut from its numbers,
+    a number in two. The lines are joined back (orchestration/parsing/hard_wrap.py): every report
+    reads what its unwrapped text reads (before, a third to a half of the cells, and values under
+    wrong keys: 「主动公开信息数 条 4251516其中：1.网站公开 …」 read as 网站 0 | 0)."""
+    reports = samples.generate_panel(agencies=3, years=range(2019, 2023)) + F.generate_panel(agencies=2)
+    cut = 0
+    for report in reports:
+        text = render_degraded(report, form)
+        dumped = _dump(program, _as_paragraphs(text), tmp_path)
+        lines = dumped.decode("utf-8").splitlines()
+        cut += sum(1 for a, b in zip(lines, lines[1:]) if a.strip() and b.strip())
+        unwrapped = parse_document(text.encode("utf-8"), "text.txt")
+        parsed = parse_document(dumped, "dump.txt")
+        label = f"{program} {form} {report.agency} {report.year}"
+        assert (parsed.template, parsed.year, parsed.agency) == (unwrapped.template, unwrapped.year, unwrapped.agency), label
+        assert parsed.metrics == unwrapped.metrics, label
+    assert cut > 10 * len(reports), "the dumps are wrapped"
+
+
+def test_a_number_cut_by_the_wrapping_is_one_number_again():
+    """A line cut at the width inside a number is joined with nothing; a shorter line, whose break
+    took a space, with a space; a line ending in a number before an item mark stays a row."""
+    from orchestration.parsing.hard_wrap import unwrapped
+
+    prose = "本机关全年主动公开政府信息，通过政府网站、政务新媒体和公开栏等渠道向社会公开，" * 10   # 390 characters: 13 full lines
+    width = 30
+    lines = [prose[i:i + width] for i in range(0, len(prose), width)]
+    table = "（七）总计 7230000754四、结转下年度继续办理 0000000"
+    lines += [table[:width], table[width:]]
+    wrapped = "\n".join(lines)
+    joined = unwrapped(wrapped)
+    assert joined.split("\n") == [prose + table]
+    rows = ["1.属于国家秘密 0 0 0 0 0 0 0", "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0"]   # the second would not fit
+    assert unwrapped("\n".join(lines[:-2] + [""] + rows)).split("\n")[-2:] == rows
+    aligned = "\n".join(f"{'行政许可':<20}{n:>10}{n:>10}" for n in range(10))   # a table's rows, one width
+    assert unwrapped(aligned) == aligned

@@ -20,9 +20,11 @@ from .documents import (
     read_docx,
     read_html,
     read_text_grid,
+    with_entities_decoded,
     without_markdown_escapes,
 )
 from .box_tables import is_box_text, read_box_text, without_box_lines
+from .hard_wrap import unwrapped
 from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
@@ -60,7 +62,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        a plain-text table's rule lines; table 三 written column by column read by columns where
 #        R3 allows only that; in a text that lost table 三's rows' order, only rows that balance
 #        are kept.
-PARSER_VERSION = "0.7.4"
+PARSER_VERSION = "0.7.5"
 
 
 @dataclass
@@ -200,11 +202,12 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        text = paired_tabs_as_one(without_markdown_escapes(text))
+        text = paired_tabs_as_one(without_markdown_escapes(with_entities_decoded(text)))
         if is_box_text(text):
             doc = read_box_text(text)   # tables drawn with lines (text browsers' dumps)
         else:
             text = without_box_lines(text)   # a drawn table's lines that ran together
+            text = unwrapped(text)   # lines cut at a fixed width (text browsers' dumps)
             if looks_like_cell_text(text):
                 doc = read_cell_text(text)
             elif is_running_text(text):

@@ -31,6 +31,17 @@ _WIDE_TO_ASCII = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in (0x3000
 assert all(len(a) == 1 and a.isascii() for a in _WIDE_TO_ASCII.values())
 
 
+# Characters that take no room on the page: zero-width spaces and joiners, direction marks,
+# the word joiner, a byte-order mark inside the text, the soft hyphen. Pages copied from
+# editors, and pages that guard against copying, put them between characters, where they cut
+# a number or a label in two for every reader that sees them.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def without_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
+
+
 _INLINE_TAG = re.compile(r"</?(?:br|sup|sub|b|i|em|strong|span|u)\b[^>]*>", re.I)
 
 
@@ -38,7 +49,7 @@ _INLINE_TAG = re.compile(r"</?(?:br|sup|sub|b|i|em|strong|span|u)\b[^>]*>", re.I
 def normalise(text: str) -> str:
     """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and drop all white space, and the
     inline markup a Markdown converter leaves in a cell (a line break, a superscript)."""
-    folded = text or ""
+    folded = without_invisible(text or "")
     if "<" in folded:   # a converter's inline markup in a cell (「…禁<br>止公开」, 「<sup>总计</sup>」)
         folded = _INLINE_TAG.sub("", folded)
     if not unicodedata.is_normalized("NFKC", folded):

@@ -13,13 +13,14 @@ of their own (PDF, OCR, office files, spreadsheets, OFD) are in modules of their
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
-from .cells import is_value, normalise
+from .cells import is_value, normalise, without_invisible
 from .vocabulary import STANDARD_COLUMNS, apps_row, column_concept, is_header_label, section_of_heading
 
 
@@ -65,8 +66,14 @@ class Document:
 # ---- decoding ----------------------------------------------------------------------------
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
-    """(text, encoding, rule that decided). GB2312/GBK are widened to GB18030, their superset;
-    a page that declares one charset but is in the other is read by what decodes cleanly."""
+    """(text, encoding, rule that decided), without invisible characters (see
+    :func:`cells.without_invisible`). GB2312/GBK are widened to GB18030, their superset; a page
+    that declares one charset but is in the other is read by what decodes cleanly."""
+    text, encoding, rule = _decoded(data, declared)
+    return without_invisible(text), encoding, rule
+
+
+def _decoded(data: bytes, declared: str | None) -> tuple[str, str, str]:
     bom = bom_encoding(data)
     if bom:
         return data.decode(bom, errors="replace"), bom, "bom"
@@ -238,8 +245,16 @@ _ELEMENT_COUNT = etree.XPath("count(//*)")
 _NESTED_AT_LEAST = etree.XPath("boolean((//table|//td|//p)[count(ancestor::*) >= $depth])")
 
 
+# The invisible characters of cells.without_invisible written as entities (「&#8203;」, 「&shy;」):
+# the DOM would hand them to every cell and line as characters.
+_INVISIBLE_ENTITY = re.compile(r"&(?:#(?:0*(?:173|820[3-7]|8288|65279)|[xX]0*(?:[aA][dD]|200[bBcCdDeEfF]|2060"
+                               r"|[fF][eE][fF][fF]))|shy|zwn?j|lrm|rlm|ZeroWidthSpace|NoBreak);")
+
+
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     text, encoding, rule = decode(data, declared_charset)
+    if _INVISIBLE_ENTITY.search(text):
+        text = _INVISIBLE_ENTITY.sub("", text)
     root = _html_root(text or "<html></html>")
     page_meta: dict[str, str] = {}
     for meta in root.iter("meta"):
@@ -477,6 +492,20 @@ def without_markdown_escapes(text: str) -> str:
     point that could read as Markdown (「\-48」 is -48), which would otherwise make a number a
     label and cut its row short. A backslash alone (a blank cell's mark) stays."""
     return _MARKDOWN_ESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
+# An HTML entity left in text (a crawler that stored the page's text without decoding it):
+# named ones, decimal and hexadecimal.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def with_entities_decoded(text: str) -> str:
+    """Text with the HTML entities a crawler left in it decoded (「64&nbsp;0&nbsp;0」, 「&#12288;」):
+    read as they are, they are letters between a row's numbers, which then stop being cells. Only
+    whole entities (with their 「;」) are decoded; a bare 「&」 stays."""
+    if "&" not in text:
+        return text
+    return without_invisible(_ENTITY.sub(lambda m: html.unescape(m.group(0)), text))
 
 
 # A tab that stands alone: some tab in the text is not one of a pair of tabs.

@@ -91,7 +91,9 @@ _CUMULATIVE_COLUMN = re.compile(r"累计")
 _LABEL_COLUMN = re.compile(r"^(?:指标名称|指标|项目|统计指标|计量单位|单位)$")
 _UNIT_CELL = re.compile(r"^(?:条|件|个|份|项|次|人次|元|万元)$")
 _COLUMN_NO = re.compile(r"column (\d+)$")
-_UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]")
+# A unit the label names: in brackets (「收费金额（万元）」), or its unit cell run on to it where a
+# text browser dropped the space between two Chinese words (「收费减免金额万元 0 0.038」).
+_UNIT_IN_LABEL = re.compile(r"[(（](万元|元)[)）]|(万元|亿元)$")
 
 
 @dataclass
@@ -187,6 +189,17 @@ def read_annex(items: list[Line | Row]) -> Annex:
                         break
             if key is None:
                 continue
+            named = {annex_key(c.text, group) for c in row_labels} - {None}
+            if len(named) > 1:
+                # Label cells that name different figures (「主动公开信息数」, 「4251516其中：1.网站
+                # 公开」, …): rows that ran together into one, each row's figures among the labels.
+                # The numbers at the end are the last row's, not the figure a label search finds.
+                annex.open_keys.update(named)
+                annex.issues.append(ParseIssue(
+                    "annex_rows_run_together", f"附表: 「{printed[:60]}…」 holds the labels of "
+                    f"{len(named)} rows ({', '.join(sorted(named))}) with their figures between them; "
+                    "not read as one row", item.where))
+                continue
             if key in seen:
                 # An annex names each figure once: a second row for it is text after the annex
                 # (a page's footer: 「网站标识码3213220001」), not a second reading of the figure.
@@ -203,7 +216,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
             unit = units[0] if units else None
             if unit is None:
                 found = _UNIT_IN_LABEL.search(printed)
-                unit = found.group(1) if found else None
+                unit = (found.group(1) or found.group(2)) if found else None
             if mapped is None and len(values) < len(columns):
                 # Figures that ran together: cut by 本年度 ≤ 历年累计, settled in complete().
                 texts = [normalise(cell.text) for cell, _ in values]

@@ -56,6 +56,21 @@ flattened into the running text. These forms flatten the generator's own HTML pa
     catalogue fields as a table (索引号, 发布机构, 生成日期, 名称: the title), the page's buttons
     before the report, and a footer with numbers of its own after it (「网站标识码3213220001」).
 
+``wrapped``
+    the crawler form as a text browser dumps it (``w3m -dump``): every paragraph cut into lines
+    of at most 80 columns, a Chinese character two, between two Chinese characters or at a space
+    (which the cut takes), never inside a run of other characters.
+``wrapped_cut``
+    the crawler form cut every 72 characters, whatever stands there (``lynx -dump`` cuts a long
+    run with no space so, a number as well: 「…申请数量 6400」 / 「20470二、…」), continuation lines
+    indented by three spaces as lynx indents them.
+``zero_width``
+    the crawler form with a zero-width space after every character, as a page that guards
+    against copying (or an editor) puts them: invisible, but a character to every reader.
+``entities``
+    the spaced form with each space an HTML entity, 「&nbsp;」, as a crawler that stored the page's
+    text without decoding its entities has it.
+
 A blank cell leaves nothing in the forms before the Markdown ones (extractors drop it); the
 Markdown forms keep it between its pipes (「| |」), which tell nothing once the rows share a line
 (markdown_collapsed); page_text keeps its no-break space. Standard library and lxml only;
@@ -66,10 +81,10 @@ from __future__ import annotations
 import re
 
 DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
-                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "tab_pairs", "site_crawler")
+                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "tab_pairs", "site_crawler", "wrapped", "wrapped_cut", "zero_width", "entities")
 #: The forms in which a table's rows share a line.
 RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text",
-                      "site_crawler")
+                      "site_crawler", "zero_width", "entities")
 
 #: (cell separator, row separator, paragraph separator) per form; crawler and the Markdown form
 #: have their own cell rules.
@@ -99,6 +114,13 @@ def flatten_html(page: str, form: str) -> str:
 
     if form == "site_crawler":
         return flatten_html(on_a_site(page), "crawler")
+    if form in ("wrapped", "wrapped_cut"):
+        crawled = flatten_html(page, "crawler")
+        return "\n".join(_wrapped(line, form == "wrapped_cut") for line in crawled.split("\n"))
+    if form == "zero_width":
+        return "".join(ch + _ZERO_WIDTH_SPACE for ch in flatten_html(page, "crawler"))
+    if form == "entities":
+        return flatten_html(page, "spaced").replace(" ", "&nbsp;")
     if form not in _SEPARATORS:
         raise ValueError(f"unknown degraded form {form!r} (known: {', '.join(DEGRADED_FORMS)})")
     cell_sep, row_sep, para_sep = _SEPARATORS[form]
@@ -155,6 +177,33 @@ def flatten_html(page: str, form: str) -> str:
     if para_sep:
         text = re.sub(f"(?:{re.escape(para_sep)})+", para_sep, text).strip()
     return " ".join(text.split()) if form == "markdown_collapsed" else text
+
+
+_ZERO_WIDTH_SPACE = "\u200b"
+_CHINESE = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# A text browser's pieces of a paragraph: a Chinese character, a space, or a run of anything else.
+_PIECES = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]| |[^ \u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def _wrapped(paragraph: str, cut_anywhere: bool) -> str:
+    """A paragraph as a text browser lays it out (see ``wrapped`` and ``wrapped_cut``)."""
+    if cut_anywhere:
+        return "\n   ".join(paragraph[i:i + 72] for i in range(0, len(paragraph), 72))
+    width, lines, line, used, space = 80, [], "", 0, False
+    for piece in _PIECES.findall(paragraph):
+        if piece == " ":
+            space = True
+            continue
+        size = len(piece) + len(_CHINESE.findall(piece))
+        gap = 1 if space and line else 0
+        if line and used + gap + size > width:
+            lines.append(line)
+            line, used = piece, size
+        else:
+            line, used = line + " " * gap + piece, used + gap + size
+        space = False
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def on_a_site(page: str) -> str:

@@ -196,27 +196,44 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         from .ocr import read_image_document
         return read_image_document(data)
     if form == "html":
-        return read_html(data)
+        doc = read_html(data)
+        if doc.page_text and _TABLE_WORDS.search(doc.page_text):
+            # No table of the page holds a number, but its text names a table's rows: the tables
+            # were pasted as text (paragraphs, <br> lines, a <pre>). Read as text, with what the
+            # page's head says.
+            as_text = read_text(doc.page_text)
+            as_text.encoding, as_text.encoding_rule = doc.encoding, doc.encoding_rule
+            as_text.page_meta = doc.page_meta
+            return as_text
+        return doc
     if form == "text":
         text, encoding, rule = decode(data)
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        text = paired_tabs_as_one(without_markdown_escapes(with_entities_decoded(text)))
-        if is_box_text(text):
-            doc = read_box_text(text)   # tables drawn with lines (text browsers' dumps)
-        else:
-            text = without_box_lines(text)   # a drawn table's lines that ran together
-            text = unwrapped(text)   # lines cut at a fixed width (text browsers' dumps)
-            if looks_like_cell_text(text):
-                doc = read_cell_text(text)
-            elif is_running_text(text):
-                doc = read_running_text(text)   # tables run into the running text
-            else:
-                doc = read_text_grid(text)
+        doc = read_text(text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None
+
+
+# Words only a report's tables print (table 三's first rows, table 二's clauses, table 四's
+# results, an annex's column): a page's text with one of them holds a table.
+_TABLE_WORDS = re.compile(r"本年新收|上年结转|第二十条第|结果维持|历年累计|计量单位")
+
+
+def read_text(text: str) -> Document:
+    """A decoded text, by the reader its layout calls for."""
+    text = paired_tabs_as_one(without_markdown_escapes(with_entities_decoded(text)))
+    if is_box_text(text):
+        return read_box_text(text)   # tables drawn with lines (text browsers' dumps)
+    text = without_box_lines(text)   # a drawn table's lines that ran together
+    text = unwrapped(text)   # lines cut at a fixed width (text browsers' dumps)
+    if looks_like_cell_text(text):
+        return read_cell_text(text)
+    if is_running_text(text):
+        return read_running_text(text)   # tables run into the running text
+    return read_text_grid(text)
 
 
 # A report page may hold nothing but a link to the report itself (a PDF or Word attachment):

@@ -57,6 +57,8 @@ class Document:
     # Cell and line locations read by OCR → the engine's lowest confidence over their boxes.
     ocr_confidence: dict[str, float] = field(default_factory=dict)
     ocr_notes: dict[str, str] = field(default_factory=dict)   # location → what OCR reading did there
+    # An HTML page with no number in any table: its visible text, to be read as text instead.
+    page_text: str | None = None
 
     def __post_init__(self) -> None:
         if not self.text_lines:
@@ -314,8 +316,53 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
 
     body = root.find(".//body")
     walk(body if body is not None else root)
-    return Document(form="html", method="html_table", items=items, encoding=encoding,
-                    encoding_rule=rule, page_meta=page_meta)
+    doc = Document(form="html", method="html_table", items=items, encoding=encoding,
+                   encoding_rule=rule, page_meta=page_meta)
+    if not any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in items):
+        # No table holds a number: a page whose tables were pasted as text, in paragraphs, lines
+        # or a <pre>, is read as that text by the caller (see visible_text).
+        doc.page_text = visible_text(body if body is not None else root)
+    return doc
+
+
+_MARKUP_SPACE = re.compile(r"[ \t\n\r\f]+")
+# Elements that end a line of a page's visible text (visible_text).
+_LINE_ELEMENTS = _BLOCK_ONLY | {"br", "tr", "table", "ul", "ol", "dl", "dt", "dd", "body", "hr"}
+
+
+def visible_text(root) -> str:
+    """The text a browser shows of a page, a line for each paragraph, <br> and table row: white
+    space in the markup is one space, as a browser collapses it, except inside <pre>, kept as
+    written; a table's cells are a space apart."""
+    out: list[str] = []
+
+    def collapsed(text: str, pre: bool) -> str:
+        # A browser collapses the markup's spaces, tabs and line breaks, not no-break spaces
+        # (a blank cell's 「&nbsp;」 stays a mark between two numbers).
+        return text if pre else _MARKUP_SPACE.sub(" ", text)
+
+    def walk(el, pre: bool) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None or tag in ("script", "style", "head", "title"):
+            return
+        pre = pre or tag == "pre"
+        ends_line = tag in _LINE_ELEMENTS
+        if ends_line:
+            out.append("\n")
+        elif tag in ("td", "th"):
+            out.append(" ")
+        if el.text:
+            out.append(collapsed(el.text, pre))
+        for child in el:
+            walk(child, pre)
+            if child.tail:
+                out.append(collapsed(child.tail, pre))
+        if ends_line:
+            out.append("\n")
+
+    walk(root, False)
+    lines = ("".join(out)).split("\n")
+    return "\n".join(line.strip(" ") for line in lines if line.strip())
 
 
 def looks_like_html(data: bytes) -> bool:

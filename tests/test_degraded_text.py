@@ -955,3 +955,70 @@ def test_the_visible_text_of_a_page():
     root = etree.fromstring(page, etree.HTMLParser())
     assert visible_text(root).split("\n") == [
         "一、本年新收 政府信息公开申请数量 26\xa0\xa026", "二、上年结转 0", "第二段", "a  1", "b  2", "行政许可 5"]
+
+
+# ---- text that lost a cell or a label ------------------------------------------------------------
+
+def _misplaced(original: dict, parsed: dict) -> dict:
+    """Values read that the original text does not have under that key."""
+    return {k: (original.get(k), v) for k, v in parsed.items()
+            if v is not None and (original.get(k) is None or not _same(original[k], v))}
+
+
+def test_a_table_two_row_a_value_short_in_spaced_text_is_not_cut():
+    """「行政许可 49 +8」 for 上一年项目数量, 本年增/减, 处理决定数量: a cell the text dropped (a blank,
+    a lost number). Values a space apart are whole cells, and table 二 has no rule to say which
+    column is missing: before, 49 was cut into 4 | 9 and +8 read as the decisions, 8."""
+    reports = [r for r in samples.generate_panel(agencies=4, years=range(2019, 2021)) if r.year == 2019]
+    checked = 0
+    for report in reports:
+        text = render_degraded(report, "spaced")
+        row = re.search(r"行政许可 (\S+) (\S+) (\S+) ", text)
+        if not row or len(row.group(1)) < 2:
+            continue
+        original = parse_document(text.encode("utf-8"), "text.txt").metrics
+        short = text[:row.start(3)] + text[row.end(3) + 1:]
+        parsed = parse_document(short.encode("utf-8"), "text.txt")
+        assert not _misplaced(original, parsed.metrics), report.agency
+        assert parsed.metrics.get("active.licensing.prev_items") is None
+        assert "column_count_mismatch" in {i.code for i in parsed.issues}
+        checked += 1
+    assert checked
+
+
+def test_an_annex_row_a_value_short_in_spaced_text_is_not_cut():
+    """「…减免金额 元 380」 in an annex whose rows keep their figures a space apart: a blank cell the
+    text dropped (本年度 blank, or its 0 lost), not 3 | 80 run together."""
+    checked = 0
+    for report in F.generate_panel(agencies=2):
+        text = render_degraded(report, "spaced")
+        row = re.search(r"(?:条|件|元) (\d) (\d{2,}) ", text)
+        if not row:
+            continue
+        original = parse_document(text.encode("utf-8"), "text.txt").metrics
+        short = text[:row.start(1)] + text[row.end(1) + 1:]
+        parsed = parse_document(short.encode("utf-8"), "text.txt")
+        assert not _misplaced(original, parsed.metrics), f"{report.agency} {report.year}"
+        assert "annex_column_mismatch" in {i.code for i in parsed.issues}
+        checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("form", ["crawler", "page_text"])
+def test_rows_whose_item_numbers_ran_into_digits_give_no_row_another_rows_numbers(form):
+    """A sub-row's label lost in running text (「…1.属于国家秘密0100001」, then 「0000000」, then
+    「3.危及…」): the item number 3 cannot be parted from the digits before it, and the labels of the
+    rows after it run together up to the next number the cutter can part. Their numbers are the
+    last label's row's; before, the first label (国家秘密, 当面申请) took them."""
+    checked = 0
+    reports = samples.generate_panel(agencies=3, years=range(2019, 2023)) + F.generate_panel(agencies=2)
+    for report in reports:
+        text = render_degraded(report, form)
+        label = re.search(r"2\.(?:其他法律行政法规禁止公开|传真申请数条?|政府公报公开条?)", text)
+        if not label:
+            continue
+        original = parse_document(text.encode("utf-8"), "text.txt").metrics
+        parsed = parse_document((text[:label.start()] + text[label.end():]).encode("utf-8"), "text.txt")
+        assert not _misplaced(original, parsed.metrics), f"{form} {report.agency} {report.year}"
+        checked += 1
+    assert checked > 10

@@ -399,9 +399,11 @@ def test_paragraphs_of_run_together_tables_wrapped_by_a_text_browser_read_as_unw
     characters (「…统计期限自2021年1月1日起至202」 「1年12月31日止」): a row label is cut from its numbers,
     a number in two. The lines are joined back (orchestration/parsing/hard_wrap.py): every report
     reads what its unwrapped text reads (before, a third to a half of the cells, and values under
-    wrong keys: 「主动公开信息数 条 4251516其中：1.网站公开 …」 read as 网站 0 | 0)."""
+    wrong keys: 「主动公开信息数 条 4251516其中：1.网站公开 …」 read as 网站 0 | 0). Where lynx cut a line
+    at the space between two numbers, the space is gone (「4837」 「27628」 is joined as one run, as a
+    number cut in two must be): such a row is left unread with an issue, never read another way."""
     reports = samples.generate_panel(agencies=3, years=range(2019, 2023)) + F.generate_panel(agencies=2)
-    cut = 0
+    cut = cells = read = 0
     for report in reports:
         text = render_degraded(report, form)
         dumped = _dump(program, _as_paragraphs(text), tmp_path)
@@ -411,8 +413,12 @@ def test_paragraphs_of_run_together_tables_wrapped_by_a_text_browser_read_as_unw
         parsed = parse_document(dumped, "dump.txt")
         label = f"{program} {form} {report.agency} {report.year}"
         assert (parsed.template, parsed.year, parsed.agency) == (unwrapped.template, unwrapped.year, unwrapped.agency), label
-        assert parsed.metrics == unwrapped.metrics, label
+        right, unread = read_against(unwrapped.metrics, parsed.metrics, label)
+        if unread:
+            assert {"ambiguous_split", "annex_column_mismatch", "column_count_mismatch"} & {i.code for i in parsed.issues}, label
+        cells, read = cells + right + len(unread), read + right
     assert cut > 10 * len(reports), "the dumps are wrapped"
+    assert read / cells >= (1.0 if program == "w3m" else 0.99), f"{read}/{cells}"
 
 
 def test_a_number_cut_by_the_wrapping_is_one_number_again():

@@ -41,7 +41,8 @@ from functools import lru_cache
 from . import annex_split
 from .cells import as_number, normalise, read_cell
 from .documents import Cell, Document, Line, Row, fit_blank_spaces, join_wrapped
-from .tables import MetricValue, ParseIssue, read_rows
+from .running_text import own_label
+from .tables import MetricValue, ParseIssue, read_rows, words_of
 
 ANNEX_METHOD = "annex_table"
 ANNEX_TABLE = "附表"
@@ -155,6 +156,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
     columns: list[_AnnexColumn] | None = None
     group: str | None = None
     seen: dict[str, str] = {}   # key → the printed label of the row that was read as it
+    separated = False   # whether a row's figures stood a space apart (running text that keeps its cells)
     for item in items:
         if not isinstance(item, Row):
             continue
@@ -178,14 +180,14 @@ def read_annex(items: list[Line | Row]) -> Annex:
                 continue
             units = [normalise(c.text) for c in labels if _UNIT_CELL.match(normalise(c.text))]
             row_labels = [c for c in labels if not _UNIT_CELL.match(normalise(c.text))]
-            printed = "".join(c.text.strip() for c in row_labels)
+            printed = own_label("".join(c.text.strip() for c in row_labels))
             key = annex_key(printed, group)
             if key is None:
                 # Labels wrapped over several cells: try the last ones alone.
                 for start in range(1, len(row_labels)):
-                    key = annex_key("".join(c.text.strip() for c in row_labels[start:]), group)
+                    printed = own_label("".join(c.text.strip() for c in row_labels[start:]))
+                    key = annex_key(printed, group)
                     if key:
-                        printed = "".join(c.text.strip() for c in row_labels[start:])
                         break
             if key is None:
                 continue
@@ -213,6 +215,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
             elif key not in _GROUP_OF and key not in _GROUP_OTHER.values():
                 group = None
             mapped = _map_annex_values(columns, values)
+            separated = separated or len(words_of(cell for cell, _ in values)) > 1
             unit = units[0] if units else None
             if unit is None:
                 found = _UNIT_IN_LABEL.search(printed)
@@ -238,6 +241,18 @@ def read_annex(items: list[Line | Row]) -> Annex:
             annex.rows.add(item.where)
             for column, (cell, value) in mapped:
                 _store_annex(annex, key + column.suffix, value, printed, column.label, cell, unit)
+    if separated:
+        # The text keeps a row's figures a space apart: a row with one figure for two columns has
+        # a blank cell the text dropped (「元 380」 for 0 | 380 with the 0 lost, or 本年度 blank),
+        # not two figures run together; cutting 380 into 3 | 80 would be a guess.
+        for row in annex.pending:
+            annex.open_keys.add(row["key"])
+            annex.issues.append(ParseIssue(
+                "annex_column_mismatch", f"附表: row 「{row['printed']}」 has 1 value for {len(row['columns'])} "
+                f"columns ({', '.join(c.label for c in row['columns'])}) in a text whose rows keep their "
+                "figures a space apart: a blank cell the text dropped, in a column the text does not say; "
+                "its values were left out", row["cell"].where))
+        annex.pending = []
     return annex
 
 

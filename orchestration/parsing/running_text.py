@@ -221,7 +221,24 @@ class _Cutter:
             return
         self.issues.append(("ambiguous_split", f"「{digits}」 at {where}: an item number ran into the digits "
                                                "before it and cannot be told apart; those digits were left out"))
-        add("label", "?" + digits)
+        add("label", UNCUT_MARK + digits)
+
+
+# Put before digits the cutter could not part from the item number after them: the label it
+# stands in then runs the labels of several rows together (see own_label).
+UNCUT_MARK = "?"
+_UNCUT_RUN = re.compile(r"\?\d+")
+
+
+def own_label(label: str) -> str:
+    """The part of a row label that names the row its numbers belong to. Where the cutter could
+    not part a row's digits from the next item number (「1.属于国家秘密?01000012.其他法律…」), the
+    labels of the rows before stand in front of this row's own: only the label after the last
+    uncut run names it (a label search of the whole would find the first row's and give it the
+    last row's numbers). Other labels are returned as they are."""
+    if UNCUT_MARK not in label or not _UNCUT_RUN.search(label):
+        return label
+    return _UNCUT_RUN.split(label)[-1].lstrip(".、")
 
 
 # A word runs to white space or a full stop, but for no-break spaces between digits: a blank cell's

@@ -13,6 +13,7 @@ digits ran together share the reader's state (the columns found, the rows waitin
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -23,6 +24,7 @@ from .cells import CellValue, as_number, normalise, read_cell, to_wan
 from .documents import GRID_METHOD, Cell, Line, Row, fit_blank_spaces
 from .inference import balance_rule
 from .running_text import METHOD as TEXT_RUNNING
+from .running_text import own_label
 
 # Text whose table rows are cut at their labels, so that a row holds all its digits.
 _LABEL_DELIMITED = (TEXT_RUNNING, GRID_METHOD)
@@ -189,6 +191,16 @@ def split_rows(cells: list[Cell]) -> list[list[Cell]]:
     return [[cell for cell, _ in row] for row in read_rows(cells)]
 
 
+_WORD_OF = re.compile(r"^(line \d+ word \d+)")
+
+
+def words_of(cells) -> set[str]:
+    """The words of running text the cells were cut from (their location 「line L word W」): cells
+    of different words stood a space apart; cells of one word ran together. Empty for cells whose
+    location names no word (grids, HTML)."""
+    return {m.group(1) for m in map(_WORD_OF.match, (c.where for c in cells)) if m}
+
+
 def read_rows(cells: list[Cell]) -> list[list[tuple[Cell, CellValue | None]]]:
     """:func:`split_rows`, each cell with what it reads as (``read_cell``), which cutting the
     rows needs and the table reader needs again: read once."""
@@ -304,6 +316,9 @@ class TableReader:
                   texts: tuple[str, ...]) -> None:
         """``texts``: the row labels' text."""
         printed = _printed(texts)
+        own = own_label(printed)   # labels of rows whose digits the cutter could not part, dropped
+        if own is not printed:
+            texts, printed = (own,), own
         row_key = "" if table == "四" else _row_key_of(table, texts, self.group)
         if table == "三" and row_key and "." not in row_key and row_key != "other":
             self.group = None
@@ -450,6 +465,15 @@ class TableReader:
                         "was identified before it; its values were left out", where)
             return None
         inferred_from = None
+        if len(values) < len(columns) and table == "二" and len(words_of(c for c, _ in values)) > 1:
+            # 「行政许可 49 +8」 for three columns: values a space apart are whole cells, and one is
+            # missing (a blank cell the text dropped, or a lost number). Table 二 has no rule to
+            # say which column it was: cutting 49 into 4 | 9 would be a guess.
+            self._issue("column_count_mismatch",
+                        f"table {table}: row 「{printed}」 has {len(values)} values a space apart for "
+                        f"{len(columns)} columns ({', '.join(c.label for c in columns)}): a cell the text "
+                        "left out, and which one is not in the text; its values were left out", where)
+            return None
         if len(values) < len(columns) and any(normalise(c.text).isdigit() and len(normalise(c.text)) > 1
                                               for c, _ in values):
             values, inferred_from, columns = self._split_run_together(table, printed, values, where, columns)

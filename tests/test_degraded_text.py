@@ -1004,12 +1004,14 @@ def test_an_annex_row_a_value_short_in_spaced_text_is_not_cut():
     assert checked
 
 
-@pytest.mark.parametrize("form", ["crawler", "page_text"])
+@pytest.mark.parametrize("form", ["crawler", "page_text", "lines"])
 def test_rows_whose_item_numbers_ran_into_digits_give_no_row_another_rows_numbers(form):
     """A sub-row's label lost in running text (「…1.属于国家秘密0100001」, then 「0000000」, then
     「3.危及…」): the item number 3 cannot be parted from the digits before it, and the labels of the
     rows after it run together up to the next number the cutter can part. Their numbers are the
-    last label's row's; before, the first label (国家秘密, 当面申请) took them."""
+    last label's row's; before, the first label (国家秘密, 当面申请) took them. In text with a row a
+    line, the lost label's numbers stand on a line of their own (「1.网站公开条1952992」, 「14」):
+    not more figures of the row above (before, 网站 read 1952992 | 14)."""
     checked = 0
     reports = samples.generate_panel(agencies=3, years=range(2019, 2023)) + F.generate_panel(agencies=2)
     for report in reports:

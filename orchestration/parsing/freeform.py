@@ -42,7 +42,7 @@ from . import annex_split
 from .cells import as_number, normalise, read_cell
 from .documents import Cell, Document, Line, Row, fit_blank_spaces, join_wrapped
 from .running_text import own_label
-from .tables import MetricValue, ParseIssue, read_rows, words_of
+from .tables import MetricValue, ParseIssue, lines_of, read_rows, words_of
 
 ANNEX_METHOD = "annex_table"
 ANNEX_TABLE = "附表"
@@ -201,6 +201,15 @@ def read_annex(items: list[Line | Row]) -> Annex:
                     "annex_rows_run_together", f"附表: 「{printed[:60]}…」 holds the labels of "
                     f"{len(named)} rows ({', '.join(sorted(named))}) with their figures between them; "
                     "not read as one row", item.where))
+                continue
+            if len(values) > 1 and len(lines_of(cell for cell, _ in values)) > 1 \
+                    and len(lines_of(row_labels)) == 1:
+                # 「1.网站公开条1952992」, then a line 「14」: a text with a row a line whose next row
+                # lost its label. The second line's figures are that row's, not more of this one's.
+                annex.open_keys.add(key)
+                annex.issues.append(ParseIssue(
+                    "annex_column_mismatch", f"附表: row 「{printed}」 has figures on a line of their own "
+                    "after its line (a row whose label the text lost); its values were left out", item.where))
                 continue
             if key in seen:
                 # An annex names each figure once: a second row for it is text after the annex

@@ -201,6 +201,11 @@ def words_of(cells) -> set[str]:
     return {m.group(1) for m in map(_WORD_OF.match, (c.where for c in cells)) if m}
 
 
+def lines_of(cells) -> set[str]:
+    """The lines of running text the cells were cut from (see :func:`words_of`)."""
+    return {word.rsplit(" word ", 1)[0] for word in words_of(cells)}
+
+
 def read_rows(cells: list[Cell]) -> list[list[tuple[Cell, CellValue | None]]]:
     """:func:`split_rows`, each cell with what it reads as (``read_cell``), which cutting the
     rows needs and the table reader needs again: read once."""

@@ -43,6 +43,18 @@ def read_against(expected: dict, got: dict, label: str) -> tuple[int, list[str]]
     return right, unread
 
 
+def page_of_text(text: str, how: str = "p") -> bytes:
+    """A page that holds a text as paragraphs, as lines between <br>, or in a <pre>: what a site
+    serves when its editor pasted a report's tables as text."""
+    from html import escape
+
+    lines = text.split("\n")
+    body = {"p": "".join(f"<p>{escape(line)}</p>\n" for line in lines),
+            "br": "<div>" + "<br>\n".join(escape(line) for line in lines) + "</div>",
+            "pre": f"<pre>{escape(text)}</pre>"}[how]
+    return f'<html><head><meta charset="utf-8"></head><body>\n{body}\n</body></html>'.encode()
+
+
 @pytest.fixture
 def pipeline_env(tmp_path, monkeypatch):
     """A data folder, warehouse and Dagster home of the test's own."""

@@ -24,7 +24,7 @@ from orchestration.synthetic.degraded import (
     on_a_site,
     render_degraded,
 )
-from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
+from tests.conftest import SHARED_CORPUS, corpus_cases, page_of_text, read_against
 
 #: The forms whose cells keep a separator: a blank cell is then the only loss.
 SEPARATED_FORMS = ("spaced", "cells", "tabbed", "markdown_collapsed", "markdown_edgeless", "markdown_padded",
@@ -916,18 +916,6 @@ def test_annex_rows_run_together_into_one_row_read_no_figure_of_another():
 
 # ---- a page whose tables were pasted as text ----------------------------------------------------
 
-def _page_of_text(text: str, how: str) -> bytes:
-    """A page that holds a text as paragraphs, as lines between <br>, or in a <pre>: what a site
-    serves when its editor pasted a report's tables as text."""
-    from html import escape
-
-    lines = text.split("\n")
-    body = {"p": "".join(f"<p>{escape(line)}</p>\n" for line in lines),
-            "br": "<div>" + "<br>\n".join(escape(line) for line in lines) + "</div>",
-            "pre": f"<pre>{escape(text)}</pre>"}[how]
-    return f'<html><head><meta charset="utf-8"></head><body>\n{body}\n</body></html>'.encode()
-
-
 @pytest.mark.parametrize("how", ["p", "br", "pre"])
 @pytest.mark.parametrize("form", ["crawler", "spaced", "lines", "cells", "page_text"])
 def test_a_page_whose_tables_were_pasted_as_text_reads_as_the_text(generated, form, how):
@@ -937,7 +925,7 @@ def test_a_page_whose_tables_were_pasted_as_text_reads_as_the_text(generated, fo
     for report, _ in generated[::2]:
         text = render_degraded(report, form)
         as_text = parse_document(text.encode("utf-8"), "report.txt")
-        parsed = parse_document(_page_of_text(text, how), "report.html")
+        parsed = parse_document(page_of_text(text, how), "report.html")
         label = f"{form} {how} {report.agency} {report.year}"
         assert (parsed.template, parsed.year, parsed.agency) == (as_text.template, as_text.year, as_text.agency), label
         assert parsed.metrics == as_text.metrics, label

@@ -23,7 +23,7 @@ from orchestration.parsing import office, parse_document
 from orchestration.synthetic import freeform as F
 from orchestration.synthetic import samples
 from orchestration.synthetic.degraded import render_degraded
-from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
+from tests.conftest import SHARED_CORPUS, corpus_cases, page_of_text, read_against
 
 W3M = shutil.which("w3m")
 IN_CI = os.environ.get("CI") == "true"
@@ -375,15 +375,6 @@ def test_table_four_numbers_written_after_the_next_heading_complete_its_row():
 
 # ---- pages whose tables were pasted as paragraphs, dumped by a text browser -------------------
 
-def _as_paragraphs(text: str) -> bytes:
-    """A page holding a text's lines as paragraphs: what a site serves when its editor pasted a
-    report's tables as text (each table one paragraph of running text)."""
-    from html import escape
-
-    body = "".join(f"<p>{escape(line)}</p>" for line in text.split("\n"))
-    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'.encode()
-
-
 def _dump(program: str, page: bytes, tmp_path) -> bytes:
     if program == "lynx":
         return _lynx(page, tmp_path)
@@ -406,7 +397,7 @@ def test_paragraphs_of_run_together_tables_wrapped_by_a_text_browser_read_as_unw
     cut = cells = read = 0
     for report in reports:
         text = render_degraded(report, form)
-        dumped = _dump(program, _as_paragraphs(text), tmp_path)
+        dumped = _dump(program, page_of_text(text), tmp_path)
         lines = dumped.decode("utf-8").splitlines()
         cut += sum(1 for a, b in zip(lines, lines[1:]) if a.strip() and b.strip())
         unwrapped = parse_document(text.encode("utf-8"), "text.txt")

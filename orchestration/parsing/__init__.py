@@ -62,6 +62,12 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        a plain-text table's rule lines; table 三 written column by column read by columns where
 #        R3 allows only that; in a text that lost table 三's rows' order, only rows that balance
 #        are kept.
+# 0.7.5: text wrapped at a fixed width joined back (hard_wrap: lynx, w3m, fold); invisible
+#        characters (zero-width spaces, BOMs, soft hyphens) dropped and HTML entities left in text
+#        decoded; an HTML page whose tables were pasted as text read as its visible text; no row
+#        takes another row's numbers where text lost a cell or a label (a table 二 or annex row
+#        short of a value a space apart is not cut; a label holding digits the cutter could not
+#        part names the row after them; annex rows run together or onto a line of their own).
 PARSER_VERSION = "0.7.5"
 
 

@@ -36,13 +36,12 @@ assert all(len(a) == 1 and a.isascii() for a in _WIDE_TO_ASCII.values())
 # editors, and pages that guard against copying, put them between characters, where they cut
 # a number or a label in two for every reader that sees them.
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-
-
 _INVISIBLE_CHARACTERS = tuple("\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                               "\u2060\u2061\u2062\u2063\u2064\ufeff")
 
 
 def without_invisible(text: str) -> str:
+    """The text without its invisible characters (as it reads on the page)."""
     # A whole document is looked through a character at a time (each a search in C: half the
     # time of the class's regex on a page); a cell's short text by the regex.
     if len(text) > 1000:

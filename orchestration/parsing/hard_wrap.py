@@ -13,8 +13,9 @@ spaces or a tab in them (aligned tables, whose rows may all end at one column to
 counted as full nor joined; drawn tables are read before this is asked.
 
 How two lines are joined: after a full line, the break fell wherever the width ran out, inside a
-word or a number as well, so the lines are joined with nothing; a shorter line ended at a space
-the wrapping took, so one space is put back. Joining a number cut in two gives the number back;
+word or a number as well, so the lines are joined with nothing (but in a text measured in
+columns, between two words of letters or digits: such a wrapper does not cut those); a shorter
+line ended at a space the wrapping took, so one space is put back. Joining a number cut in two gives the number back;
 two numbers joined where a space was taken (「27 0」 / 「0 2」 → 「27 00 2」) are a run of digits the
 row's own identity splits again, or leaves unread: never a number split where it was not.
 """
@@ -127,8 +128,8 @@ def unwrapped(text: str) -> str:
 
     out: list[str] = []
     for i, line in enumerate(lines):
-        if out and i > 0 and lines[i - 1] and line and not _aligned(lines[i - 1]) \
-                and not _aligned(line) and goes_on(i - 1):
+        if i and lines[i - 1] and line and not _aligned(lines[i - 1]) and not _aligned(line) \
+                and goes_on(i - 1):
             out[-1] += _joint(lines[i - 1], line.lstrip(), i - 1 in full, wide) + line.lstrip()
         else:
             out.append(line)

@@ -322,7 +322,7 @@ class TableReader:
         """``texts``: the row labels' text."""
         printed = _printed(texts)
         own = own_label(printed)   # labels of rows whose digits the cutter could not part, dropped
-        if own is not printed:
+        if own != printed:
             texts, printed = (own,), own
         row_key = "" if table == "四" else _row_key_of(table, texts, self.group)
         if table == "三" and row_key and "." not in row_key and row_key != "other":

@@ -81,7 +81,8 @@ from __future__ import annotations
 import re
 
 DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
-                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "tab_pairs", "site_crawler", "wrapped", "wrapped_cut", "zero_width", "entities")
+                  "glued", "markdown_edgeless", "markdown_padded", "page_text", "tab_pairs", "site_crawler",
+                  "wrapped", "wrapped_cut", "zero_width", "entities")
 #: The forms in which a table's rows share a line.
 RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text",
                       "site_crawler", "zero_width", "entities")
@@ -180,9 +181,10 @@ def flatten_html(page: str, form: str) -> str:
 
 
 _ZERO_WIDTH_SPACE = "\u200b"
-_CHINESE = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_WIDE = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"   # Chinese characters and punctuation: two columns
+_CHINESE = re.compile(f"[{_WIDE}]")
 # A text browser's pieces of a paragraph: a Chinese character, a space, or a run of anything else.
-_PIECES = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]| |[^ \u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+_PIECES = re.compile(f"[{_WIDE}]| |[^ {_WIDE}]+")
 
 
 def _wrapped(paragraph: str, cut_anywhere: bool) -> str:

@@ -974,6 +974,20 @@ def test_a_table_two_row_a_value_short_in_spaced_text_is_not_cut():
     assert checked
 
 
+def test_a_sign_is_read_only_under_the_change_column():
+    """「行政许可 49+8」 in crawler text (the decisions cell blank, dropped): one digit a cell would put
+    +8 under 处理决定数量, which no report signs (before: 4 | 9 | 8). Left unread; 「000」 still
+    reads 0 | 0 | 0."""
+    report = samples.generate_panel(agencies=1, years=range(2019, 2020))[0]
+    text = render_degraded(report, "crawler")
+    row = re.search(r"行政许可 \d+[+-]?\d+(?=其他)", text)
+    assert row, "the 2019 layout's 行政许可 row"
+    signed = parse_document((text[:row.start()] + "行政许可 49+8" + text[row.end():]).encode("utf-8"), "t.txt")
+    assert all(signed.metrics.get(f"active.licensing.{c}") is None for c in ("prev_items", "item_change", "decisions"))
+    zeros = parse_document((text[:row.start()] + "行政许可 000" + text[row.end():]).encode("utf-8"), "t.txt")
+    assert [zeros.metrics.get(f"active.licensing.{c}") for c in ("prev_items", "item_change", "decisions")] == [0, 0, 0]
+
+
 def test_an_annex_row_a_value_short_in_spaced_text_is_not_cut():
     """「…减免金额 元 380」 in an annex whose rows keep their figures a space apart: a blank cell the
     text dropped (本年度 blank, or its 0 lost), not 3 | 80 run together."""

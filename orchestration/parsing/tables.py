@@ -201,6 +201,20 @@ def words_of(cells) -> set[str]:
     return {m.group(1) for m in map(_WORD_OF.match, (c.where for c in cells)) if m}
 
 
+def _signs_in_change_columns(texts: list[str], paths) -> bool:
+    """Whether, one digit a cell, each signed number (「+8」, 「-5」) starts in a 本年增/减 column:
+    the only column of table 二 a sign is printed in."""
+    position = 0
+    for text in texts:
+        normal = normalise(text)
+        digits = normal.lstrip("+-−")
+        if digits != normal:
+            if position >= len(paths) or paths[position][-1] != "item_change":
+                return False
+        position += len(digits) if digits.isascii() and digits.isdigit() else 1
+    return True
+
+
 def lines_of(cells) -> set[str]:
     """The lines of running text the cells were cut from (see :func:`words_of`)."""
     return {word.rsplit(" word ", 1)[0] for word in words_of(cells)}
@@ -615,6 +629,10 @@ class TableReader:
         row_key = self._row_key_now
         if solver.forced(texts, width) and table == "二":
             readings, rules = solver.row_readings(texts, width, None), ["one digit per cell"]
+            if not _signs_in_change_columns(texts, paths):
+                # 「49+8」 for three columns: one digit a cell would put +8 in 处理决定数量, which is
+                # never signed; the text lost a blank cell (49 | +8 | blank), in no known place.
+                readings, rules = [], ["one digit per cell, a signed number only under 本年增/减"]
         elif table == "三":
             readings, rules = solver.row_readings(texts, width, balance_rule("三", paths)), ["R3"]
         elif table == "四":

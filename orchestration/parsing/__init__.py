@@ -67,7 +67,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        decoded; an HTML page whose tables were pasted as text read as its visible text; no row
 #        takes another row's numbers where text lost a cell or a label (a table 二 or annex row
 #        short of a value a space apart is not cut; a label holding digits the cutter could not
-#        part names the row after them; annex rows run together or onto a line of their own).
+#        part names the row after them; annex rows run together or onto a line of their own; a
+#        signed number only under 本年增/减).
 PARSER_VERSION = "0.7.5"
 
 

@@ -932,6 +932,18 @@ def test_a_page_whose_tables_were_pasted_as_text_reads_as_the_text(generated, fo
         assert parsed.form == "html"
 
 
+def test_a_page_of_prose_is_read_as_its_html():
+    """A report with no table at all, whose prose says 「历年累计受理…」: not a page of pasted tables
+    (no table label has its numbers after it), read as the page it is, at no extra cost."""
+    from orchestration.parsing import read_document
+
+    for report in F.generate_panel(agencies=2):
+        page = re.sub(r"<table.*?</table>", "", F.render_html(report), flags=re.S)
+        assert "<table" not in page
+        doc = read_document(page.encode("utf-8"), "report.html")
+        assert doc.form == "html" and doc.page_text is None, f"{report.agency} {report.year}"
+
+
 def test_the_visible_text_of_a_page():
     from lxml import etree
 

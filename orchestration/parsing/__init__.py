@@ -204,8 +204,8 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         return read_image_document(data)
     if form == "html":
         doc = read_html(data)
-        if doc.page_text and _TABLE_WORDS.search(doc.page_text):
-            # No table of the page holds a number, but its text names a table's rows: the tables
+        if doc.page_text:
+            # No table of the page holds a number, but its text has a table's rows: the tables
             # were pasted as text (paragraphs, <br> lines, a <pre>). Read as text, with what the
             # page's head says.
             as_text = read_text(doc.page_text)
@@ -222,11 +222,6 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None
-
-
-# Words only a report's tables print (table 三's first rows, table 二's clauses, table 四's
-# results, an annex's column): a page's text with one of them holds a table.
-_TABLE_WORDS = re.compile(r"本年新收|上年结转|第二十条第|结果维持|历年累计|计量单位")
 
 
 def read_text(text: str) -> Document:

@@ -57,7 +57,7 @@ class Document:
     # Cell and line locations read by OCR → the engine's lowest confidence over their boxes.
     ocr_confidence: dict[str, float] = field(default_factory=dict)
     ocr_notes: dict[str, str] = field(default_factory=dict)   # location → what OCR reading did there
-    # An HTML page with no number in any table: its visible text, to be read as text instead.
+    # An HTML page whose tables were pasted as text: its visible text, to be read as text instead.
     page_text: str | None = None
 
     def __post_init__(self) -> None:
@@ -318,11 +318,23 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     walk(body if body is not None else root)
     doc = Document(form="html", method="html_table", items=items, encoding=encoding,
                    encoding_rule=rule, page_meta=page_meta)
-    if not any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in items):
-        # No table holds a number: a page whose tables were pasted as text, in paragraphs, lines
-        # or a <pre>, is read as that text by the caller (see visible_text).
-        doc.page_text = visible_text(body if body is not None else root)
+    if not any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in items) \
+            and _TABLE_LABEL.search(text):
+        # No table holds a number, but a table's label is on the page: a page whose tables were
+        # pasted as text, in paragraphs, lines or a <pre>, is read as that text by the caller
+        # when the label has its numbers after it.
+        visible = visible_text(body if body is not None else root)
+        if _TABLE_ROW_WITH_NUMBER.search(visible):
+            doc.page_text = visible
     return doc
+
+
+# A table row's label with its first number after it (table 三's 「…申请数量 64」, an annex's
+# 「主动公开信息数 条 425」, whatever separates them): a page's text with one holds a table. Words
+# alone are not enough: the prose of a report without tables says 「历年累计受理申请94件」 too.
+# _TABLE_LABEL looks for the labels in the page's markup first, so a page of prose costs no walk.
+_TABLE_LABEL = re.compile(r"申请数量|总计|继续办理|信息数|文件数|申请数|答复数")
+_TABLE_ROW_WITH_NUMBER = re.compile(rf"(?:{_TABLE_LABEL.pattern})[\s:：|]*(?:条|件)?[\s:：|]*\d")
 
 
 _MARKUP_SPACE = re.compile(r"[ \t\n\r\f]+")

@@ -201,6 +201,11 @@ def words_of(cells) -> set[str]:
     return {m.group(1) for m in map(_WORD_OF.match, (c.where for c in cells)) if m}
 
 
+def lines_of(cells) -> set[str]:
+    """The lines of running text the cells were cut from (see :func:`words_of`)."""
+    return {word.rsplit(" word ", 1)[0] for word in words_of(cells)}
+
+
 def _signs_in_change_columns(texts: list[str], paths) -> bool:
     """Whether, one digit a cell, each signed number (「+8」, 「-5」) starts in a 本年增/减 column:
     the only column of table 二 a sign is printed in."""
@@ -213,11 +218,6 @@ def _signs_in_change_columns(texts: list[str], paths) -> bool:
                 return False
         position += len(digits) if digits.isascii() and digits.isdigit() else 1
     return True
-
-
-def lines_of(cells) -> set[str]:
-    """The lines of running text the cells were cut from (see :func:`words_of`)."""
-    return {word.rsplit(" word ", 1)[0] for word in words_of(cells)}
 
 
 def read_rows(cells: list[Cell]) -> list[list[tuple[Cell, CellValue | None]]]:

@@ -25,6 +25,7 @@ from .documents import (
 )
 from .box_tables import is_box_text, read_box_text, without_box_lines
 from .hard_wrap import unwrapped
+from .ocr_text import letters_issue, with_letters_as_digits, without_letter_spacing
 from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
@@ -69,7 +70,11 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        short of a value a space apart is not cut; a label holding digits the cutter could not
 #        part names the row after them; annex rows run together or onto a line of their own; a
 #        signed number only under 本年增/减).
-PARSER_VERSION = "0.7.5"
+# 0.7.6: text an OCR engine wrote (ocr_text): Chinese characters spaced apart joined back, and
+#        O/o/I/l in runs of digits read as 0 and 1 where the text shows that habit (with a
+#        letters_read_as_digits issue); an annex header whose cells were glued
+#        (「指标名称计量单位 2011年度历年累计」) names its columns.
+PARSER_VERSION = "0.7.6"
 
 
 @dataclass
@@ -227,6 +232,15 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
 def read_text(text: str) -> Document:
     """A decoded text, by the reader its layout calls for."""
     text = paired_tabs_as_one(without_markdown_escapes(with_entities_decoded(text)))
+    text = without_letter_spacing(text)   # 「政 府 信 息」 (OCR engines, letter-spaced PDFs)
+    text, letters_read = with_letters_as_digits(text)   # 「22O000O22」 (OCR engines)
+    doc = _read_text_layout(text)
+    if letters_read:
+        doc.reader_issues.append(letters_issue(letters_read))
+    return doc
+
+
+def _read_text_layout(text: str) -> Document:
     if is_box_text(text):
         return read_box_text(text)   # tables drawn with lines (text browsers' dumps)
     text = without_box_lines(text)   # a drawn table's lines that ran together
@@ -291,7 +305,7 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         report.template = layout or "freeform"
         report.issues.extend(reader.issues)
         report.issues.extend(ParseIssue(code, f"{source}: {message}", None)
-                             for code, message in getattr(doc, "reader_issues", ()))
+                             for code, message in doc.reader_issues)
         report.agency = metadata.find_agency(doc)
         report.year = metadata.find_year(doc)
         report.published, report.published_basis = metadata.find_published_with_basis(doc)

@@ -59,6 +59,7 @@ class Document:
     ocr_notes: dict[str, str] = field(default_factory=dict)   # location → what OCR reading did there
     # An HTML page whose tables were pasted as text: its visible text, to be read as text instead.
     page_text: str | None = None
+    reader_issues: list[tuple[str, str]] = field(default_factory=list)   # (code, message) of the reading
 
     def __post_init__(self) -> None:
         if not self.text_lines:

@@ -150,6 +150,28 @@ def _header_concept(label: str) -> str | None:
     return None
 
 
+# Header cells a text glued together (「指标名称计量单位」, 「2011年度历年累计」: an extractor that
+# keeps spaces between number cells only, or OCR text whose spaced-apart characters were joined).
+_GLUED_HEADER_CELL = re.compile(r"指标名称|统计指标|计量单位|(?:19|20)\d{2}年度?|本年度|历年累计")
+_GLUED_HEADER = re.compile(f"(?:{_GLUED_HEADER_CELL.pattern}){{2,}}")
+
+
+@lru_cache(maxsize=1 << 12)   # pure; asked for every label cell of every row
+def _glued_header(label: str) -> tuple[str, ...]:
+    text = normalise(label)
+    return tuple(_GLUED_HEADER_CELL.findall(text)) if _GLUED_HEADER.fullmatch(text) else ()
+
+
+def _header_cells(cell: Cell) -> list[tuple[Cell, str | None]]:
+    """(header cell, the column it names) for a label cell: itself, or the header cells it glues
+    together (each then without a grid column of its own)."""
+    concept = _header_concept(cell.text)
+    if concept is None and _glued_header(cell.text):
+        where = cell.where.rsplit(" column ", 1)[0]
+        return [(Cell(piece, where), _header_concept(piece)) for piece in _glued_header(cell.text)]
+    return [(cell, concept)]
+
+
 def read_annex(items: list[Line | Row]) -> Annex:
     """The annex rows of a document (see the module docstring)."""
     annex = Annex()
@@ -165,14 +187,16 @@ def read_annex(items: list[Line | Row]) -> Annex:
             values = [(cell, value) for cell, value in read if value is not None]
             # Header cells: up to the last one that names a column (a text page runs the header
             # and the first row together: 「指 标 名 称 计量单位 2018年度 历年累计 主动公开文件数 …」).
-            concepts = [_header_concept(cell.text) for cell in labels]
-            last = max((i for i, c in enumerate(concepts) if c is not None), default=-1)
+            headers = [_header_cells(cell) for cell in labels]
+            last = max((i for i, cells in enumerate(headers) if any(c is not None for _, c in cells)), default=-1)
             if last >= 0:
+                named = [pair for cells in headers[: last + 1] for pair in cells]
+                concepts = [c for _, c in named]
                 value_columns = [_AnnexColumn(c, normalise(cell.text), _grid_column(cell.where))
-                                 for cell, c in zip(labels[: last + 1], concepts) if c in ("", ".cumulative")]
+                                 for cell, c in named if c in ("", ".cumulative")]
                 # A header names its label column or two value columns: a lone 「2023年度」 is a
                 # phrase of the text (a footer's 「关于2023年度预算公开的说明」), not a new table.
-                if value_columns and (len(value_columns) > 1 or "label" in concepts[: last + 1]):
+                if value_columns and (len(value_columns) > 1 or "label" in concepts):
                     # a table of its own: its rows name their figures anew
                     columns, group, seen = value_columns, None, {}
                 labels = labels[last + 1:]

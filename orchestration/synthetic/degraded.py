@@ -70,6 +70,11 @@ flattened into the running text. These forms flatten the generator's own HTML pa
 ``entities``
     the spaced form with each space an HTML entity, 「&nbsp;」, as a crawler that stored the page's
     text without decoding its entities has it.
+``ocr_text``
+    a table row per line, its cells parted by one space, and the whole text written as an OCR
+    engine (tesseract's Chinese model) or an extractor of a letter-spaced PDF writes it: a space
+    between every two Chinese characters (「申 请 人 情 况」), and in a run of digits every
+    second 0 an 「O」 and every 1 after another digit an 「l」 (「22O00」, 「1l」).
 
 A blank cell leaves nothing in the forms before the Markdown ones (extractors drop it); the
 Markdown forms keep it between its pipes (「| |」), which tell nothing once the rows share a line
@@ -82,7 +87,7 @@ import re
 
 DEGRADED_FORMS = ("crawler", "inline", "spaced", "paragraphs", "lines", "cells", "tabbed", "markdown_collapsed",
                   "glued", "markdown_edgeless", "markdown_padded", "page_text", "tab_pairs", "site_crawler",
-                  "wrapped", "wrapped_cut", "zero_width", "entities")
+                  "wrapped", "wrapped_cut", "zero_width", "entities", "ocr_text")
 #: The forms in which a table's rows share a line.
 RUN_TOGETHER_FORMS = ("crawler", "inline", "spaced", "paragraphs", "markdown_collapsed", "glued", "page_text",
                       "site_crawler", "zero_width", "entities")
@@ -93,7 +98,7 @@ _SEPARATORS = {"crawler": ("", "", " "), "inline": ("", " ", " "), "spaced": (" 
                "paragraphs": ("", " ", "\n"), "lines": ("", "\n", "\n"), "cells": ("\n", "\n", "\n"),
                "tabbed": ("\t", "\n", "\n"), "markdown_collapsed": (" | ", "\n", "\n\n"), "glued": ("", "", ""),
                "markdown_edgeless": ("| ", "\n", "\n\n"), "markdown_padded": (" | ", "\n", "\n\n"),
-               "page_text": ("", "", "\n"), "tab_pairs": ("\t\t", "\n", "\n\n")}
+               "page_text": ("", "", "\n"), "tab_pairs": ("\t\t", "\n", "\n\n"), "ocr_rows": (" ", "\n", "\n")}
 _NO_BREAK_SPACE = "\xa0"   # what a page's blank cell holds (「&nbsp;」), in page_text
 # What a government site puts around a report's page (site_crawler): navigation, the catalogue
 # fields as a table (the page's title among them), buttons; a footer with numbers of its own.
@@ -122,6 +127,8 @@ def flatten_html(page: str, form: str) -> str:
         return "".join(ch + _ZERO_WIDTH_SPACE for ch in flatten_html(page, "crawler"))
     if form == "entities":
         return flatten_html(page, "spaced").replace(" ", "&nbsp;")
+    if form == "ocr_text":
+        return _as_ocr_wrote_it(flatten_html(page, "ocr_rows"))
     if form not in _SEPARATORS:
         raise ValueError(f"unknown degraded form {form!r} (known: {', '.join(DEGRADED_FORMS)})")
     cell_sep, row_sep, para_sep = _SEPARATORS[form]
@@ -206,6 +213,20 @@ def _wrapped(paragraph: str, cut_anywhere: bool) -> str:
         space = False
     lines.append(line)
     return "\n".join(lines)
+
+
+_SPACED_APART = re.compile(f"(?<=[{_WIDE}])(?=[{_WIDE}])")
+_DIGIT_RUN = re.compile(r"\d{2,}")
+
+
+def _as_ocr_wrote_it(text: str) -> str:
+    """Chinese characters spaced apart, and letters for some digits (see ``ocr_text``)."""
+    def letters(run: re.Match) -> str:
+        digits = run.group()
+        return digits[0] + "".join("O" if ch == "0" and i % 2 else "l" if ch == "1" else ch
+                                   for i, ch in enumerate(digits[1:], 1))
+
+    return _SPACED_APART.sub(" ", _DIGIT_RUN.sub(letters, text))
 
 
 def on_a_site(page: str) -> str:

@@ -1110,3 +1110,56 @@ def test_an_annex_header_whose_cells_were_glued_names_its_columns():
     parsed = parse_document(text.encode("utf-8"), "annex.txt")
     assert parsed.metrics["legacy.active.total"] == 425 and parsed.metrics["legacy.active.total.cumulative"] == 1516
     assert parsed.metrics["legacy.active.website"] == 418 and parsed.metrics["legacy.active.gazette.cumulative"] == 7
+
+
+# ---- a table's cells joined by 「 | 」 or written as CSV --------------------------------------------
+
+def _tables_as(text_of_tab_pairs: str, how: str) -> str:
+    """The tab_pairs form's rows (cells two TABs apart, a blank cell an empty field) as pipe rows
+    without outer pipes or separator line, or as CSV records."""
+    import csv
+    import io
+
+    rows = [line.split("\t\t") for line in text_of_tab_pairs.split("\n")]
+    if how == "pipes":
+        return "\n".join(" | ".join(cells) for cells in rows)
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("how", ["pipes", "csv"])
+def test_tables_whose_cells_a_script_joined_read_as_the_page(generated, how):
+    """Scripts that join a table's cells with 「 | 」 (no 「---|---」 line under the header), and a
+    report's tables saved as CSV. Before, the pipes read a few cells (the page's 本年处理决定数量 as
+    「3」 for 2293: the part's header line was taken for more columns of the part above it), and
+    CSV nothing."""
+    for report, original in generated[::2]:
+        text = _tables_as(render_degraded(report, "tab_pairs"), how)
+        parsed = parse_document(text.encode("utf-8"), f"report.{'csv' if how == 'csv' else 'txt'}")
+        label = f"{how} {report.agency} {report.year}"
+        assert (parsed.template, parsed.year, parsed.agency) == (original.template, original.year, original.agency), label
+        assert parsed.metrics == original.metrics, label
+        assert parsed.form == ("csv" if how == "csv" else "text")
+
+
+def test_a_csv_cell_keeps_its_quoted_comma():
+    text = ('"某县人民政府2022年政府信息公开工作年度报告"\n"二、主动公开政府信息情况"\n'
+            '第二十条第（五）项\n信息内容,本年处理决定数量\n行政许可,"2,293"\n')
+    parsed = parse_document(text.encode("utf-8"), "report.csv")
+    assert parsed.metrics["active.licensing.decisions"] == 2293
+
+
+def test_a_table_two_row_under_a_header_of_several_parts_reads_its_own_columns():
+    """One header line over several of table 二's parts (or a part whose own header the text lost):
+    「行政许可 2293」 under 本年制发件数 … 本年处理决定数量 was cut one digit a column across the other
+    parts' columns, and read 3; its values stand in its own columns only."""
+    text = ("某县人民政府2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
+            "信息内容 本年制发件数 本年废止件数 现行有效件数 本年处理决定数量\n"
+            "规章 0 0 0\n行政规范性文件 69 3 665\n行政许可 2293\n行政处罚 1282\n行政强制 42\n"
+            "三、收到和处理政府信息公开申请情况\n")
+    parsed = parse_document(text.encode("utf-8"), "report.txt")
+    assert {k: v for k, v in parsed.metrics.items() if k.startswith("active.")} == {
+        "active.rules.issued": 0, "active.rules.repealed": 0, "active.rules.in_force": 0,
+        "active.normative_docs.issued": 69, "active.normative_docs.repealed": 3, "active.normative_docs.in_force": 665,
+        "active.licensing.decisions": 2293, "active.penalty.decisions": 1282, "active.coercion.decisions": 42}

@@ -73,7 +73,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 # 0.7.6: text an OCR engine wrote (ocr_text): Chinese characters spaced apart joined back, and
 #        O/o/I/l in runs of digits read as 0 and 1 where the text shows that habit (with a
 #        letters_read_as_digits issue); an annex header whose cells were glued
-#        (「指标名称计量单位 2011年度历年累计」) names its columns.
+#        (「指标名称计量单位 2011年度历年累计」) names its columns; cells joined by 「 | 」 with no
+#        「---」 line read as pipe rows; CSV read record by record; a table 二 row's values only
+#        in its own columns under a header that names other parts' too.
 PARSER_VERSION = "0.7.6"
 
 
@@ -125,7 +127,7 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
-    """The physical form: pdf, docx, xlsx, ofd, doc, wps, xls, rtf, image, html or text (by
+    """The physical form: pdf, docx, xlsx, ofd, doc, wps, xls, rtf, image, html, csv or text (by
     content first, then name and type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
@@ -146,6 +148,8 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
     if (media_type or "").startswith("text/html") or lower.endswith((".htm", ".html", ".shtml")) \
             or looks_like_html(data):
         return "html"
+    if (media_type or "").startswith("text/csv") or lower.endswith(".csv"):
+        return "csv"
     return "text"
 
 
@@ -218,15 +222,29 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
             as_text.page_meta = doc.page_meta
             return as_text
         return doc
-    if form == "text":
+    if form in ("text", "csv"):
         text, encoding, rule = decode(data)
         if _looks_binary(text):
             raise UnreadableDocument(f"not text in any known encoding ({encoding} gives "
                                      f"{_garbage_share(text):.0%} control or replacement characters)")
-        doc = read_text(text)
+        doc = read_text(_csv_as_tabbed(text) if form == "csv" else text)
         doc.encoding, doc.encoding_rule = encoding, rule
         return doc
     return None
+
+
+def _csv_as_tabbed(text: str) -> str:
+    """A spreadsheet saved as CSV (a table a record, prose a one-field record): its records as
+    lines of TAB-separated cells, which the text readers read as a grid. The csv module undoes
+    the quoting, so 「"1,136"」 is one cell and a cell's line breaks stay in it."""
+    import csv
+    import io
+
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise UnreadableDocument(f"not a CSV file: {exc}") from exc
+    return "\n".join("\t".join(" ".join(cell.split()) for cell in record) for record in records)
 
 
 def read_text(text: str) -> Document:

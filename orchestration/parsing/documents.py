@@ -705,6 +705,22 @@ def _edgeless_separator(line: str) -> bool:
     return "|" in line and not line.startswith("|") and _PIPE_SEPARATOR.match(line) is not None
 
 
+# A number cell after a pipe, at the line's end or before another pipe: 「行政许可 | 2293」.
+_PIPE_NUMBER_CELL = re.compile(r"[^|\s]\s*\|\s*[-+]?\d[\d.,]*\s*(?:\||$)", re.M)
+MIN_PIPE_ROWS = 3
+
+
+def _edgeless_pipes(text: str, lines: list[str]) -> bool:
+    """Whether the text writes its tables as pipe rows without outer pipes: under a 「---|---」
+    line (html2text), or with no such line, where several lines have a number cell after a
+    pipe (「信息内容 | 本年处理决定数量」, 「行政许可 | 2293」: scripts that join a table's cells with
+    「 | 」)."""
+    if "|" not in text:
+        return False
+    return (any(_edgeless_separator(line.strip()) for line in lines)
+            or len(_PIPE_NUMBER_CELL.findall(text)) >= MIN_PIPE_ROWS)
+
+
 GRID_METHOD = "text_grid"
 
 
@@ -770,7 +786,7 @@ def read_text_grid(text: str) -> Document:
     lines = text.splitlines()
     # Pipe tables without their outer pipes (html2text: 「---|---」 under the header): a line with a
     # `|` is then a pipe row too.
-    edgeless = "|" in text and any(_edgeless_separator(line.strip()) for line in lines)
+    edgeless = _edgeless_pipes(text, lines)
     empty_lines = 0   # since the last line with text: blank cells between two values, maybe
     empty_cells = _empty_lines_are_cells(lines)
     table = None        # the table the last section heading opened

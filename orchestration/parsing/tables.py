@@ -483,6 +483,14 @@ class TableReader:
             self._issue("no_header", f"table {table}: row 「{printed}」 has values but no column header "
                         "was identified before it; its values were left out", where)
             return None
+        if table == "二" and len(values) < len(columns) and self._row_key_now:
+            # A header that names other rows' columns too (one header over several of table 二's
+            # parts, or a part whose own header line the text lost: 「行政许可 | 2293」 under
+            # 本年制发件数…): the row's values stand in its own columns only, never one digit a
+            # column across the others'.
+            own = [c for c in columns if _key_of(table, self._row_key_now, c.path) is not None]
+            if own and len(own) < len(columns):
+                columns = own
         inferred_from = None
         if len(values) < len(columns) and table == "二" and len(words_of(c for c, _ in values)) > 1:
             # 「行政许可 49 +8」 for three columns: values a space apart are whole cells, and one is

@@ -248,7 +248,9 @@ def read_annex(items: list[Line | Row]) -> Annex:
             elif key not in _GROUP_OF and key not in _GROUP_OTHER.values():
                 group = None
             mapped = _map_annex_values(columns, values)
-            separated = separated or len(words_of(cell for cell, _ in values)) > 1
+            # (Dashes, cells printed blank, are left out: a crawler puts a space after each as it
+            # does after a label, which says nothing of how the figures stood.)
+            separated = separated or len(words_of(cell for cell, value in values if value.number is not None)) > 1
             unit = units[0] if units else None
             if unit is None:
                 found = _UNIT_IN_LABEL.search(printed)

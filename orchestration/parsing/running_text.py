@@ -59,6 +59,8 @@ _ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|�
 _NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元|条|件)?")
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
+_DASH_WORD = re.compile(r"(?<!\S)—+(?!\S)")
+_BLANK_TAIL = re.compile(r"(?<=[^\s/／—–\-\\])[/／—–]+$")
 _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")
 _UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
@@ -133,9 +135,20 @@ def _table_word(word: str) -> bool:
 class _Cutter:
     """Cuts the words of a table into cells, keeping count of the item numbers (1., 2. …)."""
 
-    def __init__(self, issues: list[tuple[str, str]]):
+    def __init__(self, issues: list[tuple[str, str]], text: str = ""):
         self.last_item = 0
         self.issues = issues
+        # A document that prints its blank cells 「——」 (words of 「——」 and none of a lone 「—」)
+        # glues two dashes a cell: 「11————24」 is 11 | —— | —— | 24, not four blank cells.
+        dash_words = set(_DASH_WORD.findall(text)) if "——" in text else ()
+        self.double_dash = "——" in dash_words and "—" not in dash_words
+
+    def _marks(self, marks: str, where: str) -> list[Cell]:
+        """Blank-cell marks glued together, one cell each (a 「——」 one where the document prints
+        its blanks so)."""
+        if self.double_dash and len(marks) % 2 == 0 and set(marks) == {"—"}:
+            return [Cell("——", where) for _ in range(len(marks) // 2)]
+        return [Cell(mark, where) for mark in marks]
 
     def cells(self, word: str, where: str, annex: bool) -> list[Cell]:
         if _BLANK_WORD.match(word):
@@ -181,22 +194,35 @@ class _Cutter:
                     continue
                 if _BLANK_GLUED.match(text):
                     # Blank-cell marks glued to numbers (「26— — — — —26」): one blank cell each.
-                    out += [Cell(mark, where) for mark in text]
+                    out += self._marks(text, where)
                     continue
-                if annex and _ANNEX_HEADER.search(text):
-                    out += [Cell(part, where) for part in _ANNEX_HEADER.split(text) if part.strip()]
-                    continue
-                if not annex and (_TABLE_TWO_HEADER.search(text) or _ROW_OPENER.search(text)):
-                    parts = [q for part in _TABLE_TWO_HEADER.split(text) for q in _ROW_OPENER.split(part)]
-                    if len([q for q in parts if q.strip()]) > 1:
-                        out += [Cell(q, where) for q in parts if q.strip()]
-                        continue
-                unit = _UNIT_TAIL.match(text) if annex and n + 1 < len(pieces) and pieces[n + 1][0] == "value" else None
-                if unit and not normalise(unit["label"]).endswith(("文", "公开")):
-                    out += [Cell(unit["label"], where), Cell(unit["unit"], where)]
-                    continue
+                marks = _BLANK_TAIL.search(text)
+                if marks:
+                    # A row label with its blank cells' marks glued on (「…减免金额元——」): the
+                    # label, then one blank cell a mark.
+                    text = text[:marks.start()]
+                values_next = bool(marks) or n + 1 < len(pieces) and pieces[n + 1][0] == "value"
+                out += self._label_cells(text, where, annex, values_next)
+                if marks:
+                    out += self._marks(marks.group(), where)
+                continue
             out.append(Cell(text, where))
         return out
+
+    @staticmethod
+    def _label_cells(text: str, where: str, annex: bool, values_next: bool) -> list[Cell]:
+        """A label piece as cells: header labels run together parted, a unit run on to its
+        row label (before the row's values) parted from it."""
+        if annex and _ANNEX_HEADER.search(text):
+            return [Cell(part, where) for part in _ANNEX_HEADER.split(text) if part.strip()]
+        if not annex and (_TABLE_TWO_HEADER.search(text) or _ROW_OPENER.search(text)):
+            parts = [q for part in _TABLE_TWO_HEADER.split(text) for q in _ROW_OPENER.split(part)]
+            if len([q for q in parts if q.strip()]) > 1:
+                return [Cell(q, where) for q in parts if q.strip()]
+        unit = _UNIT_TAIL.match(text) if annex and values_next else None
+        if unit and not normalise(unit["label"]).endswith(("文", "公开")):
+            return [Cell(unit["label"], where), Cell(unit["unit"], where)]
+        return [Cell(text, where)]
 
     def _item(self, pieces, add, digits: str, where: str) -> None:
         """Digits before 「.」/「、」 and a label: an item number, with the previous row's digits
@@ -350,7 +376,7 @@ def read_running_text(text: str) -> Document:
     """The document as prose lines and table rows (module docstring)."""
     items: list[Line | Row] = []
     issues: list[tuple[str, str]] = []
-    cutter = _Cutter(issues)
+    cutter = _Cutter(issues, text)
     run: list[Cell] = []
     prose: list[str] = []
     prose_where = ""

@@ -20,8 +20,10 @@ from decimal import Decimal
 from math import comb
 from typing import Callable
 
-from .cells import normalise
+from .cells import NULL_MARKERS, normalise
 from .inference import MAX_CANDIDATES, LastIsSum, _allocations, _splits
+
+_ZERO = Decimal(0)
 
 #: Readings of one row kept for the joint search; a row with more is not settled.
 MAX_READINGS = 64
@@ -83,12 +85,17 @@ def row_readings(texts: list[str], width: int, identity: Callable[[list[Decimal]
     # A run of digits may hold several cells; so may a signed one (「+3181」: +3 and 181 glued),
     # whose sign goes with its first cell.
     signs = [t[0] if t[:1] in "+-" and t[1:].isascii() and t[1:].isdigit() else "" for t in normal]
-    bodies = [t[len(sign):] for t, sign in zip(normal, signs)]
+    bodies: list[str | None] = [t[len(sign):] for t, sign in zip(normal, signs)]
     runs = [i for i, t in enumerate(bodies) if t.isascii() and t.isdigit() and len(t) > 1]
     # A thousands-grouped number (「1,259」) is one cell: never cut, read without its commas.
     normal = [t.replace(",", "") if i not in runs else t for i, t in enumerate(normal)]
     bodies = [t.replace(",", "") if i not in runs else t for i, t in enumerate(bodies)]
-    fixed = [i for i in range(len(normal)) if i not in runs]
+    # A dash (「—」, 「/」) is a cell printed blank: a cell of its own, read as nothing, and nothing
+    # to the row's sums (「45142— — — — 493」: 451 | 42 | — × 4 | 493).
+    for i, t in enumerate(normal):
+        if t and t in NULL_MARKERS:
+            bodies[i] = None
+    fixed = [i for i in range(len(normal)) if i not in runs and bodies[i] is not None]
     if any(not normal[i].lstrip("+-").replace(".", "", 1).isdigit() for i in fixed):
         return []
     extra = width - len(normal)
@@ -104,8 +111,8 @@ def row_readings(texts: list[str], width: int, identity: Callable[[list[Decimal]
             tried += 1
             if tried > MAX_CANDIDATES:
                 return None
-            numbers = [Decimal(c) for c in candidate]
-            if identity is not None and not identity(numbers):
+            numbers = [None if c is None else Decimal(c) for c in candidate]
+            if identity is not None and not holds(identity, numbers):
                 continue
             if numbers not in out:
                 out.append(numbers)
@@ -114,11 +121,18 @@ def row_readings(texts: list[str], width: int, identity: Callable[[list[Decimal]
     return out
 
 
+def holds(identity: Callable[[list[Decimal]], bool], reading: list[Decimal | None]) -> bool:
+    """Whether a reading satisfies a row's identity, a cell printed blank adding nothing."""
+    return identity([_ZERO if n is None else n for n in reading])
+
+
 def _signed_readings(bodies: list[str], signs: list[str], per_run: dict[int, int], index: int):
     if index == len(bodies):
         yield ()
         return
-    if index in per_run:
+    if bodies[index] is None:   # a cell printed blank
+        choices = [(None,)]
+    elif index in per_run:
         choices = [(signs[index] + cut[0], *cut[1:]) for cut in _splits(bodies[index], per_run[index])]
     else:
         choices = [(signs[index] + bodies[index],)]
@@ -303,7 +317,7 @@ def equals(name: str, key: str, value: Decimal) -> Rule:
 
 
 def describe(readings: list[list[Decimal]], limit: int = 4) -> str:
-    shown = ["/".join(str(v) for v in r) for r in readings[:limit]]
+    shown = ["/".join("—" if v is None else str(v) for v in r) for r in readings[:limit]]
     more = f" and {len(readings) - limit} more" if len(readings) > limit else ""
     return "; ".join(shown) + more
 

@@ -646,7 +646,7 @@ class TableReader:
         elif table == "四":
             every = solver.row_readings(texts, width, None)
             rule = balance_rule("四", paths)
-            readings = None if every is None else [r for r in every if rule(r)]
+            readings = None if every is None else [r for r in every if solver.holds(rule, r)]
             # R4 fixed the reading only when the digits allowed others.
             rules = ["R4"] if every is None or len(every) > 1 or not readings else ["one digit per cell"]
         else:
@@ -713,8 +713,9 @@ class TableReader:
     @staticmethod
     def _as_cells(texts, values, numbers):
         cells = [Cell(" ".join(texts), values[0][0].where)] * len(numbers)
-        # Each number as the cell that prints it alone reads (read_cell gives it ready made).
-        return [(cell, read_cell(str(n))) for cell, n in zip(cells, numbers)]
+        # Each number as the cell that prints it alone reads (read_cell gives it ready made); a
+        # cell printed blank (a dash) as the dash reads.
+        return [(cell, read_cell("—" if n is None else str(n))) for cell, n in zip(cells, numbers)]
 
     def _settle_pending(self, layout: str | None, prose: dict[str, Decimal]) -> None:
         """The rows their own identity left several readings of, settled together by the rules

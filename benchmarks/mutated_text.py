@@ -18,7 +18,8 @@ cell or label may leave values unread, never give a row another row's numbers). 
 Prints, per damage, the trials and how many misplaced a value, then each misplacement (the
 form, the report, the keys with the undamaged and the damaged reading).
 
-    .venv/bin/python benchmarks/mutated_text.py [--trials 300] [--seed 1] [--kinds drop_label,...] [--code DIR]
+    .venv/bin/python benchmarks/mutated_text.py [--trials 300] [--seed 1] [--kinds drop_label,...]
+        [--forms crawler,...] [--code DIR]
 
 ``--code DIR`` imports the parser from another checkout (``git archive <commit> | tar -x -C DIR``).
 """
@@ -84,6 +85,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--forms", default=",".join(FORMS), help="the degraded forms tried (orchestration.synthetic.degraded)")
     ap.add_argument("--code", type=Path, default=ROOT, help="the checkout whose parser is tried")
     args = ap.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
@@ -93,10 +95,11 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     kinds = args.kinds.split(",")
+    forms = args.forms.split(",")
     reports = samples.generate_panel(agencies=4, years=range(2019, 2023)) + freeform.generate_panel(agencies=2)
     trials, bad, found, had, kept = Counter(), Counter(), [], Counter(), Counter()
     for _ in range(args.trials):
-        report, form, kind = rng.choice(reports), rng.choice(FORMS), rng.choice(kinds)
+        report, form, kind = rng.choice(reports), rng.choice(forms), rng.choice(kinds)
         text = render_degraded(report, form)
         damaged_text = damaged(text, kind, rng)
         if damaged_text is None:

@@ -429,3 +429,23 @@ def test_a_number_cut_by_the_wrapping_is_one_number_again():
     assert unwrapped("\n".join(lines[:-2] + [""] + rows)).split("\n")[-2:] == rows
     aligned = "\n".join(f"{'行政许可':<20}{n:>10}{n:>10}" for n in range(10))   # a table's rows, one width
     assert unwrapped(aligned) == aligned
+
+
+@pytest.mark.parametrize("change", ["a_wider_line", "a_site_menu"])
+def test_a_wrapped_text_is_found_wrapped_with_a_wider_line_or_a_site_s_menu(change):
+    """The width is the widest that several lines reach, not the widest line: a line the wrapper
+    left whole (or text put into a wrapped line) made that line the width, the text was taken as
+    not wrapped, and read cut: 「处理」 「决定数量 行政许可 340-391935」 gave 本年增/减 -391935. And a
+    site's menu (a hundred short lines) no longer outnumbers the lines that say the text is
+    wrapped."""
+    menu = "\n".join(["首页", "政务公开", "政府信息公开指南", "政府信息公开年报", "依申请公开", "互动交流"] * 20)
+    for report in samples.generate_panel(agencies=2, years=range(2019, 2023)) + F.generate_panel(agencies=1):
+        crawler = parse_document(render_degraded(report, "crawler").encode("utf-8"), "text.txt").metrics
+        for form in ("wrapped", "wrapped_cut"):
+            lines = render_degraded(report, form).split("\n")
+            if change == "a_wider_line":   # after the title: a line the wrapper left whole
+                text = "\n".join(lines[:1] + ["来源：" + "澜川市人民政府办公室" * 12] + lines[1:])
+            else:
+                text = menu + "\n" + "\n".join(lines) + "\n" + menu
+            parsed = parse_document(text.encode("utf-8"), "dump.txt").metrics
+            assert parsed == crawler, f"{change} {form} {report.agency} {report.year}"

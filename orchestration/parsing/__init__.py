@@ -76,7 +76,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        (「指标名称计量单位 2011年度历年累计」) names its columns; cells joined by 「 | 」 with no
 #        「---」 line read as pipe rows; CSV read record by record; a table 二 row's values only
 #        in its own columns under a header that names other parts' too; cells printed as a dash
-#        (「—」, 「——」, 「/」) glued in text read as blank cells (R3 counts them as nothing).
+#        (「—」, 「——」, 「/」) glued in text read as blank cells (R3 counts them as nothing); a
+#        wrapped text found wrapped with a few wider lines or a site's menu around it.
 PARSER_VERSION = "0.7.6"
 
 

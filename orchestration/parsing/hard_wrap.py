@@ -30,6 +30,8 @@ _NOT_WIDE = re.compile("[^\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\u
 MIN_FULL_LINES = 3        # fewer lines at the width are a coincidence, not a wrapping
 MIN_WIDTH = 30            # narrower "full" lines are a list of short items
 MAX_WIDTH = 400
+SHORT_LINE = 12           # characters: a menu item or a heading, not a paragraph's line
+MAX_WIDER_SHARE = 10      # at most one line in this many may be wider than the wrapping's width
 
 
 def _aligned(line: str) -> bool:
@@ -42,11 +44,15 @@ def _aligned(line: str) -> bool:
 def _wrapping(lines: list[str], widths: dict[int, int], text_lines: int) -> tuple[int, set[int]]:
     """(the width the text is wrapped at, the indexes of the lines that end at it), or (0, empty)
     when the text is not wrapped at one width. ``widths``: the width of each line that may be a
-    wrapped line (long enough, not aligned); ``text_lines``: how many lines are not blank."""
-    width = max(widths.values())
+    wrapped line (long enough, not aligned); ``text_lines``: how many lines are not short."""
+    # The width is the widest that several lines reach; a few lines may be wider (a table row or
+    # a note the wrapper left whole, text put in after the wrapping): up to a tenth of them.
+    ordered = sorted(widths.values(), reverse=True)
+    width = next((w for w in dict.fromkeys(ordered[: len(ordered) // MAX_WIDER_SHARE + 1])
+                  if sum(1 for v in ordered if w - 1 <= v <= w) >= MIN_FULL_LINES), ordered[0])
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         return 0, set()
-    full = {i for i, w in widths.items() if w >= width - 1}
+    full = {i for i, w in widths.items() if width - 1 <= w <= width}
     # Most lines of a wrapped text come near the width (a wrapper that breaks at spaces leaves
     # a line short by the word it moved on); a text's longest lines alone are not a wrapping.
     near = sum(1 for w in widths.values() if w * 5 >= width * 4)
@@ -96,11 +102,15 @@ def unwrapped(text: str) -> str:
     chars = [len(line) for line in lines]
     # Only lines at least 40 % as long as the longest can come near the width in either measure
     # (a line is at most twice as wide in columns as in characters): the others are not looked at.
-    least = max(chars) * 4 // 10
+    # (The longest but a tenth of the lines: a few may be wider than the width, see _wrapping.)
+    lengths = sorted(n for n in chars if n)
+    least = lengths[len(lengths) * (MAX_WIDER_SHARE - 1) // MAX_WIDER_SHARE] * 4 // 10
     long_lines = [i for i, n in enumerate(chars) if n and 2 * n >= least and not _aligned(lines[i])]
     if len(long_lines) < MIN_FULL_LINES:
         return text
-    text_lines = len(chars) - chars.count(0)
+    # Lines too short to say anything of a wrapping (a site's menu, headings, list items) are
+    # not counted among the text's lines.
+    text_lines = sum(1 for n in chars if n >= SHORT_LINE)
     width, full, wide = 0, set(), False
     for in_columns in (False, True):
         widths = {i: _columns(lines[i]) if in_columns else chars[i] for i in long_lines}
@@ -118,6 +128,8 @@ def unwrapped(text: str) -> str:
         where the wrapping did cut there, the cut fell between two rows anyway."""
         if i in full:
             return True
+        if (_columns(lines[i]) if wide else chars[i]) > width:
+            return False   # wider than the wrapping: a line it left whole
         following = lines[i + 1]
         if lines[i][-1].isdecimal() and _ITEM_MARK.match(following):
             return False

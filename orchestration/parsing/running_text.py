@@ -60,7 +60,8 @@ _NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿�
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _DASH_WORD = re.compile(r"(?<!\S)—+(?!\S)")
-_BLANK_TAIL = re.compile(r"(?<=[^\s/／—–\-\\])[/／—–]+$")
+_BLANK_MARKS = "/／—–"
+_BLANK_TAIL = re.compile(f"(?<=[^\\s{_BLANK_MARKS}\\-\\\\])[{_BLANK_MARKS}]+$")
 _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")
 _UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
@@ -196,7 +197,7 @@ class _Cutter:
                     # Blank-cell marks glued to numbers (「26— — — — —26」): one blank cell each.
                     out += self._marks(text, where)
                     continue
-                marks = _BLANK_TAIL.search(text)
+                marks = _BLANK_TAIL.search(text) if text[-1] in _BLANK_MARKS else None
                 if marks:
                     # A row label with its blank cells' marks glued on (「…减免金额元——」): the
                     # label, then one blank cell a mark.

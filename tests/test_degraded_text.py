@@ -1167,7 +1167,7 @@ def test_a_table_two_row_under_a_header_of_several_parts_reads_its_own_columns()
 
 # ---- cells printed as a dash ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("mark", ["—", "——", "/"])
+@pytest.mark.parametrize("mark", ["—", "——", "/", "无", "暂无", "不适用"])
 @pytest.mark.parametrize("form", ["crawler", "spaced", "lines"])
 def test_cells_printed_as_a_dash_read_in_flattened_text_as_on_the_page(generated, form, mark):
     """Reports that print a blank cell as 「—」, 「——」 or 「/」: the page reads it as blank. Flattened,
@@ -1175,7 +1175,9 @@ def test_cells_printed_as_a_dash_read_in_flattened_text_as_on_the_page(generated
     a mark among its cells, and a mark after a row label stayed in the label, so crawler text read
     40 % of such pages' cells; 「——」 cut as two blank cells made table 四's 「11——」 a cell of 11
     (read as 结果维持 11 for 1 | 1). Now a mark is a blank cell (adding nothing to the row's sums),
-    a 「——」 one cell where the document prints its blanks so, and no value is misplaced."""
+    a 「——」 one cell where the document prints its blanks so, and no value is misplaced. The words
+    「无」, 「暂无」, 「不适用」 (none, none yet, not applicable) are such marks too: glued after an annex
+    row's unit (「对申请的答复总数件无123」) the 无 was label and 123 cut into 1 | 23."""
     read = cells = 0
     for report, _ in generated[::2]:
         page = F.render_html(report) if isinstance(report, F.FreeformReport) else samples.render_html(report)
@@ -1193,3 +1195,54 @@ def test_cells_printed_as_a_dash_read_in_flattened_text_as_on_the_page(generated
     # glued 「——」 with no word of its own to say how the document prints its blanks: left unread
     floor = 0.0 if (form, mark) == ("lines", "——") else 0.97 if form == "spaced" else 0.8
     assert cells > 500 and read >= floor * cells, f"{form} {mark}: {read}/{cells}"
+
+
+@pytest.mark.parametrize("word", ["无", "暂无", "不适用"])
+def test_cells_that_say_none_are_blank_on_a_page(generated, word):
+    """A page whose blank cells say 「无」 (none), 「暂无」 or 「不适用」: the word was a label, so the
+    row was cut in two at it, and table 二's 「行政许可 | 396 | 无 | 181」 read 396 one digit a
+    column (3 | 9 | 6). Now such a cell is blank, and the rest of the page reads as before."""
+    for report, original in generated[::2]:
+        page = F.render_html(report) if isinstance(report, F.FreeformReport) else samples.render_html(report)
+        worded = re.sub(r"(<td[^>]*>)0(</td>)", lambda m: m.group(1) + word + m.group(2), page)
+        parsed = parse_document(worded.encode("utf-8"), "page.html").metrics
+        label = f"{word} {report.agency} {report.year}"
+        for key, value in original.metrics.items():
+            if value is not None and value != 0:
+                assert _same(parsed.get(key), value), f"{label}: {key} read as {parsed.get(key)}, not {value}"
+            else:
+                assert parsed.get(key) in (None, 0), f"{label}: {key} read as {parsed.get(key)}"
+
+
+def test_a_number_in_a_table_s_own_cell_is_never_cut_one_digit_a_column():
+    """A table 二 row of a page with a cell the reader cannot read between its numbers
+    (「见说明」): the row is cut at that cell, and its first part, 「396」 alone for three columns,
+    was read one digit a column. In a page's, a Word file's or a PDF's own cells a number is
+    whole: the row is left unread, with an issue."""
+    page = ("<html><head><title>某县人民政府2019年政府信息公开工作年度报告</title></head><body>"
+            "<p>二、主动公开政府信息情况</p><table>"
+            "<tr><td colspan='4'>第二十条第（五）项</td></tr>"
+            "<tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
+            "<tr><td>行政许可</td><td>396</td><td>见说明</td><td>181</td></tr>"
+            "<tr><td>其他对外管理服务事项</td><td>10</td><td>0</td><td>153</td></tr></table>"
+            "<p>三、收到和处理政府信息公开申请情况</p></body></html>")
+    parsed = parse_document(page.encode("utf-8"), "page.html")
+    assert all(parsed.metrics.get(f"active.licensing.{c}") in (None, 396, 181)
+               for c in ("prev_items", "item_change", "decisions"))
+    assert parsed.metrics.get("active.other_services.decisions") == 153
+
+
+@pytest.mark.parametrize("form", ["crawler", "spaced", "tabbed"])
+def test_the_minus_sign_is_a_sign(generated, form):
+    """「388 −48 15469」 with U+2212, the minus sign (typeset text, some converters): 「−」 was not
+    a sign, 「−48」 was cut from the row, and 「388」 alone was read one digit a column."""
+    checked = 0
+    for report, _ in generated:
+        text = render_degraded(report, form)
+        signed = re.sub(r"(?<=[\d\s])-(?=\d)", "\u2212", text)
+        if signed == text:
+            continue
+        checked += 1
+        plain = parse_document(text.encode("utf-8"), "report.txt").metrics
+        assert parse_document(signed.encode("utf-8"), "report.txt").metrics == plain, f"{report.agency} {report.year}"
+    assert checked

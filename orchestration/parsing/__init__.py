@@ -76,8 +76,10 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        (「指标名称计量单位 2011年度历年累计」) names its columns; cells joined by 「 | 」 with no
 #        「---」 line read as pipe rows; CSV read record by record; a table 二 row's values only
 #        in its own columns under a header that names other parts' too; cells printed as a dash
-#        (「—」, 「——」, 「/」) glued in text read as blank cells (R3 counts them as nothing); a
-#        wrapped text found wrapped with a few wider lines or a site's menu around it.
+#        (「—」, 「——」, 「/」) or saying none (「无」, 「暂无」, 「不适用」, on a page too) read as blank
+#        cells (R3 counts them as nothing); a number in a table's own cell never cut one digit a
+#        column; the minus sign U+2212 a sign; a wrapped text found wrapped with a few wider
+#        lines or a site's menu around it.
 PARSER_VERSION = "0.7.6"
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-# What a cell holds when the body left it empty on purpose.
-NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／"})
+# What a cell holds when the body left it empty on purpose (「无」, 「暂无」, 「不适用」: none, none
+# yet, not applicable).
+NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／", "无", "暂无", "不适用"})
 
 _NUMBER = re.compile(
     r"^(?P<sign>[+\-−])?"
@@ -56,8 +57,9 @@ _INLINE_TAG = re.compile(r"</?(?:br|sup|sub|b|i|em|strong|span|u)\b[^>]*>", re.I
 
 @lru_cache(maxsize=1 << 16)   # pure, and called for every cell and label many times
 def normalise(text: str) -> str:
-    """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and drop all white space, and the
-    inline markup a Markdown converter leaves in a cell (a line break, a superscript)."""
+    """Fold full-width forms (NFKC: 「１２」→「12」, 「（」→「(」) and the minus sign (U+2212) to ASCII,
+    and drop all white space, and the inline markup a Markdown converter leaves in a cell (a line
+    break, a superscript)."""
     folded = without_invisible(text or "")
     if "<" in folded:   # a converter's inline markup in a cell (「…禁<br>止公开」, 「<sup>总计</sup>」)
         folded = _INLINE_TAG.sub("", folded)
@@ -69,6 +71,8 @@ def normalise(text: str) -> str:
         for wide in set(_WIDE.findall(folded)):
             folded = folded.replace(wide, _WIDE_TO_ASCII[wide])
         folded = unicodedata.normalize("NFKC", folded)
+    if "\u2212" in folded:   # the minus sign, which NFKC leaves: a number's sign all the same
+        folded = folded.replace("\u2212", "-")
     return "".join(folded.split())
 
 

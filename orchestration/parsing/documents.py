@@ -539,8 +539,38 @@ def _plain_tokens(text: str) -> list[str]:
         # are not given to the regex.
         glued = (_LABEL_THEN_DIGITS.match(token) if token[-1].isdecimal() and not token.isdecimal()
                  else None)
-        tokens.extend(glued.groups() if glued else [token])
+        if glued:
+            tokens.extend(_with_none_cells(glued.group(1)))
+            tokens.append(glued.group(2))
+        elif token[-1] in "无用":
+            tokens.extend(_with_none_cells(token))
+        else:
+            tokens.append(token)
     return tokens
+
+
+# Cells that say none (「无」, 「暂无」, 「不适用」) glued after a row's numbers or its label: 「行政许可396无」,
+# 「（四）无法提供1.本机关不掌握相关政府信息22无无无无」, 「二、上年结转…数量无无无无无无无」.
+_NONE_CELL = re.compile(r"暂无|无|不适用")
+_NUMBER_THEN_NONE = re.compile(f"^(.*?)(\\d+)((?:{_NONE_CELL.pattern})+)$")
+_LABEL_THEN_NONE = re.compile(f"^(.*[^无暂\\d])((?:{_NONE_CELL.pattern}){{2,}})$")
+
+
+def _with_none_cells(label: str) -> list[str]:
+    """A label's tokens with the none cells (and the numbers between them) glued on its end
+    parted from it."""
+    tail: list[str] = []
+    while True:
+        glued = _NUMBER_THEN_NONE.match(label)
+        if not glued or not glued.group(1) or glued.group(1)[-1].isdecimal():
+            break
+        label, number, nones = glued.groups()
+        tail = [number, *_NONE_CELL.findall(nones), *tail]
+    if not tail:
+        glued = _LABEL_THEN_NONE.match(label)
+        if glued:
+            label, tail = glued.group(1), _NONE_CELL.findall(glued.group(2))
+    return [label, *tail]
 
 
 # Markdown's backslash escapes (mammoth, pandoc, html2text write 「\-48」, 「\+5」, 「130231178\.30元」).

@@ -60,8 +60,12 @@ _NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿�
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _DASH_WORD = re.compile(r"(?<!\S)—+(?!\S)")
+_BLANK_WORD_OF = re.compile(r"暂无|无|不适用")
+_BLANK_WORDS = re.compile(f"(?:{_BLANK_WORD_OF.pattern})+")
 _BLANK_MARKS = "/／—–"
-_BLANK_TAIL = re.compile(f"(?<=[^\\s{_BLANK_MARKS}\\-\\\\])[{_BLANK_MARKS}]+$")
+_BLANK_ENDS = _BLANK_MARKS + "无用"   # the last character of a blank-cell tail
+_BLANK_TAIL = re.compile(f"(?<=[^\\s{_BLANK_MARKS}\\-\\\\无])(?:[{_BLANK_MARKS}]|{_BLANK_WORD_OF.pattern})+$")
+_BLANK_RUN = re.compile(f"[{_BLANK_MARKS}]+|{_BLANK_WORD_OF.pattern}")
 _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")
 _UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
@@ -69,7 +73,8 @@ _MAX_TABLE_WORD = 90
 _COUNT_START = re.compile(r"^[\d.,]+(?:$|[件条份个项次宗起人万元%])")
 
 
-_FOLD = str.maketrans(_WIDE_TO_ASCII)
+# (The minus sign, U+2212, too: 「388 −48 15469」 is 388 | -48 | 15469.)
+_FOLD = str.maketrans({**_WIDE_TO_ASCII, "\u2212": "-"})
 # A pipe table whose line breaks were collapsed into spaces, as whitespace-normalised scraped
 # text has it (Markdown: 「| 自然人 | 总计 | |---|---| | 一、本年新收… | 23 | 23 |」; html2text writes
 # 「自然人| 总计 ---|--- 一、本年新收…| 23| 23」): a separator row after text on the same line, or,
@@ -81,8 +86,8 @@ _PIPES_OF_A_TABLE = 20   # a table 三 row alone has 8 or more
 
 @lru_cache(maxsize=2)   # is_running_text and read_running_text fold the same text in turn
 def fold(text: str) -> str:
-    """Full-width ASCII forms and the ideographic space folded one for one, and the pipes of a
-    collapsed pipe table made spaces (positions kept)."""
+    """Full-width ASCII forms, the ideographic space and the minus sign folded one for one, and
+    the pipes of a collapsed pipe table made spaces (positions kept)."""
     folded = text.translate(_FOLD)
     if "|" in folded:
         lines = folded.split("\n")
@@ -197,15 +202,21 @@ class _Cutter:
                     # Blank-cell marks glued to numbers (「26— — — — —26」): one blank cell each.
                     out += self._marks(text, where)
                     continue
-                marks = _BLANK_TAIL.search(text) if text[-1] in _BLANK_MARKS else None
+                if _BLANK_WORDS.fullmatch(text):
+                    # Cells that say none (「396无181」, 「22无无无无325」, 「暂无」, 「不适用」): one
+                    # blank cell each.
+                    out += [Cell(word, where) for word in _BLANK_WORD_OF.findall(text)]
+                    continue
+                marks = _BLANK_TAIL.search(text) if text[-1] in _BLANK_ENDS else None
                 if marks:
-                    # A row label with its blank cells' marks glued on (「…减免金额元——」): the
-                    # label, then one blank cell a mark.
+                    # A row label with its blank cells glued on (「…减免金额元——」, 「…答复总数件无」):
+                    # the label, then one blank cell a mark or a 「无」.
                     text = text[:marks.start()]
                 values_next = bool(marks) or n + 1 < len(pieces) and pieces[n + 1][0] == "value"
                 out += self._label_cells(text, where, annex, values_next)
                 if marks:
-                    out += self._marks(marks.group(), where)
+                    for run in _BLANK_RUN.findall(marks.group()):
+                        out += [Cell(run, where)] if _BLANK_WORD_OF.fullmatch(run) else self._marks(run, where)
                 continue
             out.append(Cell(text, where))
         return out

@@ -637,7 +637,12 @@ class TableReader:
         row_key = self._row_key_now
         if solver.forced(texts, width) and table == "二":
             readings, rules = solver.row_readings(texts, width, None), ["one digit per cell"]
-            if not _signs_in_change_columns(texts, paths):
+            if self.method not in _TEXT_ROWS:
+                # A table's own cells (a page's, a Word file's, a PDF's): 「396」 in a cell of
+                # its own is 396, whatever the row lacks (a cell the reader could not read
+                # stands between it and the next: 「396 | 暂无 | 181」), never 3 | 9 | 6.
+                readings, rules = [], ["one digit per cell (never in a table's own cell)"]
+            elif not _signs_in_change_columns(texts, paths):
                 # 「49+8」 for three columns: one digit a cell would put +8 in 处理决定数量, which is
                 # never signed; the text lost a blank cell (49 | +8 | blank), in no known place.
                 readings, rules = [], ["one digit per cell, a signed number only under 本年增/减"]

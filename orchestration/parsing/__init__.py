@@ -78,7 +78,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        in its own columns under a header that names other parts' too; cells printed as a dash
 #        (「—」, 「——」, 「/」) or saying none (「无」, 「暂无」, 「不适用」, on a page too) read as blank
 #        cells (R3 counts them as nothing); a number in a table's own cell never cut one digit a
-#        column; the minus sign U+2212 a sign; a wrapped text found wrapped with a few wider
+#        column; the minus sign U+2212 a sign; a footnote's mark after a number (「26①」,
+#        「396*」) its note, on a page and in text; a wrapped text found wrapped with a few wider
 #        lines or a site's menu around it.
 PARSER_VERSION = "0.7.6"
 

@@ -20,9 +20,12 @@ _NUMBER = re.compile(
     r"^(?P<sign>[+\-−])?"
     r"(?P<number>\d+(?:\.\d+)?)"
     r"(?P<unit>万元|亿元|元|件|条|个|项|次|人次|%)?"
-    r"(?:\((?P<note>[^()]*)\))?$"
+    r"(?:\((?P<note>[^()]*)\)|(?P<mark>\*{1,3}|※))?$"   # a note, or a footnote's mark: 「26*」
 )
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
+# Circled and dotted numerals (①, ❶, ㉑, ⒈) right after a digit: a footnote's mark.
+FOOTNOTE_MARKS = "\u2460-\u2473\u2488-\u249b\u24eb-\u24f4\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+_FOOTNOTE_ON_NUMBER = re.compile(f"(?<=[0-9\uff10-\uff19])[{FOOTNOTE_MARKS}]")
 
 
 # The full-width forms of ASCII and the ideographic space, each with the one ASCII character
@@ -70,6 +73,10 @@ def normalise(text: str) -> str:
         # decomposes each to, which leaves NFKC the same result to give, found quickly.
         for wide in set(_WIDE.findall(folded)):
             folded = folded.replace(wide, _WIDE_TO_ASCII[wide])
+        if _FOOTNOTE_ON_NUMBER.search(folded):
+            # 「26①」: a footnote's mark after a number, which NFKC would make 「261」; kept
+            # apart as the number's note, 「26(1)」.
+            folded = _FOOTNOTE_ON_NUMBER.sub(lambda m: f"({unicodedata.normalize('NFKC', m.group())})", folded)
         folded = unicodedata.normalize("NFKC", folded)
     if "\u2212" in folded:   # the minus sign, which NFKC leaves: a number's sign all the same
         folded = folded.replace("\u2212", "-")
@@ -107,7 +114,7 @@ def read_cell(raw: str) -> CellValue | None:
         return None
     if match["sign"] in ("-", "−"):
         number = -number
-    return CellValue(raw=raw, number=number, unit=match["unit"], note=match["note"])
+    return CellValue(raw=raw, number=number, unit=match["unit"], note=match["note"] or match["mark"])
 
 
 def is_value(raw: str) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .cells import _WIDE_TO_ASCII, normalise
+from .cells import _WIDE_TO_ASCII, FOOTNOTE_MARKS, normalise
 from .column_major import read_by_columns
 from .documents import BLANK_CELL_SPACE, Cell, Document, Line, Row, table_four_tail
 from .vocabulary import section_of_heading
@@ -56,7 +56,9 @@ _ANNEX_HEADER = re.compile(r"(指标名称|计量单位|(?:19|20)\d{2}年度?|�
 
 # A number: digits (a thousands-grouped 「1,259」 whole, what follows its last group glued on is
 # the next cell), a decimal part, a unit (「425条」 is one cell, its unit no label).
-_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元|条|件)?")
+# (A footnote's mark after a number stays with it, read as its note: 「396*」, 「26①」.)
+_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元|条|件)?"
+                     f"(?:\\*{{1,3}}|※|[{FOOTNOTE_MARKS}])?")
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _DASH_WORD = re.compile(r"(?<!\S)—+(?!\S)")

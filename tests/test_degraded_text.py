@@ -1264,3 +1264,18 @@ def test_a_footnote_s_mark_after_a_number_is_its_note(generated, mark):
             for key, value in parsed.items():
                 if value is not None:
                     assert _same(value, original.metrics.get(key)), f"{label}: {key} read as {value}"
+
+
+def test_an_annex_header_word_cut_by_a_line_break_names_its_column():
+    """「…2014年度 历年累」 / 「计 主动公开信息数 条 2392077…」 (a wrapped line left unjoined): the header
+    named one value column, and each row's two figures were read as one (239 | 2077 as 2392077).
+    A header word cut in two is put back together."""
+    text = ("澜川市教育局2014年政府信息公开工作年度报告\n"
+            "截至2014年底，历年累计主动公开政府信息2077条，其中网站公开2070条。\n"
+            "七、政府信息公开情况统计表 指标名称 计量单位 2014年度 历年累\n"
+            "计 主动公开信息数 条 2392077其中：1.网站公开 条 23920702.政府公报公开 条 07\n")
+    parsed = parse_document(text.encode("utf-8"), "annex.txt").metrics
+    assert (parsed["legacy.active.gazette"], parsed["legacy.active.gazette.cumulative"]) == (0, 7)
+    right = {"legacy.active.total": 239, "legacy.active.total.cumulative": 2077,
+             "legacy.active.website": 239, "legacy.active.website.cumulative": 2070}
+    assert all(parsed.get(key) in (None, value) for key, value in right.items())

@@ -172,6 +172,24 @@ def _header_cells(cell: Cell) -> list[tuple[Cell, str | None]]:
     return [(cell, concept)]
 
 
+_HEADER_WORD_MAX = 8   # characters: 「2011年度」, 「历年累计」, 「本年度累计」
+
+
+def _header_words_joined(labels: list[Cell]) -> list[Cell]:
+    """Label cells with a header word cut in two put back together (「历年累」 「计」, where a line
+    was broken inside the word and not joined): read apart, the header names one column fewer,
+    and a row's two figures were read as one."""
+    out: list[Cell] = []
+    for cell in labels:
+        if out and len(out[-1].text) + len(cell.text) <= _HEADER_WORD_MAX \
+                and _header_concept(cell.text) is None and _header_concept(out[-1].text) is None \
+                and _header_concept(out[-1].text + cell.text) in ("", ".cumulative"):
+            out[-1] = Cell(out[-1].text + cell.text, out[-1].where)
+        else:
+            out.append(cell)
+    return out
+
+
 def read_annex(items: list[Line | Row]) -> Annex:
     """The annex rows of a document (see the module docstring)."""
     annex = Annex()
@@ -187,6 +205,7 @@ def read_annex(items: list[Line | Row]) -> Annex:
             values = [(cell, value) for cell, value in read if value is not None]
             # Header cells: up to the last one that names a column (a text page runs the header
             # and the first row together: 「指 标 名 称 计量单位 2018年度 历年累计 主动公开文件数 …」).
+            labels = _header_words_joined(labels)
             headers = [_header_cells(cell) for cell in labels]
             last = max((i for i, cells in enumerate(headers) if any(c is not None for _, c in cells)), default=-1)
             if last >= 0:

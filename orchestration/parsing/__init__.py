@@ -80,7 +80,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        cells (R3 counts them as nothing); a number in a table's own cell never cut one digit a
 #        column; the minus sign U+2212 a sign; a footnote's mark after a number (「26①」,
 #        「396*」) its note, on a page and in text; a wrapped text found wrapped with a few wider
-#        lines or a site's menu around it.
+#        lines or a site's menu around it; an annex header word cut in two put back together.
 PARSER_VERSION = "0.7.6"
 
 

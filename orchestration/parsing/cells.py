@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-# What a cell holds when the body left it empty on purpose (「无」, 「暂无」, 「不适用」: none, none
-# yet, not applicable).
-NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／", "无", "暂无", "不适用"})
+# The words a cell says none with: none yet, none, not applicable (the longest first, for a regex).
+NONE_WORDS = ("暂无", "无", "不适用")
+NONE_WORD = re.compile("|".join(NONE_WORDS))
+# What a cell holds when the body left it empty on purpose.
+NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／", *NONE_WORDS})
 
 _NUMBER = re.compile(
     r"^(?P<sign>[+\-−])?"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
-from .cells import is_value, normalise, without_invisible
+from .cells import NONE_WORD, is_value, normalise, without_invisible
 from .vocabulary import STANDARD_COLUMNS, apps_row, column_concept, is_header_label, section_of_heading
 
 
@@ -551,7 +551,7 @@ def _plain_tokens(text: str) -> list[str]:
 
 # Cells that say none (「无」, 「暂无」, 「不适用」) glued after a row's numbers or its label: 「行政许可396无」,
 # 「（四）无法提供1.本机关不掌握相关政府信息22无无无无」, 「二、上年结转…数量无无无无无无无」.
-_NONE_CELL = re.compile(r"暂无|无|不适用")
+_NONE_CELL = NONE_WORD
 _NUMBER_THEN_NONE = re.compile(f"^(.*?)(\\d+)((?:{_NONE_CELL.pattern})+)$")
 _LABEL_THEN_NONE = re.compile(f"^(.*[^无暂\\d])((?:{_NONE_CELL.pattern}){{2,}})$")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .cells import _WIDE_TO_ASCII, FOOTNOTE_MARKS, normalise
+from .cells import _WIDE_TO_ASCII, FOOTNOTE_MARKS, NONE_WORD, normalise
 from .column_major import read_by_columns
 from .documents import BLANK_CELL_SPACE, Cell, Document, Line, Row, table_four_tail
 from .vocabulary import section_of_heading
@@ -62,7 +62,7 @@ _NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿�
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _DASH_WORD = re.compile(r"(?<!\S)—+(?!\S)")
-_BLANK_WORD_OF = re.compile(r"暂无|无|不适用")
+_BLANK_WORD_OF = NONE_WORD
 _BLANK_WORDS = re.compile(f"(?:{_BLANK_WORD_OF.pattern})+")
 _BLANK_MARKS = "/／—–"
 _BLANK_ENDS = _BLANK_MARKS + "无用"   # the last character of a blank-cell tail

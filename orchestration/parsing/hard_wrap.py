@@ -31,6 +31,7 @@ MIN_FULL_LINES = 3        # fewer lines at the width are a coincidence, not a wr
 MIN_WIDTH = 30            # narrower "full" lines are a list of short items
 MAX_WIDTH = 400
 SHORT_LINE = 12           # characters: a menu item or a heading, not a paragraph's line
+_MENU_ITEM = re.compile(r"\s*[^\d|\s]+\s*$")   # a short line of words: no digit, no cell mark
 MAX_WIDER_SHARE = 10      # at most one line in this many may be wider than the wrapping's width
 
 
@@ -44,7 +45,7 @@ def _aligned(line: str) -> bool:
 def _wrapping(lines: list[str], widths: dict[int, int], text_lines: int) -> tuple[int, set[int]]:
     """(the width the text is wrapped at, the indexes of the lines that end at it), or (0, empty)
     when the text is not wrapped at one width. ``widths``: the width of each line that may be a
-    wrapped line (long enough, not aligned); ``text_lines``: how many lines are not short."""
+    wrapped line (long enough, not aligned); ``text_lines``: how many lines count (see unwrapped)."""
     # The width is the widest that several lines reach; a few lines may be wider (a table row or
     # a note the wrapper left whole, text put in after the wrapping): up to a tenth of them.
     ordered = sorted(widths.values(), reverse=True)
@@ -108,9 +109,10 @@ def unwrapped(text: str) -> str:
     long_lines = [i for i, n in enumerate(chars) if n and 2 * n >= least and not _aligned(lines[i])]
     if len(long_lines) < MIN_FULL_LINES:
         return text
-    # Lines too short to say anything of a wrapping (a site's menu, headings, list items) are
-    # not counted among the text's lines.
-    text_lines = sum(1 for n in chars if n >= SHORT_LINE)
+    # A site's menu (short lines of words) says nothing of a wrapping and is not counted among the
+    # text's lines; short lines of numbers or cell marks are (a table written a cell a line, 「|」
+    # 「26」 「|」, is not a wrapped text).
+    text_lines = sum(1 for i, n in enumerate(chars) if n and (n >= SHORT_LINE or _MENU_ITEM.match(lines[i]) is None))
     width, full, wide = 0, set(), False
     for in_columns in (False, True):
         widths = {i: _columns(lines[i]) if in_columns else chars[i] for i in long_lines}

@@ -85,7 +85,8 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kinds", default=",".join(KINDS))
-    ap.add_argument("--forms", default=",".join(FORMS), help="the degraded forms tried (orchestration.synthetic.degraded)")
+    ap.add_argument("--forms", default=",".join(FORMS),
+                    help="the degraded forms tried (orchestration.synthetic.degraded)")
     ap.add_argument("--code", type=Path, default=ROOT, help="the checkout whose parser is tried")
     args = ap.parse_args()
     sys.path.insert(0, str(args.code.resolve()))

@@ -112,7 +112,8 @@ def unwrapped(text: str) -> str:
     # A site's menu (short lines of words) says nothing of a wrapping and is not counted among the
     # text's lines; short lines of numbers or cell marks are (a table written a cell a line, 「|」
     # 「26」 「|」, is not a wrapped text).
-    text_lines = sum(1 for i, n in enumerate(chars) if n and (n >= SHORT_LINE or _MENU_ITEM.match(lines[i]) is None))
+    text_lines = sum(1 for i, n in enumerate(chars)
+                     if n and (n >= SHORT_LINE or _MENU_ITEM.match(lines[i]) is None))
     width, full, wide = 0, set(), False
     for in_columns in (False, True):
         widths = {i: _columns(lines[i]) if in_columns else chars[i] for i in long_lines}

@@ -6,19 +6,18 @@ letter-spacing. Two habits of such text break every reader after this one:
 
 1. **Characters spaced apart.** 「政 府 信 息 公 开 申 请 数 量」: no row label matches and no
    label is where its numbers are. A text is taken as so written when most pairs of neighbouring
-   Chinese characters have one space between them (in its first 4,000 characters; ordinary text, and the spaced forms whose
-   cells are parted by spaces, have a few such pairs among thousands glued); then one space
-   between two Chinese characters or Chinese punctuation is dropped. Wider gaps stay (they part
-   columns), and so does every space next to a digit (it parts cells).
+   Chinese characters in its first 4,000 characters have one space between them (ordinary text,
+   and the spaced forms whose cells are parted by spaces, have a few such pairs among thousands
+   glued); then one space between two Chinese characters or Chinese punctuation is dropped.
+   Wider gaps stay (they part columns), and so does every space next to a digit (it parts cells).
 2. **Letters for digits.** A recogniser that saw a blurred 0 or 1 may write 「O」, 「o」, 「l」 or
-   「I」: 「22O000O22」. Left so, the letter parts the run (「22」 | 「000」 | 「22」) and the
-   row reads as three short runs, a wrong reading the rules cannot always catch. Inside a run of
+   「I」: 「22O000O22」. Left so, the letter parts the run (「22」 | 「000」 | 「22」) and the row
+   reads as three short runs, a wrong reading the rules cannot always catch. Inside a run of
    digits with no other letter next to it, such a letter is read as the digit it looks like, and
    so is a run of O alone where a number stands (「数件OO」); only in a text that shows the habit
    (a letter between two digits somewhere, 「2O13」, or three different such runs), since in
-   others 「O3」 is ozone. Then
-   the document gets a ``letters_read_as_digits`` issue naming each run and its line: a reading,
-   not a fact, which the reader can check against the document.
+   others 「O3」 is ozone. The document then gets a ``letters_read_as_digits`` issue naming each
+   run and its line: a reading, not a fact, which the user can check against the document.
 """
 from __future__ import annotations
 
@@ -27,7 +26,8 @@ import re
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 # Chinese characters and the punctuation set among them (full-width forms but their digits and
 # letters, CJK punctuation, curly quotes, dashes, ellipsis, middle dot).
-_WIDE_TEXT = _HAN + "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018-\u201d\u2026\u00b7"
+_WIDE_TEXT = (_HAN + "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+              "\u2014\u2018-\u201d\u2026\u00b7")
 # Each pattern starts with its one fixed character, which the regex engine finds fast: every
 # text is asked, and these are most of what asking costs.
 _SPACED_PAIRS = [re.compile(f"{space}(?<=[{_HAN}]{space})(?=[{_HAN}])") for space in (" ", "\u3000")]
@@ -72,7 +72,8 @@ def with_letters_as_digits(text: str) -> tuple[str, list[str]]:
     """(the text with O/o/I/l inside runs of digits read as 0 and 1, what was read where)."""
     if not _LETTER_BESIDE_DIGIT.search(text):
         return text, []
-    if not _LETTER_BETWEEN_DIGITS.search(text) and len(set(_RUN_WITH_LETTERS.findall(text))) < MIN_RUNS_FOR_HABIT:
+    if not _LETTER_BETWEEN_DIGITS.search(text) \
+            and len(set(_RUN_WITH_LETTERS.findall(text))) < MIN_RUNS_FOR_HABIT:
         return text, []
     readings: list[str] = []
     lines = text.split("\n")

@@ -551,9 +551,8 @@ def _plain_tokens(text: str) -> list[str]:
 
 # Cells that say none (「无」, 「暂无」, 「不适用」) glued after a row's numbers or its label: 「行政许可396无」,
 # 「（四）无法提供1.本机关不掌握相关政府信息22无无无无」, 「二、上年结转…数量无无无无无无无」.
-_NONE_CELL = NONE_WORD
-_NUMBER_THEN_NONE = re.compile(f"^(.*?)(\\d+)((?:{_NONE_CELL.pattern})+)$")
-_LABEL_THEN_NONE = re.compile(f"^(.*[^无暂\\d])((?:{_NONE_CELL.pattern}){{2,}})$")
+_NUMBER_THEN_NONE = re.compile(f"^(.*?)(\\d+)((?:{NONE_WORD.pattern})+)$")
+_LABEL_THEN_NONE = re.compile(f"^(.*[^无暂\\d])((?:{NONE_WORD.pattern}){{2,}})$")
 
 
 def _with_none_cells(label: str) -> list[str]:
@@ -565,11 +564,11 @@ def _with_none_cells(label: str) -> list[str]:
         if not glued or not glued.group(1) or glued.group(1)[-1].isdecimal():
             break
         label, number, nones = glued.groups()
-        tail = [number, *_NONE_CELL.findall(nones), *tail]
+        tail = [number, *NONE_WORD.findall(nones), *tail]
     if not tail:
         glued = _LABEL_THEN_NONE.match(label)
         if glued:
-            label, tail = glued.group(1), _NONE_CELL.findall(glued.group(2))
+            label, tail = glued.group(1), NONE_WORD.findall(glued.group(2))
     return [label, *tail]
 
 

@@ -62,12 +62,11 @@ _NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿�
 _BLANK_WORD = re.compile(r"^(?:/|／|-{1,2}|—{1,2}|–|\\)$")
 _BLANK_GLUED = re.compile(r"^[/／—–\-\\]+$")
 _DASH_WORD = re.compile(r"(?<!\S)—+(?!\S)")
-_BLANK_WORD_OF = NONE_WORD
-_BLANK_WORDS = re.compile(f"(?:{_BLANK_WORD_OF.pattern})+")
+_BLANK_WORDS = re.compile(f"(?:{NONE_WORD.pattern})+")
 _BLANK_MARKS = "/／—–"
 _BLANK_ENDS = _BLANK_MARKS + "无用"   # the last character of a blank-cell tail
-_BLANK_TAIL = re.compile(f"(?<=[^\\s{_BLANK_MARKS}\\-\\\\无])(?:[{_BLANK_MARKS}]|{_BLANK_WORD_OF.pattern})+$")
-_BLANK_RUN = re.compile(f"[{_BLANK_MARKS}]+|{_BLANK_WORD_OF.pattern}")
+_BLANK_TAIL = re.compile(f"(?<=[^\\s{_BLANK_MARKS}\\-\\\\无])(?:[{_BLANK_MARKS}]|{NONE_WORD.pattern})+$")
+_BLANK_RUN = re.compile(f"[{_BLANK_MARKS}]+|{NONE_WORD.pattern}")
 _LABEL_AFTER = set("年月日号时%:")
 _ENUM_MARK = set(".、")
 _UNIT_TAIL = re.compile(r"^(?P<label>.{2,}?)(?P<unit>万元|元|条|件|个|份|项|次|人次)$")
@@ -204,12 +203,14 @@ class _Cutter:
                     # Blank-cell marks glued to numbers (「26— — — — —26」): one blank cell each.
                     out += self._marks(text, where)
                     continue
-                if _BLANK_WORDS.fullmatch(text):
-                    # Cells that say none (「396无181」, 「22无无无无325」, 「暂无」, 「不适用」): one
-                    # blank cell each.
-                    out += [Cell(word, where) for word in _BLANK_WORD_OF.findall(text)]
-                    continue
-                marks = _BLANK_TAIL.search(text) if text[-1] in _BLANK_ENDS else None
+                marks = None
+                if text[-1] in _BLANK_ENDS:   # (most labels do not end so: no regex asked)
+                    if _BLANK_WORDS.fullmatch(text):
+                        # Cells that say none (「396无181」, 「22无无无无325」, 「暂无」, 「不适用」): one
+                        # blank cell each.
+                        out += [Cell(word, where) for word in NONE_WORD.findall(text)]
+                        continue
+                    marks = _BLANK_TAIL.search(text)
                 if marks:
                     # A row label with its blank cells glued on (「…减免金额元——」, 「…答复总数件无」):
                     # the label, then one blank cell a mark or a 「无」.
@@ -218,7 +219,7 @@ class _Cutter:
                 out += self._label_cells(text, where, annex, values_next)
                 if marks:
                     for run in _BLANK_RUN.findall(marks.group()):
-                        out += [Cell(run, where)] if _BLANK_WORD_OF.fullmatch(run) else self._marks(run, where)
+                        out += [Cell(run, where)] if NONE_WORD.fullmatch(run) else self._marks(run, where)
                 continue
             out.append(Cell(text, where))
         return out

@@ -15,6 +15,7 @@ import lxml.html
 import pytest
 
 from orchestration.parsing import parse_document
+from orchestration.synthetic import freeform as F
 from orchestration.synthetic import samples
 from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
 
@@ -64,3 +65,58 @@ def test_hand_checked_pages_copied_from_a_browser_read_every_cell(tmp_path):
         parsed = parse_document(text.encode("utf-8"), f"{doc.stem}.txt")
         assert parsed.template == spec["template"], doc.name
         assert read_against(spec["metrics"], parsed.metrics, doc.name)[1] == [], doc.name
+
+
+def printed_pdf(page: str, tmp_path, name: str) -> bytes:
+    """The page as Chromium prints it to PDF."""
+    assert CHROMIUM, "CI must have Chromium: .ci/run installs the Debian package"
+    path, pdf = tmp_path / f"{name}.html", tmp_path / f"{name}.pdf"
+    path.write_text(page, encoding="utf-8")
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer"]
+    subprocess.run(flags + [f"--print-to-pdf={pdf}", path.as_uri()], capture_output=True, timeout=120)
+    return pdf.read_bytes()
+
+
+def test_a_footnote_s_reference_printed_high_in_a_pdf_is_no_part_of_the_number(tmp_path):
+    """A page whose cells carry footnotes' references (「69<sup>1</sup>」, 「42<sup>注</sup>」) printed to
+    PDF: the reference is smaller and raised beside the number, and was read with it (169, 142:
+    the hand-checked pages so marked, 17 wrong values in two PDFs). Now a character set small
+    and high right after the text before it is left out: nothing is misplaced."""
+    count = [0]
+
+    def note(match):
+        count[0] += 1
+        mark = ("<sup>1</sup>", "<sup>注</sup>")[count[0] % 2] if count[0] % 3 == 0 else ""
+        return match.group(1) + mark + match.group(2)
+
+    marked_cells = 0
+    for report in samples.generate_panel(agencies=1, years=range(2020, 2022)):
+        page = samples.render_html(report)
+        marked = re.sub(r"(<td[^>]*>[1-9]\d*)(</td>)", note, page)
+        marked_cells += marked.count("<sup>")
+        original = parse_document(page.encode("utf-8"), "page.html")
+        parsed = parse_document(printed_pdf(marked, tmp_path, f"{report.slug}-{report.year}"), "printed.pdf")
+        label = f"{report.agency} {report.year}"
+        read, _ = read_against(original.metrics, parsed.metrics, label)
+        assert read > 150, label
+    assert marked_cells > 20
+
+
+def test_a_pdf_whose_tables_have_no_rules_reads_its_rows_as_text(tmp_path):
+    """A page printed to PDF with its tables' borders styled away (or a three-line table): no
+    rules, so no cells to find, and the PDF read almost nothing (the hand-checked pages so
+    printed: 138 of 1,126 cells, 2 wrong). Its rows are lines: read as text, as the page's
+    text is (1,059 of 1,126, none wrong)."""
+    style = "<style>table,td,th{border:none!important}</style></head>"
+    for report in samples.generate_panel(agencies=1, years=range(2020, 2022)) + F.generate_panel(agencies=1)[:1]:
+        page = F.render_html(report) if isinstance(report, F.FreeformReport) else samples.render_html(report)
+        unruled = re.sub(r'\sborder="\d+"', "", page).replace("</head>", style)
+        original = parse_document(page.encode("utf-8"), "page.html")
+        pdf = printed_pdf(unruled, tmp_path, f"{report.slug}-{report.year}")
+        parsed = parse_document(pdf, "printed.pdf")
+        label = f"{report.agency} {report.year}"
+        read, unread = read_against(original.metrics, parsed.metrics, label)
+        assert parsed.form == "pdf" and parsed.year == original.year, label
+        assert len(unread) <= len(original.metrics) // 10, f"{label}: {unread}"

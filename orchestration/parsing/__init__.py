@@ -81,7 +81,12 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        column; the minus sign U+2212 a sign; a footnote's mark after a number (「26①」,
 #        「396*」) its note, on a page and in text; a wrapped text found wrapped with a few wider
 #        lines or a site's menu around it; an annex header word cut in two put back together.
-PARSER_VERSION = "0.7.6"
+# 0.7.7: a colon after a row's label (「（七）总计：」, 「主动公开信息数：」) only introduces its
+#        figures, in tables and annexes, on pages and in text; a footnote's reference set as a
+#        superscript after a cell's text (「26<sup>1</sup>」: HTML, Markdown, Word's raised runs, a
+#        PDF's small raised characters) no part of it; a PDF whose tables have no rules (no
+#        cells found) read from its lines as text.
+PARSER_VERSION = "0.7.7"
 
 
 @dataclass
@@ -201,7 +206,15 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     form = sniff(data, name, media_type)
     if form == "pdf":
         from .pdf import read_pdf  # pdfplumber is slow to import: only for PDFs
-        return read_pdf(data)
+        doc = read_pdf(data)
+        if doc.page_text:
+            # No table with cells holds a number, but the lines hold a table's rows: read as text,
+            # a PDF still, with what was learnt reading it (OCR, the reader's notes).
+            as_text = read_text(doc.page_text)
+            as_text.form, as_text.page_meta, as_text.reader_issues = doc.form, doc.page_meta, doc.reader_issues
+            as_text.ocr_confidence, as_text.ocr_notes = doc.ocr_confidence, doc.ocr_notes
+            return as_text
+        return doc
     if form == "docx":
         return read_docx(data)
     if form in ("doc", "wps", "rtf"):

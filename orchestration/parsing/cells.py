@@ -58,6 +58,9 @@ def without_invisible(text: str) -> str:
 
 
 _INLINE_TAG = re.compile(r"</?(?:br|sup|sub|b|i|em|strong|span|u)\b[^>]*>", re.I)
+# A superscript right after a cell's text is a footnote's reference (「26<sup>1</sup>」): no part
+# of the number (261) or the label before it. One with nothing before it is the cell's text.
+_NOTE_TAG = re.compile(r"(?<=[^\s>|])<sup\b[^>]*>[^<]{0,12}</sup>", re.I)
 
 
 @lru_cache(maxsize=1 << 16)   # pure, and called for every cell and label many times
@@ -67,7 +70,7 @@ def normalise(text: str) -> str:
     break, a superscript)."""
     folded = without_invisible(text or "")
     if "<" in folded:   # a converter's inline markup in a cell (「…禁<br>止公开」, 「<sup>总计</sup>」)
-        folded = _INLINE_TAG.sub("", folded)
+        folded = _INLINE_TAG.sub("", _NOTE_TAG.sub("", folded))
     if not unicodedata.is_normalized("NFKC", folded):
         # NFKC is slow on Chinese text that has full-width punctuation in it (7 µs for a line of
         # 60 characters, 30 µs for a paragraph: every line of prose is read once): those

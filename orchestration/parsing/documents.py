@@ -259,6 +259,8 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     if _INVISIBLE_ENTITY.search(text):
         text = _INVISIBLE_ENTITY.sub("", text)
     root = _html_root(text or "<html></html>")
+    if "<sup" in text or "<SUP" in text:
+        _notes_dropped(root)
     page_meta: dict[str, str] = {}
     for meta in root.iter("meta"):
         name = meta.get("name") or meta.get("property")
@@ -330,12 +332,56 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     return doc
 
 
+def _notes_dropped(root) -> None:
+    """A superscript after a cell's or a paragraph's text is a footnote's reference (「26<sup>1</sup>」,
+    「总计<sup>注</sup>」), no part of the number or label before it (that 「26」 would read 261): it
+    goes, its tail stays. A superscript with no text before it (a cell all set high) is the text."""
+    for sup in list(root.iter("sup")):
+        if not _text_before(sup):
+            continue
+        parent, previous = sup.getparent(), sup.getprevious()
+        if sup.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + sup.tail
+            else:
+                parent.text = (parent.text or "") + sup.tail
+        parent.remove(sup)
+
+
+def _text_before(el) -> bool:
+    """Whether text stands before ``el`` in its cell or block."""
+    while True:
+        previous = el.getprevious()
+        while previous is not None:
+            if (previous.tail or "").strip() or "".join(previous.itertext()).strip():
+                return True
+            previous = previous.getprevious()
+        parent = el.getparent()
+        if parent is None:
+            return False
+        if (parent.text or "").strip():
+            return True
+        if parent.tag in _BLOCK_ONLY or parent.tag in ("td", "th", "body", "table", "tr"):
+            return False
+        el = parent
+
+
 # A table row's label with its first number after it (table 三's 「…申请数量 64」, an annex's
 # 「主动公开信息数 条 425」, whatever separates them): a page's text with one holds a table. Words
 # alone are not enough: the prose of a report without tables says 「历年累计受理申请94件」 too.
 # _TABLE_LABEL looks for the labels in the page's markup first, so a page of prose costs no walk.
 _TABLE_LABEL = re.compile(r"申请数量|总计|继续办理|信息数|文件数|申请数|答复数")
 _TABLE_ROW_WITH_NUMBER = re.compile(rf"(?:{_TABLE_LABEL.pattern})[\s:：|]*(?:条|件)?[\s:：|]*\d")
+
+
+def tables_as_text(doc: Document) -> str | None:
+    """A document's lines as text, where no table of it holds a number but its lines hold a
+    table's rows (a label and its first number): tables laid out without cells, to be read as
+    text. None otherwise."""
+    if any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in doc.items):
+        return None
+    text = "\n".join(item.text for item in doc.items if isinstance(item, Line))
+    return text if _TABLE_ROW_WITH_NUMBER.search(text) else None
 
 
 _MARKUP_SPACE = re.compile(r"[ \t\n\r\f]+")
@@ -936,8 +982,13 @@ def read_docx(data: bytes) -> Document:
     except (zipfile.BadZipFile, KeyError, ValueError, etree_errors()) as exc:
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
 
+    w_t = qn("w:t")
+    raised = _raised_runs(document.element.body, qn)
+
     def text_of(element) -> str:
-        return "".join(t.text or "" for t in element.iter(qn("w:t"))).replace("\u3000", " ").strip()
+        if raised:
+            return _text_without_notes(element, w_t, raised)
+        return "".join(t.text or "" for t in element.iter(w_t)).replace("\u3000", " ").strip()
 
     items: list[Line | Row] = []
     table_no = 0
@@ -969,6 +1020,35 @@ def read_docx(data: bytes) -> Document:
     title = (document.core_properties.title or "").strip()
     return Document(form="docx", method="docx_table", items=items,
                     page_meta={"title": title} if title else {})
+
+
+def _raised_runs(body, qn) -> set:
+    """The runs of a Word document set as superscript or raised above the line (LibreOffice
+    writes an HTML page's <sup> so): empty for most documents."""
+    raised = set()
+    superscript, position, value = qn("w:vertAlign"), qn("w:position"), qn("w:val")
+    for mark in body.iter(superscript, position):
+        setting = mark.get(value) or ""
+        if mark.tag == superscript:
+            if setting != "superscript":
+                continue
+        elif not (setting.isdigit() and int(setting) > 0):   # half-points up; negative: lowered
+            continue
+        properties = mark.getparent()
+        if properties is not None and properties.getparent() is not None:
+            raised.add(properties.getparent())
+    return raised
+
+
+def _text_without_notes(element, w_t: str, raised: set) -> str:
+    """A paragraph's or cell's text, a raised run after its text left out: a footnote's
+    reference (「26」 then a raised 「1」 is 26, not 261), as in an HTML page (_notes_dropped)."""
+    parts: list[str] = []
+    for t in element.iter(w_t):
+        if t.getparent() in raised and "".join(parts).strip():
+            continue
+        parts.append(t.text or "")
+    return "".join(parts).replace("\u3000", " ").strip()
 
 
 def etree_errors():

@@ -119,16 +119,26 @@ def _grid_column(where: str) -> int | None:
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# What a label that counts ends in, its unit after it allowed (「收费金额(元)」, and 「主动公开信息数条」
+# where the unit's cell ran on to it).
+_COUNTING_LABEL = re.compile(r"(?:数|数量|公开|金额)(?:\([^()]{1,3}\)|条|件|个|份|项|次|人次|元|万元)?$")
 _BARE_OTHER = re.compile(r"其[他它](?:情况|数)?")
 
 
 @lru_cache(maxsize=1 << 12)   # pure; the annex's labels are the same few dozen in every report
 def annex_key(label: str, group: str | None = None) -> str | None:
     """The ``legacy.*`` key an annex row label names (None for anything else). A label that
-    ends in a colon introduces a value, as a page's footer does (「网站标识码：3213220001」,
-    「电话：…」), and is not an annex row."""
-    text = _LABEL_PREFIX.sub("", normalise(label))
-    if not text or not _HAN.search(text) or text.endswith(":"):
+    ends in a colon introduces a value: a page's footer so introduces what is not a count
+    (「网站标识码：3213220001」, 「传真：0591…」), an annex row what it counts. So a label with a colon
+    is a row only where it says it counts (「主动公开信息数：」, 「网站公开：」) or stands numbered in
+    its list (「1、当面申请：」)."""
+    normal = normalise(label)
+    text = _LABEL_PREFIX.sub("", normal)
+    if text.endswith(":"):
+        text = text.rstrip(":")
+        if len(text) == len(normal.rstrip(":")) and not _COUNTING_LABEL.search(text):
+            return None
+    if not text or not _HAN.search(text):
         return None
     if _BARE_OTHER.fullmatch(text) and group in _GROUP_OTHER:
         return _GROUP_OTHER[group]

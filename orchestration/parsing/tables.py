@@ -191,6 +191,7 @@ def split_rows(cells: list[Cell]) -> list[list[Cell]]:
     return [[cell for cell, _ in row] for row in read_rows(cells)]
 
 
+_COLONS = ("：", ":")
 _WORD_OF = re.compile(r"^(line \d+ word \d+)")
 
 
@@ -289,7 +290,9 @@ class TableReader:
         """One row: its cells, each with what it reads as (None: a label)."""
         labels = [cell for cell, value in read if value is None]
         values = [(cell, value) for cell, value in read if value is not None]
-        texts = tuple(cell.text for cell in labels)
+        # A colon after a label (「（七）总计：」, 「行政许可：」) only introduces the row's figures.
+        texts = tuple(cell.text if not cell.text.endswith(_COLONS) else cell.text.rstrip(" ：:")
+                      for cell in labels)
         for marked in _markers_of(texts):
             if marked != self.table:
                 self._switch(marked)

@@ -19,6 +19,9 @@ from orchestration.parsing.cells import as_number, read_cell, to_wan
     ("75394432.52元", Decimal("75394432.52"), "元", None),
     ("22（其中修订16件）", 22, None, "其中修订16件"),
     (" 0 ", 0, None, None),
+    ("26*", 26, None, "*"),                # a footnote's mark
+    ("26注", 26, None, "注"),              # a footnote's reference that wrapped in a PDF's cell
+    ("26[1]", 26, None, "[1]"),
 ])
 def test_numbers(raw, number, unit, note):
     cell = read_cell(raw)

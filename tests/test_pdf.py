@@ -269,6 +269,30 @@ def test_a_row_label_at_the_top_of_a_page_starts_a_new_row():
                               "active.other_services.item_change": 1, "active.other_services.decisions": 82}
 
 
+def test_a_cell_holding_two_numbers_a_word_apart_is_left_unread():
+    """A rule the table finder did not find between two cells (a print at a small zoom drew it
+    thinner than the rest): their figures 「0」 and 「2」 stand in one cell, 「0 2」, which read 2 under
+    the first cell's key (尚未审结 2 where the report says 0, and its 总计 blank). Such a cell is
+    left unread and named, the rest of the row read."""
+    buf, c = _canvas()
+    _text(c, 94, 100, "二、主动公开政府信息情况", 14)
+    columns = [70, 230, 328, 426, 524]
+    rows = [(24, [(0, 4, 1, ["第二十条第（五）项"])]),
+            (24, [(0, 1, 1, ["信息内容"]), (1, 1, 1, ["上一年项目数量"]), (2, 1, 1, ["本年增/减"]),
+                  (3, 1, 1, ["处理决定数量"])]),
+            (24, [(0, 1, 1, ["行政许可"]), (1, 1, 1, ["994"]), (2, 1, 1, ["-71      16147"]), (3, 1, 1, [""])])]
+    _table(c, 140, rows, columns=columns)
+    c.showPage()
+    c.save()
+    parsed = parse_document(buf.getvalue(), "rule-missed.pdf")
+    assert parsed.metrics["active.licensing.prev_items"] == 994
+    assert parsed.metrics.get("active.licensing.item_change") is None
+    assert parsed.metrics.get("active.licensing.decisions") is None
+    apart = [i for i in parsed.issues if i.code == "pdf_cell_numbers_apart"]
+    assert len(apart) == 1 and "「-71 16147」" in apart[0].message and "row 3 column 3" in apart[0].message
+    assert not any(i.code == "ambiguous_split" for i in parsed.issues)
+
+
 def test_scanned_pdf_needs_ocr(monkeypatch):
     from PIL import Image, ImageDraw
     from reportlab.lib.utils import ImageReader

@@ -22,7 +22,9 @@ _NUMBER = re.compile(
     r"^(?P<sign>[+\-−])?"
     r"(?P<number>\d+(?:\.\d+)?)"
     r"(?P<unit>万元|亿元|元|件|条|个|项|次|人次|%)?"
-    r"(?:\((?P<note>[^()]*)\)|(?P<mark>\*{1,3}|※))?$"   # a note, or a footnote's mark: 「26*」
+    # a note, or a footnote's mark or reference: 「26*」, 「26注」 and 「26[1]」 (a superscript that
+    # wrapped onto the cell's next line of a PDF, where its size and place no longer tell it)
+    r"(?:\((?P<note>[^()]*)\)|(?P<mark>\*{1,3}|※|注\d{0,2}|\[\d{1,2}\]))?$"
 )
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
 # Circled and dotted numerals (①, ❶, ㉑, ⒈) right after a digit: a footnote's mark.

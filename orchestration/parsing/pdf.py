@@ -98,6 +98,7 @@ class _Page:
     tables: list[_Table] = field(default_factory=list)
     chars: int = 0
     unmapped: int = 0        # characters without a Unicode mapping: 「(cid:123)」
+    numbers_apart: list[str] = field(default_factory=list)   # cells left empty (_numbers_apart)
 
 
 def _unreadable(message: str) -> Exception:
@@ -202,6 +203,12 @@ def _extract_pdfminer(data: bytes) -> list[_Page]:
     return pages
 
 
+# Two numbers or more a word's gap apart on one line of a cell: two cells' figures where the table
+# finder missed a rule between them (「0 2」 for 0 | 2 would read 2, under the first cell's key), or
+# one number spread over its cell. Which, the cell does not say: it is left empty, and named.
+_NUMBERS_APART = re.compile(r"[+-]?\d[\d.,]*(?: +[+-]?\d[\d.,]*)+")
+
+
 def _footnote_references(chars: list[dict]) -> set[int]:
     """The characters (ids) set as a superscript right after a text's character: a footnote's
     reference (「69」 then a raised 「1」, 「[1]」 or 「注」), no part of the number or the label before
@@ -249,6 +256,11 @@ def _read_page(page, number: int) -> _Page:
         for r, (row, row_texts) in enumerate(zip(table.rows, texts)):
             cells = [_Cell(_clean(text), tuple(bbox), r + 1, c + 1)
                      for c, (bbox, text) in enumerate(zip(row.cells, row_texts)) if bbox is not None]
+            for cell in cells:
+                if _NUMBERS_APART.fullmatch(cell.text):
+                    result.numbers_apart.append(f"page {number} table {grid.number} row {cell.row} "
+                                                f"column {cell.column} 「{cell.text}」")
+                    cell.text = ""
             grid.rows.append(cells)
             boxes.extend(cell.bbox for cell in cells)
         framed.append((grid.bbox, boxes))
@@ -324,6 +336,11 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
     if fallback:
         doc.reader_issues = [("pdf_text_layer_fallback", f"{fallback}: the text layer was read with "
                               "pdfminer instead (slower, same reading)")]
+    apart = [where for page in pages for where in page.numbers_apart]
+    if apart:
+        doc.reader_issues.append(("pdf_cell_numbers_apart", "cells holding numbers a word apart on one line "
+                                  "(two cells' figures, the rule between them not found, or one number "
+                                  f"spread over its cell) were left unread: {'; '.join(apart)}"))
     if left_out:
         doc.page_meta["pages_without_text"] = _ranges(left_out) + f" (past the {MAX_OCR_PAGES} pages OCR'd per document)"
     if scanned and ocr:

@@ -993,18 +993,20 @@ def read_docx(data: bytes) -> Document:
     items: list[Line | Row] = []
     table_no = 0
     paragraph_no = 0
-    for child in document.element.body.iterchildren():
-        if child.tag == qn("w:p"):
+    w_p, w_tbl, w_tc = qn("w:p"), qn("w:tbl"), qn("w:tc")
+    wrappers = {qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")}
+    for child in _word_content(document.element.body, {w_p, w_tbl}, wrappers):
+        if child.tag == w_p:
             paragraph_no += 1
             text = text_of(child)
             if text:
                 items.append(Line(text, f"paragraph {paragraph_no}"))
-        elif child.tag == qn("w:tbl"):
+        elif child.tag == w_tbl:
             table_no += 1
             for r, tr in enumerate(child.iter(qn("w:tr")), start=1):
                 cells = []
                 column = 0
-                for tc in tr.findall(qn("w:tc")):
+                for tc in _word_content(tr, {w_tc}, wrappers):
                     properties = tc.find(qn("w:tcPr"))
                     span = merge = None
                     if properties is not None:
@@ -1020,6 +1022,18 @@ def read_docx(data: bytes) -> Document:
     title = (document.core_properties.title or "").strip()
     return Document(form="docx", method="docx_table", items=items,
                     page_meta={"title": title} if title else {})
+
+
+def _word_content(parent, tags: set, wrappers: set):
+    """The children of ``parent`` with one of ``tags``, those inside wrappers too: a content
+    control (``w:sdt``, templates put tables, paragraphs and single cells in them) or custom XML
+    holds its content as its own; a reader that skipped it lost the tables, or a row's cells
+    (the values after it then read under the wrong columns)."""
+    for child in parent.iterchildren():
+        if child.tag in tags:
+            yield child
+        elif child.tag in wrappers:
+            yield from _word_content(child, tags, wrappers)
 
 
 def _raised_runs(body, qn) -> set:

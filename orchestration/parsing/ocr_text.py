@@ -62,10 +62,29 @@ def is_letter_spaced(text: str) -> bool:
     return spaced >= MIN_SPACED_PAIRS and spaced > len(_GLUED_PAIR.findall(sample))
 
 
+# A word set with its characters a space apart (「行 政 许 可」, 「总 计」, 「本 年 增 / 减」): how Word
+# documents justify short labels in a table's cells. Ordinary words in text are glued, and a word
+# of one character (a unit's 「条」) stands alone, not in a run. Two characters so set when the
+# word stands alone or ends its line; three or more when text glued it to its neighbours
+# (「量行 政 许 可3960181」: cells run together), where two would be a word's last character and a
+# unit (「信息数 条 425」); and the tables' words of two characters wherever they stand (「…尚未审结总 计
+# 未经复议…」: a row's cells glued, one of them spaced).
+_SPACED_WORD = re.compile(f"[{_HAN}](?:[ \u3000][{_WIDE_TEXT}/](?=[ \u3000]))+[ \u3000][{_WIDE_TEXT}/]"
+                          f"|(?<![{_WIDE_TEXT}/])[{_HAN}](?:[ \u3000][{_WIDE_TEXT}/](?![{_WIDE_TEXT}/]))+"
+                          f"|[{_HAN}][ \u3000][{_HAN}](?=\n|$)"
+                          "|[总合小][ \u3000]计|其[ \u3000]他|规[ \u3000]章")
+
+
 def without_letter_spacing(text: str) -> str:
     """The text with the one space between its Chinese characters dropped, when it is written
-    with its characters spaced apart (see the module's docstring); else the text itself."""
-    return _ONE_SPACE_IN_TEXT.sub("", text) if is_letter_spaced(text) else text
+    with its characters spaced apart (see the module's docstring); else the text with its
+    letter-spaced words (「行 政 许 可」) joined: a cell's label so spaced matched no row, and where
+    a header's were so (「处 理 决 定 数 量」), the row's digits went to the columns it did name."""
+    if is_letter_spaced(text):
+        return _ONE_SPACE_IN_TEXT.sub("", text)
+    if " " not in text and "\u3000" not in text:
+        return text
+    return _SPACED_WORD.sub(lambda match: "".join(match.group().split()), text)
 
 
 def with_letters_as_digits(text: str) -> tuple[str, list[str]]:

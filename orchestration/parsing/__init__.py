@@ -25,7 +25,7 @@ from .documents import (
 )
 from .box_tables import is_box_text, read_box_text, without_box_lines
 from .hard_wrap import unwrapped
-from .ocr_text import letters_issue, with_letters_as_digits, without_letter_spacing
+from .ocr_text import letters_issue, with_letters_as_digits, with_spaced_words_joined, without_letter_spacing
 from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .tables import MetricValue, ParseIssue, TableReader
@@ -281,6 +281,7 @@ def _read_text_layout(text: str) -> Document:
         return read_box_text(text)   # tables drawn with lines (text browsers' dumps)
     text = without_box_lines(text)   # a drawn table's lines that ran together
     text = unwrapped(text)   # lines cut at a fixed width (text browsers' dumps)
+    text = with_spaced_words_joined(text)   # 「总 计」, 「行 政 许 可」 (Word's justified labels)
     if looks_like_cell_text(text):
         return read_cell_text(text)
     if is_running_text(text):

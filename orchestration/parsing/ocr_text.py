@@ -77,11 +77,15 @@ _SPACED_WORD = re.compile(f"[{_HAN}](?:[ \u3000][{_WIDE_TEXT}/](?=[ \u3000]))+[ 
 
 def without_letter_spacing(text: str) -> str:
     """The text with the one space between its Chinese characters dropped, when it is written
-    with its characters spaced apart (see the module's docstring); else the text with its
-    letter-spaced words (「行 政 许 可」) joined: a cell's label so spaced matched no row, and where
-    a header's were so (「处 理 决 定 数 量」), the row's digits went to the columns it did name."""
-    if is_letter_spaced(text):
-        return _ONE_SPACE_IN_TEXT.sub("", text)
+    with its characters spaced apart (see the module's docstring); else the text itself."""
+    return _ONE_SPACE_IN_TEXT.sub("", text) if is_letter_spaced(text) else text
+
+
+def with_spaced_words_joined(text: str) -> str:
+    """The text with its letter-spaced words (「行 政 许 可」) written together: a cell's label so
+    spaced matched no row, and where a header's were so (「处 理 决 定 数 量」), the row's digits went
+    to the columns it did name. Asked of a text whose wrapped lines are joined back (a line
+    that a wrapping cut ends in one character of a word: 「…本年增/减 处」)."""
     if " " not in text and "\u3000" not in text:
         return text
     return _SPACED_WORD.sub(lambda match: "".join(match.group().split()), text)

@@ -63,14 +63,16 @@ def is_letter_spaced(text: str) -> bool:
 
 
 # A word set with its characters a space apart (「行 政 许 可」, 「总 计」, 「本 年 增 / 减」): how Word
-# documents justify short labels in a table's cells. Ordinary words in text are glued, and a word
+# documents justify short labels in a table's cells (Chinese characters only: marks and none words
+# a space apart, 「— — —」, 「/ / /」, 「无 无」, are blank cells). Ordinary words in text are glued, and a word
 # of one character (a unit's 「条」) stands alone, not in a run. Two characters so set when the
 # word stands alone or ends its line; three or more when text glued it to its neighbours
 # (「量行 政 许 可3960181」: cells run together), where two would be a word's last character and a
 # unit (「信息数 条 425」); and the tables' words of two characters wherever they stand (「…尚未审结总 计
 # 未经复议…」: a row's cells glued, one of them spaced).
-_SPACED_WORD = re.compile(f"[{_HAN}](?:[ \u3000][{_WIDE_TEXT}/](?=[ \u3000]))+[ \u3000][{_WIDE_TEXT}/]"
-                          f"|(?<![{_WIDE_TEXT}/])[{_HAN}](?:[ \u3000][{_WIDE_TEXT}/](?![{_WIDE_TEXT}/]))+"
+_LETTER = f"(?:(?!无)[{_HAN}]|/(?=[ \u3000](?!无)[{_HAN}]))"   # 「无」 and 「/」 alone are blank cells
+_SPACED_WORD = re.compile(f"[{_HAN}](?:[ \u3000]{_LETTER}(?=[ \u3000]))+[ \u3000]{_LETTER}"
+                          f"|(?<![{_WIDE_TEXT}/])[{_HAN}](?:[ \u3000]{_LETTER}(?![{_WIDE_TEXT}/]))+"
                           f"|[{_HAN}][ \u3000][{_HAN}](?=\n|$)"
                           "|[总合小][ \u3000]计|其[ \u3000]他|规[ \u3000]章")
 

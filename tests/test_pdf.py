@@ -269,6 +269,35 @@ def test_a_row_label_at_the_top_of_a_page_starts_a_new_row():
                               "active.other_services.item_change": 1, "active.other_services.decisions": 82}
 
 
+def test_a_row_the_page_break_cut_is_one_row():
+    """Word lets a table row break across pages: the row's values and the first part of its
+    label (「行政」) at the foot of one page, the rest of the label (「许可」) alone at the head of the
+    next, its other cells empty. That rest was a row of its own (blank values, no known label),
+    and the row's label matched nothing (LibreOffice's PDFs of generated Word reports: 102 of
+    1,604 cells lost). The rest joins the label."""
+    buf, c = _canvas()
+    _text(c, 94, 100, "二、主动公开政府信息情况", 14)
+    columns = [70, 230, 328, 426, 524]
+    page1 = [(24, [(0, 4, 1, ["第二十条第（五）项"])]),
+             (24, [(0, 1, 1, ["信息内容"]), (1, 1, 1, ["上一年项目数量"]), (2, 1, 1, ["本年增/减"]),
+                   (3, 1, 1, ["处理决定数量"])]),
+             (24, [(0, 1, 1, ["行政"]), (1, 1, 1, ["994"]), (2, 1, 1, ["-71"]), (3, 1, 1, ["16147"])])]
+    _table(c, 640, page1, open_bottom=True, columns=columns)
+    _text(c, PAGE_W / 2 - 12, 800, "- 1 -", 10)
+    c.showPage()
+    page2 = [(24, [(0, 1, 1, ["许可"]), (1, 1, 1, [""]), (2, 1, 1, [""]), (3, 1, 1, [""])]),
+             (24, [(0, 1, 1, ["其他对外管理服务事项"]), (1, 1, 1, ["3"]), (2, 1, 1, ["+1"]), (3, 1, 1, ["82"])])]
+    _table(c, 72, page2, open_top=True, columns=columns)
+    c.showPage()
+    c.save()
+    parsed = parse_document(buf.getvalue(), "cut-row.pdf")
+    assert {i.code for i in parsed.issues} == {"no_year", "no_agency"}
+    assert parsed.metrics == {"active.licensing.prev_items": 994, "active.licensing.item_change": -71,
+                              "active.licensing.decisions": 16147, "active.other_services.prev_items": 3,
+                              "active.other_services.item_change": 1, "active.other_services.decisions": 82}
+    assert parsed.values["active.licensing.decisions"].row_label == "行政许可"
+
+
 def test_a_cell_holding_two_numbers_a_word_apart_is_left_unread():
     """A rule the table finder did not find between two cells (a print at a small zoom drew it
     thinner than the rest): their figures 「0」 and 「2」 stand in one cell, 「0 2」, which read 2 under

@@ -85,8 +85,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        figures, in tables and annexes, on pages and in text; a footnote's reference set as a
 #        superscript after a cell's text (「26<sup>1</sup>」: HTML, Markdown, Word's raised runs, a
 #        PDF's small raised characters) no part of it; a PDF whose tables have no rules (no
-#        cells found) read from its lines as text, and a PDF cell holding numbers a word apart
-#        left unread; Word's content controls read as the document's own; labels Word justified
+#        cells found) read from its lines as text, a PDF cell holding numbers a word apart
+#        left unread, a PDF table row the page break cut (its label's rest alone on the next
+#        page) one row; Word's content controls read as the document's own; labels Word justified
 #        (「总 计」, 「行 政 许 可」) written together in text.
 PARSER_VERSION = "0.7.7"
 

@@ -474,7 +474,8 @@ def _join_cut_cells(blocks: list[_Block]) -> None:
     """A table whose first block on a page continues the last table of the previous page:
     a group label cell that ran to the bottom there and goes on here is one cell, shown once.
     Only group labels are joined: a row's own label at the top of a page starts a new row
-    (「行政许可」 at the foot of one page, 「其他对外管理服务事项」 at the head of the next)."""
+    (「行政许可」 at the foot of one page, 「其他对外管理服务事项」 at the head of the next), unless
+    that row holds nothing but the label's rest (_join_cut_row)."""
     previous: _Table | None = None
     previous_page: int | None = None
     for block in blocks:
@@ -495,7 +496,32 @@ def _join_cut_cells(blocks: list[_Block]) -> None:
                 if start is not None:
                     start.text += cell.text
                     cell.merged = start
+            _join_cut_row(previous, first)
         previous, previous_page = table, block.page.number
+
+
+def _join_cut_row(previous: _Table, first: list[_Cell]) -> None:
+    """A row the page break cut (Word lets a row break across pages unless told not to): its
+    values stand on the previous page beside the first part of its label (「6.属」), and the first
+    row here holds the rest of the label (「于四类过程性信息」) and nothing else. The rest joins the
+    label, and the row here goes: it is no row of its own (its empty cells read as blanks)."""
+    last = previous.rows[-1] if previous.rows else []
+    if not any(c.text and is_value(c.text) for c in last):
+        return
+    if any(c.text and c.merged is None and not _is_label(c) for c in first):
+        return   # a value here: a row of its own
+    bottom = previous.bbox[3]
+    pieces = [c for c in first if c.text and c.merged is None]
+    starts = [next((o for o in last if _is_label(o) and abs(o.bbox[3] - bottom) <= _TOLERANCE
+                    and abs(o.bbox[0] - c.bbox[0]) <= _TOLERANCE and abs(o.bbox[2] - c.bbox[2]) <= _TOLERANCE), None)
+              for c in pieces]
+    if not pieces or None in starts or any(_ENUMERATOR.match(normalise(c.text)) for c in pieces):
+        return
+    for piece, start in zip(pieces, starts):
+        start.text += piece.text
+    for cell in first:
+        if cell.merged is None:
+            cell.merged = starts[0]
 
 
 def _paragraphs(blocks: list[_Block]) -> list[Line | Row]:

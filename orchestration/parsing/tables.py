@@ -89,11 +89,26 @@ def _key_of(table: str, row_key: str, path: tuple[str, ...]) -> str | None:
     return None
 
 
+# Where a row of table 三 numbers its label: a sub-row's number (「2.其」, 「（四1.本」), a group's
+# (「（六）」) or a part's (「四、」). The row's own label starts at the last of them.
+_ITEM_NUMBER = re.compile(r"(?<!\d)\d{1,2}[.、](?!\d)|\([一二三四五六七八九十]{1,2}\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,2}、")
+
+
 # A row's key is a pure function of the table, its label cells' text and the group of table 三
 # it stands in; the same labels come back in every report: cached.
 @lru_cache(maxsize=1 << 14)
 def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | None:
     normal = [normalise(text) for text in texts]
+    if table == "三":
+        # Not from before the label's last number: the words before it are its group's label or
+        # end the row above (a label wrapped after its row's figures: 「1.属」 「0 1 0 0 0 0 1」 「于国」
+        # 「家秘」 「密」 「2.其」 「2 0 0 0 0 0 2」 is no 属于国家秘密 row).
+        joined = "".join(normal)
+        last = None
+        for last in _ITEM_NUMBER.finditer(joined):
+            pass
+        if last is not None and last.start() > 0:
+            normal = [joined[last.start():]]
     # The row's own label is the last one; a label wrapped over several cells is joined.
     for start in range(len(normal) - 1, -1, -1):
         candidate = "".join(normal[start:])

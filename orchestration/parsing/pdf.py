@@ -487,7 +487,7 @@ def _join_cut_cells(blocks: list[_Block]) -> None:
             bottom = previous.bbox[3]
             open_cells = [c for row in previous.rows for c in row
                           if abs(c.bbox[3] - bottom) <= _TOLERANCE and _is_label(c) and _groups_labels(row, c)]
-            first = table.rows[0]
+            first = _first_body_row(previous, table)
             for cell in first:
                 if not _is_label(cell) or not _groups_labels(first, cell) or _ENUMERATOR.match(normalise(cell.text)):
                     continue
@@ -498,6 +498,16 @@ def _join_cut_cells(blocks: list[_Block]) -> None:
                     cell.merged = start
             _join_cut_row(previous, first)
         previous, previous_page = table, block.page.number
+
+
+def _first_body_row(previous: _Table, table: _Table) -> list[_Cell]:
+    """The first row of a table's part on a new page that does not repeat a header row of the
+    part before (Word repeats a table's header rows on each page when told to)."""
+    printed = {tuple(c.text for c in row) for row in previous.rows}
+    for row in table.rows:
+        if tuple(c.text for c in row) not in printed or any(c.text and is_value(c.text) for c in row):
+            return row
+    return []
 
 
 def _join_cut_row(previous: _Table, first: list[_Cell]) -> None:

@@ -259,7 +259,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     if _INVISIBLE_ENTITY.search(text):
         text = _INVISIBLE_ENTITY.sub("", text)
     root = _html_root(text or "<html></html>")
-    if "<sup" in text or "<SUP" in text:
+    if next(root.iter("sup"), None) is not None:
         _notes_dropped(root)
     page_meta: dict[str, str] = {}
     for meta in root.iter("meta"):

@@ -89,6 +89,13 @@ def _key_of(table: str, row_key: str, path: tuple[str, ...]) -> str | None:
     return None
 
 
+def _label(text: str) -> str:
+    """A label cell's text as the vocabulary matches it: normalised, and without a colon after
+    it (「（七）总计：」, 「行政许可：」: the colon only introduces the row's figures)."""
+    normal = normalise(text)
+    return normal[:-1] if normal.endswith(":") else normal
+
+
 # Where a row of table 三 numbers its label: a sub-row's number (「2.其」, 「（四1.本」), a group's
 # (「（六）」) or a part's (「四、」). The row's own label starts at the last of them.
 _ITEM_NUMBER = re.compile(r"(?<!\d)\d{1,2}[.、](?!\d)|\([一二三四五六七八九十]{1,2}\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,2}、")
@@ -98,7 +105,7 @@ _ITEM_NUMBER = re.compile(r"(?<!\d)\d{1,2}[.、](?!\d)|\([一二三四五六七�
 # it stands in; the same labels come back in every report: cached.
 @lru_cache(maxsize=1 << 14)
 def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | None:
-    normal = [normalise(text) for text in texts]
+    normal = [_label(text) for text in texts]
     if table == "三":
         # Not from before the label's last number: the words before it are its group's label or
         # end the row above (a label wrapped after its row's figures: 「1.属」 「0 1 0 0 0 0 1」 「于国」
@@ -130,19 +137,19 @@ def _row_key_of(table: str, texts: tuple[str, ...], group: str | None) -> str | 
 @lru_cache(maxsize=1 << 14)
 def _markers_of(texts: tuple[str, ...]) -> tuple[str, ...]:
     """The tables the labels' markers name, in order (vocab.table_of_marker)."""
-    return tuple(marked for marked in (vocab.table_of_marker(normalise(text)) for text in texts) if marked)
+    return tuple(marked for marked in (vocab.table_of_marker(_label(text)) for text in texts) if marked)
 
 
 @lru_cache(maxsize=1 << 14)
 def _last_header_label(table: str | None, texts: tuple[str, ...]) -> int:
     """The position of the last label that names a column, -1 for none."""
-    return max((i for i, text in enumerate(texts) if vocab.is_header_label(table, normalise(text))), default=-1)
+    return max((i for i, text in enumerate(texts) if vocab.is_header_label(table, _label(text))), default=-1)
 
 
 @lru_cache(maxsize=1 << 14)
 def _header_of(table: str | None, texts: tuple[str, ...]) -> tuple[tuple[str, str, str | None], ...]:
     """(concept, label, layout it signals) of every column label in the header cells, joined."""
-    joined = "".join(normalise(text) for text in texts)
+    joined = "".join(_label(text) for text in texts)
     return tuple((concept, label, vocab.layout_of_header(label))
                  for concept, label in vocab.header_concepts(table, joined))
 
@@ -155,7 +162,7 @@ def _printed(texts: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _apps_group_of(texts: tuple[str, ...]) -> str | None:
-    return vocab.apps_group("".join(normalise(text) for text in texts))
+    return vocab.apps_group("".join(_label(text) for text in texts))
 
 
 def expand_header(cells: list[tuple[str, str]]) -> list[_Column]:
@@ -206,7 +213,6 @@ def split_rows(cells: list[Cell]) -> list[list[Cell]]:
     return [[cell for cell, _ in row] for row in read_rows(cells)]
 
 
-_COLONS = ("：", ":")
 _WORD_OF = re.compile(r"^(line \d+ word \d+)")
 
 
@@ -305,9 +311,7 @@ class TableReader:
         """One row: its cells, each with what it reads as (None: a label)."""
         labels = [cell for cell, value in read if value is None]
         values = [(cell, value) for cell, value in read if value is not None]
-        # A colon after a label (「（七）总计：」, 「行政许可：」) only introduces the row's figures.
-        texts = tuple(cell.text if not cell.text.endswith(_COLONS) else cell.text.rstrip(" ：:")
-                      for cell in labels)
+        texts = tuple(cell.text for cell in labels)
         for marked in _markers_of(texts):
             if marked != self.table:
                 self._switch(marked)
@@ -344,7 +348,7 @@ class TableReader:
         labels' text."""
         # A lone 「总计」 row in table 三 is （七）总计 written without its number.
         if (self.table == "三" and self.columns and len(labels) == 1 and values
-                and vocab.column_concept("三", normalise(texts[0])) == "total"):
+                and vocab.column_concept("三", _label(texts[0])) == "total"):
             return [], labels
         last = _last_header_label(self.table, texts)
         return labels[: last + 1], labels[last + 1:]

@@ -63,13 +63,13 @@ def is_letter_spaced(text: str) -> bool:
 
 
 # A word set with its characters a space apart (「行 政 许 可」, 「总 计」, 「本 年 增 / 减」): how Word
-# documents justify short labels in a table's cells (Chinese characters only: marks and none words
-# a space apart, 「— — —」, 「/ / /」, 「无 无」, are blank cells; a word does not start with 「无」). Ordinary words in text are glued, and a word
-# of one character (a unit's 「条」) stands alone, not in a run. Two characters so set when the
-# word stands alone or ends its line; three or more when text glued it to its neighbours
-# (「量行 政 许 可3960181」: cells run together), where two would be a word's last character and a
-# unit (「信息数 条 425」); and the tables' words of two characters wherever they stand (「…尚未审结总 计
-# 未经复议…」: a row's cells glued, one of them spaced).
+# documents justify short labels in a table's cells. Chinese characters only: marks and none
+# words a space apart (「— — —」, 「/ / /」, 「无 无」) are blank cells, and no word starts with 「无」.
+# Ordinary words in text are glued, and a word of one character (a unit's 「条」) stands alone,
+# not in a run. Two characters so set when the word stands alone or ends its line; three or more
+# when text glued it to its neighbours (「量行 政 许 可3960181」: cells run together), where two
+# would be a word's last character and a unit (「信息数 条 425」); and the tables' words of two
+# characters wherever they stand (「…尚未审结总 计未经复议…」: a row's cells glued, one spaced).
 _LETTER = f"(?:(?!无)[{_HAN}]|/(?=[ \u3000](?!无)[{_HAN}]))"   # 「无」 and 「/」 alone are blank cells
 _FIRST = f"(?!无)[{_HAN}]"
 _SPACED_WORD = re.compile(f"{_FIRST}(?:[ \u3000]{_LETTER}(?=[ \u3000]))+[ \u3000]{_LETTER}"
@@ -80,8 +80,10 @@ _SPACED_WORD = re.compile(f"{_FIRST}(?:[ \u3000]{_LETTER}(?=[ \u3000]))+[ \u3000
 # character a space after another that no Chinese character follows (「总 计70」, 「行 政 许 可」's
 # 「政 」), or one of the tables' words of two characters. Most texts have none: the word pattern,
 # slow to try at every character, is not asked.
-_SPACED_PAIR = [re.compile(f"{space}(?<=[{_HAN}/]{space})[{_HAN}/](?![{_WIDE_TEXT}])") for space in (" ", "\u3000")]
-_TABLE_WORDS_SPACED = tuple(f"{a}{space}{b}" for a, b in ("总计", "合计", "小计", "其他", "规章") for space in (" ", "\u3000"))
+_SPACED_PAIR = [re.compile(f"{space}(?<=[{_HAN}/]{space})[{_HAN}/](?![{_WIDE_TEXT}])")
+                for space in (" ", "\u3000")]
+_TABLE_WORDS_SPACED = tuple(f"{a}{space}{b}" for a, b in ("总计", "合计", "小计", "其他", "规章")
+                            for space in (" ", "\u3000"))
 
 
 def without_letter_spacing(text: str) -> str:
@@ -95,7 +97,8 @@ def with_spaced_words_joined(text: str) -> str:
     spaced matched no row, and where a header's were so (「处 理 决 定 数 量」), the row's digits went
     to the columns it did name. Asked of a text whose wrapped lines are joined back (a line
     that a wrapping cut ends in one character of a word: 「…本年增/减 处」)."""
-    if not any(pair.search(text) for pair in _SPACED_PAIR) and not any(word in text for word in _TABLE_WORDS_SPACED):
+    if not any(pair.search(text) for pair in _SPACED_PAIR) \
+            and not any(word in text for word in _TABLE_WORDS_SPACED):
         return text
     return _SPACED_WORD.sub(lambda match: "".join(match.group().split()), text)
 

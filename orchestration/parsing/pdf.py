@@ -98,7 +98,7 @@ class _Page:
     tables: list[_Table] = field(default_factory=list)
     chars: int = 0
     unmapped: int = 0        # characters without a Unicode mapping: 「(cid:123)」
-    numbers_apart: list[str] = field(default_factory=list)   # cells left empty (_numbers_apart)
+    numbers_apart: list[str] = field(default_factory=list)   # cells left empty (_NUMBERS_APART)
 
 
 def _unreadable(message: str) -> Exception:
@@ -216,15 +216,25 @@ def _footnote_references(chars: list[dict]) -> set[int]:
     size or less), raised by a fifth of its size or more and still beside it, touching it or
     the reference's character before."""
     notes: set[int] = set()
-    base = last = None
-    for char in chars:
-        if base is not None and char["size"] <= base["size"] * 0.9 and char["upright"] \
-                and base["bottom"] - char["bottom"] >= base["size"] * 0.2 and char["bottom"] > base["top"] \
-                and -0.5 <= char["x0"] - last["x1"] <= base["size"] * 0.5:
+    sizes = [char["size"] for char in chars]
+    # Where the size drops (a few places a page): only there can a reference start.
+    drops = [i for i, (before, size) in enumerate(zip(sizes, sizes[1:]), start=1) if size <= before * 0.9]
+    for i in drops:
+        if id(chars[i]) in notes:
+            continue
+        base = next((chars[j] for j in range(i - 1, -1, -1) if not chars[j]["text"].isspace()), None)
+        if base is None or not base["upright"]:
+            continue
+        last = base
+        for char in chars[i:]:
+            if char["text"].isspace():
+                continue
+            if not (char["size"] <= base["size"] * 0.9 and char["upright"]
+                    and base["bottom"] - char["bottom"] >= base["size"] * 0.2 and char["bottom"] > base["top"]
+                    and -0.5 <= char["x0"] - last["x1"] <= base["size"] * 0.5):
+                break
             notes.add(id(char))
             last = char
-        elif not char["text"].isspace():
-            base = last = char if char["upright"] else None
     return notes
 
 

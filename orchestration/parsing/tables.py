@@ -98,7 +98,8 @@ def _label(text: str) -> str:
 
 # Where a row of table 三 numbers its label: a sub-row's number (「2.其」, 「（四1.本」), a group's
 # (「（六）」) or a part's (「四、」). The row's own label starts at the last of them.
-_ITEM_NUMBER = re.compile(r"(?<!\d)\d{1,2}[.、](?!\d)|\([一二三四五六七八九十]{1,2}\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,2}、")
+_ITEM_NUMBER = re.compile(r"(?<!\d)\d{1,2}[.、](?!\d)"
+                          r"|\([一二三四五六七八九十]{1,2}\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,2}、")
 
 
 # A row's key is a pure function of the table, its label cells' text and the group of table 三

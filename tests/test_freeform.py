@@ -148,6 +148,10 @@ def read(*texts: str, dept: bool = False) -> dict:
     ("2016年，全县共收到政府信息公开申请二十五件。", "legacy.apps.total", 25),
     ("2016年，全县主动公开政府信息1,259条。", "legacy.active.total", 1259),
     ("2016年，我县依申请提供政府信息收取检索、复制费用0.012万元。", "legacy.fees.amount_yuan", 120),
+    # The words reports say it with (parser 0.7.7: 各类政府信息, 政务信息 and 向社会 were unread).
+    ("2016年，全县主动公开各类政府信息4251条。", "legacy.active.total", 4251),
+    ("2016年，全县主动公开政务信息4,251条。", "legacy.active.total", 4251),
+    ("2016年，全县主动向社会公开政府信息4251条。", "legacy.active.total", 4251),
 ])
 def test_figures_in_digits_and_chinese_numerals(text, key, value):
     assert read(text)[key] == value
@@ -185,6 +189,8 @@ def test_statements_of_none_are_zero(text, keys):
     "2016年，我县作为复议机关共办理各类行政复议案件36件。",
     "全年行政事业性收费7989万元。",
     "在互联网上，2016年县政府公开办主动公开信息数为62条。",
+    "全年主动公开各类政府信息4251余条。",
+    "全年主动发布政务信息4251条。",
 ])
 def test_distractor_sentences_give_nothing(text):
     assert not any(k.startswith("legacy.") for k in read(text))

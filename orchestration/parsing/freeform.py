@@ -434,8 +434,9 @@ _LITIGATION_ZERO = [re.compile(r"(?:(?<!尚)未|没有|无|零)(?!经)" + _GAP +
 _FEES_NUMBER = [re.compile(r"(?:收取|收费|费用|信息处理费)[^,;。\d]{0,12}?(?P<n>\d+(?:\.\d+)?)(?P<wan>)(?P<unit>万元|元)")]
 _FEES_ZERO = [re.compile(r"(?:未|没有|无|不|免|零)" + _GAP + r"{0,25}?(?:收取|收费|费用)"),
               re.compile(r"免费|暂不收费|零收费")]
-_ACTIVE_NUMBER = [re.compile(r"主动公开了?(?:各类|政府|的政府)?(?:信息|文件)(?:数|总数|总量|数量)?(?:共计?|为|达|合计)?"
-                             + _NUM + r"(?P<unit>条|件)")]
+# 「主动公开政府信息4251条」, 「主动向社会公开各类政务信息4251条」.
+_ACTIVE_NUMBER = [re.compile(r"主动(?:向社会|对外)?公开了?(?:各类|政府|政务|的){0,3}(?:信息|文件)(?:数|总数|总量|数量)?"
+                             r"(?:共计?|为|达|合计)?" + _NUM + r"(?P<unit>条|件)")]
 
 # Context a sentence (or its section heading) must have for a review / lawsuit / fee figure to be
 # about information disclosure.
@@ -475,7 +476,7 @@ PROSE_KEYS = tuple(_DETECTORS)
 #: state none of the five figures; this only saves the regex passes, it decides nothing.
 #: (legacy.apps.total: its number matches must hold 「申请」, see _read_sentence.)
 _KEY_WORDS = {
-    "legacy.active.total": ("主动公开",),
+    "legacy.active.total": ("主动公开", "主动向社会公开", "主动对外公开"),
     "legacy.apps.total": ("申请",),
     "legacy.review.total": ("复议",),
     "legacy.litigation.total": ("诉讼",),

@@ -245,28 +245,39 @@ def test_split_table_items(split_pdf):
     assert first.where == "page 1 line 1"
 
 
-def test_a_row_label_at_the_top_of_a_page_starts_a_new_row():
-    """Only group labels run on over a page break: 「其他对外管理服务事项」 heading page 2 is
-    its own row, not the rest of 「行政许可」 at the foot of page 1."""
+_TABLE_TWO_COLUMNS = [70, 230, 328, 426, 524]
+_BOTH_ROWS = {"active.licensing.prev_items": 994, "active.licensing.item_change": -71,
+              "active.licensing.decisions": 16147, "active.other_services.prev_items": 3,
+              "active.other_services.item_change": 1, "active.other_services.decisions": 82}
+
+
+def _table_two_over_a_page_break(foot_label: str, head_rows: list) -> bytes:
+    """Table 二's （五） block: its header and the 行政许可 row (labelled ``foot_label``) at the foot
+    of page 1, ``head_rows`` at the head of page 2."""
     buf, c = _canvas()
     _text(c, 94, 100, "二、主动公开政府信息情况", 14)
-    columns = [70, 230, 328, 426, 524]
     page1 = [(24, [(0, 4, 1, ["第二十条第（五）项"])]),
              (24, [(0, 1, 1, ["信息内容"]), (1, 1, 1, ["上一年项目数量"]), (2, 1, 1, ["本年增/减"]),
                    (3, 1, 1, ["处理决定数量"])]),
-             (24, [(0, 1, 1, ["行政许可"]), (1, 1, 1, ["994"]), (2, 1, 1, ["-71"]), (3, 1, 1, ["16147"])])]
-    _table(c, 640, page1, open_bottom=True, columns=columns)
+             (24, [(0, 1, 1, [foot_label]), (1, 1, 1, ["994"]), (2, 1, 1, ["-71"]), (3, 1, 1, ["16147"])])]
+    _table(c, 640, page1, open_bottom=True, columns=_TABLE_TWO_COLUMNS)
     _text(c, PAGE_W / 2 - 12, 800, "- 1 -", 10)
     c.showPage()
-    page2 = [(24, [(0, 1, 1, ["其他对外管理服务事项"]), (1, 1, 1, ["3"]), (2, 1, 1, ["+1"]), (3, 1, 1, ["82"])])]
-    _table(c, 72, page2, open_top=True, columns=columns)
+    _table(c, 72, head_rows, open_top=True, columns=_TABLE_TWO_COLUMNS)
     c.showPage()
     c.save()
-    parsed = parse_document(buf.getvalue(), "cut-row.pdf")
+    return buf.getvalue()
+
+
+_OTHER_SERVICES = (24, [(0, 1, 1, ["其他对外管理服务事项"]), (1, 1, 1, ["3"]), (2, 1, 1, ["+1"]), (3, 1, 1, ["82"])])
+
+
+def test_a_row_label_at_the_top_of_a_page_starts_a_new_row():
+    """Only group labels run on over a page break: 「其他对外管理服务事项」 heading page 2 is
+    its own row, not the rest of 「行政许可」 at the foot of page 1."""
+    parsed = parse_document(_table_two_over_a_page_break("行政许可", [_OTHER_SERVICES]), "cut-row.pdf")
     assert {i.code for i in parsed.issues} == {"no_year", "no_agency"}   # a fragment: no title
-    assert parsed.metrics == {"active.licensing.prev_items": 994, "active.licensing.item_change": -71,
-                              "active.licensing.decisions": 16147, "active.other_services.prev_items": 3,
-                              "active.other_services.item_change": 1, "active.other_services.decisions": 82}
+    assert parsed.metrics == _BOTH_ROWS
 
 
 def test_a_row_the_page_break_cut_is_one_row():
@@ -275,26 +286,10 @@ def test_a_row_the_page_break_cut_is_one_row():
     next, its other cells empty. That rest was a row of its own (blank values, no known label),
     and the row's label matched nothing (LibreOffice's PDFs of generated Word reports: 102 of
     1,604 cells lost). The rest joins the label."""
-    buf, c = _canvas()
-    _text(c, 94, 100, "二、主动公开政府信息情况", 14)
-    columns = [70, 230, 328, 426, 524]
-    page1 = [(24, [(0, 4, 1, ["第二十条第（五）项"])]),
-             (24, [(0, 1, 1, ["信息内容"]), (1, 1, 1, ["上一年项目数量"]), (2, 1, 1, ["本年增/减"]),
-                   (3, 1, 1, ["处理决定数量"])]),
-             (24, [(0, 1, 1, ["行政"]), (1, 1, 1, ["994"]), (2, 1, 1, ["-71"]), (3, 1, 1, ["16147"])])]
-    _table(c, 640, page1, open_bottom=True, columns=columns)
-    _text(c, PAGE_W / 2 - 12, 800, "- 1 -", 10)
-    c.showPage()
-    page2 = [(24, [(0, 1, 1, ["许可"]), (1, 1, 1, [""]), (2, 1, 1, [""]), (3, 1, 1, [""])]),
-             (24, [(0, 1, 1, ["其他对外管理服务事项"]), (1, 1, 1, ["3"]), (2, 1, 1, ["+1"]), (3, 1, 1, ["82"])])]
-    _table(c, 72, page2, open_top=True, columns=columns)
-    c.showPage()
-    c.save()
-    parsed = parse_document(buf.getvalue(), "cut-row.pdf")
+    rest = (24, [(0, 1, 1, ["许可"]), (1, 1, 1, [""]), (2, 1, 1, [""]), (3, 1, 1, [""])])
+    parsed = parse_document(_table_two_over_a_page_break("行政", [rest, _OTHER_SERVICES]), "cut-row.pdf")
     assert {i.code for i in parsed.issues} == {"no_year", "no_agency"}
-    assert parsed.metrics == {"active.licensing.prev_items": 994, "active.licensing.item_change": -71,
-                              "active.licensing.decisions": 16147, "active.other_services.prev_items": 3,
-                              "active.other_services.item_change": 1, "active.other_services.decisions": 82}
+    assert parsed.metrics == _BOTH_ROWS
     assert parsed.values["active.licensing.decisions"].row_label == "行政许可"
 
 

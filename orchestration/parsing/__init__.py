@@ -214,7 +214,8 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
             # No table with cells holds a number, but the lines hold a table's rows: read as text,
             # a PDF still, with what was learnt reading it (OCR, the reader's notes).
             as_text = read_text(doc.page_text)
-            as_text.form, as_text.page_meta, as_text.reader_issues = doc.form, doc.page_meta, doc.reader_issues
+            as_text.form, as_text.page_meta = doc.form, doc.page_meta
+            as_text.reader_issues = doc.reader_issues + as_text.reader_issues   # the PDF's, then the text's
             as_text.ocr_confidence, as_text.ocr_notes = doc.ocr_confidence, doc.ocr_notes
             return as_text
         return doc

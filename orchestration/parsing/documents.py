@@ -321,8 +321,7 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     walk(body if body is not None else root)
     doc = Document(form="html", method="html_table", items=items, encoding=encoding,
                    encoding_rule=rule, page_meta=page_meta)
-    if not any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in items) \
-            and _TABLE_LABEL.search(text):
+    if not _holds_table_values(items) and _TABLE_LABEL.search(text):
         # No table holds a number, but a table's label is on the page: a page whose tables were
         # pasted as text, in paragraphs, lines or a <pre>, is read as that text by the caller
         # when the label has its numbers after it.
@@ -374,11 +373,16 @@ _TABLE_LABEL = re.compile(r"申请数量|总计|继续办理|信息数|文件数
 _TABLE_ROW_WITH_NUMBER = re.compile(rf"(?:{_TABLE_LABEL.pattern})[\s:：|]*(?:条|件)?[\s:：|]*\d")
 
 
+def _holds_table_values(items: list[Line | Row]) -> bool:
+    """Whether a table row of the items holds a number (or a blank cell's mark)."""
+    return any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in items)
+
+
 def tables_as_text(doc: Document) -> str | None:
     """A document's lines as text, where no table of it holds a number but its lines hold a
     table's rows (a label and its first number): tables laid out without cells, to be read as
     text. None otherwise."""
-    if any(isinstance(item, Row) and any(is_value(c.text) for c in item.cells) for item in doc.items):
+    if _holds_table_values(doc.items):
         return None
     text = "\n".join(item.text for item in doc.items if isinstance(item, Line))
     return text if _TABLE_ROW_WITH_NUMBER.search(text) else None
@@ -983,7 +987,7 @@ def read_docx(data: bytes) -> Document:
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
 
     w_t = qn("w:t")
-    raised = _raised_runs(document.element.body, qn)
+    raised = _raised_runs(document.element.body)
 
     def text_of(element) -> str:
         if raised:
@@ -1036,9 +1040,11 @@ def _word_content(parent, tags: set, wrappers: set):
             yield from _word_content(child, tags, wrappers)
 
 
-def _raised_runs(body, qn) -> set:
+def _raised_runs(body) -> set:
     """The runs of a Word document set as superscript or raised above the line (LibreOffice
     writes an HTML page's <sup> so): empty for most documents."""
+    from docx.oxml.ns import qn
+
     raised = set()
     superscript, position, value = qn("w:vertAlign"), qn("w:position"), qn("w:val")
     for mark in body.iter(superscript, position):

@@ -116,6 +116,25 @@ def test_digits_run_together_are_split_by_the_rules_and_marked():
     assert parsed.metrics["litigation.after_review.total"] == 0
 
 
+def test_an_amount_run_on_from_its_label_on_a_line_of_its_own_is_read():
+    """「行政事业性收费24252.311082」, a row a line (a PDF's unruled table read as text, where the
+    label cell is as wide as its text): the amount was cut off its label only when it had no
+    decimals, and the row was left unread without an issue."""
+    text = "\n".join([
+        "二、主动公开政府信息情况",
+        "第二十条第（五）项",
+        "信息内容本年处理决定数量",
+        "行政许可2293",
+        "第二十条第（八）项",
+        "信息内容本年收费金额（单位：万元）",
+        "行政事业性收费24252.311082",
+        "三、收到和处理政府信息公开申请情况",
+    ])
+    parsed = parse_document(text.encode(), "lines.txt")
+    assert parsed.metrics["active.licensing.decisions"] == 2293
+    assert parsed.metrics["active.fees.amount_wan"] == 24252.311082
+
+
 def test_ambiguous_run_is_reported_not_guessed():
     text = "\n".join([
         "二、主动公开政府信息情况",

@@ -89,7 +89,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        left unread, a PDF table row the page break cut (its label's rest alone on the next
 #        page) one row; Word's content controls read as the document's own; labels Word justified
 #        (「总 计」, 「行 政 许 可」) written together in text.
-PARSER_VERSION = "0.7.7"
+PARSER_VERSION = "0.7.8"
 
 
 @dataclass

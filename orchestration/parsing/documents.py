@@ -524,7 +524,7 @@ _PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _PROSE_END = ("。", "；", ";", "：", ":")
 # An item mark a table 三 row label opens with (「1.」, 「（六）」, 「三、」).
 _ITEM_MARK = re.compile(r"^(?:\d{1,2}[.、]|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)")
-_LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+)$")
+_LABEL_THEN_DIGITS = re.compile(r"^(.*[\u4e00-\u9fff）)”\"])(\d+(?:\.\d+)?)$")
 
 
 # A blank cell a page fills with a no-break space (「<td>&nbsp;</td>」) keeps it in the page's text

@@ -34,7 +34,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from . import pdf_tables
+from . import pdf_columns, pdf_tables
 from .cells import is_value, normalise
 from .documents import Cell, Document, Line, Row, tables_as_text
 
@@ -71,6 +71,8 @@ class _TextLine:
     bottom: float
     size: float
     number: int = 0          # line number on the page, for provenance
+    chars: list | None = None   # its characters with their boxes (pdf_columns reads where they stand)
+    row: bool = False        # a row of a table drawn without rules (pdf_columns): a paragraph of its own
 
 
 @dataclass
@@ -298,7 +300,8 @@ def _read_page(page, number: int) -> _Page:
         if text:
             sizes = [c["size"] for c in line["chars"] if c["text"].strip()]
             result.lines.append(_TextLine(text, line["x0"], line["x1"], line["top"], line["bottom"],
-                                          max(set(sizes), key=sizes.count) if sizes else 0.0))
+                                          max(set(sizes), key=sizes.count) if sizes else 0.0,
+                                          chars=line["chars"]))
     for n, line in enumerate(result.lines, start=1):
         line.number = n
     return result
@@ -406,6 +409,9 @@ def document_from_pages(pages: list[_Page]) -> Document:
         raise _unreadable(f"{unmapped} of {chars} characters of the text layer have no Unicode "
                           "mapping (fonts without ToUnicode): OCR is needed to read it")
     _drop_headers_and_footers(pages)
+    if not any(c.text and is_value(c.text) for p in pages for t in p.tables for r in t.rows for c in r):
+        # Tables drawn without rules, read as text (tables_as_text): their blank cells marked.
+        pdf_columns.mark_blank_cells([line for p in pages for line in p.lines])
     blocks = _blocks(pages)
     _join_cut_cells(blocks)
     items = _paragraphs(blocks)
@@ -556,7 +562,7 @@ def _paragraphs(blocks: list[_Block]) -> list[Line | Row]:
     left = _quantile([l.x0 for l in body_lines], 0.1)
 
     def continues(prev: _TextLine, prev_page: _Page, line: _TextLine, page: _Page) -> bool:
-        if abs(prev.size - line.size) >= 1 or _ENUMERATOR.match(normalise(line.text)):
+        if abs(prev.size - line.size) >= 1 or _ENUMERATOR.match(normalise(line.text)) or prev.row or line.row:
             return False
         if page is prev_page and line.top - prev.bottom > 1.5 * line.size:
             return False

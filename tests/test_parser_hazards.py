@@ -135,6 +135,25 @@ def test_an_amount_run_on_from_its_label_on_a_line_of_its_own_is_read():
     assert parsed.metrics["active.fees.amount_wan"] == 24252.311082
 
 
+def test_an_annex_label_run_into_the_next_row_s_is_the_row_numbered_last():
+    """A PDF's annex without rules, its labels centred in narrow cells around the row's figures
+    (「其中：1.」, 「条418 1509」, 「网站公开」, 「2.政府公」, 「条7 7」, 「报公开」): read as text, the rest of
+    one label runs into the next (「网站公开2.政府公」), which named 网站公开 and gave it the gazette's
+    7 | 7. The row is the one whose item number comes last, here cut (「2.政府公」): unread."""
+    text = "\n".join([
+        "平潭综合实验区2011年政府信息公开情况统计表",
+        "指标名称计量单位2011年度历年累计",
+        "主动公开", "条425 1516", "信息数",
+        "其中：1.", "条418 1509", "网站公开",
+        "2.政府公", "条7 7", "报公开",
+        "受理依申", "请公开信条0 0", "息总数",
+    ])
+    parsed = parse_document(text.encode(), "annex.txt")
+    assert parsed.metrics["legacy.active.total"] == 425 and parsed.metrics["legacy.apps.total"] == 0
+    assert parsed.metrics.get("legacy.active.website") in (None, 418)
+    assert parsed.metrics.get("legacy.active.gazette") in (None, 7)
+
+
 def test_ambiguous_run_is_reported_not_guessed():
     text = "\n".join([
         "二、主动公开政府信息情况",

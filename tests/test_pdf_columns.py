@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.parsing.pdf_columns import mark_blank_cells
+from orchestration.parsing.pdf_columns import rewrite_unruled_rows
 
 SIZE = 10.0
 
@@ -47,7 +47,7 @@ def test_a_row_gets_a_blank_mark_in_each_column_it_leaves_empty():
             _row("二、上年结转政府信息公开申请数量", {0: "0", 6: "0"}),
             _row("（一）予以公开", {1: "3", 6: "3"}),        # the first column blank
             _row("四、结转下年度继续办理", {0: "1"})]          # the last
-    mark_blank_cells(HEADER + rows)
+    rewrite_unruled_rows(HEADER + rows)
     assert [r.text for r in rows] == [
         "一、本年新收政府信息公开申请数量 26 — — — — — 26",
         "二、上年结转政府信息公开申请数量 0 — — — — — 0",
@@ -61,7 +61,7 @@ def test_a_full_row_and_a_number_between_columns_are_left_as_they_were():
     full = _row("（七）总计", {k: str(k) for k in range(7)})
     between = _line((40, "（二）部分公开"), (300, "5"), (335, "123456"))   # under three headers
     texts = [full.text, between.text]
-    mark_blank_cells(HEADER + [full, between])
+    rewrite_unruled_rows(HEADER + [full, between])
     assert [full.text, between.text] == texts
 
 
@@ -73,7 +73,7 @@ def test_prose_that_ends_in_numbers_is_no_table():
              _line((40, "个百分点。")),
              _line((40, "全年处理各级收文1408"))]
     texts = [p.text for p in prose]
-    mark_blank_cells(prose + HEADER + [_row("一、本年新收政府信息公开申请数量", {0: "26", 6: "26"})])
+    rewrite_unruled_rows(prose + HEADER + [_row("一、本年新收政府信息公开申请数量", {0: "26", 6: "26"})])
     assert [p.text for p in prose] == texts and not any(p.row for p in prose)
 
 
@@ -84,5 +84,61 @@ def test_a_note_beside_the_title_makes_no_column():
     header = _line((40, "信息内容"), (300, "制发"), (480, "有效"))
     rows = [_line((40, "规章"), (300, "2"), (480, "5")), _line((40, "行政规范性文件"), (480, "7"))]
     full = rows[0].text
-    mark_blank_cells([title, header] + rows)
+    rewrite_unruled_rows([title, header] + rows)
     assert [r.text for r in rows] == [full, "行政规范性文件 — 7"]
+
+
+def _wrapped_table(x_label: float = 160) -> list[_Line]:
+    """Table 三 with a narrow label column, its text at the top of the cells (Word's default):
+    each row's label goes on below the row's figures; the group label 「（三）不予公开」 stands
+    beside, in its own column."""
+    full = {k: "0" for k in range(7)}
+    return HEADER + [
+        _line((100, "（三"), (x_label, "1.属"), *((COLUMNS[k], v) for k, v in full.items())),
+        _line((100, "）不"), (x_label, "于国")),
+        _line((100, "予公"), (x_label, "家秘")),
+        _line((100, "开"), (x_label, "密")),
+        _line((x_label, "2.其"), *((COLUMNS[k], v) for k, v in full.items())),
+        _line((x_label, "他法")),
+        _line((x_label, "律行")),
+        _line((x_label, "政法")),
+        _line((x_label, "规禁")),
+        _line((x_label, "止公")),
+        _line((x_label, "开")),
+    ]
+
+
+def test_a_label_wrapped_below_its_row_is_read_with_it():
+    lines = _wrapped_table()
+    rewrite_unruled_rows(lines)
+    rows = [line.text for line in lines if line.row]
+    assert rows == ["（三1.属于国家秘密 0 0 0 0 0 0 0", "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0"]
+    # the group label's pieces stay, on lines of their own
+    assert [line.text for line in lines[len(HEADER):] if not line.row and line.text] == ["）不", "予公", "开"]
+
+
+def test_labels_not_known_to_sit_at_the_top_of_their_cells_are_left_as_they_were():
+    """A row line whose label does not start with its item number (a label centred in its cell:
+    the row line holds a middle piece) leaves the table as it was: a piece between two rows could
+    be either's."""
+    lines = _wrapped_table()
+    lines[len(HEADER)] = _line((100, "（三"), (160, "于国"), *((COLUMNS[k], "0") for k in range(7)))
+    texts = [line.text for line in lines]
+    rewrite_unruled_rows(lines)
+    assert [line.text for line in lines] == texts
+
+
+def test_unnumbered_labels_are_read_wrapped_only_beside_a_table_that_shows_it():
+    """Table 二's labels have no item numbers: 「行政规范性文」 then 「件」 below is its rest only
+    when another table of the document shows labels wrapped below their rows."""
+    def table_two():
+        return [_line((40, "信息内容"), (300, "制发"), (390, "废止"), (480, "有效")),
+                _line((40, "规章"), (300, "0"), (390, "0"), (480, "0")),
+                _line((40, "行政规范性文"), (300, "3"), (390, "0"), (480, "64")),
+                _line((40, "件"))]
+    alone = table_two()
+    rewrite_unruled_rows(alone)
+    assert alone[2].text == "行政规范性文3064"          # as it was
+    lines = table_two() + _wrapped_table()
+    rewrite_unruled_rows(lines)
+    assert lines[2].text == "行政规范性文件 3 0 64" and lines[3].text == ""

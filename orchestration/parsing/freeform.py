@@ -86,6 +86,8 @@ _GROUP_OF = {k: g for g, keys in (
                               "legacy.replies.denied")),
 ) for k in keys}
 
+# An item number after a label's start: 「2、」, 「3.」, 「（二）」 (not 「2012年」, 「1.5」).
+_ITEM_NUMBER_INSIDE = re.compile(r"(?<![\d.])\d{1,2}[、.](?![\d])|\([一二三四五六七八九十]{1,2}\)")
 _LABEL_PREFIX = re.compile(r"^(?:其中[:：]?)?(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]\s*)?")
 _YEAR_COLUMN = re.compile(r"^(?:(?:19|20)\d{2}年度?|本年度?|当年|本期|年度)(?:数|数量|数据|累计)?$|^数量$")
 _CUMULATIVE_COLUMN = re.compile(r"累计")
@@ -133,6 +135,14 @@ def annex_key(label: str, group: str | None = None) -> str | None:
     is a row only where it says it counts (「主动公开信息数：」, 「网站公开：」) or stands numbered in
     its list (「1、当面申请：」)."""
     normal = normalise(label)
+    inner = [m.start() for m in _ITEM_NUMBER_INSIDE.finditer(normal) if m.start() > 0]
+    if inner:
+        # 「网站公开数2、政府公报公开」: a wrapped label's last line run into the next row's label
+        # (a PDF without rules read as text, its labels centred in their cells around the row's
+        # figures): the row is the one whose item number comes last. Only that part names it:
+        # the words before are another row's (「答复总数其中:1、同意」 is 1、同意公开答复数's, not
+        # 答复总数's), and a part that names nothing (「2.政府公」, cut) leaves the row unread.
+        normal = normal[inner[-1]:]
     text = _LABEL_PREFIX.sub("", normal)
     if text.endswith(":"):
         text = text.rstrip(":")

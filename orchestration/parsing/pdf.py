@@ -35,6 +35,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from . import pdf_columns, pdf_tables
+from .pdf_columns import ENUMERATOR
 from .cells import is_value, normalise
 from .documents import Cell, Document, Line, Row, tables_as_text
 
@@ -46,10 +47,6 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 # 「- 4 -」, 「—4—」, 「4」, 「第 4 页 共 6 页」, 「4/6」 in the top or bottom margin.
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\d+页(共\d+页)?$|^\d+/\d+$")
 _MARGIN = 0.08   # share of the page height at top and bottom where headers and footers sit
-
-# Labels of the national tables start with an enumerator: 「三、」「（四）」「2.」「1、」.
-# A continuation of a label cut by a page break does not.
-_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
 
 _TOLERANCE = 2.0   # points: cell edges that match across pages
 
@@ -410,8 +407,11 @@ def document_from_pages(pages: list[_Page]) -> Document:
                           "mapping (fonts without ToUnicode): OCR is needed to read it")
     _drop_headers_and_footers(pages)
     if not any(c.text and is_value(c.text) for p in pages for t in p.tables for r in t.rows for c in r):
-        # Tables drawn without rules, read as text (tables_as_text): their blank cells marked.
-        pdf_columns.mark_blank_cells([line for p in pages for line in p.lines])
+        # Tables drawn without rules, read as text (tables_as_text): what their words' places say
+        # written into their rows (blank cells, labels wrapped below them).
+        pdf_columns.rewrite_unruled_rows([line for p in pages for line in p.lines])
+        for page in pages:
+            page.lines = [line for line in page.lines if line.text]   # wholly a label's rest
     blocks = _blocks(pages)
     _join_cut_cells(blocks)
     items = _paragraphs(blocks)
@@ -505,7 +505,7 @@ def _join_cut_cells(blocks: list[_Block]) -> None:
                           if abs(c.bbox[3] - bottom) <= _TOLERANCE and _is_label(c) and _groups_labels(row, c)]
             first = _first_body_row(previous, table)
             for cell in first:
-                if not _is_label(cell) or not _groups_labels(first, cell) or _ENUMERATOR.match(normalise(cell.text)):
+                if not _is_label(cell) or not _groups_labels(first, cell) or ENUMERATOR.match(normalise(cell.text)):
                     continue
                 start = next((o for o in open_cells if abs(o.bbox[0] - cell.bbox[0]) <= _TOLERANCE
                               and abs(o.bbox[2] - cell.bbox[2]) <= _TOLERANCE), None)
@@ -541,7 +541,7 @@ def _join_cut_row(previous: _Table, first: list[_Cell]) -> None:
     starts = [next((o for o in last if _is_label(o) and abs(o.bbox[3] - bottom) <= _TOLERANCE
                     and abs(o.bbox[0] - c.bbox[0]) <= _TOLERANCE and abs(o.bbox[2] - c.bbox[2]) <= _TOLERANCE), None)
               for c in pieces]
-    if not pieces or None in starts or any(_ENUMERATOR.match(normalise(c.text)) for c in pieces):
+    if not pieces or None in starts or any(ENUMERATOR.match(normalise(c.text)) for c in pieces):
         return
     for piece, start in zip(pieces, starts):
         start.text += piece.text
@@ -562,7 +562,7 @@ def _paragraphs(blocks: list[_Block]) -> list[Line | Row]:
     left = _quantile([l.x0 for l in body_lines], 0.1)
 
     def continues(prev: _TextLine, prev_page: _Page, line: _TextLine, page: _Page) -> bool:
-        if abs(prev.size - line.size) >= 1 or _ENUMERATOR.match(normalise(line.text)) or prev.row or line.row:
+        if abs(prev.size - line.size) >= 1 or ENUMERATOR.match(normalise(line.text)) or prev.row or line.row:
             return False
         if page is prev_page and line.top - prev.bottom > 1.5 * line.size:
             return False

@@ -1,4 +1,5 @@
-"""Blank cells of PDF tables drawn without rules, from where the words stand.
+"""What the places of a PDF table's words say, where the table has no rules: blank cells, and
+labels wrapped below their rows.
 
 A PDF whose tables have no rules (a browser's print of a page whose borders are styles, a
 three-line table, a Word table without borders) has no cells to find: its lines are read as
@@ -25,17 +26,25 @@ and of its header's words, and a row with fewer numbers than columns gets a blan
   numbers cannot be placed so is left as it was, read as before (a row it cannot place unread,
   never a number moved to another column). Its rows are paragraphs of their own: the PDF reader
   does not join the line after a row to it as wrapped prose.
+- A label cell too narrow for its label wraps it; with the text at the top of the cell (Word's
+  default) the label's rest stands on the lines after the row's figures (「2.其」 「2 0 0 0 0 0 2」
+  「他法」 「律行」 …), where the text reader takes it for the next row's. Where the item numbers show
+  the labels sit so, the pieces below a row that start at its label's x are put back after its
+  label (:func:`_label_pieces`).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from .cells import is_value
+from .cells import is_value, normalise
 
 BLANK_MARK = "—"
+# Labels of the national tables start with an item number: 「三、」「（四）」「2.」「1、」. The rest of
+# a label, wrapped or cut by a page break, does not.
+ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
 _GAP = 0.2          # × the character size: a wider gap between two characters separates words
-_TOLERANCE = 1.0    # points: how far a header word may reach past the numbers' side
+_TOLERANCE = 1.0    # points: how far apart two edges the page lines up may be
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uff00-\uffef）)”\"]")
 _NUMBER_CHARS = set("0123456789.+-−")
 
@@ -49,8 +58,11 @@ class _Word:
 
 @dataclass
 class _Table:
-    header: list[list[_Word]]                 # the lines before its first row, top to bottom
+    header: list[tuple[object, list[_Word]]]  # the lines before its first row, top to bottom: (line, words)
     rows: list[tuple[object, list[_Word], int]] = field(default_factory=list)   # line, words, first value
+    # each row's following lines without numbers, up to the next row or a line over the numbers'
+    # side: (line, its words)
+    wraps: list[list[tuple[object, list[_Word]]]] = field(default_factory=list)
     start: float = float("inf")               # where its first column of numbers starts
     labels_end: float = float("-inf")         # where its rows' labels end
 
@@ -62,6 +74,7 @@ class _Table:
 
     def add(self, line, line_words: list[_Word], first: int) -> None:
         self.rows.append((line, line_words, first))
+        self.wraps.append([])
         self.start = min(self.start, line_words[first].x0)
         if first:
             self.labels_end = max(self.labels_end, line_words[first - 1].x1)
@@ -108,12 +121,12 @@ def _overlaps(word: _Word, x0: float, x1: float) -> bool:
     return word.x0 < x1 and x0 < word.x1
 
 
-def mark_blank_cells(lines: list) -> None:
-    """Rewrite the text of the rows of tables without rules that leave cells blank. ``lines``
+def rewrite_unruled_rows(lines: list) -> None:
+    """Rewrite the text of the rows of tables without rules with what their words' places say. ``lines``
     are a document's text lines (pdf._TextLine) in reading order; those without characters
     (OCR'd) are passed over."""
     tables: list[_Table] = []
-    pending: list[list[_Word]] = []
+    pending: list[tuple[object, list[_Word]]] = []
     table: _Table | None = None
     for line in lines:
         if not getattr(line, "chars", None):
@@ -121,18 +134,31 @@ def mark_blank_cells(lines: list) -> None:
         line_words = words(line.chars)
         first = _first_value(line_words)
         if first == len(line_words):
-            pending.append(line_words)
+            if table is not None and len(table.wraps[-1]) == len(pending) \
+                    and all(w.x1 <= table.start + _TOLERANCE for w in line_words):
+                table.wraps[-1].append((line, line_words))
+            pending.append((line, line_words))
             continue
         # Lines between two rows that reach over the numbers' side (a header, a part's heading
         # 「第二十条第（五）项」, prose) end the table; a label wrapped over lines does not.
-        if table is None or any(w.x1 > table.start + _TOLERANCE for ws in pending for w in ws) \
-                or not table.takes(line_words, first):
+        if table is None or len(table.wraps[-1]) < len(pending) or not table.takes(line_words, first):
             table = _Table(header=pending)
             tables.append(table)
         table.add(line, line_words, first)
         pending = []
-    for table in tables:
-        _mark(table)
+    tables = [t for t in tables if len(_number_columns(t)) > 1]
+    # A label wrapped below its row's line (its cell's text at the top, Word's default) goes on
+    # at its first word's x, told by the item number it starts with (_label_pieces). A table whose
+    # labels have none (table 二) is read so only when another table of the document shows such
+    # labels, and none a row line with no label among rows with labels (a label centred around it).
+    pieces = [_label_pieces(t, numbered=True) for t in tables]
+    centred = any(any(first == 0 for _, _, first in t.rows) and not all(first == 0 for _, _, first in t.rows)
+                  for t in tables)
+    top = not centred and any(p and any(p) for p in pieces)
+    for table, below in zip(tables, pieces):
+        if below is None and top:
+            below = _label_pieces(table, numbered=False)
+        _mark(table, below)
 
 
 def _number_columns(table: _Table) -> list[tuple[float, float]]:
@@ -160,7 +186,7 @@ def _header_columns(table: _Table, numbers: list[tuple[float, float]]) -> list[t
             w.x0 < table.labels_end - _TOLERANCE or sum(_overlaps(w, *c) for c in numbers) > 1)
 
     header: list[_Word] = []
-    for line_words in reversed(table.header):
+    for _, line_words in reversed(table.header):
         if any(across(w) for w in line_words):
             break
         over = [w for w in line_words if w.x0 >= table.labels_end - _TOLERANCE]
@@ -191,26 +217,65 @@ def _places(table: _Table, columns: list[tuple[float, float]]) -> list[list[int]
     return places
 
 
-def _mark(table: _Table) -> None:
-    numbers = _number_columns(table)
-    if len(numbers) < 2:
-        return
+def _mark(table: _Table, below: list[list[tuple[object, _Word]]] | None) -> None:
+    """Rewrite the table's rows: their labels with the pieces wrapped below them (``below``,
+    per row), their blank cells marked where the columns are known."""
     for line, _, _ in table.rows:
         line.row = True
+    labels = None
+    if below and any(below):
+        labels = [line_words[:first] + [w for _, w in pieces] for (_, line_words, first), pieces in zip(table.rows, below)]
+        taken = [piece for pieces in below for piece in pieces]
+        for line in {id(line): line for line, _ in taken}.values():
+            left = [w for w in words(line.chars) if not any(l is line and w == t for l, t in taken)]
+            line.text = "".join(w.text for w in left)
     # The header's columns when every number stands under one of them; else the numbers' own,
     # when a row fills them all (a column no row fills has no number to show where it is).
+    numbers = _number_columns(table)
     header = _header_columns(table, numbers)
     places = _places(table, header) if len(header) > 1 else None
     columns = header
     if places is None:
         places, columns = _places(table, numbers), numbers
         if places is None or not any(len(row) == len(numbers) for row in places):
-            return
-    for (line, line_words, first), row in zip(table.rows, places):
-        if len(row) == len(columns):
+            places = None
+    for k, (line, line_words, first) in enumerate(table.rows):
+        values = [w.text for w in line_words[first:]]
+        if places is not None and len(places[k]) < len(columns):
+            cells = [BLANK_MARK] * len(columns)
+            for place, text in zip(places[k], values):
+                cells[place] = text
+            values = cells
+        elif labels is None:
             continue
-        cells = [BLANK_MARK] * len(columns)
-        for place, w in zip(row, line_words[first:]):
-            cells[place] = w.text
-        label = "".join(w.text for w in line_words[:first])
-        line.text = (label + " " if label else "") + " ".join(cells)
+        label = "".join(w.text for w in (labels[k] if labels else line_words[:first]))
+        line.text = (label + " " if label else "") + " ".join(values)
+
+
+def _label_pieces(table: _Table, numbered: bool) -> list[list[tuple[object, _Word]]] | None:
+    """For each row, the pieces of its own label on the lines below its row line ((line, word)
+    pairs): the label's cell wrapped, its text at the top (Word's default). None when the table
+    does not show labels so wrapped, or not only that.
+
+    A row's own label is the last word before its numbers; its pieces are the words of the lines
+    after it, up to the next row, that start at that word's x and end within the labels' column
+    (a group label's pieces beside them, at another x, stay; a heading after the table, wider
+    than the labels, is none). Only where every row has a label on its line and no piece starts
+    with an item number, and (``numbered``) every label so continued starts with its own
+    (「2.其」, 「（一）予以公」): a label centred in its cell (a browser's default) or set at its
+    foot has lines above its row too, and its row line holds a middle or last piece, or no label
+    at all; such a table is left as it was."""
+    if any(first == 0 for _, _, first in table.rows):
+        return None
+    limit = table.labels_end + _TOLERANCE
+    rows = []
+    for (_, line_words, first), wraps in zip(table.rows, table.wraps):
+        own = line_words[first - 1]
+        # (a line may run a character past the row line's: 「2.其」 then 「他法」, 「2.」 narrower)
+        pieces = [(line, w) for line, ws in wraps for w in ws
+                  if abs(w.x0 - own.x0) <= _TOLERANCE and w.x1 <= limit + (w.x1 - w.x0) / len(w.text)]
+        if pieces and (numbered and not ENUMERATOR.match(normalise(own.text))
+                       or any(ENUMERATOR.match(normalise(w.text)) for _, w in pieces)):
+            return None
+        rows.append(pieces)
+    return rows

@@ -32,6 +32,7 @@ import math
 import os
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 from .cells import is_value, normalise
@@ -460,7 +461,8 @@ def to_page(ocr: OcrPage, number: int, dpi: float, confidence: dict[str, float],
         boxes = [b for b in boxes if id(b) not in inside_ids]
         table = _Table(len(page.tables) + 1, (x0 * pt, y0 * pt, x1 * pt, y1 * pt), [])
         by_region: dict[tuple[int, int, int, int], list[OcrBox]] = {}
-        for b in [piece for box in inside for piece in _split_at_rules(box, grid.xs)]:
+        for b in [piece for box in inside
+                  for piece in _split_at_rules(box, grid.xs, _ink_span(ocr.gray, box, grid.xs))]:
             r = max(0, min(len(grid.ys) - 2, _index(grid.ys, b.cy)))
             c = max(0, min(len(grid.xs) - 2, _index(grid.xs, b.cx)))
             by_region.setdefault(grid.regions[(r, c)], []).append(b)
@@ -577,20 +579,61 @@ def _digits_for_letters(row: list, where: str, notes: dict[str, str]) -> None:
 _RULE_CHARS = re.compile(r"[|丨｜]")
 
 
-def _split_at_rules(box: OcrBox, xs: list[float]) -> list[OcrBox]:
+def _char_width(ch: str) -> float:
+    """A character's width in ems: a Chinese character (or a full-width form) a whole em, a
+    digit, a Latin letter or a half-width sign about half of one."""
+    if unicodedata.east_asian_width(ch) in "WF":
+        return 1.0
+    return 0.3 if ch in ".,:;" else 0.5
+
+
+def _ink_span(gray, box: OcrBox, rules: list[float]) -> tuple[float, float]:
+    """Where the box's text is inked, left to right: the columns of the box with a dark pixel,
+    the column rules' own pixels and any row dark across the box (a row rule) left out. The
+    detector's box reaches past the text (by a cell's padding, more on one side than the
+    other), so a rule can stand inside the box and outside the text (「12」 in its cell, the
+    box over both neighbours' edges). The box itself where no ink is found."""
+    import numpy as np
+
+    top, bottom = max(0, int(box.y0)), min(gray.shape[0], int(math.ceil(box.y1)))
+    left, right = max(0, int(box.x0)), min(gray.shape[1], int(math.ceil(box.x1)))
+    if bottom <= top or right <= left:
+        return box.x0, box.x1
+    dark = gray[top:bottom, left:right] < 128
+    dark = dark[dark.mean(axis=1) < 0.6]          # a row rule darkens its row across the box
+    if not dark.size:
+        return box.x0, box.x1
+    inked = dark.any(axis=0)
+    for x in rules:
+        inked[max(0, int(x) - 4 - left):max(0, int(x) + 5 - left)] = False
+    columns = np.flatnonzero(inked)
+    if not columns.size:
+        return box.x0, box.x1
+    return float(left + columns[0]), float(left + columns[-1] + 1)
+
+
+def _split_at_rules(box: OcrBox, xs: list[float], ink: tuple[float, float] | None = None) -> list[OcrBox]:
     """A box the detector ran across a column rule (「结果结果」 over two narrow header cells,
-    「00」 over two number cells), cut at the rule: each character goes to the column that
-    holds its share of the box (the characters of a line are about equally wide). A rule read
+    「00」 over two number cells, 「行政事业性收费24252.311082」 over a label and its number), cut
+    at the rule: each character goes to the column that holds its share of the box, a Chinese
+    character's share twice a digit's (with equal shares, the rule fell inside the label's
+    characters and 「242」 went with the label: 52.311082 read, with full confidence). A rule read
     as a character (「|」) is dropped."""
-    inner = [x for x in xs[1:-1] if box.x0 + 4 < x < box.x1 - 4]
+    start, end = ink or (box.x0, box.x1)
+    inner = [x for x in xs[1:-1] if start + 4 < x < end - 4]
     text = box.text
     if not inner or len(text) < 2:
         return [OcrBox(box.x0, box.y0, box.x1, box.y1, _RULE_CHARS.sub("", text) or text, box.confidence)]
-    step = (box.x1 - box.x0) / len(text)
+    widths = [_char_width(ch) for ch in text]
+    scale = (end - start) / sum(widths)
+    centres, before = [], 0.0
+    for width in widths:
+        centres.append(start + (before + width / 2) * scale)
+        before += width
     bounds = [box.x0] + inner + [box.x1]
     pieces = []
     for left, right in zip(bounds, bounds[1:]):
-        chars = "".join(ch for i, ch in enumerate(text) if left <= box.x0 + (i + 0.5) * step < right)
+        chars = "".join(ch for ch, centre in zip(text, centres) if left <= centre < right)
         chars = _RULE_CHARS.sub("", chars).strip()
         if chars:
             pieces.append(OcrBox(left, box.y0, right, box.y1, chars, box.confidence))

@@ -615,10 +615,11 @@ def _ink_span(gray, box: OcrBox, rules: list[float]) -> tuple[float, float]:
 def _split_at_rules(box: OcrBox, xs: list[float], ink: tuple[float, float] | None = None) -> list[OcrBox]:
     """A box the detector ran across a column rule (「结果结果」 over two narrow header cells,
     「00」 over two number cells, 「行政事业性收费24252.311082」 over a label and its number), cut
-    at the rule: each character goes to the column that holds its share of the box, a Chinese
-    character's share twice a digit's (with equal shares, the rule fell inside the label's
-    characters and 「242」 went with the label: 52.311082 read, with full confidence). A rule read
-    as a character (「|」) is dropped."""
+    at the rule: each character goes to the column that holds its share of the box's inked part
+    (``ink``, :func:`_ink_span`; the box where not given), a Chinese character's share twice a
+    digit's (with equal shares of the whole box, the rule fell inside the label's characters and
+    「242」 went with the label: 52.311082 read, with full confidence). A rule outside the ink
+    cuts nothing. A rule read as a character (「|」) is dropped."""
     start, end = ink or (box.x0, box.x1)
     inner = [x for x in xs[1:-1] if start + 4 < x < end - 4]
     text = box.text

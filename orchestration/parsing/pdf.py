@@ -562,7 +562,7 @@ def _paragraphs(blocks: list[_Block]) -> list[Line | Row]:
     left = _quantile([l.x0 for l in body_lines], 0.1)
 
     def continues(prev: _TextLine, prev_page: _Page, line: _TextLine, page: _Page) -> bool:
-        if abs(prev.size - line.size) >= 1 or ENUMERATOR.match(normalise(line.text)) or prev.row or line.row:
+        if prev.row or line.row or abs(prev.size - line.size) >= 1 or ENUMERATOR.match(normalise(line.text)):
             return False
         if page is prev_page and line.top - prev.bottom > 1.5 * line.size:
             return False

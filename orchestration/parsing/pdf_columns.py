@@ -122,9 +122,9 @@ def _overlaps(word: _Word, x0: float, x1: float) -> bool:
 
 
 def rewrite_unruled_rows(lines: list) -> None:
-    """Rewrite the text of the rows of tables without rules with what their words' places say. ``lines``
-    are a document's text lines (pdf._TextLine) in reading order; those without characters
-    (OCR'd) are passed over."""
+    """Rewrite the text of the rows of tables without rules with what their words' places say.
+    ``lines`` are a document's text lines (pdf._TextLine) in reading order; those without
+    characters (OCR'd) are passed over."""
     tables: list[_Table] = []
     pending: list[tuple[object, list[_Word]]] = []
     table: _Table | None = None
@@ -224,7 +224,8 @@ def _mark(table: _Table, below: list[list[tuple[object, _Word]]] | None) -> None
         line.row = True
     labels = None
     if below and any(below):
-        labels = [line_words[:first] + [w for _, w in pieces] for (_, line_words, first), pieces in zip(table.rows, below)]
+        labels = [line_words[:first] + [w for _, w in pieces]
+                  for (_, line_words, first), pieces in zip(table.rows, below)]
         taken = [piece for pieces in below for piece in pieces]
         for line in {id(line): line for line, _ in taken}.values():
             left = [w for w in words(line.chars) if not any(l is line and w == t for l, t in taken)]

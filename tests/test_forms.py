@@ -149,6 +149,30 @@ def test_an_annex_saved_as_xlsx_reads_the_same_as_its_html():
     _same_reading(got, parse_document(samples.render_as(report, "html"), "report.html"))
 
 
+def test_a_formula_the_xlsx_keeps_no_value_for_is_named_not_read_as_blank(report_2021):
+    """A spreadsheet program stores a formula's result beside it; a file written by a program
+    that does not calculate (openpyxl) keeps the formula alone, and every reader sees an empty
+    cell: table 三's 总计 column as =SUM(…) read as blanks, the rows left unread with issues that
+    did not say why. An issue now names the cells; nothing is read in their place."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(forms.render_xlsx(report_2021)))
+    sheet = book.active
+    summed = []
+    for row in sheet.iter_rows():
+        numbers = [c for c in row if isinstance(c.value, int)]
+        if len(numbers) == 7:   # table 三: six columns and their 总计
+            numbers[-1].value = f"=SUM({numbers[0].coordinate}:{numbers[-2].coordinate})"
+            summed.append(numbers[-1].coordinate)
+    out = io.BytesIO()
+    book.save(out)
+    got = parse_document(out.getvalue(), "annex.xlsx")
+    named = [i for i in got.issues if i.code == "formula_without_value"]
+    assert len(summed) > 20 and len(named) == 1
+    assert "annex.xlsx" in named[0].message and all(ref in named[0].message for ref in summed[:12])
+    assert not any(k.endswith(".total") and k.startswith("apps.") and v is not None for k, v in got.metrics.items())
+
+
 def test_an_ofd_is_read_natively_with_its_tables(report_2021, docx_2021):
     ofd = forms.render_ofd(report_2021)
     assert sniff(ofd, "report.ofd") == "ofd"

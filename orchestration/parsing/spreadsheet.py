@@ -79,4 +79,38 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
             # Blanks before the row's first filled cell are the indent of a label, not values.
             first = next(i for i, (_, t) in enumerate(texts) if t)
             items.append(Row([Cell(t, f"{where} column {c + 1}") for c, t in texts[first:]], where))
-    return Document(form=form, method="spreadsheet_table", items=items)
+    doc = Document(form=form, method="spreadsheet_table", items=items)
+    if form == "xlsx":
+        uncomputed = _formulas_without_values(data)
+        if uncomputed:
+            shown = "; ".join(f"{sheet}: {', '.join(refs[:12])}" + (f" and {len(refs) - 12} more" if len(refs) > 12 else "")
+                              for sheet, refs in uncomputed.items())
+            doc.reader_issues.append((
+                "formula_without_value",
+                f"cells holding a formula the file keeps no computed value for (written by a program that "
+                f"does not calculate; opened and saved in Excel, WPS or LibreOffice they would have one) "
+                f"read as empty: {shown}"))
+    return doc
+
+
+def _formulas_without_values(data: bytes) -> dict[str, list[str]]:
+    """The cells of each worksheet part (「xl/worksheets/sheet1.xml」) that hold a formula and no
+    value. A spreadsheet program stores a formula's result beside it; openpyxl and other writers
+    do not, and every reader (calamine too) then sees an empty cell: a total that reads blank."""
+    from lxml import etree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for part in z.namelist():
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                continue
+            with z.open(part) as stream:
+                for _, cell in etree.iterparse(stream, events=("end",), tag=f"{main}c", huge_tree=False,
+                                               resolve_entities=False, no_network=True):
+                    formula = cell.find(f"{main}f")
+                    value = cell.find(f"{main}v")
+                    if formula is not None and (value is None or not (value.text or "").strip()):
+                        found.setdefault(part, []).append(cell.get("r") or "?")
+                    cell.clear()
+    return found

@@ -83,7 +83,8 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
     if form == "xlsx":
         uncomputed = _formulas_without_values(data)
         if uncomputed:
-            shown = "; ".join(f"{sheet}: {', '.join(refs[:12])}" + (f" and {len(refs) - 12} more" if len(refs) > 12 else "")
+            shown = "; ".join(f"{sheet}: {', '.join(refs[:12])}"
+                              + (f" and {len(refs) - 12} more" if len(refs) > 12 else "")
                               for sheet, refs in uncomputed.items())
             doc.reader_issues.append((
                 "formula_without_value",

@@ -146,7 +146,8 @@ def rewrite_unruled_rows(lines: list) -> None:
             tables.append(table)
         table.add(line, line_words, first)
         pending = []
-    tables = [t for t in tables if len(_number_columns(t)) > 1]
+    columns = [(t, _number_columns(t)) for t in tables]
+    tables, numbers = [t for t, n in columns if len(n) > 1], [n for _, n in columns if len(n) > 1]
     # A label wrapped below its row's line (its cell's text at the top, Word's default) goes on
     # at its first word's x, told by the item number it starts with (_label_pieces). A table whose
     # labels have none (table 二) is read so only when another table of the document shows such
@@ -155,10 +156,10 @@ def rewrite_unruled_rows(lines: list) -> None:
     centred = any(any(first == 0 for _, _, first in t.rows) and not all(first == 0 for _, _, first in t.rows)
                   for t in tables)
     top = not centred and any(p and any(p) for p in pieces)
-    for table, below in zip(tables, pieces):
+    for table, columns_of_numbers, below in zip(tables, numbers, pieces):
         if below is None and top:
             below = _label_pieces(table, numbered=False)
-        _mark(table, below)
+        _mark(table, columns_of_numbers, below)
 
 
 def _number_columns(table: _Table) -> list[tuple[float, float]]:
@@ -217,9 +218,11 @@ def _places(table: _Table, columns: list[tuple[float, float]]) -> list[list[int]
     return places
 
 
-def _mark(table: _Table, below: list[list[tuple[object, _Word]]] | None) -> None:
+def _mark(table: _Table, numbers: list[tuple[float, float]],
+          below: list[list[tuple[object, _Word]]] | None) -> None:
     """Rewrite the table's rows: their labels with the pieces wrapped below them (``below``,
-    per row), their blank cells marked where the columns are known."""
+    per row), their blank cells marked where the columns are known (``numbers``: the runs of x
+    its numbers cover)."""
     for line, _, _ in table.rows:
         line.row = True
     labels = None
@@ -232,7 +235,6 @@ def _mark(table: _Table, below: list[list[tuple[object, _Word]]] | None) -> None
             line.text = "".join(w.text for w in left)
     # The header's columns when every number stands under one of them; else the numbers' own,
     # when a row fills them all (a column no row fills has no number to show where it is).
-    numbers = _number_columns(table)
     header = _header_columns(table, numbers)
     places = _places(table, header) if len(header) > 1 else None
     columns = header

@@ -293,6 +293,39 @@ def test_a_row_the_page_break_cut_is_one_row():
     assert parsed.values["active.licensing.decisions"].row_label == "行政许可"
 
 
+_ANNEX_COLUMNS = [70, 250, 310, 400, 490]
+
+
+def _annex_row(label: str, unit: str, year: str, cumulative: str):
+    return (24, [(0, 1, 1, [label]), (1, 1, 1, [unit]), (2, 1, 1, [year]), (3, 1, 1, [cumulative])])
+
+
+def test_an_annex_row_at_the_top_of_a_page_is_its_own_row_beside_its_unit():
+    """A free-form annex (指标名称 | 计量单位 | 2011年度 | 历年累计) over a page break: 「行政诉讼数」
+    heading page 2 was joined to 「行政复议数」 at the foot of page 1 as if both were a group label
+    run on (the unit 「件」 beside each made it look like one: a label with a label to its right),
+    so the 行政诉讼 row was lost with no issue (LibreOffice's print of a hand-checked annex). A
+    unit is no label: the row is its own."""
+    buf, c = _canvas()
+    _text(c, 94, 100, "附件：测试县2011年政府信息公开情况统计表", 14)
+    header = (24, [(0, 1, 1, ["指标名称"]), (1, 1, 1, ["计量单位"]), (2, 1, 1, ["2011年度"]), (3, 1, 1, ["历年累计"])])
+    _table(c, 640, [header, _annex_row("主动公开信息数", "条", "425", "1516"), _annex_row("行政复议数", "件", "3", "9")],
+           open_bottom=True, columns=_ANNEX_COLUMNS)
+    c.showPage()
+    _table(c, 72, [_annex_row("行政诉讼数", "件", "2", "5"), _annex_row("行政申诉数", "件", "0", "1")],
+           open_top=True, columns=_ANNEX_COLUMNS)
+    c.showPage()
+    c.save()
+    parsed = parse_document(buf.getvalue(), "annex.pdf")
+    assert {i.code for i in parsed.issues} == {"no_year", "no_agency"}   # a fragment: no title
+    assert parsed.metrics == {
+        "legacy.active.total": 425, "legacy.active.total.cumulative": 1516,
+        "legacy.review.total": 3, "legacy.review.total.cumulative": 9,
+        "legacy.litigation.total": 2, "legacy.litigation.total.cumulative": 5,
+        "legacy.appeals.total": 0, "legacy.appeals.total.cumulative": 1}
+    assert parsed.values["legacy.review.total"].row_label == "行政复议数"
+
+
 def test_a_cell_holding_two_numbers_a_word_apart_is_left_unread():
     """A rule the table finder did not find between two cells (a print at a small zoom drew it
     thinner than the rest): their figures 「0」 and 「2」 stand in one cell, 「0 2」, which read 2 under

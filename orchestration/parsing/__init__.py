@@ -89,7 +89,13 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        left unread, a PDF table row the page break cut (its label's rest alone on the next
 #        page) one row; Word's content controls read as the document's own; labels Word justified
 #        (「总 计」, 「行 政 许 可」) written together in text.
-PARSER_VERSION = "0.7.8"
+# 0.7.8: a PDF table without rules: blank cells placed by its columns, a row a paragraph of its
+#        own, labels wrapped below their rows put back; OCR cuts a box over a column rule in its
+#        inked part; an XLSX formula without a stored value named, not read as blank.
+# 0.7.9: a PDF page's characters hang from their baselines by one descent (LibreOffice's digits
+#        had lines of their own); a unit cell (「条」) makes no group label of the label beside it
+#        (a row at a page's head joined to the last row of the page before); ODT and ODS read.
+PARSER_VERSION = "0.7.9"
 
 
 @dataclass
@@ -140,8 +146,8 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
-    """The physical form: pdf, docx, xlsx, ofd, doc, wps, xls, rtf, image, html, csv or text (by
-    content first, then name and type)."""
+    """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, html, csv or
+    text (by content first, then name and type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
@@ -167,17 +173,29 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
 
 
 def _zip_form(data: bytes, lower: str) -> str:
-    """docx, xlsx or ofd, by the members the central directory lists (nothing is inflated)."""
+    """docx, xlsx, ofd, odt or ods, by the members the central directory lists and an
+    OpenDocument file's ``mimetype`` (its first member, stored as it is)."""
     import io
     import zipfile
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return "docx"   # the DOCX reader gives the reason
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
     if "OFD.xml" in names or lower.endswith(".ofd"):
         return "ofd"
+    if "mimetype" in names and "content.xml" in names:
+        try:
+            with archive.open("mimetype") as member:
+                mimetype = member.read(100)
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+            mimetype = b""
+        if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet") or lower.endswith(".ods"):
+            return "ods"
+        if mimetype.startswith(b"application/vnd.oasis.opendocument.text") or lower.endswith(".odt"):
+            return "odt"
     return "docx"
 
 
@@ -221,10 +239,10 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         return doc
     if form == "docx":
         return read_docx(data)
-    if form in ("doc", "wps", "rtf"):
+    if form in ("doc", "wps", "rtf", "odt"):
         from .office import read_legacy_word
         return read_legacy_word(data, form)
-    if form in ("xls", "xlsx"):
+    if form in ("xls", "xlsx", "ods"):
         from .spreadsheet import read_spreadsheet
         return read_spreadsheet(data, form)
     if form == "ofd":
@@ -295,7 +313,7 @@ def _read_text_layout(text: str) -> Document:
 
 # A report page may hold nothing but a link to the report itself (a PDF or Word attachment):
 # that page is a report page, never junk.
-_DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|xlsx?|ofd|rtf)\b""", re.I)
+_DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|xlsx?|ofd|rtf|odt|ods)\b""", re.I)
 
 
 def _links_a_document(data: bytes, form: str | None) -> bool:

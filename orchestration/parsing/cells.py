@@ -18,6 +18,8 @@ NONE_WORD = re.compile("|".join(NONE_WORDS))
 # What a cell holds when the body left it empty on purpose.
 NULL_MARKERS = frozenset({"", "/", "-", "—", "——", "--", "–", "\\", "／", *NONE_WORDS})
 
+# A unit of measure alone in its cell (an annex's 计量单位 column): a cell of the row, never its label.
+UNIT_CELL = re.compile(r"^(?:条|件|个|份|项|次|人次|元|万元)$")
 _NUMBER = re.compile(
     r"^(?P<sign>[+\-−])?"
     r"(?P<number>\d+(?:\.\d+)?)"

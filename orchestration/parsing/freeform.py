@@ -39,7 +39,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from . import annex_split
-from .cells import as_number, normalise, read_cell
+from .cells import UNIT_CELL, as_number, normalise, read_cell
 from .documents import Cell, Document, Line, Row, fit_blank_spaces, join_wrapped
 from .running_text import own_label
 from .tables import MetricValue, ParseIssue, lines_of, read_rows, words_of
@@ -92,7 +92,6 @@ _LABEL_PREFIX = re.compile(r"^(?:其中[:：]?)?(?:[(（]?[一二三四五六七
 _YEAR_COLUMN = re.compile(r"^(?:(?:19|20)\d{2}年度?|本年度?|当年|本期|年度)(?:数|数量|数据|累计)?$|^数量$")
 _CUMULATIVE_COLUMN = re.compile(r"累计")
 _LABEL_COLUMN = re.compile(r"^(?:指标名称|指标|项目|统计指标|计量单位|单位)$")
-_UNIT_CELL = re.compile(r"^(?:条|件|个|份|项|次|人次|元|万元)$")
 _COLUMN_NO = re.compile(r"column (\d+)$")
 # A unit the label names: in brackets (「收费金额（万元）」), or its unit cell run on to it where a
 # text browser dropped the space between two Chinese words (「收费减免金额万元 0 0.038」).
@@ -241,8 +240,8 @@ def read_annex(items: list[Line | Row]) -> Annex:
                 labels = labels[last + 1:]
             if not values or columns is None:
                 continue
-            units = [normalise(c.text) for c in labels if _UNIT_CELL.match(normalise(c.text))]
-            row_labels = [c for c in labels if not _UNIT_CELL.match(normalise(c.text))]
+            units = [normalise(c.text) for c in labels if UNIT_CELL.match(normalise(c.text))]
+            row_labels = [c for c in labels if not UNIT_CELL.match(normalise(c.text))]
             printed = own_label("".join(c.text.strip() for c in row_labels))
             key = annex_key(printed, group)
             if key is None:

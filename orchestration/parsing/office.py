@@ -1,4 +1,5 @@
-"""Legacy Word documents (DOC, WPS, RTF) → DOCX by LibreOffice headless, then the DOCX reader.
+"""Legacy Word documents (DOC, WPS, RTF) and OpenDocument text (ODT) → DOCX by LibreOffice
+headless, then the DOCX reader.
 
 Each conversion runs ``soffice`` in a fresh profile folder of its own (``-env:UserInstallation``):
 two conversions at once never share a profile (which LibreOffice locks, making the second one
@@ -15,10 +16,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 CONVERT_TIMEOUT = 60.0   # seconds for one conversion
-INSTALL_HINT = ("LibreOffice is needed to read DOC, WPS and RTF files: "
+INSTALL_HINT = ("LibreOffice is needed to read DOC, WPS, RTF and ODT files: "
                 "apt-get install libreoffice-writer-nogui (Debian/Ubuntu)")
 
 
@@ -74,13 +76,21 @@ def convert(data: bytes, suffix: str, target_filter: str, timeout: float = CONVE
 
 
 def read_legacy_word(data: bytes, form: str):
-    """A DOC, WPS or RTF document, read as the DOCX LibreOffice makes of it."""
+    """A DOC, WPS, RTF or ODT document, read as the DOCX LibreOffice makes of it."""
     from . import MissingTool, UnreadableDocument
     from .documents import read_docx
 
     if not available():
         raise MissingTool(f"a {form.upper()} file: {INSTALL_HINT}")
-    suffix = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf"}[form]
+    suffix = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt"}[form]
+    if form == "odt":
+        from .bounded_zip import ZipBombError, check_inflated_size
+        try:
+            check_inflated_size(data)   # LibreOffice would inflate whatever the zip holds
+        except ZipBombError as exc:
+            raise UnreadableDocument(f"refused ODT: {exc}") from exc
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
+            raise UnreadableDocument(f"not a readable ODT file ({type(exc).__name__}: {exc})") from exc
     try:
         docx = convert(data, suffix, "docx:MS Word 2007 XML")
     except ConversionError as exc:

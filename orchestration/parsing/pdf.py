@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from . import pdf_columns, pdf_tables
 from .pdf_columns import ENUMERATOR
-from .cells import is_value, normalise
+from .cells import UNIT_CELL, is_value, normalise
 from .documents import Cell, Document, Line, Row, tables_as_text
 
 # A character that is not CJK is kept apart from its neighbours by the spaces pdfplumber puts
@@ -482,8 +482,11 @@ def _is_label(cell: _Cell) -> bool:
 
 def _groups_labels(row: list[_Cell], cell: _Cell) -> bool:
     """A label cell with another label to its right in its row: a group label (「（四）无法提供」,
-    the vertical 「三、本年度办理结果」) over the rows' own labels, not a row's own label."""
-    return any(_is_label(other) and other.column > cell.column for other in row)
+    the vertical 「三、本年度办理结果」) over the rows' own labels, not a row's own label. A unit
+    (an annex's 「条」) is no label: beside it the cell is the row's own label, and the row
+    starting the next page has its own (「行政复议数」 at a page's foot, 「行政诉讼数」 at the next head)."""
+    return any(_is_label(other) and other.column > cell.column and not UNIT_CELL.match(normalise(other.text))
+               for other in row)
 
 
 def _join_cut_cells(blocks: list[_Block]) -> None:

@@ -11,7 +11,9 @@ table reconstruction above (pdfplumber's finder, orchestration/parsing/pdf.py) i
 The boxes are pdfminer's, not pdfium's glyph boxes: a character runs from its origin to its
 advance width, and from the font's descent to the descent plus the font size (pdfium's "loose"
 box gives the origin, advance and descent; the size is the font size scaled by the character's
-matrix). Paths are split and classified as pdfminer does (a subpath per move; two points make a
+matrix). One difference on purpose: the descent is one per page, the font's that most of the
+page's characters are set in (:func:`_one_descent`), so that a line's characters in fonts of
+other descents keep its line. Paths are split and classified as pdfminer does (a subpath per move; two points make a
 line, an axis-aligned closed quadrilateral a rectangle, anything else a curve). Coordinates are
 rounded to 1/1000 point: pdfium keeps them as 32-bit floats (74.30000305 for 74.3).
 
@@ -221,6 +223,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
     chars = []
     append = chars.append
     last_object = None
+    on_baseline = []   # upright characters: (index, their font's descent, baseline, size × d)
     for i in range(_count_chars(handle)):
         code = _unicode_of(handle, i)
         if code in _BLANKS and _is_generated(handle, i):
@@ -258,6 +261,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
                 right, high = round(left + size, 3), round(bottom + size, 3)
             else:
                 left, right = round(x, 3), round(box.right, 3)
+                on_baseline.append((len(chars), descent, y, size * d))
                 bottom = round(y + descent * size * d, 3)
                 size = round(size * abs(d), 3)
                 high = round(bottom + size, 3)
@@ -271,7 +275,39 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
             "size": size, "upright": upright,
             "width": right - left, "height": high - bottom, "page_number": number,
         })
+    _one_descent(chars, on_baseline, top_of_page, doctop)
     return chars
+
+
+def _one_descent(chars: list[dict], on_baseline: list[tuple], top_of_page: float, doctop: float) -> None:
+    """Upright characters' boxes hung from their baselines by one descent for the whole page: the
+    descent of the font most of them are set in.
+
+    A box's top is its baseline less the font's descent plus the size, and lines are grouped by
+    tops (pdfplumber's 3 pt tolerance). Where a line mixes fonts whose descents differ, its
+    characters' tops differ too, though they stand on one baseline: LibreOffice sets a
+    paragraph's digits in a Latin font and its Chinese in a CJK one, and its PDFs give both
+    fonts' descriptors Ascent 0 and Descent 0, which pdfium (unlike pdfminer, which takes the 0)
+    replaces with each font's own measure: the digits' boxes 0.28 em lower than the Chinese
+    text's. At 12 pt the digits became a line of their own (「统计期限自年月日起至年」, then
+    「2023 1 1 2023」), and an item number fell below its label's first line in a cell
+    (「本机关不掌握相关政府1.信息」). Measured on a shared baseline no such line splits, whatever the
+    fonts' metrics; on a page of one font, or fonts of one descent, nothing changes."""
+    descents: dict[float, int] = {}
+    for _, descent, _, _ in on_baseline:
+        descents[descent] = descents.get(descent, 0) + 1
+    if len(descents) < 2:
+        return
+    page_descent = max(descents, key=descents.get)
+    for index, descent, baseline, scale in on_baseline:
+        if descent != page_descent:
+            char = chars[index]
+            bottom = round(baseline + page_descent * scale, 3)
+            high = round(bottom + char["size"], 3)
+            char["top"] = round(top_of_page - high, 3)
+            char["bottom"] = round(top_of_page - bottom, 3)
+            char["doctop"] = doctop + char["top"]
+            char["height"] = high - bottom
 
 
 def _compose(m: tuple, n: tuple) -> tuple:

@@ -1,10 +1,10 @@
-"""XLS and XLSX 统计表 (annexes, or a whole report's tables) → lines and table rows.
+"""XLS, XLSX and ODS 统计表 (annexes, or a whole report's tables) → lines and table rows.
 
-Read with calamine (python-calamine: Rust, no macros run, both formats). Every worksheet in
+Read with calamine (python-calamine: Rust, no macros run, all three formats). Every worksheet in
 order; a row holding a single text cell is a line (a title, a heading, a note), any other row
 is a table row. A merged cell is kept once, where it starts, as the other forms give it; the
 positions it covers are not cells. An XLSX is a zip: it is first inflated within the bound of
-parsing/bounded_zip.py.
+parsing/bounded_zip.py (so is an ODS).
 """
 from __future__ import annotations
 
@@ -37,14 +37,14 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
 
     from . import UnreadableDocument
 
-    if form == "xlsx":
+    if form in ("xlsx", "ods"):
         from .bounded_zip import ZipBombError, check_inflated_size
         try:
             check_inflated_size(data)
         except ZipBombError as exc:
-            raise UnreadableDocument(f"refused XLSX: {exc}") from exc
+            raise UnreadableDocument(f"refused {form.upper()}: {exc}") from exc
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
-            raise UnreadableDocument(f"not a readable XLSX file ({type(exc).__name__}: {exc})") from exc
+            raise UnreadableDocument(f"not a readable {form.upper()} file ({type(exc).__name__}: {exc})") from exc
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:   # calamine raises its own error types for every kind of damage

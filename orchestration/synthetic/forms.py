@@ -101,6 +101,63 @@ def render_xlsx(report: SampleReport) -> bytes:
     return out.getvalue()
 
 
+def render_ods(report: SampleReport) -> bytes:
+    """The report as render_xlsx lays it out, in an OpenDocument spreadsheet (what LibreOffice
+    Calc saves by default): merged cells spanned, the positions they cover covered cells."""
+    grid: dict[tuple[int, int], tuple[str, int, int]] = {}   # (row, col) → text, rows, columns
+    row = 0
+    for kind, item in _document(report):
+        if kind != "table":
+            grid[(row, 0)] = (str(item), 1, 1)
+            row += 1
+            continue
+        placed, _ = _place(item[1])
+        for p in placed:
+            grid[(row + p.row, p.col)] = (p.cell.text, p.cell.rowspan, p.cell.colspan)
+        row += max(p.row + p.cell.rowspan for p in placed) + 1
+    covered = {(r + dr, c + dc) for (r, c), (_, rs, cs) in grid.items()
+               for dr in range(rs) for dc in range(cs) if dr or dc}
+    width = max(c + cs for (_, c), (_, _, cs) in grid.items())
+    rows = []
+    for r in range(row):
+        cells = []
+        for c in range(width):
+            if (r, c) in covered:
+                cells.append("<table:covered-table-cell/>")
+                continue
+            text, rs, cs = grid.get((r, c), ("", 1, 1))
+            spans = (f' table:number-rows-spanned="{rs}"' if rs > 1 else "") + \
+                    (f' table:number-columns-spanned="{cs}"' if cs > 1 else "")
+            if not text:
+                cells.append(f"<table:table-cell{spans}/>")
+            elif text.isdigit():
+                cells.append(f'<table:table-cell{spans} office:value-type="float" office:value="{text}">'
+                             f"<text:p>{text}</text:p></table:table-cell>")
+            else:
+                cells.append(f'<table:table-cell{spans} office:value-type="string">'
+                             f"<text:p>{escape(text)}</text:p></table:table-cell>")
+        rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
+               f'<office:spreadsheet><table:table table:name="统计表">{"".join(rows)}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        # The mimetype first and stored as it is: how a reader knows an OpenDocument file.
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 # ---- OFD -----------------------------------------------------------------------------------
 
 _PAGE_W, _PAGE_H = 210.0, 297.0       # A4, in millimetres (OFD's unit)
@@ -211,8 +268,9 @@ def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
 
 def libreoffice_convert(data: bytes, suffix: str, target: str, timeout: float = 120) -> bytes:
     """``data`` (a file ending ``suffix``) converted by LibreOffice to ``target``: "doc" (Word
-    97), "wps" (Word 97 bytes under the WPS name), "docx" or "rtf"."""
+    97), "wps" (Word 97 bytes under the WPS name), "docx", "rtf" or "odt"."""
     from ..parsing.office import convert
 
-    filters = {"doc": "doc:MS Word 97", "wps": "doc:MS Word 97", "rtf": "rtf", "docx": "docx:MS Word 2007 XML"}
+    filters = {"doc": "doc:MS Word 97", "wps": "doc:MS Word 97", "rtf": "rtf", "docx": "docx:MS Word 2007 XML",
+               "odt": "odt"}
     return convert(data, suffix, filters[target], timeout=timeout)

@@ -136,6 +136,54 @@ def test_a_scanned_real_report_reads_its_checked_cells():
     assert got.values["review.upheld"].method == "ocr"
 
 
+# A pale, coarse scan: 150 dpi, turned by up to 3°, blurred, JPEG at quality 35. The strokes of a
+# light print come out grey (their darkest 140-170 against paper at 255).
+PALE = dict(dpi=150, max_angle=3, blur=1.0, jpeg_quality=35)
+
+
+@needs_cjk_font
+def test_a_pale_coarse_scan_reads_its_cells_or_doubts_them(report_pdf):
+    """Table 三 of a generated report so scanned: a 0 alone in its cell, missed by the detector,
+    was read again alone only where some pixel was darker than 170 (a pale 0 is not), and a pale 0
+    the detector read as 「门」 stood as a label among the row's figures, which left the row
+    unread (195 of 202 cells). A cell's ink is now what is darker than halfway between its
+    darkest pixel and the paper, and a lone character after the row's figures is read again
+    alone."""
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    scan = forms.scan_pdf(report_pdf, seed=4, pages=[2], **PALE)
+    want = parse_document(report_pdf, "report.pdf").metrics
+    got = parse_document(_join([(report_pdf, 1), (scan, 1), (report_pdf, 3), (report_pdf, 4)]), "pale.pdf")
+    right, silent, doubted = _score(got, want)
+    assert right >= 0.98 * len(want), f"{right} of {len(want)} cells read right"
+    assert not silent, silent
+    assert len(doubted) <= 0.10 * right
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the hand-checked corpus (../shared) is absent")
+def test_a_pale_coarse_scan_of_a_real_report_reads_its_checked_cells():
+    """huaian-2024's table 三 page (a WPS PDF in a light, thin face) so scanned: 164 of its 200
+    checked cells read, 14 of its 0s read as blanks without an issue, rows whose labels the
+    OCR misread (「（三）不学公开1.属于国家私宝」, 「7.属于行政执法家卷」) left out. Now every cell is
+    read or doubted: a mark the OCR cannot read as a figure leaves its cell blank with an
+    ``ocr_uncertain`` issue, and a row whose label it misread is placed by the layout's row
+    order where its neighbours' labels and R3 settle it (as a row whose label was lost)."""
+    import json
+
+    import pypdfium2 as pdfium
+
+    original = (SHARED_CORPUS / "huaian-2024.pdf").read_bytes()
+    want = json.loads((SHARED_CORPUS / "huaian-2024.pdf.expected.json").read_text(encoding="utf-8"))["metrics"]
+    pages = len(pdfium.PdfDocument(original))
+    scan = forms.scan_pdf(original, seed=4, pages=[4], **PALE)
+    got = parse_document(_join([(original, 1), (original, 2), (original, 3), (scan, 1)]
+                               + [(original, n) for n in range(5, pages + 1)]), "huaian-2024-pale.pdf")
+    right, silent, doubted = _score(got, want)
+    assert right >= 0.98 * len(want), f"{right} of {len(want)}"
+    assert not silent, silent
+    placed = [v for v in got.values.values() if v.method == "ocr" and "placed as" in v.row_label]
+    assert placed and all("label OCR read as" in v.row_label for v in placed)
+
+
 def test_a_box_over_a_rule_is_cut_where_the_rule_stands_in_its_text():
     """The detector runs one box over a label and its number (「行政规范性文件69」, the rule at 340):
     cut as if all characters were as wide, the rule fell inside the label and 「6」 went with it (9

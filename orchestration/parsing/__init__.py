@@ -94,7 +94,11 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        inked part; an XLSX formula without a stored value named, not read as blank.
 # 0.7.9: a PDF page's characters hang from their baselines by one descent (LibreOffice's digits
 #        had lines of their own); a unit cell (「条」) makes no group label of the label beside it
-#        (a row at a page's head joined to the last row of the page before); ODT and ODS read.
+#        (a row at a page's head joined to the last row of the page before); ODT and ODS read;
+#        OCR: a pale cell's ink measured against its own darkest pixel, a lone non-figure after a
+#        row's figures read again alone, a mark read as no figure left blank and doubted, a
+#        table 三 row whose label OCR misread placed by table order as a lost label's row;
+#        text a page does not show (display:none, visibility:hidden, hidden, size 0) left out.
 PARSER_VERSION = "0.7.9"
 
 
@@ -355,7 +359,9 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
             report.issues.append(ParseIssue(
                 "needs_ocr", f"{source}: pages {doc.page_meta['pages_without_text']} have no text layer "
                 "(scanned): OCR is needed to read them; the other pages were read", None))
-        reader = TableReader(method=doc.method)
+        reader = TableReader(method=doc.method,
+                             ocr_rows=frozenset(where.rpartition(" column ")[0] for where in doc.ocr_confidence
+                                                if " column " in where))
         reader.read(doc.items)
         layout = reader.layout()
         reader.finish(layout, _prose_for_tables(doc, reader))

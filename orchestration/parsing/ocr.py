@@ -35,7 +35,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-from .cells import is_value, normalise
+from .cells import UNIT_CELL, is_value, normalise
+from .ocr_review import LOW_CONFIDENCE
 
 # Pages are rendered at this resolution: what the engine reads best at for body text of
 # 10–16 pt, and what most scans are made at.
@@ -466,7 +467,10 @@ def to_page(ocr: OcrPage, number: int, dpi: float, confidence: dict[str, float],
             r = max(0, min(len(grid.ys) - 2, _index(grid.ys, b.cy)))
             c = max(0, min(len(grid.xs) - 2, _index(grid.xs, b.cx)))
             by_region.setdefault(grid.regions[(r, c)], []).append(b)
-        _read_empty_cells(ocr.gray, grid, by_region)
+        ghosts = _digit_ghosts(grid, by_region)
+        for region in ghosts:
+            del by_region[region]   # read again alone, below
+        unreadable = _read_empty_cells(ocr.gray, grid, by_region, ghosts)
         for r in range(len(grid.ys) - 1):
             row = []
             for c in range(len(grid.xs) - 1):
@@ -479,9 +483,14 @@ def to_page(ocr: OcrPage, number: int, dpi: float, confidence: dict[str, float],
                              (grid.xs[c0] * pt, grid.ys[r0] * pt, grid.xs[c1 + 1] * pt, grid.ys[r1 + 1] * pt),
                              r + 1, c + 1)
                 row.append(cell)
+                where = f"page {number} table {table.number} row {r + 1} column {c + 1}"
                 if parts:
-                    confidence[f"page {number} table {table.number} row {r + 1} column {c + 1}"] = \
-                        min(b.confidence for b in parts)
+                    confidence[where] = min(b.confidence for b in parts)
+                elif region in unreadable:
+                    text, score = unreadable[region]
+                    confidence[where] = score
+                    notes[where] = (f"the cell holds a mark the OCR could not read as a figure (「{text}」, "
+                                    "confidence " f"{score:.2f}): left blank")
             _digits_for_letters(row, f"page {number} table {table.number} row {r + 1} column ", notes)
             table.rows.append(row)
         page.tables.append(table)
@@ -520,10 +529,35 @@ def to_page(ocr: OcrPage, number: int, dpi: float, confidence: dict[str, float],
     return page
 
 
-def _read_empty_cells(gray, grid: Grid, by_region: dict) -> None:
+def _digit_ghosts(grid: Grid, by_region: dict) -> dict:
+    """Cells whose one character is no figure where a figure must stand: one of the shapes a
+    pale or blurred 0 or 8 is read as (「口」, 「日」), or any lone character but a unit after a
+    cell of figures in its row (a row's labels come before its figures). Taken as they are, they
+    split a row of figures in two (「8.属于行政查询事项 105 … 日 … 口 0 0 105」, 「（一）予以公开 90 17
+    门 0 0 1 108」). Region → (text, confidence)."""
+    ghosts = {}
+    for r in range(len(grid.ys) - 1):
+        after_figure = False
+        for c in range(len(grid.xs) - 1):
+            region = grid.regions[(r, c)]
+            if region[:2] != (r, c) or region not in by_region:
+                continue
+            text = normalise("".join(b.text for b in by_region[region]).strip())
+            if is_value(text) or _DIGIT_LIKE.fullmatch(text):
+                after_figure = True
+            elif text in _DIGIT_GHOSTS or (after_figure and len(text) == 1 and not UNIT_CELL.match(text)):
+                ghosts[region] = (text, min(b.confidence for b in by_region[region]))
+    return ghosts
+
+
+def _read_empty_cells(gray, grid: Grid, by_region: dict, ghosts: dict | None = None) -> dict:
     """Grid cells where the detector found no text but there is ink: the crop of the ink is
     given to the recogniser alone (a small digit alone in a cell is what the detector misses).
-    A cell without ink is blank and stays blank: nothing is read into it."""
+    A cell without ink is blank and stays blank: nothing is read into it. What the recogniser
+    gives for a crop with little confidence that is no figure (「量」 at 0.08 for a pale 「4」) is
+    not put in the cell, where it would be a label among the row's figures: the cell is left
+    blank and returned (region → text, confidence), to be named as doubtful; so is a ``ghosts``
+    cell (_digit_ghosts) the recogniser reads no figure in."""
     import numpy as np
 
     crops, regions = [], []
@@ -536,7 +570,12 @@ def _read_empty_cells(gray, grid: Grid, by_region: dict) -> None:
         if x1 - x0 < 8 or y1 - y0 < 8:
             continue
         inner = gray[y0:y1, x0:x1]
-        ink = inner < 170   # a blurred thin stroke (「1」) is grey, not black
+        darkest = int(inner.min())
+        if darkest >= 200:
+            continue   # paper, and the specks a JPEG leaves on it
+        # A blurred thin stroke (「1」) is grey, not black; a light print scanned at 150 dpi is
+        # grey all over (its darkest 140-170): ink is what is darker than halfway to the paper.
+        ink = inner < max(170, (darkest + int(np.median(inner))) // 2)
         if ink.sum() < 10:
             continue
         rows, cols = np.where(ink)
@@ -548,15 +587,27 @@ def _read_empty_cells(gray, grid: Grid, by_region: dict) -> None:
         crop = gray[max(0, y0 + top - pad):y0 + bottom + pad, max(0, x0 + left - pad):x0 + right + pad]
         crops.append(np.ascontiguousarray(np.stack([crop] * 3, axis=-1)))
         regions.append((region, (x0 + left, y0 + top, x0 + right, y0 + bottom)))
+    ghosts = ghosts or {}
+    unreadable: dict = dict(ghosts)   # until read again as a figure
     if not crops:
-        return
+        return unreadable
     results, _ = engine().text_rec(crops)
     for (region, (x0, y0, x1, y1)), (text, conf) in zip(regions, results):
         text = _RULE_CHARS.sub("", text or "").strip()
-        if text:
-            by_region[region] = [OcrBox(x0, y0, x1, y1, text, float(conf))]
+        if not text:
+            continue
+        figure = is_value(normalise(text)) or _DIGIT_LIKE.fullmatch(text)
+        if not figure and (region in ghosts or text in _DIGIT_GHOSTS or float(conf) < LOW_CONFIDENCE):
+            unreadable[region] = (text, min(float(conf), ghosts.get(region, ("", 1.0))[1]))
+            continue
+        unreadable.pop(region, None)
+        by_region[region] = [OcrBox(x0, y0, x1, y1, text, float(conf))]
+    return unreadable
 
 
+# What the detector and recogniser give for a pale or blurred 0 or 8 alone in a cell: Chinese
+# characters no cell of these tables holds alone (see _digit_ghosts).
+_DIGIT_GHOSTS = frozenset("口日目曰回囗")
 # Letters the recogniser gives for a digit it saw blurred: 「D」 for 0, 「l」 for 1.
 _DIGIT_SHAPES = {"D": "0", "O": "0", "o": "0", "Q": "0", "I": "1", "l": "1", "S": "5", "B": "8"}
 _DIGIT_LIKE = re.compile(r"[0-9DOoQIlSB]{1,12}")

@@ -285,6 +285,7 @@ class TableReader:
     rules_used: set[str] = field(default_factory=set)
     open_rows: list[dict] = field(default_factory=list)   # rows left unread with their readings
     apps_out_of_order: bool = False   # table 三 of a text came out of its rows' order, see finish()
+    ocr_rows: frozenset = frozenset()   # locations of the table rows OCR read
     _row_key_now: str | None = None
     _same_leaves_memo: tuple = (None, None, False, False, False)   # (columns, table, answers), see _map_columns
 
@@ -382,10 +383,11 @@ class TableReader:
             return
         columns, values, inferred_from = mapped
         if row_key is None:
-            if table == "三" and not printed:
-                # Its label was lost (converters float labels away from their numbers): placed
-                # by table order once the whole table is read, see finish().
-                self.orphans.append((len(self.apps_sequence), columns, values, where))
+            if table == "三" and (not printed or where in self.ocr_rows):
+                # Its label was lost (converters float labels away from their numbers), or the
+                # OCR misread it (「（一）子以公开」, 「2.重复中请」): placed by table order once the
+                # whole table is read, see finish().
+                self.orphans.append((len(self.apps_sequence), columns, values, where, printed))
                 self.apps_sequence.append(None)
                 self._note_out_of_order(table)
             else:
@@ -396,7 +398,7 @@ class TableReader:
             self.apps_sequence.append(row_key)
         self._store_row(table, row_key, printed, columns, values, inferred_from)
         for run_on in unlabelled:   # placed by table order once the table is read, see finish()
-            self.orphans.append((len(self.apps_sequence), columns, run_on, where))
+            self.orphans.append((len(self.apps_sequence), columns, run_on, where, ""))
             self.apps_sequence.append(None)
             self._note_out_of_order(table)
 
@@ -580,16 +582,21 @@ class TableReader:
             if len(missing) == i - start:
                 for offset, key in enumerate(missing):
                     placed[start + offset] = key
-        for position, columns, values, where in self.orphans:
+        for position, columns, values, where, misread in self.orphans:
             key = placed.get(position)
             numbers = [v.number for _, v in values]
             rule = balance_rule("三", [c.path for c in columns])
             if key and all(n is not None for n in numbers) and rule(numbers):
                 before = next((s for s in reversed(sequence[:position]) if s), "the table's start")
-                self._store_row("三", key, f"(label lost; placed as {key} by table order after {before})",
+                label = f"label OCR read as 「{misread}」" if misread else "label lost"
+                self._store_row("三", key, f"({label}; placed as {key} by table order after {before})",
                                 columns, values, method="inferred_position",
-                                note="row label lost in the document; placed by the layout's row order "
+                                note=f"row {label} in the document; placed by the layout's row order "
                                      "between the labelled rows around it, and R3 holds on it")
+            elif misread:
+                self._issue("unidentified_row", f"table 三: row 「{misread}」 matches no known row (as OCR "
+                            "read it), and its place in the table could not be settled; its "
+                            f"{len(values)} values were left out", where)
             else:
                 self._issue("unidentified_row", "table 三: a row of "
                             f"{len(values)} values ({' '.join(c.text for c, _ in values)}) has no label, and "

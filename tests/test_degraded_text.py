@@ -1248,6 +1248,23 @@ def test_the_minus_sign_is_a_sign(generated, form):
     assert checked
 
 
+@pytest.mark.parametrize("words", [("减少", "增加"), ("减", "增"), ("↓", "↑")])
+def test_a_change_written_in_words_is_signed(generated, words):
+    """Table 二's 本年增/减 column in words or arrows (「减少71」, 「增3」, 「↓71」): such a cell was no
+    number, left unread. It is the signed change."""
+    down, up = words
+    changes = 0
+    for report, original in generated:
+        if isinstance(report, F.FreeformReport):
+            continue
+        page = samples.render_html(report)
+        worded = re.sub(r"(<td[^>]*>)-(\d+)(</td>)", rf"\g<1>{down}\g<2>\g<3>", page)
+        worded = re.sub(r"(<td[^>]*>)\+(\d+)(</td>)", rf"\g<1>{up}\g<2>\g<3>", worded)
+        changes += worded != page
+        assert parse_document(worded.encode("utf-8"), "page.html").metrics == original.metrics, report.agency
+    assert changes >= 4
+
+
 @pytest.mark.parametrize("mark", ["*", "①"])
 def test_a_footnote_s_mark_after_a_number_is_its_note(generated, mark):
     """「26①」, 「396*」: a footnote's mark after a number. NFKC made 「26①」 「261」 on a page (the
@@ -1312,6 +1329,42 @@ def test_text_a_page_does_not_show_is_no_part_of_a_cell(generated, how):
         pages += hidden.count(_HIDE[how].format(i % 10)) > 10   # (cells in <p><span> are left as they are)
         assert parse_document(hidden.encode("utf-8"), "page.html").metrics == original.metrics, report.agency
     assert pages >= 8
+
+
+@pytest.mark.parametrize("how", ["hidden", "moved away"])
+def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
+    """A run of hidden text (``w:vanish``) or one a tracked move took away (``w:moveFrom``) inside
+    a number: Word shows 26, the reader read 276."""
+    import io
+
+    import docx
+    from docx.oxml import OxmlElement
+
+    for report, _ in generated[:8:2]:
+        if isinstance(report, F.FreeformReport):
+            continue
+        plain = parse_document(samples.render_docx(report), "report.docx").metrics
+        document = docx.Document(io.BytesIO(samples.render_docx(report)))
+        marked = 0
+        for table in document.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    if re.fullmatch(r"[1-9]\d*", cell.text.strip()) and cell.paragraphs:
+                        paragraph = cell.paragraphs[-1]
+                        run = paragraph.runs[0]
+                        if how == "hidden":
+                            hidden = paragraph.add_run("7")
+                            hidden.font.hidden = True
+                            run._r.addnext(hidden._r)
+                        else:
+                            moved = OxmlElement("w:moveFrom")
+                            moved.append(paragraph.add_run("7")._r)
+                            run._r.addnext(moved)
+                        marked += 1
+        assert marked > 10
+        out = io.BytesIO()
+        document.save(out)
+        assert parse_document(out.getvalue(), "report.docx").metrics == plain
 
 
 @pytest.mark.parametrize("raised", ["superscript", "position"])

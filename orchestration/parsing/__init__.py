@@ -98,7 +98,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        OCR: a pale cell's ink measured against its own darkest pixel, a lone non-figure after a
 #        row's figures read again alone, a mark read as no figure left blank and doubted, a
 #        table 三 row whose label OCR misread placed by table order as a lost label's row;
-#        text a page does not show (display:none, visibility:hidden, hidden, size 0) left out.
+#        text a page does not show (display:none, visibility:hidden, hidden, size 0) left out,
+#        and text Word does not show (hidden runs, a tracked move's old place); a cell's change
+#        in words (「减少71」, 「增3」, 「↓71」) signed.
 PARSER_VERSION = "0.7.9"
 
 

@@ -1038,11 +1038,11 @@ def read_docx(data: bytes) -> Document:
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
 
     w_t = qn("w:t")
-    raised = _raised_runs(document.element.body)
+    raised, unshown = _marked_runs(document.element.body)
 
     def text_of(element) -> str:
-        if raised:
-            return _text_without_notes(element, w_t, raised)
+        if raised or unshown:
+            return _text_without_notes(element, w_t, raised, unshown)
         return "".join(t.text or "" for t in element.iter(w_t)).replace("\u3000", " ").strip()
 
     items: list[Line | Row] = []
@@ -1091,32 +1091,44 @@ def _word_content(parent, tags: set, wrappers: set):
             yield from _word_content(child, tags, wrappers)
 
 
-def _raised_runs(body) -> set:
-    """The runs of a Word document set as superscript or raised above the line (LibreOffice
-    writes an HTML page's <sup> so): empty for most documents."""
+def _marked_runs(body) -> tuple[set, set]:
+    """(raised, unshown): the runs of a Word document set as superscript or raised above the
+    line (LibreOffice writes an HTML page's <sup> so), and those Word does not show: hidden
+    text (``w:vanish``) and text a tracked move took away (``w:moveFrom``, its copy is at
+    ``w:moveTo``; deleted text is ``w:delText``, never read). Both empty for most documents."""
     from docx.oxml.ns import qn
 
-    raised = set()
+    raised, unshown = set(), set()
     superscript, position, value = qn("w:vertAlign"), qn("w:position"), qn("w:val")
-    for mark in body.iter(superscript, position):
+    vanish, moved_away, run = qn("w:vanish"), qn("w:moveFrom"), qn("w:r")
+    for mark in body.iter(superscript, position, vanish, moved_away):
+        if mark.tag == moved_away:
+            unshown.update(mark.iter(run))
+            continue
         setting = mark.get(value) or ""
-        if mark.tag == superscript:
+        if mark.tag == vanish:
+            if setting in ("0", "false", "off"):
+                continue
+        elif mark.tag == superscript:
             if setting != "superscript":
                 continue
         elif not (setting.isdigit() and int(setting) > 0):   # half-points up; negative: lowered
             continue
         properties = mark.getparent()
         if properties is not None and properties.getparent() is not None:
-            raised.add(properties.getparent())
-    return raised
+            # A run's properties; a paragraph mark's (w:pPr/w:rPr) hides or raises no text.
+            (unshown if mark.tag == vanish else raised).add(properties.getparent())
+    return raised, unshown
 
 
-def _text_without_notes(element, w_t: str, raised: set) -> str:
-    """A paragraph's or cell's text, a raised run after its text left out: a footnote's
-    reference (「26」 then a raised 「1」 is 26, not 261), as in an HTML page (_notes_dropped)."""
+def _text_without_notes(element, w_t: str, raised: set, unshown: set = frozenset()) -> str:
+    """A paragraph's or cell's text without the runs Word does not show, and a raised run after
+    its text left out: a footnote's reference (「26」 then a raised 「1」 is 26, not 261), as in an
+    HTML page (_notes_dropped)."""
     parts: list[str] = []
     for t in element.iter(w_t):
-        if t.getparent() in raised and "".join(parts).strip():
+        run = t.getparent()
+        if run in unshown or (run in raised and "".join(parts).strip()):
             continue
         parts.append(t.text or "")
     return "".join(parts).replace("\u3000", " ").strip()

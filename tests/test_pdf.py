@@ -251,9 +251,9 @@ _BOTH_ROWS = {"active.licensing.prev_items": 994, "active.licensing.item_change"
               "active.other_services.item_change": 1, "active.other_services.decisions": 82}
 
 
-def _table_two_over_a_page_break(foot_label: str, head_rows: list) -> bytes:
+def _table_two_over_a_page_break(foot_label: str, head_rows: list, shift: float = 0.0) -> bytes:
     """Table 二's （五） block: its header and the 行政许可 row (labelled ``foot_label``) at the foot
-    of page 1, ``head_rows`` at the head of page 2."""
+    of page 1, ``head_rows`` at the head of page 2, drawn ``shift`` points to the right."""
     buf, c = _canvas()
     _text(c, 94, 100, "二、主动公开政府信息情况", 14)
     page1 = [(24, [(0, 4, 1, ["第二十条第（五）项"])]),
@@ -263,7 +263,7 @@ def _table_two_over_a_page_break(foot_label: str, head_rows: list) -> bytes:
     _table(c, 640, page1, open_bottom=True, columns=_TABLE_TWO_COLUMNS)
     _text(c, PAGE_W / 2 - 12, 800, "- 1 -", 10)
     c.showPage()
-    _table(c, 72, head_rows, open_top=True, columns=_TABLE_TWO_COLUMNS)
+    _table(c, 72, head_rows, open_top=True, columns=[x + shift for x in _TABLE_TWO_COLUMNS])
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -324,6 +324,18 @@ def test_an_annex_row_at_the_top_of_a_page_is_its_own_row_beside_its_unit():
         "legacy.litigation.total": 2, "legacy.litigation.total.cumulative": 5,
         "legacy.appeals.total": 0, "legacy.appeals.total.cumulative": 1}
     assert parsed.values["legacy.review.total"].row_label == "行政复议数"
+
+
+def test_a_row_the_page_break_cut_is_one_row_on_a_page_lying_a_little_apart():
+    """A scan's pages lie a little apart (2.2 pt in a scanned Word report): the label's rest at the
+    next page's head stood 2.2 pt right of its start and was not joined, so the row stood there
+    with blank cells (its 0s read as blanks, no issue). A page's cells are now matched from its
+    table's own left edge; a table that starts a column further over is no such page."""
+    rest = (24, [(0, 1, 1, ["许可"]), (1, 1, 1, [""]), (2, 1, 1, [""]), (3, 1, 1, [""])])
+    parsed = parse_document(_table_two_over_a_page_break("行政", [rest, _OTHER_SERVICES], shift=2.5), "cut-row.pdf")
+    assert {i.code for i in parsed.issues} == {"no_year", "no_agency"}
+    assert parsed.metrics == _BOTH_ROWS
+    assert parsed.values["active.licensing.decisions"].row_label == "行政许可"
 
 
 def test_a_cell_holding_two_numbers_a_word_apart_is_left_unread():

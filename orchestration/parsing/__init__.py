@@ -100,7 +100,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        table 三 row whose label OCR misread placed by table order as a lost label's row;
 #        text a page does not show (display:none, visibility:hidden, hidden, size 0) left out,
 #        and text Word does not show (hidden runs, a tracked move's old place); a cell's change
-#        in words (「减少71」, 「增3」, 「↓71」) signed.
+#        in words (「减少71」, 「增3」, 「↓71」) signed; OCR grids ruled by the rule segments near
+#        each line (a rule leaning with the skew left over), rule remnants in empty cells no
+#        「1」; a row cut by a page break joined on a page lying a little apart.
 PARSER_VERSION = "0.7.9"
 
 

@@ -49,6 +49,7 @@ _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\d+页(�
 _MARGIN = 0.08   # share of the page height at top and bottom where headers and footers sit
 
 _TOLERANCE = 2.0   # points: cell edges that match across pages
+_PAGE_SHIFT = 6.0  # points: how far a scanned page may lie from the one before
 
 
 def _clean(text: str) -> str:
@@ -504,18 +505,23 @@ def _join_cut_cells(blocks: list[_Block]) -> None:
         table = block.table
         if previous is not None and previous_page == block.page.number - 1 and table.rows:
             bottom = previous.bbox[3]
+            # A scanned page lies a little apart from the one before (2.2 pt in a scan of a
+            # Word report): its cells are matched from its table's own left edge. A larger
+            # difference is the table's, not the page's (a column that is not there).
+            shift = table.bbox[0] - previous.bbox[0]
+            if abs(shift) > _PAGE_SHIFT:
+                shift = 0.0
             open_cells = [c for row in previous.rows for c in row
                           if abs(c.bbox[3] - bottom) <= _TOLERANCE and _is_label(c) and _groups_labels(row, c)]
             first = _first_body_row(previous, table)
             for cell in first:
                 if not _is_label(cell) or not _groups_labels(first, cell) or ENUMERATOR.match(normalise(cell.text)):
                     continue
-                start = next((o for o in open_cells if abs(o.bbox[0] - cell.bbox[0]) <= _TOLERANCE
-                              and abs(o.bbox[2] - cell.bbox[2]) <= _TOLERANCE), None)
+                start = next((o for o in open_cells if _same_column(o, cell, shift)), None)
                 if start is not None:
                     start.text += cell.text
                     cell.merged = start
-            _join_cut_row(previous, first)
+            _join_cut_row(previous, first, shift)
         previous, previous_page = table, block.page.number
 
 
@@ -529,7 +535,15 @@ def _first_body_row(previous: _Table, table: _Table) -> list[_Cell]:
     return []
 
 
-def _join_cut_row(previous: _Table, first: list[_Cell]) -> None:
+def _same_column(above: _Cell, below: _Cell, shift: float) -> bool:
+    """Whether a cell of a table's part on the next page stands in the column of a cell of the
+    part before: where it stands, or that page lying ``shift`` to the right (the parts of one
+    table may also start apart: a part without the rule down its left edge)."""
+    return any(abs(above.bbox[0] - (below.bbox[0] - by)) <= _TOLERANCE
+               and abs(above.bbox[2] - (below.bbox[2] - by)) <= _TOLERANCE for by in {0.0, shift})
+
+
+def _join_cut_row(previous: _Table, first: list[_Cell], shift: float = 0.0) -> None:
     """A row the page break cut (Word lets a row break across pages unless told not to): its
     values stand on the previous page beside the first part of its label (「6.属」), and the first
     row here holds the rest of the label (「于四类过程性信息」) and nothing else. The rest joins the
@@ -542,7 +556,7 @@ def _join_cut_row(previous: _Table, first: list[_Cell]) -> None:
     bottom = previous.bbox[3]
     pieces = [c for c in first if c.text and c.merged is None]
     starts = [next((o for o in last if _is_label(o) and abs(o.bbox[3] - bottom) <= _TOLERANCE
-                    and abs(o.bbox[0] - c.bbox[0]) <= _TOLERANCE and abs(o.bbox[2] - c.bbox[2]) <= _TOLERANCE), None)
+                    and _same_column(o, c, shift)), None)
               for c in pieces]
     if not pieces or None in starts or any(ENUMERATOR.match(normalise(c.text)) for c in pieces):
         return

@@ -1331,14 +1331,12 @@ def test_text_a_page_does_not_show_is_no_part_of_a_cell(generated, how):
     assert pages >= 8
 
 
-@pytest.mark.parametrize("how", ["hidden", "moved away"])
-def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
-    """A run of hidden text (``w:vanish``) or one a tracked move took away (``w:moveFrom``) inside
-    a number: Word shows 26, the reader read 276."""
+def _word_reports_with_marked_numbers(generated, mark):
+    """(the DOCX with ``mark(paragraph)`` applied to the paragraph of each cell holding a number,
+    what the DOCX as generated reads) for a few generated reports."""
     import io
 
     import docx
-    from docx.oxml import OxmlElement
 
     for report, _ in generated[:8:2]:
         if isinstance(report, F.FreeformReport):
@@ -1350,55 +1348,53 @@ def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
             for row in table.rows:
                 for cell in row.cells:
                     if re.fullmatch(r"[1-9]\d*", cell.text.strip()) and cell.paragraphs:
-                        paragraph = cell.paragraphs[-1]
-                        run = paragraph.runs[0]
-                        if how == "hidden":
-                            hidden = paragraph.add_run("7")
-                            hidden.font.hidden = True
-                            run._r.addnext(hidden._r)
-                        else:
-                            moved = OxmlElement("w:moveFrom")
-                            moved.append(paragraph.add_run("7")._r)
-                            run._r.addnext(moved)
+                        mark(cell.paragraphs[-1])
                         marked += 1
         assert marked > 10
         out = io.BytesIO()
         document.save(out)
-        assert parse_document(out.getvalue(), "report.docx").metrics == plain
+        yield out.getvalue(), plain
+
+
+@pytest.mark.parametrize("how", ["hidden", "moved away"])
+def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
+    """A run of hidden text (``w:vanish``) or one a tracked move took away (``w:moveFrom``) inside
+    a number: Word shows 26, the reader read 276."""
+    from docx.oxml import OxmlElement
+
+    def mark(paragraph):
+        run = paragraph.runs[0]
+        if how == "hidden":
+            hidden = paragraph.add_run("7")
+            hidden.font.hidden = True
+            run._r.addnext(hidden._r)
+        else:
+            moved = OxmlElement("w:moveFrom")
+            moved.append(paragraph.add_run("7")._r)
+            run._r.addnext(moved)
+
+    for marked, plain in _word_reports_with_marked_numbers(generated, mark):
+        assert parse_document(marked, "report.docx").metrics == plain
 
 
 @pytest.mark.parametrize("raised", ["superscript", "position"])
 def test_a_raised_run_after_a_word_cell_s_number_is_a_footnote_s_reference(generated, raised):
     """Word sets a footnote's reference as a superscript run (``w:vertAlign``), LibreOffice's
     HTML import raises it (``w:position``): 「26」 then a raised 「1」 was read 261."""
-    import io
-
-    import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    for report, _ in generated[:8:2]:
-        if isinstance(report, F.FreeformReport):
-            continue
-        plain = parse_document(samples.render_docx(report), "report.docx").metrics
-        document = docx.Document(io.BytesIO(samples.render_docx(report)))
-        marked = 0
-        for table in document.tables:
-            for row in table.rows:
-                for cell in row.cells:
-                    if re.fullmatch(r"[1-9]\d*", cell.text.strip()) and cell.paragraphs:
-                        run = cell.paragraphs[-1].add_run("1")
-                        if raised == "superscript":
-                            run.font.superscript = True
-                        else:
-                            position = OxmlElement("w:position")
-                            position.set(qn("w:val"), "8")
-                            run._r.get_or_add_rPr().append(position)
-                        marked += 1
-        assert marked > 10
-        out = io.BytesIO()
-        document.save(out)
-        assert parse_document(out.getvalue(), "report.docx").metrics == plain
+    def mark(paragraph):
+        run = paragraph.add_run("1")
+        if raised == "superscript":
+            run.font.superscript = True
+        else:
+            position = OxmlElement("w:position")
+            position.set(qn("w:val"), "8")
+            run._r.get_or_add_rPr().append(position)
+
+    for marked, plain in _word_reports_with_marked_numbers(generated, mark):
+        assert parse_document(marked, "report.docx").metrics == plain
 
 
 def test_a_superscript_after_a_markdown_cell_s_number_is_a_footnote_s_reference(generated):

@@ -13,9 +13,10 @@ advance width, and from the font's descent to the descent plus the font size (pd
 box gives the origin, advance and descent; the size is the font size scaled by the character's
 matrix). One difference on purpose: the descent is one per page, the font's that most of the
 page's characters are set in (:func:`_one_descent`), so that a line's characters in fonts of
-other descents keep its line. Paths are split and classified as pdfminer does (a subpath per move; two points make a
-line, an axis-aligned closed quadrilateral a rectangle, anything else a curve). Coordinates are
-rounded to 1/1000 point: pdfium keeps them as 32-bit floats (74.30000305 for 74.3).
+other descents keep its line. Paths are split and classified as pdfminer does (a subpath per
+move; two points make a line, an axis-aligned closed quadrilateral a rectangle, anything else a
+curve). Coordinates are rounded to 1/1000 point: pdfium keeps them as 32-bit floats (74.30000305
+for 74.3).
 
 What is not read this way (the caller falls back to pdfminer): rotated pages, whose coordinates
 pdfminer turns and pdfium does not.

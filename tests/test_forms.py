@@ -389,6 +389,63 @@ def test_image_links_keep_the_body_tables_and_drop_logos_qr_codes_and_banners():
 
 # ---- Word's content controls ---------------------------------------------------------------
 
+def _repackaged(docx_bytes: bytes, form: str) -> bytes:
+    """The Word document as another package of the same WordprocessingML: ``docm`` (macro-
+    enabled) and ``dotx`` (a template) differ in the main part's content type only; ``renamed``
+    keeps the main part under another name, its relationship's target written from the root
+    (``/word/body.xml``), as some writers do; ``bare`` has no package relationships at all (a
+    tool that zipped the parts itself)."""
+    main_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    other_type = {"docm": "application/vnd.ms-word.document.macroEnabled.main+xml",
+                  "dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"}
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if form in other_type and name == "[Content_Types].xml":
+                assert main_type.encode() in data
+                data = data.replace(main_type.encode(), other_type[form].encode())
+            if form == "renamed":
+                if name == "word/document.xml":
+                    name = "word/body.xml"
+                elif name == "word/_rels/document.xml.rels":
+                    name = "word/_rels/body.xml.rels"
+                elif name in ("[Content_Types].xml", "_rels/.rels"):
+                    assert b"word/document.xml" in data
+                    data = data.replace(b'Target="word/document.xml"', b'Target="/word/body.xml"') \
+                        .replace(b"/word/document.xml", b"/word/body.xml")
+            if form == "bare" and name in ("_rels/.rels", "[Content_Types].xml"):
+                continue
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("form", ["docm", "dotx", "renamed", "bare"])
+def test_word_packages_of_every_kind_read_as_the_docx(report_2021, docx_2021, form):
+    """A macro-enabled document and a template were refused (「not a readable DOCX file
+    (ValueError: file 'None' is not a Word file, content type is '…macroEnabled…')」: the
+    reader's library opened only the one content type), and so was a package without its
+    relationships (KeyError). The text is the same WordprocessingML in each: it reads as the
+    DOCX, the title from the core properties included."""
+    got = parse_document(_repackaged(docx_2021, form), f"report.{'docx' if form in ('renamed', 'bare') else form}")
+    _same_reading(got, parse_document(docx_2021, "report.docx"))
+    assert got.title == parse_document(docx_2021, "report.docx").title and "2021" in got.title
+
+
+def test_a_package_whose_main_part_is_not_a_word_document_is_refused_naming_it(docx_2021):
+    """A presentation (its main part ppt/presentation.xml) sent as a report says what it is."""
+    source = zipfile.ZipFile(io.BytesIO(docx_2021))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        target.writestr("_rels/.rels", source.read("_rels/.rels").replace(b"word/document.xml", b"ppt/presentation.xml"))
+        target.writestr("ppt/presentation.xml", '<p:presentation xmlns:p="http://schemas.openxmlformats.org/'
+                        'presentationml/2006/main"/>')
+    report = parse_document(out.getvalue(), "slides.pptx")
+    assert [i.code for i in report.issues] == ["unreadable"] and not report.values
+    assert "slides.pptx" in report.issues[0].message and "ppt/presentation.xml" in report.issues[0].message
+
+
 def _in_content_controls(docx_bytes: bytes, what: str) -> bytes:
     """The document with its tables (``what="tables"``) or every third cell of every row
     (``"cells"``) inside a content control (``w:sdt``), as templates have them."""

@@ -103,7 +103,10 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        in words (「减少71」, 「增3」, 「↓71」) signed; OCR grids ruled by the rule segments near
 #        each line (a rule leaning with the skew left over), rule remnants in empty cells no
 #        「1」; a row cut by a page break joined on a page lying a little apart.
-PARSER_VERSION = "0.7.9"
+# 0.7.10: Word packages read from the main part their relationships name, without python-docx:
+#        macro-enabled documents, templates and packages without relationships read (refused
+#        before); a DOCX in 5 ms, not 13.
+PARSER_VERSION = "0.7.10"
 
 
 @dataclass

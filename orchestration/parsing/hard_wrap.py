@@ -22,6 +22,7 @@ row's own identity splits again, or leaves unread: never a number split where it
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # Anything but an East Asian wide or full-width character (two columns of a text terminal):
 # removing these leaves the wide ones to count.
@@ -49,8 +50,9 @@ def _wrapping(lines: list[str], widths: dict[int, int], text_lines: int) -> tupl
     # The width is the widest that several lines reach; a few lines may be wider (a table row or
     # a note the wrapper left whole, text put in after the wrapping): up to a tenth of them.
     ordered = sorted(widths.values(), reverse=True)
+    lines_of_width = Counter(ordered)
     width = next((w for w in dict.fromkeys(ordered[: len(ordered) // MAX_WIDER_SHARE + 1])
-                  if sum(1 for v in ordered if w - 1 <= v <= w) >= MIN_FULL_LINES), ordered[0])
+                  if lines_of_width[w] + lines_of_width[w - 1] >= MIN_FULL_LINES), ordered[0])
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         return 0, set()
     full = {i for i, w in widths.items() if width - 1 <= w <= width}

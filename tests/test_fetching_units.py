@@ -127,6 +127,14 @@ def test_attachments_by_extension_and_link_text():
                                       "http://www.example.gov.cn/download?id=7", "http://www.example.gov.cn/u/a.WPS"]
 
 
+def test_web_archives_and_macro_enabled_word_files_are_attachments_too():
+    """The parser reads a web archive (.mht, .mhtml) and a .docm: a page linking one links its report."""
+    page = """<p>附件：<a href="/u/2022.mht">2022年年报</a> <a href="/u/2022b.mhtml">2022年年报（网页）</a>
+    <a href="/u/2022c.docm">2022年年报（Word）</a></p>"""
+    links = attachment_links(page, "http://www.example.gov.cn/a/b.html", year=2022)
+    assert [l.url.rsplit("/", 1)[1] for l in links] == ["2022.mht", "2022b.mhtml", "2022c.docm"]
+
+
 @pytest.mark.parametrize("text, year, is_report", [
     ("2021年度政府信息公开工作年度报告", 2021, True),
     ("二〇二二年政府信息公开年报", 2022, True),

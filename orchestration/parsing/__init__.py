@@ -15,11 +15,13 @@ from .documents import (
     decode,
     looks_like_cell_text,
     looks_like_html,
+    looks_like_mhtml,
     paired_tabs_as_one,
     read_cell_text,
     read_docx,
     read_html,
     read_text_grid,
+    web_archive_page,
     with_entities_decoded,
     without_markdown_escapes,
 )
@@ -105,7 +107,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        「1」; a row cut by a page break joined on a page lying a little apart.
 # 0.7.10: Word packages read from the main part their relationships name, without python-docx:
 #        macro-enabled documents, templates and packages without relationships read (refused
-#        before); a DOCX in 5 ms, not 13.
+#        before); a DOCX in 5 ms, not 13; a page a Word file imports whole (w:altChunk) read in
+#        its place; web archives (MHTML, and .doc files that are one) read as their page.
 PARSER_VERSION = "0.7.10"
 
 
@@ -157,8 +160,8 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
-    """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, html, csv or
-    text (by content first, then name and type)."""
+    """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, mhtml (a web
+    archive), html, csv or text (by content first, then name and type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
@@ -175,6 +178,8 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
         return "rtf"
     if any(data.startswith(magic) for magic, _ in _IMAGE_MAGIC):
         return "image"
+    if looks_like_mhtml(data):
+        return "mhtml"
     if (media_type or "").startswith("text/html") or lower.endswith((".htm", ".html", ".shtml")) \
             or looks_like_html(data):
         return "html"
@@ -262,8 +267,9 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     if form == "image":
         from .ocr import read_image_document
         return read_image_document(data)
-    if form == "html":
-        doc = read_html(data)
+    if form in ("html", "mhtml"):
+        doc = read_html(data) if form == "html" else read_html(*web_archive_page(data))
+        doc.form = form
         if doc.page_text:
             # No table of the page holds a number, but its text has a table's rows: the tables
             # were pasted as text (paragraphs, <br> lines, a <pre>). Read as text, with what the
@@ -324,7 +330,7 @@ def _read_text_layout(text: str) -> Document:
 
 # A report page may hold nothing but a link to the report itself (a PDF or Word attachment):
 # that page is a report page, never junk.
-_DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|xlsx?|ofd|rtf|odt|ods)\b""", re.I)
+_DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|doc[xm]?|wps|xlsx?|ofd|rtf|odt|ods|mht(?:ml)?)\b""", re.I)
 
 
 def _links_a_document(data: bytes, form: str | None) -> bool:

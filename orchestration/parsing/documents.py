@@ -484,6 +484,49 @@ def looks_like_html(data: bytes) -> bool:
     return b"<html" in head or b"<table" in head or b"<!doctype html" in head or b"<body" in head
 
 
+# ---- MHTML: a web page saved as one file -------------------------------------------------
+
+# A MIME message's header block: header lines, folded ones continued by a space or a tab.
+_MIME_HEADERS = re.compile(rb"(?:[!-9;-~]+:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*(?:\r?\n|\Z))+")
+_MIME_HEADER_NAME = re.compile(rb"[!-9;-~]+:")
+_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def looks_like_mhtml(data: bytes) -> bool:
+    """A MIME message carrying a web page: a browser's web archive (Chrome's .mhtml, the .mht of
+    Internet Explorer and Word) and the .doc files that are one (Word's "web archive" save, and
+    what many sites' 导出Word buttons serve). Its page is quoted-printable or base64 inside: as
+    HTML it reads nothing (「=E5=B9=B3…」)."""
+    head = data[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not _MIME_HEADER_NAME.match(head):
+        return False   # (every page and text: their first word is no header's name)
+    end = re.search(rb"\r?\n\r?\n", head)
+    if end is None or not _MIME_HEADERS.fullmatch(head[:end.start()]):
+        return False
+    headers = head[:end.start()].lower()
+    return b"mime-version:" in headers and (b"multipart/related" in headers or b"text/html" in headers)
+
+
+def web_archive_page(data: bytes) -> tuple[bytes, str | None]:
+    """(the page of a web archive, the charset its part declares): the part the archive's
+    ``start`` parameter names, else its first HTML part (a browser writes the page before its
+    frames and images)."""
+    import email
+
+    from . import UnreadableDocument
+
+    message = email.message_from_bytes(data)
+    parts = [part for part in message.walk() if not part.is_multipart()]
+    start = (message.get_param("start") or "") if message.is_multipart() else ""
+    page = next((part for part in parts if start and (part.get("Content-ID") or "").strip() == start.strip()
+                 and part.get_content_type() in _PAGE_TYPES), None)
+    page = page or next((part for part in parts if part.get_content_type() in _PAGE_TYPES), None)
+    if page is None:
+        raise UnreadableDocument("a web archive (MIME) with no HTML page in it: "
+                                 f"{', '.join(sorted({part.get_content_type() for part in parts})) or 'no parts'}")
+    return page.get_payload(decode=True) or b"", page.get_content_charset()
+
+
 # ---- text: one cell per line, `|` separators -----------------------------------------------
 
 _SEPARATOR = "|"
@@ -1019,7 +1062,7 @@ def read_docx(data: bytes) -> Document:
     from .bounded_zip import ZipBombError
 
     try:
-        body, title = _word_body(data)
+        body, title, package, main = _word_body(data)
     except ZipBombError as exc:
         raise UnreadableDocument(f"refused DOCX: {exc}") from exc
     except (zipfile_errors() + (KeyError, ValueError, etree.XMLSyntaxError)) as exc:
@@ -1039,8 +1082,17 @@ def read_docx(data: bytes) -> Document:
     w_p, w_tbl, w_tr, w_tc = _w("p"), _w("tbl"), _w("tr"), _w("tc")
     w_properties, w_span, w_merge, w_val = _w("tcPr"), _w("gridSpan"), _w("vMerge"), _w("val")
     wrappers = {_w("sdt"), _w("sdtContent"), _w("customXml")}
-    for child in _word_content(body, {w_p, w_tbl}, wrappers):
-        if child.tag == w_p:
+    w_chunk = _w("altChunk")
+    chunks = 0
+    reader_issues: list[tuple[str, str]] = []
+    for child in _word_content(body, {w_p, w_tbl, w_chunk}, wrappers):
+        if child.tag == w_chunk:
+            chunks += 1
+            chunk_items, chunk_issues, chunk_title = _imported_part(package, main, child.get(_RELATIONSHIP_ID), chunks)
+            items.extend(chunk_items)
+            reader_issues.extend(chunk_issues)
+            title = title or chunk_title
+        elif child.tag == w_p:
             paragraph_no += 1
             text = text_of(child)
             if text:
@@ -1064,7 +1116,68 @@ def read_docx(data: bytes) -> Document:
                 if cells:
                     items.append(Row(cells, f"table {table_no} row {r}"))
     return Document(form="docx", method="docx_table", items=items,
-                    page_meta={"title": title} if title else {})
+                    page_meta={"title": title} if title else {}, reader_issues=reader_issues)
+
+
+def _imported_part(package, main: str, relationship: str | None, number: int) -> tuple[list, list, str]:
+    """(items, reader issues, title) of a part a Word document imports whole (``w:altChunk``):
+    a web page, a web archive, text or RTF that Word lays out in its place when it opens the
+    file. Tools that make Word files from a web page (html-docx-js and the like, behind many
+    sites' 导出Word buttons) write the whole report so, and the document itself holds no text.
+    The part's items keep their own locations, after 「imported part N」."""
+    from . import UnreadableDocument, read_text, sniff
+    from .bounded_zip import ZipBombError
+
+    where = f"imported part {number}"
+    name = None
+    try:
+        name = _part_relationships(package, main).get(relationship or "")
+        if not name:
+            raise UnreadableDocument(f"its relationship {relationship!r} names no part of the package")
+        data = package.read(name)
+        form = sniff(data, name)
+        if form == "mhtml":
+            doc = read_html(*web_archive_page(data))
+        elif form == "html":
+            doc = read_html(data)
+        elif form == "text":
+            doc = read_text(decode(data)[0])
+        elif form == "rtf":
+            from .office import read_legacy_word
+            doc = read_legacy_word(data, "rtf")
+        else:
+            raise UnreadableDocument(f"a part read as {form} is not read inside a Word document")
+    except ZipBombError as exc:
+        raise UnreadableDocument(f"refused DOCX: {exc}") from exc
+    except (UnreadableDocument, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        return [], [("unread_part", f"{where} ({name or relationship}) of the Word document cannot be read: {exc}")], ""
+    if doc.page_text:
+        doc = read_text(doc.page_text)   # a page whose tables were pasted as text, as in read_document
+    for item in doc.items:
+        item.where = f"{where}: {item.where}"
+        if isinstance(item, Row):
+            for cell in item.cells:
+                cell.where = f"{where}: {cell.where}"
+    return doc.items, doc.reader_issues, doc.page_meta.get("title", "")
+
+
+def _part_relationships(package, part: str) -> dict[str, str]:
+    """Relationship id → the zip member it targets, for one part of the package (its
+    relationships are in ``_rels/<name>.rels`` beside it; targets are relative to its folder,
+    or to the package's root when they start with 「/」)."""
+    import posixpath
+
+    folder, name = posixpath.split(part)
+    relationships = posixpath.join(folder, "_rels", name + ".rels")
+    if relationships not in package.names():
+        return {}
+    targets = {}
+    for relationship in etree.fromstring(package.read(relationships), _WORD_XML).iter(_RELATIONSHIP):
+        target = (relationship.get("Target") or "").replace("\\", "/")
+        if relationship.get("TargetMode") != "External" and target:
+            targets[relationship.get("Id")] = _member_name(target if target.startswith("/") else
+                                                           posixpath.join(folder, target))
+    return targets
 
 
 _PACKAGE_RELATIONSHIPS = "_rels/.rels"
@@ -1072,6 +1185,7 @@ _MAIN_PART_NAME = "word/document.xml"
 _MAIN_PART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _CORE_PART = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _WORDPROCESSING = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 # What python-docx parses a part with (this reader replaced it): blank text between elements
@@ -1080,7 +1194,8 @@ _WORD_XML = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_n
 
 
 def _word_body(data: bytes):
-    """(the ``w:body`` of the document's main part, its title or "").
+    """(the ``w:body`` of the document's main part, its title or "", the package, the main
+    part's name).
 
     Only the parts read are inflated, each within parsing/bounded_zip.py's bound: the package's
     relationships, the main part they name (``word/document.xml`` as a rule, but any name,
@@ -1111,7 +1226,7 @@ def _word_body(data: bytes):
             title = (etree.fromstring(package.read(core), _WORD_XML).findtext(_DC_TITLE) or "").strip()
         except etree.XMLSyntaxError:
             title = ""   # a damaged core part costs the title, not the document
-    return body, title
+    return body, title, package, main
 
 
 def _w(name: str) -> str:

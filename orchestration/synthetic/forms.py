@@ -9,7 +9,11 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
   their positions and the tables' rules as path objects;
 - ``libreoffice_convert``: DOCX → DOC, or a Word 97 file named ``.wps`` (LibreOffice cannot
-  write WPS; WPS Office reads and writes the Word 97 format under that name).
+  write WPS; WPS Office reads and writes the Word 97 format under that name);
+- ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a
+  "web archive" (the ``.doc`` files many sites' 导出Word buttons serve);
+- ``word_importing``: a DOCX whose body only imports the page (``w:altChunk``), as tools that
+  make Word files from web pages (html-docx-js and the like) write it.
 
 Seeded: the same arguments give the same bytes (except LibreOffice's output).
 """
@@ -274,3 +278,62 @@ def libreoffice_convert(data: bytes, suffix: str, target: str, timeout: float = 
     filters = {"doc": "doc:MS Word 97", "wps": "doc:MS Word 97", "rtf": "rtf", "docx": "docx:MS Word 2007 XML",
                "odt": "odt"}
     return convert(data, suffix, filters[target], timeout=timeout)
+
+
+_ARCHIVE_BOUNDARY = "----MultipartBoundary--disclosure-pipeline"
+
+
+def web_archive(page: bytes, style: str = "browser", charset: str | None = None) -> bytes:
+    """``page`` saved as one MIME file. ``style``: ``browser`` (Chrome's .mhtml: a ``From`` and a
+    snapshot location first, the page quoted-printable, an image after it), ``word`` (Word's
+    web archive: its preamble, the page quoted-printable) or ``base64`` (the page base64).
+    ``charset`` is declared on the page's part when given (Word declares the page's own)."""
+    import base64
+    import quopri
+
+    encoding = "base64" if style == "base64" else "quoted-printable"
+    body = base64.encodebytes(page) if encoding == "base64" else quopri.encodestring(page)
+    page_type = f'text/html; charset="{charset}"' if charset else "text/html"
+    if style == "word":
+        head = (f'MIME-Version: 1.0\r\nX-Document-Type: Document\r\nContent-Type: multipart/related; '
+                f'boundary="{_ARCHIVE_BOUNDARY}"\r\n\r\n'
+                "This document is a Single File Web Page, also known as a Web Archive file.\r\n\r\n")
+    else:
+        head = ("From: <Saved by Blink>\r\nSnapshot-Content-Location: https://www.example.gov.cn/report.html\r\n"
+                "Subject: report\r\nDate: Mon, 7 Dec 2026 06:00:00 -0000\r\nMIME-Version: 1.0\r\n"
+                f'Content-Type: multipart/related;\r\n\ttype="text/html";\r\n\tboundary="{_ARCHIVE_BOUNDARY}"\r\n\r\n\r\n')
+    parts = (f"--{_ARCHIVE_BOUNDARY}\r\nContent-Type: {page_type}\r\nContent-ID: <frame-1@mhtml.blink>\r\n"
+             f"Content-Transfer-Encoding: {encoding}\r\nContent-Location: https://www.example.gov.cn/report.html\r\n\r\n")
+    tail = (f"\r\n--{_ARCHIVE_BOUNDARY}\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+            f"Content-Location: https://www.example.gov.cn/logo.png\r\n\r\niVBORw0KGgo=\r\n--{_ARCHIVE_BOUNDARY}--\r\n")
+    return head.encode("ascii") + parts.encode("ascii") + body + tail.encode("ascii")
+
+
+def word_importing(page: bytes, chunk: str = "mht") -> bytes:
+    """A DOCX whose body is one ``w:altChunk`` importing ``page``: as a web archive (``mht``,
+    html-docx-js's way) or as the HTML itself (``html``)."""
+    name, content_type, data = (("afchunk.mht", "message/rfc822", web_archive(page, "word")) if chunk == "mht"
+                                else ("afchunk.htm", "text/html", page))
+    package = "http://schemas.openxmlformats.org/package/2006"
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   f'<Types xmlns="{package}/content-types"><Default Extension="rels" '
+                   f'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   f'<Default Extension="xml" ContentType="application/xml"/>'
+                   f'<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                   f'officedocument.wordprocessingml.document.main+xml"/>'
+                   f'<Override PartName="/word/{name}" ContentType="{content_type}"/></Types>')
+        z.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   f'<Relationships xmlns="{package}/relationships"><Relationship Type="{relationships}/'
+                   f'officeDocument" Target="/word/document.xml" Id="R1"/></Relationships>')
+        z.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   f'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+                   f'xmlns:r="{relationships}"><w:body><w:altChunk r:id="htmlChunk"/><w:sectPr>'
+                   f'<w:pgSz w:w="11906" w:h="16838" w:orient="portrait"/></w:sectPr></w:body></w:document>')
+        z.writestr("word/_rels/document.xml.rels", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   f'<Relationships xmlns="{package}/relationships"><Relationship Type="{relationships}/'
+                   f'aFChunk" Target="/word/{name}" Id="htmlChunk"/></Relationships>')
+        z.writestr(f"word/{name}", data)
+    return out.getvalue()

@@ -637,6 +637,24 @@ def test_retry_after_longer_than_allowed_fails_at_once(tmp_path, site):
     assert len(site.requests("/r.html")) == 1
 
 
+def test_a_report_page_showing_its_pdf_in_a_viewer_gets_the_pdf_read(tmp_path, site):
+    """The page shows the report in pdf.js's viewer (an iframe whose URL names the PDF) and links
+    nothing: only the page was fetched, and it read nothing. The PDF the viewer names is now
+    fetched as the page's attachment and read; the viewer itself is never requested."""
+    key = sorted(REPORTS)[0]
+    site.page("/r/2021.html", '<html><body><h1>某区2021年政府信息公开工作年度报告</h1><iframe '
+              'src="/pdfjs/web/viewer.html?file=%2Fupload%2F2021%2Freport.pdf" width="100%"></iframe></body></html>')
+    site.route("/upload/2021/report.pdf", Reply(200, samples.render_as(report(key), "pdf"),
+                                                {"Content-Type": "application/pdf"}))
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "c.csv").write_text(f"source_id,agency,year,location\np,某区,2021,{site.base}/r/2021.html\n")
+    run_batch(tmp_path, policy(respect_robots=False))
+    attachments = dict(query(tmp_path, "select location, source_id from raw.sources where kind = 'attachment'"))
+    pdf = attachments[site.base + "/upload/2021/report.pdf"]
+    assert parsed_figures(tmp_path)[pdf] == (report(key).year, report(key).metrics["apps.new_received.total"])
+    assert not site.requests("/pdfjs/web/viewer.html")
+
+
 def test_attachments_past_the_cap_are_recorded_and_said(tmp_path, site):
     links = "".join(f'<a href="/files/annex-{i}.pdf">附件{i}</a>' for i in range(3))
     site.page("/r/page.html", f"<html><body>某县2021年政府信息公开工作年度报告 {links}</body></html>")

@@ -127,6 +127,27 @@ def test_attachments_by_extension_and_link_text():
                                       "http://www.example.gov.cn/download?id=7", "http://www.example.gov.cn/u/a.WPS"]
 
 
+def test_documents_a_page_shows_inside_itself_are_attachments():
+    """A report page that shows its PDF in pdf.js's viewer (an iframe, or a link to the viewer),
+    an ``<embed>`` or an ``<object>`` links no document by ``<a href>``: nothing was fetched but
+    the page (「not an annual report」). The document the viewer names is the attachment, resolved
+    as pdf.js resolves it; a download script's URL is kept whole (it serves the file itself)."""
+    page = """<div class="content"><h1>某区2022年政府信息公开工作年度报告</h1>
+    <iframe src="/pdfjs/web/viewer.html?file=%2Fupload%2F2022%2Freport.pdf" width="100%"></iframe>
+    <embed src="files/embedded.pdf" type="application/pdf">
+    <object data="/o/object.pdf" type="application/pdf"></object>
+    <a href="/static/pdfjs/web/viewer.html?file=../../../u/relative.pdf#page=2">在线预览</a>
+    <a href="/download.jsp?path=/data/upload/r.pdf">r.pdf</a>
+    <iframe src="/ad/banner.html"></iframe></div>"""
+    links = attachment_links(page, "http://www.example.gov.cn/a/b.html", year=2022)
+    assert [l.url for l in links] == ["http://www.example.gov.cn/u/relative.pdf",
+                                      "http://www.example.gov.cn/download.jsp?path=/data/upload/r.pdf",
+                                      "http://www.example.gov.cn/upload/2022/report.pdf",
+                                      "http://www.example.gov.cn/a/files/embedded.pdf",
+                                      "http://www.example.gov.cn/o/object.pdf"]
+    assert all(l.year == 2022 for l in links)
+
+
 def test_web_archives_and_macro_enabled_word_files_are_attachments_too():
     """The parser reads a web archive (.mht, .mhtml) and a .docm: a page linking one links its report."""
     page = """<p>附件：<a href="/u/2022.mht">2022年年报</a> <a href="/u/2022b.mhtml">2022年年报（网页）</a>

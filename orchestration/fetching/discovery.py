@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
 import lxml.html
 
@@ -95,6 +95,40 @@ def _anchors(root, base_url: str) -> list[tuple]:
     return out
 
 
+def _embedded(root, base_url: str) -> list[tuple]:
+    """(element, absolute url, "", title) of every document the page shows inside itself: an
+    ``<iframe>`` or ``<frame>`` (pdf.js's viewer, most often), an ``<embed>``, an ``<object>``."""
+    if root is None:
+        return []
+    out = []
+    for tag, attribute in _EMBEDDING:
+        for element in root.iter(tag):
+            url = urldefrag(urljoin(base_url, (element.get(attribute) or "").strip()))[0]
+            if url.startswith(("http://", "https://")) and url != base_url:
+                out.append((element, url, "", " ".join((element.get("title") or "").split())))
+    return out
+
+
+def viewed_document(url: str) -> str | None:
+    """The document a viewer page's URL names in its query (pdf.js's
+    ``/pdfjs/web/viewer.html?file=%2Fupload%2Freport.pdf``), resolved as the viewer resolves it
+    (against its own URL); None when the query names none. Only a page (a path ending in .html,
+    .htm or 「/」) is taken for a viewer: a script's URL (``download.jsp?path=…pdf``) is fetched as
+    it is, since such a script serves the file itself and its parameter may be no URL at all."""
+    parts = urlsplit(url)
+    if not parts.query or not parts.path.lower().endswith((".html", ".htm", "/")):
+        return None
+    query = parts.query
+    for name, value in parse_qsl(query, keep_blank_values=False):
+        value = value.strip()
+        if name.lower() in _VIEWER_PARAMETERS and \
+                unquote(urlsplit(value).path).lower().endswith(ATTACHMENT_EXTENSIONS):
+            document = urldefrag(urljoin(url, value))[0]
+            if document.startswith(("http://", "https://")):
+                return document
+    return None
+
+
 def _links(html: str, base_url: str) -> list[tuple[str, str, str]]:
     """(absolute url without fragment, text, title) of every <a href> in the page."""
     return [(url, text, title) for _, url, text, title in _anchors(_root(html), base_url)]
@@ -148,7 +182,13 @@ def pagination_links(html: str, page_url: str) -> list[str]:
     return ordered
 
 
-_LINK_OR_IMAGE = re.compile(r"<(?:a|img)[\s/>]", re.I)
+_LINK_OR_IMAGE = re.compile(r"<(?:a|img|iframe|frame|embed|object)[\s/>]", re.I)
+# Where a page shows a document inside itself rather than linking it: the element and the
+# attribute naming the document (or a viewer of it).
+_EMBEDDING = (("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", "data"))
+# A viewer's query parameter naming the document it shows: pdf.js's viewer.html?file=…, and the
+# preview and download scripts of sites' CMSs (…?url=…, ?path=…, ?fileUrl=…).
+_VIEWER_PARAMETERS = ("file", "url", "src", "path", "filepath", "fileurl", "filename", "doc", "pdf")
 
 
 def report_page_links(html: str, page_url: str, year: int | None = None) -> tuple[list[Link], list[Link]]:
@@ -162,14 +202,17 @@ def report_page_links(html: str, page_url: str, year: int | None = None) -> tupl
 
 
 def attachment_links(html: str, page_url: str, year: int | None = None) -> list[Link]:
-    """Documents attached to a report page (by extension in the link or its text). A link
-    whose text names another year's report is left out: sidebars list other years."""
+    """Documents attached to a report page (by extension in the link or its text), and those it
+    shows inside itself (an ``<iframe>``, ``<embed>`` or ``<object>``; a viewer's URL gives the
+    document it names, :func:`viewed_document`). A link whose text names another year's report
+    is left out: sidebars list other years."""
     return _attachment_links(_root(html), page_url, year)
 
 
 def _attachment_links(root, page_url: str, year: int | None) -> list[Link]:
     seen, found = set(), []
-    for _, url, text, title in _anchors(root, page_url):
+    for _, url, text, title in _anchors(root, page_url) + _embedded(root, page_url):
+        url = viewed_document(url) or url
         path = unquote(urlsplit(url).path).lower()
         label = text or title
         named = label.lower().rstrip(" )）]").endswith(ATTACHMENT_EXTENSIONS)

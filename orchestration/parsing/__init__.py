@@ -328,9 +328,10 @@ def _read_text_layout(text: str) -> Document:
     return read_text_grid(text)
 
 
-# A report page may hold nothing but a link to the report itself (a PDF or Word attachment):
-# that page is a report page, never junk.
-_DOCUMENT_LINK = re.compile(rb"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|doc[xm]?|wps|xlsx?|ofd|rtf|odt|ods|mht(?:ml)?)\b""", re.I)
+# A report page may hold nothing but a link to the report itself (a PDF or Word attachment), or
+# show it inside itself (an iframe, embed or object: pdf.js's viewer.html?file=…pdf): that page is
+# a report page, never junk.
+_DOCUMENT_LINK = re.compile(rb"""(?:href|src|data)\s*=\s*["']?[^"'\s>]+\.(?:pdf|doc[xm]?|wps|xlsx?|ofd|rtf|odt|ods|mht(?:ml)?)\b""", re.I)
 
 
 def _links_a_document(data: bytes, form: str | None) -> bool:

@@ -108,7 +108,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 # 0.7.10: Word packages read from the main part their relationships name, without python-docx:
 #        macro-enabled documents, templates and packages without relationships read (refused
 #        before); a DOCX in 5 ms, not 13; a page a Word file imports whole (w:altChunk) read in
-#        its place; web archives (MHTML, and .doc files that are one) read as their page.
+#        its place; web archives (MHTML, and .doc files that are one) read as their page; what
+#        a workbook hides (worksheets; XLSX rows and columns) not read.
 PARSER_VERSION = "0.7.10"
 
 

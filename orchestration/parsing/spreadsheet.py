@@ -33,7 +33,7 @@ def _text(value) -> str:
 
 
 def read_spreadsheet(data: bytes, form: str) -> Document:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     from . import UnreadableDocument
 
@@ -51,7 +51,16 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
         raise UnreadableDocument(f"not a readable {form.upper()} file ({type(exc).__name__}: {exc})") from exc
     items: list[Line | Row] = []
     cells_seen = 0
-    for name in book.sheet_names:
+    # What the workbook does not show is not read (a hidden worksheet holding last year's tables,
+    # copied in and hidden, was read first: the year and 81 figures were last year's). Every
+    # worksheet is read when none is shown (a workbook cannot hide them all; a damaged one may).
+    shown = [sheet.name for sheet in book.sheets_metadata
+             if sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible]
+    names = shown or list(book.sheet_names)
+    hidden_sheets = [name for name in book.sheet_names if name not in names]
+    hidden = _hidden_rows_and_columns(data) if form == "xlsx" else {}
+    for name in names:
+        hidden_rows, hidden_columns = hidden.get(name, (set(), set()))
         try:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
@@ -65,7 +74,9 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
             cells_seen += len(values)
             if cells_seen > MAX_CELLS:
                 raise UnreadableDocument(f"worksheet {name!r} holds more than {MAX_CELLS} cells: not a 统计表")
-            texts = [(c, _text(v)) for c, v in enumerate(values) if (r, c) not in covered]
+            if r in hidden_rows:
+                continue
+            texts = [(c, _text(v)) for c, v in enumerate(values) if (r, c) not in covered and c not in hidden_columns]
             # Trailing blanks are the sheet's width, not cells of this row.
             while texts and not texts[-1][1]:
                 texts.pop()
@@ -80,6 +91,12 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
             first = next(i for i, (_, t) in enumerate(texts) if t)
             items.append(Row([Cell(t, f"{where} column {c + 1}") for c, t in texts[first:]], where))
     doc = Document(form=form, method="spreadsheet_table", items=items)
+    left_out = [f"worksheet {name}" for name in hidden_sheets] + [
+        f"worksheet {name}: " + "; ".join(part for part in (
+            _spans("rows", rows, str), _spans("columns", columns, _column_letters)) if part)
+        for name, (rows, columns) in hidden.items() if name in names and (rows or columns)]
+    if left_out:
+        doc.reader_issues.append(("hidden_content", "what the workbook hides was not read: " + ", ".join(left_out)))
     if form == "xlsx":
         uncomputed = _formulas_without_values(data)
         if uncomputed:
@@ -92,6 +109,76 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
                 f"does not calculate; opened and saved in Excel, WPS or LibreOffice they would have one) "
                 f"read as empty: {shown}"))
     return doc
+
+
+def _spans(what: str, indexes: set[int], name) -> str:
+    """「rows 40–80, 92」 for the 0-based row indexes 39..79 and 91 (``name`` gives a row's or a
+    column's name from its 1-based number: ``str``, or :func:`_column_letters`)."""
+    if not indexes:
+        return ""
+    runs: list[list[int]] = []
+    for i in sorted(indexes):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return what + " " + ", ".join(name(a + 1) if a == b else f"{name(a + 1)}–{name(b + 1)}" for a, b in runs)
+
+
+def _column_letters(number: int) -> str:
+    """Excel's name of the 1-based column ``number``: 1 → A, 28 → AB."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+_SPREADSHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_OFFICE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _hidden_rows_and_columns(data: bytes) -> dict[str, tuple[set[int], set[int]]]:
+    """Worksheet name → (its hidden rows, its hidden columns), 0-based, for an XLSX: rows marked
+    ``hidden`` (hidden by hand, or by an outline collapsed) and columns whose ``<col>`` range is.
+    calamine gives every cell, shown or not. Only worksheets whose XML says ``hidden`` are parsed."""
+    import posixpath
+
+    from lxml import etree
+
+    found: dict[str, tuple[set[int], set[int]]] = {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            workbook = etree.fromstring(z.read("xl/workbook.xml"), parser)
+            targets = {rel.get("Id"): rel.get("Target") or "" for rel in
+                       etree.fromstring(z.read("xl/_rels/workbook.xml.rels"), parser).iter(_PACKAGE_RELATIONSHIP)}
+            for sheet in workbook.iter(f"{_SPREADSHEET}sheet"):
+                target = targets.get(sheet.get(_OFFICE_RELATIONSHIPS) or "", "")
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                try:
+                    xml = z.read(part)
+                except KeyError:
+                    continue
+                if b"hidden=" not in xml:
+                    continue
+                rows, columns = set(), set()
+                for _, element in etree.iterparse(io.BytesIO(xml), events=("end",), resolve_entities=False,
+                                                  no_network=True, tag=(f"{_SPREADSHEET}row", f"{_SPREADSHEET}col")):
+                    if element.get("hidden") in ("1", "true"):
+                        if element.tag == f"{_SPREADSHEET}row" and (element.get("r") or "").isdigit():
+                            rows.add(int(element.get("r")) - 1)
+                        elif element.tag == f"{_SPREADSHEET}col" and (element.get("min") or "").isdigit():
+                            low = int(element.get("min"))
+                            high = int(element.get("max")) if (element.get("max") or "").isdigit() else low
+                            columns.update(range(low - 1, min(high, low + 16384)))
+                    element.clear()
+                if rows or columns:
+                    found[sheet.get("name") or ""] = (rows, columns)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return found   # a workbook laid out otherwise: calamine's reading stands as it is
+    return found
 
 
 def _formulas_without_values(data: bytes) -> dict[str, list[str]]:

@@ -6,6 +6,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   turned by 90°;
 - ``page_image``: one page as an image file (the 图片版 attachment, a table pasted into a page);
 - ``render_xlsx``: the report's paragraphs and tables in one worksheet, merged cells merged;
+- ``with_hidden_content``: a workbook with another report's tables where the workbook hides
+  them (a hidden worksheet, hidden rows, a hidden column), as last year's workbook copied on;
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
   their positions and the tables' rules as path objects;
 - ``libreoffice_convert``: DOCX → DOC, or a Word 97 file named ``.wps`` (LibreOffice cannot
@@ -100,6 +102,58 @@ def render_xlsx(report: SampleReport) -> bytes:
                                   end_column=1 + p.col + p.cell.colspan - 1)
             rows = max(rows, p.row + p.cell.rowspan)
         row += rows + 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def with_hidden_content(xlsx: bytes, other: bytes, how: str) -> bytes:
+    """``xlsx`` (one worksheet, as :func:`render_xlsx` writes it) with the figures of ``other``
+    (another year's, laid out alike) where Excel does not show them: ``sheet``, its worksheet
+    copied in before the shown one and hidden; ``rows``, its rows put above the shown ones and
+    hidden; ``column``, a hidden column after column B holding its column B's numbers (merged
+    ranges moved with the cells)."""
+    from openpyxl import load_workbook
+
+    book, source = load_workbook(io.BytesIO(xlsx)), load_workbook(io.BytesIO(other)).active
+    sheet = book.active
+    if how == "sheet":
+        copy = book.create_sheet("去年", 0)
+        for row in source.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    copy.cell(row=cell.row, column=cell.column, value=cell.value)
+        for merged in source.merged_cells.ranges:
+            copy.merge_cells(str(merged))
+        copy.sheet_state = "hidden"
+        book.active = 1
+    elif how in ("rows", "column"):
+        offset = source.max_row + 1 if how == "rows" else 0
+        merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in sheet.merged_cells.ranges]
+        for merged in list(sheet.merged_cells.ranges):
+            sheet.unmerge_cells(str(merged))
+        if how == "rows":
+            sheet.insert_rows(1, offset)
+            for row in source.iter_rows():
+                for cell in row:
+                    if cell.value is not None:
+                        sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+            for number in range(1, offset + 1):
+                sheet.row_dimensions[number].hidden = True
+            merges = [(r0 + offset, c0, r1 + offset, c1) for r0, c0, r1, c1 in merges] + \
+                     [(m.min_row, m.min_col, m.max_row, m.max_col) for m in source.merged_cells.ranges]
+        else:
+            sheet.insert_cols(3)
+            for number in range(1, sheet.max_row + 1):
+                value = source.cell(row=number, column=2).value
+                if isinstance(value, int):
+                    sheet.cell(row=number, column=3, value=value)
+            sheet.column_dimensions["C"].hidden = True
+            merges = [(r0, c0 + (c0 >= 3), r1, c1 + (c1 >= 3)) for r0, c0, r1, c1 in merges]
+        for r0, c0, r1, c1 in merges:
+            sheet.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+    else:
+        raise ValueError(f"unknown hiding: {how}")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -103,6 +103,61 @@ def test_scanned_pages_among_text_pages_read_as_the_text_layer_does(report_pdf):
 
 
 @needs_cjk_font
+@pytest.mark.parametrize("layout", ["2021", "2019"])
+def test_tables_pasted_as_pictures_in_a_text_pdf_are_read(layout):
+    """A report whose prose is text and whose tables are pictures (screenshots pasted in): the
+    pages have a text layer, so none was OCR'd; the report read as free-form with 0 of about 200
+    table cells and **no issue**. A picture as wide as a table with no text over it is now read
+    by OCR (its area only) and its tables join the page's, in their place."""
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == layout)
+    want = parse_document(samples.render_pdf(report), "report.pdf")
+    got = parse_document(samples.render_pdf(report, tables_as_pictures=True), "report-pictures.pdf")
+    assert (got.template, got.year, got.agency) == (want.template, want.year, want.agency)
+    right, silent, doubted = _score(got, want.metrics)
+    assert right >= 0.98 * len(want.metrics) and len(want.metrics) > 150, f"{right} of {len(want.metrics)}"
+    assert not silent, f"wrong cells without an ocr_uncertain issue: {silent}"
+    tables = [v for v in got.values.values() if v.table in ("二", "三", "四")]
+    assert tables and all(v.method == "ocr" and v.note.startswith("OCR confidence ") for v in tables)
+    # The prose stays the text layer's.
+    assert all(v.method != "ocr" for v in got.values.values() if v.table not in ("二", "三", "四"))
+
+
+@needs_cjk_font
+def test_pictures_that_may_hold_tables_are_named_when_ocr_cannot_read_them(monkeypatch):
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    got = parse_document(samples.render_pdf(report, tables_as_pictures=True), "report-pictures.pdf")
+    named = [i for i in got.issues if i.code == "pictures_not_read"]
+    assert len(named) == 1 and "report-pictures.pdf" in named[0].message, named
+    assert "on pages 2, 3, 4: not read" in named[0].message   # the pages table 二, 三 and 四 are on
+    assert not [v for v in got.values.values() if v.table in ("二", "三", "四")]
+
+
+def test_what_a_picture_holds_joins_its_page_numbered_after_the_page_own():
+    """A picture's tables and lines are moved to where the picture stands and numbered after the
+    page's own, their OCR confidence and notes under the new numbers; what the text layer already
+    holds at the same place (text over a background picture) is not added twice."""
+    from orchestration.parsing.pdf import _Cell, _Page, _Table, _TextLine
+
+    page = _Page(2, 595, 842, tables=[_Table(1, (50, 50, 500, 150), [])],
+                 lines=[_TextLine("二、主动公开政府信息情况", 60, 300, 160, 172, 12, number=1)])
+    read = _Page(2, 450, 400, tables=[_Table(1, (0, 0, 450, 300), [[_Cell("26", (10, 10, 60, 30), 1, 1)]])],
+                 lines=[_TextLine("二、主动公开政府信息情况", 10, 250, -20, -8, 12, number=1),
+                        _TextLine("（单位：件）", 10, 100, 310, 322, 12, number=2)])
+    confidence, notes = {"page 2 line 1": 0.5}, {}
+    ocr._place_read(page, read, 50, 180, {"page 2 table 1 row 1 column 1": 0.9, "page 2 line 1": 0.8,
+                                          "page 2 line 2": 0.7}, {"page 2 table 1 row 1 column 1": "n"},
+                    confidence, notes)
+    assert [t.number for t in page.tables] == [1, 2] and page.tables[1].bbox == (50, 180, 500, 480)
+    assert page.tables[1].rows[0][0].bbox == (60, 190, 110, 210)
+    assert [(l.number, l.text, l.top) for l in page.lines] == [(1, "二、主动公开政府信息情况", 160),
+                                                               (2, "（单位：件）", 490)]
+    assert confidence == {"page 2 line 1": 0.5, "page 2 table 2 row 1 column 1": 0.9, "page 2 line 2": 0.7}
+    assert notes == {"page 2 table 2 row 1 column 1": "n"}
+
+
+@needs_cjk_font
 def test_an_image_of_a_page_is_read_by_ocr(report_pdf):
     assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
     want = parse_document(_pages(report_pdf, 2), "page.pdf")

@@ -726,6 +726,73 @@ def pdf_pages(data: bytes, numbers: list[int], confidence: dict[str, float], dpi
     return pages
 
 
+def read_pictures(data: bytes, page, confidence: dict[str, float], notes: dict[str, str],
+                  dpi: int = RENDER_DPI) -> None:
+    """The tables and lines OCR reads in the pictures of a text page (``page.pictures``: tables
+    pasted as pictures, pdf._pictures), added to what its text layer gave (``page``, a
+    pdf._Page), numbered after its own tables and lines. Only each picture's area is rendered
+    and read. The confidence and notes of what is added go into ``confidence`` and ``notes``
+    under the numbers it gets."""
+    from .pdf_layer import open_document
+
+    pdf = open_document(data)   # text without an embedded font draws no ink: the pictures alone show
+    try:
+        layer = pdf[page.number - 1]
+        width, height = layer.get_size()
+        for x0, top, x1, bottom in page.pictures:
+            image = layer.render(scale=dpi / 72, grayscale=True,
+                                 crop=(x0, height - bottom, width - x1, top)).to_pil()
+            ocr = read_image(image)
+            # read_image may scale a small picture up: the points of its page follow the pixels it read.
+            sides = ocr.gray.shape[:2] if ocr.turned % 2 else ocr.gray.shape[1::-1]
+            read_confidence: dict[str, float] = {}
+            read_notes: dict[str, str] = {}
+            read = to_page(ocr, page.number, dpi * sides[0] / max(1, image.size[0]), read_confidence, read_notes)
+            _place_read(page, read, x0, top, read_confidence, read_notes, confidence, notes)
+    finally:
+        pdf.close()
+
+
+def _place_read(page, read, dx: float, dy: float, read_confidence: dict, read_notes: dict,
+                confidence: dict, notes: dict) -> None:
+    """``read`` (a picture's pdf._Page, in the picture's own points) moved to where the picture
+    stands on ``page`` and added to it, its tables and lines numbered after the page's own."""
+    renamed: dict[str, str] = {}
+    # What the text layer already holds at the same place is not added again (text drawn over
+    # a background picture, with a font the PDF embeds, shows in the picture's rendering too).
+    own = [table.bbox for table in page.tables] + [(line.x0, line.top, line.x1, line.bottom) for line in page.lines]
+
+    def held(x0: float, top: float, x1: float, bottom: float) -> bool:
+        cx, cy = (x0 + x1) / 2 + dx, (top + bottom) / 2 + dy
+        return any(a - 1 <= cx <= c + 1 and b - 1 <= cy <= d + 1 for a, b, c, d in own)
+
+    for table in read.tables:
+        if held(*table.bbox):
+            continue
+        old = f"page {page.number} table {table.number} "
+        table.number = len(page.tables) + 1
+        renamed[old] = f"page {page.number} table {table.number} "
+        table.bbox = (table.bbox[0] + dx, table.bbox[1] + dy, table.bbox[2] + dx, table.bbox[3] + dy)
+        for row in table.rows:
+            for cell in row:
+                cell.bbox = (cell.bbox[0] + dx, cell.bbox[1] + dy, cell.bbox[2] + dx, cell.bbox[3] + dy)
+        page.tables.append(table)
+    for line in read.lines:
+        if held(line.x0, line.top, line.x1, line.bottom):
+            continue
+        old = f"page {page.number} line {line.number}"
+        line.number = len(page.lines) + 1
+        renamed[old] = f"page {page.number} line {line.number}"
+        line.x0, line.x1, line.top, line.bottom = line.x0 + dx, line.x1 + dx, line.top + dy, line.bottom + dy
+        page.lines.append(line)
+    for source, target in ((read_confidence, confidence), (read_notes, notes)):
+        for key, value in source.items():
+            for old, new in renamed.items():
+                if key == old or (old.endswith(" ") and key.startswith(old)):
+                    target[new + key[len(old):]] = value
+                    break
+
+
 def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) -> dict[int, object]:
     """Pages whose text layer pdfminer cannot map to Unicode but pdfium can (a CID font whose
     encoding names pdfminer does not resolve; the strings of an encrypted PDF a writer left

@@ -99,6 +99,7 @@ class _Page:
     chars: int = 0
     unmapped: int = 0        # characters without a Unicode mapping: 「(cid:123)」
     numbers_apart: list[str] = field(default_factory=list)   # cells left empty (_NUMBERS_APART)
+    pictures: list[tuple[float, float, float, float]] = field(default_factory=list)   # see _pictures
 
 
 def _unreadable(message: str) -> Exception:
@@ -238,6 +239,39 @@ def _footnote_references(chars: list[dict]) -> set[int]:
     return notes
 
 
+# A picture as wide as a table and at least two rows high, with (almost) no text over it: a
+# table pasted as a picture (a screenshot of Excel or of another document), which the text layer
+# does not hold. (A scan with its text layer under it has text all over its picture; a seal, a
+# logo or a photo beside the text is narrower.)
+PICTURE_MIN_WIDTH = 0.4      # of the page's width
+PICTURE_MIN_HEIGHT = 40.0    # points
+PICTURE_TEXT_PER_AREA = 1 / 5000   # characters over a picture per square point, at most (a caption)
+
+
+def _pictures(page, chars: list[dict]) -> list[tuple[float, float, float, float]]:
+    """(x0, top, x1, bottom) of each picture on the page that may hold a table (see above).
+    Images drawn edge to edge are one picture first: writers cut a large image into strips."""
+    boxes = sorted((max(0.0, float(i["x0"])), max(0.0, float(i["top"])), min(float(page.width), float(i["x1"])),
+                    min(float(page.height), float(i["bottom"]))) for i in page.images)
+    merged: list[list[float]] = []
+    for x0, top, x1, bottom in sorted(boxes, key=lambda b: (b[1], b[0])):
+        for box in merged:
+            if x0 <= box[2] + 2 and box[0] <= x1 + 2 and top <= box[3] + 2 and box[1] <= bottom + 2:
+                box[:] = [min(box[0], x0), min(box[1], top), max(box[2], x1), max(box[3], bottom)]
+                break
+        else:
+            merged.append([x0, top, x1, bottom])
+    found = []
+    for x0, top, x1, bottom in merged:
+        if x1 - x0 < PICTURE_MIN_WIDTH * float(page.width) or bottom - top < PICTURE_MIN_HEIGHT:
+            continue
+        over = sum(1 for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                   and top <= (c["top"] + c["bottom"]) / 2 <= bottom and c["text"].strip())
+        if over <= max(3.0, (x1 - x0) * (bottom - top) * PICTURE_TEXT_PER_AREA):
+            found.append((x0, top, x1, bottom))
+    return found
+
+
 def _read_page(page, number: int) -> _Page:
     result = _Page(number, float(page.width), float(page.height))
     chars = page.chars
@@ -245,6 +279,7 @@ def _read_page(page, number: int) -> _Page:
     result.unmapped = sum(1 for c in chars if c["text"].startswith("(cid:"))
     if not result.chars:
         return result
+    result.pictures = _pictures(page, chars)
     notes = _footnote_references(chars)
     if notes:
         page = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in notes)
@@ -342,11 +377,26 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
                               "on them (blank or unreadable scans)")
         for page in read.values():
             page.chars = max(page.chars, 1)   # read (perhaps a blank page): not "needs OCR"
+    pictured = [p for p in pages if p.pictures and p.number not in scanned]
+    unread_pictures = []
+    if pictured and ocr:
+        from . import ocr as engine
+        if engine.available():
+            for page in pictured[:MAX_OCR_PAGES]:
+                engine.read_pictures(data, page, confidence, notes)
+        unread_pictures = pictured if not engine.available() else pictured[MAX_OCR_PAGES:]
     doc = document_from_pages(pages)
     doc.ocr_confidence, doc.ocr_notes = confidence, notes
+    if pictured and ocr:
+        doc.page_meta["pages_ocr_pictures"] = _ranges([p.number for p in pictured if p not in unread_pictures])
+    if unread_pictures or (pictured and not ocr):
+        doc.reader_issues.append(("pictures_not_read", "pictures that may hold a table (as wide as one, "
+                                  "no text over them) are on pages "
+                                  f"{_ranges([p.number for p in (unread_pictures or pictured)])}: not read "
+                                  "(OCR is off or not installed)"))
     if fallback:
-        doc.reader_issues = [("pdf_text_layer_fallback", f"{fallback}: the text layer was read with "
-                              "pdfminer instead (slower, same reading)")]
+        doc.reader_issues.insert(0, ("pdf_text_layer_fallback", f"{fallback}: the text layer was read with "
+                                     "pdfminer instead (slower, same reading)"))
     apart = [where for page in pages for where in page.numbers_apart]
     if apart:
         doc.reader_issues.append(("pdf_cell_numbers_apart", "cells holding numbers a word apart on one line "

@@ -319,7 +319,7 @@ def _compose(m: tuple, n: tuple) -> tuple:
 
 
 def _paths(page, number: int, height: float, y_origin: float, doctop: float):
-    """(kind, object) for every path on the page, inside form XObjects too."""
+    """(kind, object) for every path and image on the page, inside form XObjects too."""
     handle = page.raw
     count = pdfium_c.FPDFPage_CountObjects(handle)
     stack = [(pdfium_c.FPDFPage_GetObject(handle, i), (1, 0, 0, 1, 0, 0)) for i in reversed(range(count))]
@@ -334,6 +334,22 @@ def _paths(page, number: int, height: float, y_origin: float, doctop: float):
             stack.extend((pdfium_c.FPDFFormObj_GetObject(obj, i), inner) for i in reversed(range(n)))
         elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             yield from _path_objects(obj, outer, number, height, y_origin, doctop)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            yield "image", _image_object(obj, outer, number, height, y_origin, doctop)
+
+
+def _image_object(obj, outer: tuple, number: int, height: float, y_origin: float, doctop: float) -> dict:
+    """Where an image is drawn, as pdfminer gives it: the unit square through the image's matrix
+    (and those of the forms around it)."""
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+    a, b, c, d, e, f = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+    xs, ys = (e, a + e, c + e, a + c + e), (f, b + f, d + f, b + d + f)
+    left, right, low, high = min(xs), max(xs), min(ys) - y_origin, max(ys) - y_origin
+    top = round(height - high, 3)
+    return {"object_type": "image", "x0": left, "x1": right, "y0": low, "y1": high, "width": right - left,
+            "height": high - low, "top": top, "bottom": round(height - low, 3), "doctop": doctop + top,
+            "page_number": number}
 
 
 def _fill_colour(obj) -> tuple:

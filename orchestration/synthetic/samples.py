@@ -1126,8 +1126,35 @@ _PDF_TOP_MARGIN = _PDF_BOTTOM_MARGIN = 72
 _PDF_FRAME_HEIGHT = 841.8897637795277 - _PDF_TOP_MARGIN - _PDF_BOTTOM_MARGIN - 12
 
 
-def render_pdf(report: SampleReport) -> bytes:
-    """An A4 PDF with a text layer (module docstring). Same report, same bytes."""
+def _table_picture(table, dpi: int = 200):
+    """The table flowable drawn as a picture (a platypus ``Image`` of its width): what a report
+    gets when its author pastes a table as a screenshot (of Excel, of another document)."""
+    import pypdfium2 as pdfium
+    from PIL import ImageOps
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Image
+
+    from ..parsing.pdf_layer import use_system_fonts
+
+    use_system_fonts()   # the table's CJK font is not embedded: drawn as it looks
+    width, height = table.wrap(415, 10_000)
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(width + 8, height + 8), invariant=1)
+    table.drawOn(canvas, 4, 4)
+    canvas.save()
+    picture = pdfium.PdfDocument(buf.getvalue())[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    box = ImageOps.invert(picture).getbbox()
+    picture = picture.crop(box) if box else picture
+    png = io.BytesIO()
+    picture.save(png, "PNG")
+    png.seek(0)
+    scale = min(1.0, _PDF_FRAME_HEIGHT / height)   # a table taller than a page is shrunk onto one
+    return Image(png, width=width * scale, height=height * scale)
+
+
+def render_pdf(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
+    """An A4 PDF with a text layer (module docstring). Same report, same bytes.
+    ``tables_as_pictures``: every table a picture, the prose text (a table pasted as a screenshot)."""
     _pdf_kit()
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
@@ -1148,7 +1175,8 @@ def render_pdf(report: SampleReport) -> bytes:
     for kind, item in _document(report):
         if kind == "table":
             table, rows = item
-            story.append(_pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table]))
+            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table])
+            story.append(_table_picture(flowable) if tables_as_pictures else flowable)
         else:
             story.append(Paragraph(html.escape(item, quote=False), styles[kind]))
 

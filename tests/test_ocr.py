@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 
@@ -132,6 +133,44 @@ def test_pictures_that_may_hold_tables_are_named_when_ocr_cannot_read_them(monke
     assert len(named) == 1 and "report-pictures.pdf" in named[0].message, named
     assert "on pages 2, 3, 4: not read" in named[0].message   # the pages table 二, 三 and 四 are on
     assert not [v for v in got.values.values() if v.table in ("二", "三", "四")]
+
+
+@needs_cjk_font
+def test_tables_pasted_as_pictures_in_a_word_file_are_read():
+    """The same in a Word file: the tables are pictures (``w:drawing``), the prose text. It read
+    as free-form, 0 of 202 table cells, no issue; a picture as wide as a table is now OCR'd in its
+    place, its values marked as OCR's."""
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    want = parse_document(samples.render_docx(report), "report.docx")
+    got = parse_document(samples.render_docx(report, tables_as_pictures=True), "report-pictures.docx")
+    assert (got.template, got.year, got.agency) == (want.template, want.year, want.agency)
+    right, silent, _ = _score(got, want.metrics)
+    assert right >= 0.98 * len(want.metrics) and len(want.metrics) > 150, f"{right} of {len(want.metrics)}"
+    assert not silent, f"wrong cells without an ocr_uncertain issue: {silent}"
+    tables = [v for v in got.values.values() if v.table in ("二", "三", "四")]
+    assert tables and all(v.method == "ocr" and v.location.startswith("picture ") for v in tables)
+
+
+def test_pictures_of_a_word_file_ocr_cannot_read_are_named(monkeypatch):
+    """A picture stored as a Windows metafile (Word pastes an Excel range so) is no image OCR
+    reads; without the OCR engine none is read. Either way the picture is named."""
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    docx = samples.render_docx(report, tables_as_pictures=True)
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "word/media/image1.png":
+                data = b"\x01\x00\x00\x00" + b"\0" * 36 + b" EMF" + b"\0" * 64   # an EMF header
+            target.writestr(name, data)
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    for data, reason in ((out.getvalue(), "Windows metafile"), (docx, "not installed")):
+        got = parse_document(data, "report.docx")
+        named = [i for i in got.issues if i.code == "pictures_not_read"]
+        assert named and "picture 1 (word/media/image1.png)" in named[0].message and reason in named[0].message, named
+        assert not [v for v in got.values.values() if v.table in ("二", "三", "四")]
 
 
 def test_what_a_picture_holds_joins_its_page_numbered_after_the_page_own():

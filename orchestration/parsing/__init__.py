@@ -110,7 +110,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        before); a DOCX in 5 ms, not 13; a page a Word file imports whole (w:altChunk) read in
 #        its place; web archives (MHTML, and .doc files that are one) read as their page; what
 #        a workbook hides (worksheets; XLSX rows and columns) not read; tables pasted into a
-#        text PDF as pictures read by OCR.
+#        text PDF or a Word file as pictures read by OCR.
 PARSER_VERSION = "0.7.10"
 
 

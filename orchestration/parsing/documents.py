@@ -1083,8 +1083,9 @@ def read_docx(data: bytes) -> Document:
     w_properties, w_span, w_merge, w_val = _w("tcPr"), _w("gridSpan"), _w("vMerge"), _w("val")
     wrappers = {_w("sdt"), _w("sdtContent"), _w("customXml")}
     w_chunk = _w("altChunk")
-    chunks = 0
+    chunks = pictures = 0
     reader_issues: list[tuple[str, str]] = []
+    ocr_read: tuple[dict, dict] = ({}, {})   # what OCR read in pictures: confidence, notes by location
     for child in _word_content(body, {w_p, w_tbl, w_chunk}, wrappers):
         if child.tag == w_chunk:
             chunks += 1
@@ -1097,6 +1098,13 @@ def read_docx(data: bytes) -> Document:
             text = text_of(child)
             if text:
                 items.append(Line(text, f"paragraph {paragraph_no}"))
+            for relationship, width, height in _pictures_in(child):
+                if width < PICTURE_MIN_WIDTH or height < PICTURE_MIN_HEIGHT:
+                    continue   # a logo, a seal, an icon: no table
+                pictures += 1
+                picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
+                items.extend(picture_items)
+                reader_issues.extend(picture_issues)
         elif child.tag == w_tbl:
             table_no += 1
             for r, tr in enumerate(child.iter(w_tr), start=1):
@@ -1116,7 +1124,87 @@ def read_docx(data: bytes) -> Document:
                 if cells:
                     items.append(Row(cells, f"table {table_no} row {r}"))
     return Document(form="docx", method="docx_table", items=items,
-                    page_meta={"title": title} if title else {}, reader_issues=reader_issues)
+                    page_meta={"title": title} if title else {}, reader_issues=reader_issues,
+                    ocr_confidence=ocr_read[0], ocr_notes=ocr_read[1])
+
+
+# A picture in a Word document as wide as a table (8 cm: two fifths of an A4 text width) and two
+# rows high: maybe a table pasted as a picture (a screenshot of Excel), which the document's text
+# does not hold. It is read by OCR. (Sizes in points.)
+PICTURE_MIN_WIDTH = 8 / 2.54 * 72
+PICTURE_MIN_HEIGHT = 40.0
+_EMU_PER_POINT = 12700
+_DRAWING_PICTURE = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_DRAWING_PLACES = ("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}inline",
+                   "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}anchor")
+_DRAWING_EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+_EMBEDDED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+_VML_PICTURE = "{urn:schemas-microsoft-com:vml}imagedata"
+_VML_SIZE = re.compile(r"(width|height)\s*:\s*([\d.]+)\s*(pt|in|cm|mm|px)?", re.I)
+_POINTS_PER = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75, None: 0.75}
+
+
+def _pictures_in(paragraph) -> list[tuple[str, float, float]]:
+    """(relationship id, width, height in points) of each picture a paragraph shows: DrawingML's
+    (``a:blip`` in a ``wp:inline`` or ``wp:anchor``, its size the ``wp:extent``) and VML's
+    (``v:imagedata`` in a ``v:shape``, its size in the shape's style), Word 2003's way."""
+    found = []
+    for blip in paragraph.iter(_DRAWING_PICTURE, _VML_PICTURE):
+        if blip.tag == _VML_PICTURE:
+            relationship = blip.get(_RELATIONSHIP_ID)
+            shape = blip.getparent()
+            size = {name.lower(): float(value) * _POINTS_PER[(unit or "").lower() or None]
+                    for name, value, unit in _VML_SIZE.findall(shape.get("style") or "" if shape is not None else "")}
+            width, height = size.get("width", 0.0), size.get("height", 0.0)
+        else:
+            relationship = blip.get(_EMBEDDED)
+            place = next(blip.iterancestors(*_DRAWING_PLACES), None)
+            extent = place.find(_DRAWING_EXTENT) if place is not None else None
+            width = height = 0.0
+            if extent is not None and (extent.get("cx") or "").isdigit() and (extent.get("cy") or "").isdigit():
+                width, height = int(extent.get("cx")) / _EMU_PER_POINT, int(extent.get("cy")) / _EMU_PER_POINT
+        if relationship:
+            found.append((relationship, width, height))
+    return found
+
+
+def _picture_read(package, main: str, relationship: str, number: int,
+                  ocr_read: tuple[dict, dict]) -> tuple[list, list]:
+    """(items, reader issues) of picture ``number`` of a Word document, read by OCR as an image
+    attachment is: its rows and lines in its place, their locations after 「picture N」, what OCR
+    said of them (confidence, notes) into ``ocr_read`` under those locations. A picture OCR finds
+    no text in is nothing; one it cannot read (a Windows metafile, OCR not installed) is named."""
+    from . import MissingTool, UnreadableDocument, sniff
+    from .bounded_zip import ZipBombError
+
+    where = f"picture {number}"
+    name = _part_relationships(package, main).get(relationship)
+    try:
+        if not name:
+            raise UnreadableDocument(f"its relationship {relationship!r} names no part of the package")
+        data = package.read(name)
+        if sniff(data, name) != "image":
+            raise UnreadableDocument("not an image OCR reads (PNG, JPEG, GIF, BMP or TIFF): "
+                                     f"{data[:4]!r}… (a Windows metafile, a vector drawing?)")
+        from .ocr import read_image_document
+        doc = read_image_document(data)
+    except ZipBombError as exc:
+        raise UnreadableDocument(f"refused DOCX: {exc}") from exc
+    except MissingTool as exc:
+        return [], [("pictures_not_read", f"{where} ({name}) of the Word document may hold a table: {exc}")]
+    except UnreadableDocument as exc:
+        if "no text" in str(exc):
+            return [], []   # a photo, a drawing: nothing written in it
+        return [], [("pictures_not_read", f"{where} ({name}) of the Word document may hold a table and "
+                      f"cannot be read: {exc}")]
+    for item in doc.items:
+        item.where = f"{where}: {item.where}"
+        if isinstance(item, Row):
+            for cell in item.cells:
+                cell.where = f"{where}: {cell.where}"
+    for source, target in ((doc.ocr_confidence, ocr_read[0]), (doc.ocr_notes, ocr_read[1])):
+        target.update({f"{where}: {location}": value for location, value in source.items()})
+    return doc.items, doc.reader_issues
 
 
 def _imported_part(package, main: str, relationship: str | None, number: int) -> tuple[list, list, str]:

@@ -1126,13 +1126,12 @@ _PDF_TOP_MARGIN = _PDF_BOTTOM_MARGIN = 72
 _PDF_FRAME_HEIGHT = 841.8897637795277 - _PDF_TOP_MARGIN - _PDF_BOTTOM_MARGIN - 12
 
 
-def _table_picture(table, dpi: int = 200):
-    """The table flowable drawn as a picture (a platypus ``Image`` of its width): what a report
+def _table_png(table, dpi: int = 200) -> tuple[bytes, float, float]:
+    """(PNG, width, height in points) of the table flowable drawn as a picture: what a report
     gets when its author pastes a table as a screenshot (of Excel, of another document)."""
     import pypdfium2 as pdfium
     from PIL import ImageOps
     from reportlab.pdfgen.canvas import Canvas
-    from reportlab.platypus import Image
 
     from ..parsing.pdf_layer import use_system_fonts
 
@@ -1147,9 +1146,16 @@ def _table_picture(table, dpi: int = 200):
     picture = picture.crop(box) if box else picture
     png = io.BytesIO()
     picture.save(png, "PNG")
-    png.seek(0)
-    scale = min(1.0, _PDF_FRAME_HEIGHT / height)   # a table taller than a page is shrunk onto one
-    return Image(png, width=width * scale, height=height * scale)
+    return png.getvalue(), width, height
+
+
+def _table_picture(table):
+    """The table as a platypus ``Image`` of its width (a table taller than a page shrunk onto one)."""
+    from reportlab.platypus import Image
+
+    png, width, height = _table_png(table)
+    scale = min(1.0, _PDF_FRAME_HEIGHT / height)
+    return Image(io.BytesIO(png), width=width * scale, height=height * scale)
 
 
 def render_pdf(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
@@ -1230,12 +1236,14 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_docx(report: SampleReport) -> bytes:
+def render_docx(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
     """A Word document with merged table cells as the official template has them (module
     docstring). Core properties are fixed (author = the agency, created = modified = the
-    publication date 09:00), so the same report gives the same bytes."""
+    publication date 09:00), so the same report gives the same bytes. ``tables_as_pictures``:
+    every table pasted as a picture of it (a screenshot), the prose text."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
 
     document = docx.Document()
     props = document.core_properties
@@ -1249,7 +1257,11 @@ def render_docx(report: SampleReport) -> bytes:
     props.last_printed = stamp
     props.revision = 1
     for kind, item in _document(report):
-        if kind == "table":
+        if kind == "table" and tables_as_pictures:
+            _pdf_kit()
+            png, width, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
+            document.add_picture(io.BytesIO(png), width=Pt(width))
+        elif kind == "table":
             _docx_table(document, item[1])
         else:
             paragraph = document.add_paragraph(item)

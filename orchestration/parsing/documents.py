@@ -1065,7 +1065,7 @@ def read_docx(data: bytes) -> Document:
         body, title, package, main = _word_body(data)
     except ZipBombError as exc:
         raise UnreadableDocument(f"refused DOCX: {exc}") from exc
-    except (zipfile_errors() + (KeyError, ValueError, etree.XMLSyntaxError)) as exc:
+    except (_zip_errors() + (KeyError, ValueError, etree.XMLSyntaxError)) as exc:
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
 
     w_t = _w("t")
@@ -1099,7 +1099,7 @@ def read_docx(data: bytes) -> Document:
             if text:
                 items.append(Line(text, f"paragraph {paragraph_no}"))
             for relationship, width, height in _pictures_in(child):
-                if width < PICTURE_MIN_WIDTH or height < PICTURE_MIN_HEIGHT:
+                if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT:
                     continue   # a logo, a seal, an icon: no table
                 pictures += 1
                 picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
@@ -1131,8 +1131,8 @@ def read_docx(data: bytes) -> Document:
 # A picture in a Word document as wide as a table (8 cm: two fifths of an A4 text width) and two
 # rows high: maybe a table pasted as a picture (a screenshot of Excel), which the document's text
 # does not hold. It is read by OCR. (Sizes in points.)
-PICTURE_MIN_WIDTH = 8 / 2.54 * 72
-PICTURE_MIN_HEIGHT = 40.0
+PICTURE_MIN_WIDTH_PT = 8 / 2.54 * 72
+PICTURE_MIN_HEIGHT_PT = 40.0
 _EMU_PER_POINT = 12700
 _DRAWING_PICTURE = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 _DRAWING_PLACES = ("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}inline",
@@ -1154,7 +1154,7 @@ def _pictures_in(paragraph) -> list[tuple[str, float, float]]:
             relationship = blip.get(_RELATIONSHIP_ID)
             shape = blip.getparent()
             size = {name.lower(): float(value) * _POINTS_PER[(unit or "").lower() or None]
-                    for name, value, unit in _VML_SIZE.findall(shape.get("style") or "" if shape is not None else "")}
+                    for name, value, unit in _VML_SIZE.findall((shape.get("style") or "") if shape is not None else "")}
             width, height = size.get("width", 0.0), size.get("height", 0.0)
         else:
             relationship = blip.get(_EMBEDDED)
@@ -1197,11 +1197,7 @@ def _picture_read(package, main: str, relationship: str, number: int,
             return [], []   # a photo, a drawing: nothing written in it
         return [], [("pictures_not_read", f"{where} ({name}) of the Word document may hold a table and "
                       f"cannot be read: {exc}")]
-    for item in doc.items:
-        item.where = f"{where}: {item.where}"
-        if isinstance(item, Row):
-            for cell in item.cells:
-                cell.where = f"{where}: {cell.where}"
+    _located_under(doc.items, where)
     for source, target in ((doc.ocr_confidence, ocr_read[0]), (doc.ocr_notes, ocr_read[1])):
         target.update({f"{where}: {location}": value for location, value in source.items()})
     return doc.items, doc.reader_issues
@@ -1241,12 +1237,18 @@ def _imported_part(package, main: str, relationship: str | None, number: int) ->
         return [], [("unread_part", f"{where} ({name or relationship}) of the Word document cannot be read: {exc}")], ""
     if doc.page_text:
         doc = read_text(doc.page_text)   # a page whose tables were pasted as text, as in read_document
-    for item in doc.items:
+    _located_under(doc.items, where)
+    return doc.items, doc.reader_issues, doc.page_meta.get("title", "")
+
+
+def _located_under(items: list, where: str) -> None:
+    """The locations of a part's lines, rows and cells given after the part's own (「picture 2:
+    page 1 table 1 row 3 column 2」), so that each says where in the Word document it stands."""
+    for item in items:
         item.where = f"{where}: {item.where}"
         if isinstance(item, Row):
             for cell in item.cells:
                 cell.where = f"{where}: {cell.where}"
-    return doc.items, doc.reader_issues, doc.page_meta.get("title", "")
 
 
 def _part_relationships(package, part: str) -> dict[str, str]:
@@ -1329,7 +1331,7 @@ def _member_name(target: str) -> str:
     return posixpath.normpath("/" + target.replace("\\", "/")).lstrip("/")
 
 
-def zipfile_errors() -> tuple:
+def _zip_errors() -> tuple:
     import zipfile
     # (RuntimeError: a member encrypted with a password)
     return (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError)

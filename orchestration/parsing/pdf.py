@@ -243,7 +243,7 @@ def _footnote_references(chars: list[dict]) -> set[int]:
 # table pasted as a picture (a screenshot of Excel or of another document), which the text layer
 # does not hold. (A scan with its text layer under it has text all over its picture; a seal, a
 # logo or a photo beside the text is narrower.)
-PICTURE_MIN_WIDTH = 0.4      # of the page's width
+PICTURE_MIN_WIDTH_SHARE = 0.4      # of the page's width
 PICTURE_MIN_HEIGHT = 40.0    # points
 PICTURE_TEXT_PER_AREA = 1 / 5000   # characters over a picture per square point, at most (a caption)
 
@@ -263,7 +263,7 @@ def _pictures(page, chars: list[dict]) -> list[tuple[float, float, float, float]
             merged.append([x0, top, x1, bottom])
     found = []
     for x0, top, x1, bottom in merged:
-        if x1 - x0 < PICTURE_MIN_WIDTH * float(page.width) or bottom - top < PICTURE_MIN_HEIGHT:
+        if x1 - x0 < PICTURE_MIN_WIDTH_SHARE * float(page.width) or bottom - top < PICTURE_MIN_HEIGHT:
             continue
         over = sum(1 for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
                    and top <= (c["top"] + c["bottom"]) / 2 <= bottom and c["text"].strip())

@@ -54,10 +54,10 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
     # What the workbook does not show is not read (a hidden worksheet holding last year's tables,
     # copied in and hidden, was read first: the year and 81 figures were last year's). Every
     # worksheet is read when none is shown (a workbook cannot hide them all; a damaged one may).
-    shown = [sheet.name for sheet in book.sheets_metadata
-             if sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible]
+    worksheets = [sheet for sheet in book.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
+    shown = [sheet.name for sheet in worksheets if sheet.visible == SheetVisibleEnum.Visible]
     names = shown or list(book.sheet_names)
-    hidden_sheets = [name for name in book.sheet_names if name not in names]
+    hidden_sheets = [sheet.name for sheet in worksheets if sheet.name not in names]
     hidden = _hidden_rows_and_columns(data) if form == "xlsx" else {}
     for name in names:
         hidden_rows, hidden_columns = hidden.get(name, (set(), set()))

@@ -173,6 +173,26 @@ def test_pictures_of_a_word_file_ocr_cannot_read_are_named(monkeypatch):
         assert not [v for v in got.values.values() if v.table in ("二", "三", "四")]
 
 
+@needs_cjk_font
+@needs_libreoffice
+def test_a_text_layer_mapped_into_the_private_use_area_is_read_by_ocr(tmp_path):
+    """A PDF whose fonts map their glyphs into the Private Use Area (a converter's 乱码: the page
+    shows Chinese, copying it gives U+E000…) was read as text: 「not an annual report」, every
+    cell lost. Such characters are no text: the pages are OCR'd, as pages without a mapping are."""
+    from .test_forms import _libreoffice_prints
+
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    page = samples.render_as(report, "html")
+    pdf = forms.garbled_text_layer(_libreoffice_prints({"report": page}, tmp_path)["report"])
+    got = parse_document(pdf, "report-garbled.pdf")
+    want = parse_document(page, "report.html")
+    assert (got.template, got.year, got.agency) == (want.template, want.year, want.agency)
+    right, silent, _ = _score(got, want.metrics)
+    assert right >= 0.98 * len(want.metrics) and len(want.metrics) > 150, f"{right} of {len(want.metrics)}"
+    assert not silent, f"wrong cells without an ocr_uncertain issue: {silent}"
+    assert all(v.method == "ocr" for v in got.values.values())
+
+
 def test_what_a_picture_holds_joins_its_page_numbered_after_the_page_own():
     """A picture's tables and lines are moved to where the picture stands and numbered after the
     page's own, their OCR confidence and notes under the new numbers; what the text layer already

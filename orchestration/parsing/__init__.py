@@ -110,7 +110,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        before); a DOCX in 5 ms, not 13; a page a Word file imports whole (w:altChunk) read in
 #        its place; web archives (MHTML, and .doc files that are one) read as their page; what
 #        a workbook hides (worksheets; XLSX rows and columns) not read; tables pasted into a
-#        text PDF or a Word file as pictures read by OCR.
+#        text PDF or a Word file as pictures read by OCR; a PDF text layer in the Private Use
+#        Area (乱码) OCR'd as an unmapped one is.
 PARSER_VERSION = "0.7.10"
 
 

@@ -801,6 +801,7 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
     better are left out of the result (they are OCR'd)."""
     import numpy as np
 
+    from .pdf import is_private_use
     from .pdf_layer import open_document
 
     pdf = open_document(data)   # fonts not embedded get the text layer's substitute: boxes, no ink
@@ -812,7 +813,8 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
             text_page = page.get_textpage()
             text = text_page.get_text_range()
             useful = [ch for ch in text if not ch.isspace()]
-            if len(useful) < 10 or sum(ch == "\ufffd" or ord(ch) < 32 for ch in useful) > len(useful) / 20:
+            if len(useful) < 10 or sum(ch == "\ufffd" or ord(ch) < 32 or is_private_use(ch)
+                                       for ch in useful) > len(useful) / 20:
                 continue
             _, height = page.get_size()
             boxes = []

@@ -97,7 +97,7 @@ class _Page:
     lines: list[_TextLine] = field(default_factory=list)
     tables: list[_Table] = field(default_factory=list)
     chars: int = 0
-    unmapped: int = 0        # characters without a Unicode mapping: 「(cid:123)」
+    unmapped: int = 0        # characters without a usable Unicode mapping: 「(cid:123)」, private use
     numbers_apart: list[str] = field(default_factory=list)   # cells left empty (_NUMBERS_APART)
     pictures: list[tuple[float, float, float, float]] = field(default_factory=list)   # see _pictures
 
@@ -272,11 +272,19 @@ def _pictures(page, chars: list[dict]) -> list[tuple[float, float, float, float]
     return found
 
 
+def is_private_use(text: str) -> bool:
+    """A character of Unicode's Private Use Areas: what a text layer gives when its font maps
+    its glyphs there (a converter's 乱码: the page shows Chinese, its text is U+E000…), so it is
+    no text. No report prints such a character."""
+    code = ord(text[0]) if len(text) == 1 else 0
+    return 0xE000 <= code <= 0xF8FF or code >= 0xF0000
+
+
 def _read_page(page, number: int) -> _Page:
     result = _Page(number, float(page.width), float(page.height))
     chars = page.chars
     result.chars = sum(1 for c in chars if c["text"].strip())
-    result.unmapped = sum(1 for c in chars if c["text"].startswith("(cid:"))
+    result.unmapped = sum(1 for c in chars if c["text"].startswith("(cid:") or is_private_use(c["text"]))
     if not result.chars:
         return result
     result.pictures = _pictures(page, chars)
@@ -455,7 +463,8 @@ def document_from_pages(pages: list[_Page]) -> Document:
     unmapped = sum(p.unmapped for p in pages)
     if unmapped > chars / 2:
         raise _unreadable(f"{unmapped} of {chars} characters of the text layer have no Unicode "
-                          "mapping (fonts without ToUnicode): OCR is needed to read it")
+                          "mapping (fonts without ToUnicode, or mapped into the Private Use Area): "
+                          "OCR is needed to read it")
     _drop_headers_and_footers(pages)
     if not any(c.text and is_value(c.text) for p in pages for t in p.tables for r in t.rows for c in r):
         # Tables drawn without rules, read as text (tables_as_text): what their words' places say

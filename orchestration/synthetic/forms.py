@@ -10,6 +10,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   them (a hidden worksheet, hidden rows, a hidden column), as last year's workbook copied on;
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
   their positions and the tables' rules as path objects;
+- ``garbled_text_layer``: a PDF whose fonts' ToUnicode maps every glyph into the Private Use
+  Area (a converter's 乱码: the page shows Chinese, its text layer is U+E000…);
 - ``libreoffice_convert``: DOCX → DOC, or a Word 97 file named ``.wps`` (LibreOffice cannot
   write WPS; WPS Office reads and writes the Word 97 format under that name);
 - ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -320,6 +323,65 @@ def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
                 f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="{i + 2}">{"".join(objects)}'
                 "</ofd:Layer></ofd:Content></ofd:Page>")
     return out.getvalue()
+
+
+# ---- a text layer that is no text --------------------------------------------------------
+
+_CMAP_HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
+
+
+def _into_private_use(cmap: bytes) -> bytes:
+    """A ToUnicode CMap with every destination moved into the Private Use Area (U+E000…)."""
+    out, section = [], None
+    for line in cmap.split(b"\n"):
+        words = line.strip()
+        if words.endswith((b"beginbfchar", b"beginbfrange")):
+            section = words.rsplit(b"begin", 1)[1]
+        elif words.startswith(b"endbf"):
+            section = None
+        elif section and words.startswith(b"<"):
+            codes = _CMAP_HEX.findall(words)
+            if section == b"bfchar" and len(codes) == 2:
+                line = b"<%s> <%04X>" % (codes[0], 0xE000 + int(codes[0], 16) % 6400)
+            elif section == b"bfrange" and len(codes) == 3:
+                line = b"<%s> <%s> <%04X>" % (codes[0], codes[1], 0xE000 + int(codes[0], 16) % 6000)
+        out.append(line)
+    return b"\n".join(out)
+
+
+def garbled_text_layer(pdf: bytes) -> bytes:
+    """``pdf`` with each font's ToUnicode CMap mapping its glyphs into the Private Use Area: the
+    pages draw as before, their text layer is no text (a converter's 乱码). The PDF's fonts must
+    carry ToUnicode streams (LibreOffice's and Chromium's PDFs embed subsets with them)."""
+    import zlib
+
+    import pypdfium2 as pdfium
+
+    out, position, changed = bytearray(), 0, 0
+    for found in re.finditer(rb"stream\r?\n", pdf):
+        start = found.end()
+        if start < position:
+            continue
+        end = pdf.find(b"endstream", start)
+        data = pdf[start:end].rstrip(b"\r\n")
+        compressed = b"FlateDecode" in pdf[max(0, found.start() - 300):found.start()].rsplit(b"obj", 1)[-1]
+        try:
+            text = zlib.decompress(data) if compressed else data
+        except zlib.error:
+            continue
+        if b"beginbfchar" not in text and b"beginbfrange" not in text:
+            continue
+        garbled = _into_private_use(text)
+        out += pdf[position:start] + (zlib.compress(garbled) if compressed else garbled) + b"\n"
+        position, changed = end, changed + 1
+    if not changed:
+        raise ValueError("the PDF has no ToUnicode CMap to garble")
+    out += pdf[position:]
+    # The streams' lengths and the cross-reference table no longer hold: pdfium rebuilds them.
+    document = pdfium.PdfDocument(bytes(out))
+    rebuilt = io.BytesIO()
+    document.save(rebuilt)
+    return rebuilt.getvalue()
 
 
 # ---- LibreOffice ---------------------------------------------------------------------------

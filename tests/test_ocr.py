@@ -175,15 +175,19 @@ def test_pictures_of_a_word_file_ocr_cannot_read_are_named(monkeypatch):
 
 @needs_cjk_font
 @needs_libreoffice
-def test_a_text_layer_mapped_into_the_private_use_area_is_read_by_ocr(tmp_path):
-    """A PDF whose fonts map their glyphs into the Private Use Area (a converter's 乱码: the page
-    shows Chinese, copying it gives U+E000…) was read as text: 「not an annual report」, every
-    cell lost. Such characters are no text: the pages are OCR'd, as pages without a mapping are."""
+@pytest.mark.parametrize("into", ["private_use", "other_characters"])
+def test_a_text_layer_that_is_no_text_is_read_by_ocr(tmp_path, into):
+    """A PDF whose fonts map their glyphs into the Private Use Area, or onto other Chinese
+    characters than they draw (a converter's 乱码: the page shows 「政府信息…」, copying it gives
+    U+E000… or 「泯诞岭箜…」), was read as text: 「not an annual report」, every cell lost. Such
+    text is no text: the pages are OCR'd, as pages without a mapping are. (Chinese text is taken
+    for other characters when under a quarter of it is among the 500 most frequent; a report's
+    pages have 0.76–0.86.)"""
     from .test_forms import _libreoffice_prints
 
     report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
     page = samples.render_as(report, "html")
-    pdf = forms.garbled_text_layer(_libreoffice_prints({"report": page}, tmp_path)["report"])
+    pdf = forms.garbled_text_layer(_libreoffice_prints({"report": page}, tmp_path)["report"], into)
     got = parse_document(pdf, "report-garbled.pdf")
     want = parse_document(page, "report.html")
     assert (got.template, got.year, got.agency) == (want.template, want.year, want.agency)
@@ -191,6 +195,15 @@ def test_a_text_layer_mapped_into_the_private_use_area_is_read_by_ocr(tmp_path):
     assert right >= 0.98 * len(want.metrics) and len(want.metrics) > 150, f"{right} of {len(want.metrics)}"
     assert not silent, f"wrong cells without an ocr_uncertain issue: {silent}"
     assert all(v.method == "ocr" for v in got.values.values())
+
+
+def test_text_of_other_characters_is_told_from_a_report_text():
+    from orchestration.parsing.pdf import is_other_text
+
+    report_text = "本年度我机关共收到政府信息公开申请75件，其中自然人申请70件，法人或其他组织申请5件。" * 2
+    assert not is_other_text(report_text)
+    assert is_other_text("泯诞岭箜骋歚詉嬘稇飶槅袴妃硲靡栰蜟埮岭泯诞泯泯岭诞泯岭泯箜" * 3)
+    assert not is_other_text("泯诞岭箜骋歚詉嬘稇飶")   # too few characters to say
 
 
 def test_what_a_picture_holds_joins_its_page_numbered_after_the_page_own():

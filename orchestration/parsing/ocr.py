@@ -801,7 +801,7 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
     better are left out of the result (they are OCR'd)."""
     import numpy as np
 
-    from .pdf import is_private_use
+    from .pdf import is_other_text, is_private_use
     from .pdf_layer import open_document
 
     pdf = open_document(data)   # fonts not embedded get the text layer's substitute: boxes, no ink
@@ -814,7 +814,7 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
             text = text_page.get_text_range()
             useful = [ch for ch in text if not ch.isspace()]
             if len(useful) < 10 or sum(ch == "\ufffd" or ord(ch) < 32 or is_private_use(ch)
-                                       for ch in useful) > len(useful) / 20:
+                                       for ch in useful) > len(useful) / 20 or is_other_text(useful):
                 continue
             _, height = page.get_size()
             boxes = []

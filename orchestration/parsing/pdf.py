@@ -280,11 +280,40 @@ def is_private_use(text: str) -> bool:
     return 0xE000 <= code <= 0xF8FF or code >= 0xF0000
 
 
+# The 500 most frequent characters of modern written Chinese (a frequency list's head). About
+# four in five Chinese characters of a report are among them (0.76–0.86 on every page of the
+# hand-checked documents); a text layer whose fonts map glyphs to other characters than they
+# draw gives a character at random, among them one time in forty.
+_COMMON_HANZI = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+    "产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点"
+    "从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原"
+    "又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革"
+    "位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强"
+    "放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交"
+    "受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八"
+    "离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布"
+    "复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精"
+    "值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照"
+    "参红细引听该铁价严龙飞")
+COMMON_HANZI_AT_LEAST = 0.25   # share of a text layer's Chinese characters, when it has 50 or more
+
+
+def is_other_text(characters) -> bool:
+    """Whether Chinese text is text a font mapped to other characters than it draws (a
+    converter's 乱码: 「囗鍉髇…」 where the page shows 「政府信息…」): 50 Chinese characters or more,
+    and too few of the most frequent among them."""
+    chinese = [ch for ch in characters if len(ch) == 1 and "\u4e00" <= ch <= "\u9fff"]
+    return len(chinese) >= 50 and sum(ch in _COMMON_HANZI for ch in chinese) < COMMON_HANZI_AT_LEAST * len(chinese)
+
+
 def _read_page(page, number: int) -> _Page:
     result = _Page(number, float(page.width), float(page.height))
     chars = page.chars
     result.chars = sum(1 for c in chars if c["text"].strip())
     result.unmapped = sum(1 for c in chars if c["text"].startswith("(cid:") or is_private_use(c["text"]))
+    if result.unmapped <= result.chars / 2 and is_other_text(c["text"] for c in chars):
+        result.unmapped = result.chars   # no text, though it maps: the page is OCR'd as an unmapped one is
     if not result.chars:
         return result
     result.pictures = _pictures(page, chars)

@@ -330,8 +330,9 @@ def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
 _CMAP_HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 
 
-def _into_private_use(cmap: bytes) -> bytes:
-    """A ToUnicode CMap with every destination moved into the Private Use Area (U+E000…)."""
+def _into_private_use(cmap: bytes, first: int = 0xE000, count: int = 6000) -> bytes:
+    """A ToUnicode CMap with every destination moved into the Private Use Area (U+E000…), or
+    into the ``count`` characters from ``first``."""
     out, section = [], None
     for line in cmap.split(b"\n"):
         words = line.strip()
@@ -342,17 +343,18 @@ def _into_private_use(cmap: bytes) -> bytes:
         elif section and words.startswith(b"<"):
             codes = _CMAP_HEX.findall(words)
             if section == b"bfchar" and len(codes) == 2:
-                line = b"<%s> <%04X>" % (codes[0], 0xE000 + int(codes[0], 16) % 6400)
+                line = b"<%s> <%04X>" % (codes[0], first + int(codes[0], 16) * 7919 % count)
             elif section == b"bfrange" and len(codes) == 3:
-                line = b"<%s> <%s> <%04X>" % (codes[0], codes[1], 0xE000 + int(codes[0], 16) % 6000)
+                line = b"<%s> <%s> <%04X>" % (codes[0], codes[1], first + int(codes[0], 16) * 7919 % (count - 256))
         out.append(line)
     return b"\n".join(out)
 
 
-def garbled_text_layer(pdf: bytes) -> bytes:
-    """``pdf`` with each font's ToUnicode CMap mapping its glyphs into the Private Use Area: the
-    pages draw as before, their text layer is no text (a converter's 乱码). The PDF's fonts must
-    carry ToUnicode streams (LibreOffice's and Chromium's PDFs embed subsets with them)."""
+def garbled_text_layer(pdf: bytes, into: str = "private_use") -> bytes:
+    """``pdf`` with each font's ToUnicode CMap mapping its glyphs elsewhere: into the Private Use
+    Area (``private_use``) or onto other Chinese characters (``other_characters``). The pages
+    draw as before; their text layer is no text (a converter's 乱码). The PDF's fonts must carry
+    ToUnicode streams (LibreOffice's and Chromium's PDFs embed subsets with them)."""
     import zlib
 
     import pypdfium2 as pdfium
@@ -371,7 +373,7 @@ def garbled_text_layer(pdf: bytes) -> bytes:
             continue
         if b"beginbfchar" not in text and b"beginbfrange" not in text:
             continue
-        garbled = _into_private_use(text)
+        garbled = _into_private_use(text) if into == "private_use" else _into_private_use(text, 0x4E00, 20000)
         out += pdf[position:start] + (zlib.compress(garbled) if compressed else garbled) + b"\n"
         position, changed = end, changed + 1
     if not changed:

@@ -11,7 +11,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
   their positions and the tables' rules as path objects;
 - ``garbled_text_layer``: a PDF whose fonts' ToUnicode maps every glyph into the Private Use
-  Area (a converter's 乱码: the page shows Chinese, its text layer is U+E000…);
+  Area or onto other Chinese characters (a converter's 乱码: the page shows Chinese, its text
+  layer is U+E000… or 「泯诞岭箜…」);
 - ``libreoffice_convert``: DOCX → DOC, or a Word 97 file named ``.wps`` (LibreOffice cannot
   write WPS; WPS Office reads and writes the Word 97 format under that name);
 - ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a

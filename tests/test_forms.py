@@ -570,6 +570,33 @@ def test_hand_checked_pages_as_web_archives_and_imported_by_word_read_every_cell
         assert (read, total) == (1126, 1126)
 
 
+@pytest.mark.parametrize("layout", ["2021", "2019"])
+def test_an_excel_range_inserted_as_an_object_is_read_from_its_workbook(layout):
+    """Tables inserted into a Word file as an Excel object: Word shows a picture of the range (a
+    Windows metafile) and keeps the workbook in the package. Nothing of the tables was read, and
+    nothing said so; the workbook is now read in the object's place, its cells exact (no OCR)."""
+    report = next(r for r in samples.generate_panel(seed=7, agencies=1) if r.layout == layout)
+    got = parse_document(forms.word_embedding_workbook(report), "report.docx")
+    _same_reading(got, parse_document(samples.render_docx(report), "report.docx"))
+    assert not got.issues
+    tables = [v for v in got.values.values() if v.table in ("二", "三", "四")]
+    assert tables and all(v.location.startswith("embedded workbook 1: sheet 统计表 row ") for v in tables)
+
+
+def test_an_embedded_object_that_is_no_workbook_leaves_its_picture_to_be_named():
+    report = next(r for r in samples.generate_panel(seed=7, agencies=1) if r.layout == "2021")
+    source = zipfile.ZipFile(io.BytesIO(forms.word_embedding_workbook(report)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, b"\xd0\xcf\x11\xe0 an OLE package of something else"
+                            if name.endswith(".xlsx") else source.read(name))
+    got = parse_document(out.getvalue(), "report.docx")
+    assert not [v for v in got.values.values() if v.table in ("二", "三", "四")]
+    named = [i for i in got.issues if i.code == "pictures_not_read"]
+    assert len(named) == 1 and "word/media/preview1.emf" in named[0].message, got.issues
+
+
 def _in_content_controls(docx_bytes: bytes, what: str) -> bytes:
     """The document with its tables (``what="tables"``) or every third cell of every row
     (``"cells"``) inside a content control (``w:sdt``), as templates have them."""

@@ -111,7 +111,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        its place; web archives (MHTML, and .doc files that are one) read as their page; what
 #        a workbook hides (worksheets; XLSX rows and columns) not read; tables pasted into a
 #        text PDF or a Word file as pictures read by OCR; a PDF text layer in the Private Use
-#        Area or of other characters than the glyphs drawn (乱码) OCR'd as an unmapped one is.
+#        Area or of other characters than the glyphs drawn (乱码) OCR'd as an unmapped one is; an
+#        Excel range a Word file embeds as an object read from its workbook.
 PARSER_VERSION = "0.7.10"
 
 

@@ -1083,7 +1083,7 @@ def read_docx(data: bytes) -> Document:
     w_properties, w_span, w_merge, w_val = _w("tcPr"), _w("gridSpan"), _w("vMerge"), _w("val")
     wrappers = {_w("sdt"), _w("sdtContent"), _w("customXml")}
     w_chunk = _w("altChunk")
-    chunks = pictures = 0
+    chunks = pictures = workbooks = 0
     reader_issues: list[tuple[str, str]] = []
     ocr_read: tuple[dict, dict] = ({}, {})   # what OCR read in pictures: confidence, notes by location
     for child in _word_content(body, {w_p, w_tbl, w_chunk}, wrappers):
@@ -1098,9 +1098,19 @@ def read_docx(data: bytes) -> Document:
             text = text_of(child)
             if text:
                 items.append(Line(text, f"paragraph {paragraph_no}"))
+            previews: set[str] = set()
+            for preview, relationship in _embedded_objects(child):
+                workbooks += 1
+                workbook = _embedded_workbook(package, main, relationship, workbooks)
+                if workbook is None:
+                    workbooks -= 1
+                    continue   # not a workbook: its picture is looked at as any picture is
+                items.extend(workbook[0])
+                reader_issues.extend(workbook[1])
+                previews.add(preview)
             for relationship, width, height in _pictures_in(child):
-                if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT:
-                    continue   # a logo, a seal, an icon: no table
+                if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
+                    continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
                 pictures += 1
                 picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
                 items.extend(picture_items)
@@ -1166,6 +1176,51 @@ def _pictures_in(paragraph) -> list[tuple[str, float, float]]:
         if relationship:
             found.append((relationship, width, height))
     return found
+
+
+_WORD_OBJECT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}object"
+_OLE_OBJECT = "{urn:schemas-microsoft-com:office:office}OLEObject"
+
+
+def _embedded_objects(paragraph) -> list[tuple[str | None, str]]:
+    """(the relationship of its picture, that of its data) of each object a paragraph embeds
+    (``w:object``: an Excel range inserted as an object shows as a picture of itself, its
+    workbook kept in the package)."""
+    found = []
+    for element in paragraph.iter(_WORD_OBJECT):
+        picture = next(element.iter(_VML_PICTURE), None)
+        for ole in element.iter(_OLE_OBJECT):
+            if ole.get(_RELATIONSHIP_ID):
+                found.append((picture.get(_RELATIONSHIP_ID) if picture is not None else None, ole.get(_RELATIONSHIP_ID)))
+    return found
+
+
+def _embedded_workbook(package, main: str, relationship: str, number: int) -> tuple[list, list] | None:
+    """(items, reader issues) of a workbook a Word document embeds as an object (an Excel range
+    inserted as an object: Word shows a picture of it, a Windows metafile, and keeps the
+    workbook itself): its cells read as a spreadsheet is, in its place, located 「embedded
+    workbook N: …」. None when the object is no workbook (its picture is then looked at as any
+    picture is)."""
+    from . import UnreadableDocument, sniff
+    from .bounded_zip import ZipBombError
+    from .spreadsheet import read_spreadsheet
+
+    name = _part_relationships(package, main).get(relationship)
+    if not name:
+        return None
+    where = f"embedded workbook {number}"
+    try:
+        data = package.read(name)
+        form = sniff(data, name)
+        if form not in ("xlsx", "xls", "ods"):
+            return None
+        doc = read_spreadsheet(data, form)
+    except ZipBombError as exc:
+        raise UnreadableDocument(f"refused DOCX: {exc}") from exc
+    except UnreadableDocument as exc:
+        return [], [("unread_part", f"{where} ({name}) of the Word document cannot be read: {exc}")]
+    _located_under(doc.items, where)
+    return doc.items, doc.reader_issues
 
 
 def _picture_read(package, main: str, relationship: str, number: int,

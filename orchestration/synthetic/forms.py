@@ -18,7 +18,9 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a
   "web archive" (the ``.doc`` files many sites' 导出Word buttons serve);
 - ``word_importing``: a DOCX whose body only imports the page (``w:altChunk``), as tools that
-  make Word files from web pages (html-docx-js and the like) write it.
+  make Word files from web pages (html-docx-js and the like) write it;
+- ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
+  (Word shows a picture of it, a Windows metafile, and keeps the workbook).
 
 Seeded: the same arguments give the same bytes (except LibreOffice's output).
 """
@@ -80,9 +82,10 @@ def page_image(pdf: bytes, page: int = 1, dpi: int = 150, form: str = "PNG",
     return out.getvalue()
 
 
-def render_xlsx(report: SampleReport) -> bytes:
+def render_xlsx(report: SampleReport, tables_only: bool = False) -> bytes:
     """The report in one worksheet: a paragraph per row in column A, each table as its grid
-    with merged cells merged and numbers stored as numbers (as a 统计表 annex is kept)."""
+    with merged cells merged and numbers stored as numbers (as a 统计表 annex is kept).
+    ``tables_only``: the tables alone."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -90,6 +93,8 @@ def render_xlsx(report: SampleReport) -> bytes:
     sheet.title = "统计表"
     row = 1
     for kind, item in _document(report):
+        if kind != "table" and tables_only:
+            continue
         if kind != "table":
             sheet.cell(row=row, column=1, value=item)
             row += 1
@@ -455,4 +460,47 @@ def word_importing(page: bytes, chunk: str = "mht") -> bytes:
                    f'<Relationships xmlns="{package}/relationships"><Relationship Type="{relationships}/'
                    f'aFChunk" Target="/word/{name}" Id="htmlChunk"/></Relationships>')
         z.writestr(f"word/{name}", data)
+    return out.getvalue()
+
+
+def word_embedding_workbook(report: SampleReport) -> bytes:
+    """The report as a Word file whose tables are an Excel workbook inserted as an object where
+    the first table stands (``w:object``: a VML shape showing the object's picture, a Windows
+    metafile, and an ``o:OLEObject`` naming the workbook kept in ``word/embeddings``)."""
+    from .samples import render_docx
+
+    source = zipfile.ZipFile(io.BytesIO(render_docx(report, tables_as_pictures=True)))
+    document = source.read("word/document.xml").decode("utf-8")
+    drawings = re.findall(r"<w:drawing>.*?</w:drawing>", document, re.S)
+    assert drawings, "render_docx drew no table pictures"
+    shape = ('<w:object><v:shape xmlns:v="urn:schemas-microsoft-com:vml" id="_x0000_i1025" type="#_x0000_t75" '
+             'style="width:415pt;height:520pt"><v:imagedata xmlns:r="http://schemas.openxmlformats.org/'
+             'officeDocument/2006/relationships" r:id="rIdPreview" o:title="" xmlns:o="urn:schemas-microsoft-com:'
+             'office:office"/></v:shape><o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" '
+             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" Type="Embed" '
+             'ProgID="Excel.Sheet.12" ShapeID="_x0000_i1025" DrawAspect="Content" ObjectID="_1" '
+             'r:id="rIdWorkbook"/></w:object>')
+    document = document.replace(drawings[0], shape, 1)
+    for drawing in drawings[1:]:
+        document = document.replace(drawing, "", 1)
+    relationships = source.read("word/_rels/document.xml.rels").decode("utf-8").replace(
+        "</Relationships>",
+        '<Relationship Id="rIdPreview" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'image" Target="media/preview1.emf"/><Relationship Id="rIdWorkbook" Type="http://schemas.openxmlformats.'
+        'org/officeDocument/2006/relationships/package" Target="embeddings/Microsoft_Excel_Worksheet1.xlsx"/>'
+        "</Relationships>")
+    types = source.read("[Content_Types].xml").decode("utf-8").replace(
+        "</Types>", '<Default Extension="emf" ContentType="image/x-emf"/><Override PartName="/word/embeddings/'
+        'Microsoft_Excel_Worksheet1.xlsx" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet"/></Types>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            if name.startswith("word/media/"):
+                continue   # the table pictures, replaced by the object
+            data = {"word/document.xml": document, "word/_rels/document.xml.rels": relationships,
+                    "[Content_Types].xml": types}.get(name)
+            target.writestr(name, data if data is not None else source.read(name))
+        target.writestr("word/media/preview1.emf", b"\x01\x00\x00\x00" + b"\0" * 36 + b" EMF" + b"\0" * 64)
+        target.writestr("word/embeddings/Microsoft_Excel_Worksheet1.xlsx", render_xlsx(report, tables_only=True))
     return out.getvalue()

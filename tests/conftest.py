@@ -43,6 +43,20 @@ def read_against(expected: dict, got: dict, label: str) -> tuple[int, list[str]]
     return right, unread
 
 
+def rezipped(data: bytes, change) -> bytes:
+    """The zip ``data`` (a DOCX, an XLSX) with each member's bytes passed through
+    ``change(name, bytes)``, which returns them as they are or changed."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, change(name, source.read(name)))
+    return out.getvalue()
+
+
 def page_of_text(text: str, how: str = "p") -> bytes:
     """A page that holds a text as paragraphs, as lines between <br>, or in a <pre>: what a site
     serves when its editor pasted a report's tables as text."""

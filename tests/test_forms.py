@@ -18,7 +18,7 @@ from orchestration.parsing.bounded_zip import (
     open_bounded,
 )
 from orchestration.synthetic import forms, samples
-from tests.conftest import SHARED_CORPUS, corpus_cases, read_against
+from tests.conftest import SHARED_CORPUS, corpus_cases, read_against, rezipped
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -525,19 +525,22 @@ def test_an_imported_part_that_cannot_be_read_is_named_and_the_rest_read(report_
     """An imported part of a form not read inside a Word file (here an image) is named in an
     issue; the document's own paragraphs and tables are read as ever."""
     docx = samples.render_as(report_2021, "docx")
-    source = zipfile.ZipFile(io.BytesIO(docx))
+
+    def importing_a_picture(name: str, data: bytes) -> bytes:
+        if name == "word/document.xml":
+            data = data.replace(b"<w:body>", b'<w:body><w:altChunk r:id="rIdChunk"/>', 1)
+            assert b"<w:altChunk" in data
+        if name == "word/_rels/document.xml.rels":
+            data = data.replace(b"</Relationships>", b'<Relationship Id="rIdChunk" Type="http://schemas.'
+                                b'openxmlformats.org/officeDocument/2006/relationships/aFChunk" '
+                                b'Target="media/chunk.png"/></Relationships>')
+        return data
+
+    with_chunk = rezipped(docx, importing_a_picture)
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
+    with zipfile.ZipFile(io.BytesIO(with_chunk)) as source, zipfile.ZipFile(out, "w") as target:
         for name in source.namelist():
-            data = source.read(name)
-            if name == "word/document.xml":
-                data = data.replace(b"<w:body>", b'<w:body><w:altChunk r:id="rIdChunk"/>', 1)
-                assert b"<w:altChunk" in data
-            if name == "word/_rels/document.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdChunk" Type="http://schemas.'
-                                    b'openxmlformats.org/officeDocument/2006/relationships/aFChunk" '
-                                    b'Target="media/chunk.png"/></Relationships>')
-            target.writestr(name, data)
+            target.writestr(name, source.read(name))
         target.writestr("word/media/chunk.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     got = parse_document(out.getvalue(), "report.docx")
     _same_reading(got, parse_document(docx, "report.docx"))
@@ -585,13 +588,9 @@ def test_an_excel_range_inserted_as_an_object_is_read_from_its_workbook(layout):
 
 def test_an_embedded_object_that_is_no_workbook_leaves_its_picture_to_be_named():
     report = next(r for r in samples.generate_panel(seed=7, agencies=1) if r.layout == "2021")
-    source = zipfile.ZipFile(io.BytesIO(forms.word_embedding_workbook(report)))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in source.namelist():
-            target.writestr(name, b"\xd0\xcf\x11\xe0 an OLE package of something else"
-                            if name.endswith(".xlsx") else source.read(name))
-    got = parse_document(out.getvalue(), "report.docx")
+    other = rezipped(forms.word_embedding_workbook(report), lambda name, data: (
+        b"\xd0\xcf\x11\xe0 an OLE package of something else" if name.endswith(".xlsx") else data))
+    got = parse_document(other, "report.docx")
     assert not [v for v in got.values.values() if v.table in ("二", "三", "四")]
     named = [i for i in got.issues if i.code == "pictures_not_read"]
     assert len(named) == 1 and "word/media/preview1.emf" in named[0].message, got.issues

@@ -113,7 +113,13 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        text PDF or a Word file as pictures read by OCR; a PDF text layer in the Private Use
 #        Area or of other characters than the glyphs drawn (乱码) OCR'd as an unmapped one is; an
 #        Excel range a Word file embeds as an object read from its workbook.
-PARSER_VERSION = "0.7.10"
+# 0.7.11: OFD text placed glyph by glyph as the standard says (TextCode X/Y, DeltaX/DeltaY with
+#        their ``g`` repeats, the object's CTM and Boundary) and cut into words and cells where
+#        the glyphs stand apart; path operators as the standard has them (S start, C close);
+#        a page's own PhysicalBox; scanned OFD pages (images only) OCR'd. PDF pages shown
+#        turned (/Rotate) read by pdfium through the turn, not by pdfminer; a scan whose text a
+#        scanner's OCR laid over it invisibly read with the tables' rules from the scan.
+PARSER_VERSION = "0.7.11"
 
 
 @dataclass

@@ -806,7 +806,6 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
 
     pdf = open_document(data)   # fonts not embedded get the text layer's substitute: boxes, no ink
     pages = {}
-    scale = dpi / 72
     try:
         for number in numbers:
             page = pdf[number - 1]
@@ -816,20 +815,57 @@ def pdfium_text_pages(data: bytes, numbers: list[int], dpi: int = RENDER_DPI) ->
             if len(useful) < 10 or sum(ch == "\ufffd" or ord(ch) < 32 or is_private_use(ch)
                                        for ch in useful) > len(useful) / 20 or is_other_text(useful):
                 continue
-            _, height = page.get_size()
-            boxes = []
-            for i in range(text_page.count_rects()):
-                left, bottom, right, top = text_page.get_rect(i)
-                run = text_page.get_text_bounded(left, bottom, right, top).strip()
-                if run:
-                    boxes.append(OcrBox(left * scale, (height - top) * scale, right * scale,
-                                        (height - bottom) * scale, run, 1.0))
-            gray = np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L"))
-            pages[number] = to_page(OcrPage(boxes, gray, 0, 0.0), number, dpi, {}, {})
+            boxes, gray = _layer_boxes(page, text_page, dpi)
+            pages[number] = to_page(OcrPage(boxes, np.asarray(gray), 0, 0.0), number, dpi, {}, {})
             page.close()
     finally:
         pdf.close()
     return pages
+
+
+def text_over_scan_pages(data: bytes, numbers: list[int], confidence: dict[str, float],
+                         notes: dict[str, str], dpi: int = RENDER_DPI) -> dict[int, object]:
+    """Scanned pages with a text layer laid over the scan, drawn invisibly (what a scanner's OCR
+    software writes: pdf._text_over_scan): the layer's text runs are the boxes, as it gives them,
+    and the scan, rendered, gives the tables' rules, which the layer has none of (read from the
+    layer alone, a table is an unruled one: wrapped labels and blank cells lost their places). A
+    cell of the grid with ink but no text in the layer is read by OCR, and only such a reading
+    goes into ``confidence`` and ``notes``."""
+    import numpy as np
+
+    from .pdf_layer import open_document
+
+    pdf = open_document(data)
+    pages = {}
+    try:
+        for number in numbers:
+            page = pdf[number - 1]
+            text_page = page.get_textpage()
+            boxes, gray = _layer_boxes(page, text_page, dpi)
+            read_confidence: dict[str, float] = {}
+            pages[number] = to_page(OcrPage(boxes, np.asarray(gray), 0, 0.0), number, dpi, read_confidence, notes)
+            # The layer's own text came as boxes of confidence 1: it is the scan's text, read as
+            # given, not a reading of this engine's.
+            confidence.update((where, score) for where, score in read_confidence.items() if score < 1.0)
+            page.close()
+    finally:
+        pdf.close()
+    return pages
+
+
+def _layer_boxes(page, text_page, dpi: int) -> tuple[list[OcrBox], object]:
+    """pdfium's text runs of a page as boxes in the pixels of the page rendered at ``dpi``, and
+    that rendering (grayscale PIL image)."""
+    scale = dpi / 72
+    _, height = page.get_size()
+    boxes = []
+    for i in range(text_page.count_rects()):
+        left, bottom, right, top = text_page.get_rect(i)
+        run = text_page.get_text_bounded(left, bottom, right, top).strip()
+        if run:
+            boxes.append(OcrBox(left * scale, (height - top) * scale, right * scale,
+                                (height - bottom) * scale, run, 1.0))
+    return boxes, page.render(scale=scale, grayscale=True).to_pil().convert("L")
 
 
 def image_pages(data: bytes, confidence: dict[str, float], notes: dict[str, str] | None = None):

@@ -100,6 +100,7 @@ class _Page:
     unmapped: int = 0        # characters without a usable Unicode mapping: 「(cid:123)」, private use
     numbers_apart: list[str] = field(default_factory=list)   # cells left empty (_NUMBERS_APART)
     pictures: list[tuple[float, float, float, float]] = field(default_factory=list)   # see _pictures
+    text_over_scan: bool = False   # see _text_over_scan
 
 
 def _unreadable(message: str) -> Exception:
@@ -272,6 +273,17 @@ def _pictures(page, chars: list[dict]) -> list[tuple[float, float, float, float]
     return found
 
 
+def _text_over_scan(page, chars: int) -> bool:
+    """A scanned page with a text layer laid over the scan (what a scanner's OCR software writes:
+    the page is an image as large as the page, and (almost) all its text is drawn invisibly).
+    The text is there, but the tables' rules are in the image only."""
+    if getattr(page, "invisible_chars", 0) < 0.8 * chars:
+        return False
+    area = float(page.width) * float(page.height)
+    return any((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"])) >= 0.8 * area
+               for i in page.images)
+
+
 def is_private_use(text: str) -> bool:
     """A character of Unicode's Private Use Areas: what a text layer gives when its font maps
     its glyphs there (a converter's 乱码: the page shows Chinese, its text is U+E000…), so it is
@@ -316,6 +328,7 @@ def _read_page(page, number: int) -> _Page:
         result.unmapped = result.chars   # no text, though it maps: the page is OCR'd as an unmapped one is
     if not result.chars:
         return result
+    result.text_over_scan = _text_over_scan(page, result.chars)
     result.pictures = _pictures(page, chars)
     notes = _footnote_references(chars)
     if notes:
@@ -397,6 +410,14 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
         by_pdfium = engine.pdfium_text_pages(data, unmapped)
         pages = [by_pdfium.get(p.number, p) for p in pages]
         scanned = [n for n in scanned if n not in by_pdfium]
+    over_scan = [p.number for p in pages if p.text_over_scan and p.number not in scanned]
+    rules_from_scan = False
+    if over_scan and ocr:
+        from . import ocr as engine
+        if engine.available():   # a cell the layer left empty but the scan has ink in is OCR'd
+            by_layer = engine.text_over_scan_pages(data, over_scan, confidence, notes)
+            pages = [by_layer.get(p.number, p) for p in pages]
+            rules_from_scan = True
     left_out: list[int] = []
     if len(scanned) > MAX_OCR_PAGES and ocr:
         # A report has a few pages: past this many scans the rest are named, not read.
@@ -431,6 +452,11 @@ def read_pdf(data: bytes, ocr: bool = True) -> Document:
                                   "no text over them) are on pages "
                                   f"{_ranges([p.number for p in (unread_pictures or pictured)])}: not read "
                                   "(OCR is off or not installed)"))
+    if over_scan:
+        how = ("the tables' rules read from the scan" if rules_from_scan
+               else "the tables read without their rules, which only the scan has (OCR is off or not installed)")
+        doc.reader_issues.append(("text_layer_over_scan", f"pages {_ranges(over_scan)} are scans with a text "
+                                  f"layer laid over them (a scanner's OCR): their text was read as given, {how}"))
     if fallback:
         doc.reader_issues.insert(0, ("pdf_text_layer_fallback", f"{fallback}: the text layer was read with "
                                      "pdfminer instead (slower, same reading)"))

@@ -18,8 +18,11 @@ move; two points make a line, an axis-aligned closed quadrilateral a rectangle, 
 curve). Coordinates are rounded to 1/1000 point: pdfium keeps them as 32-bit floats (74.30000305
 for 74.3).
 
-What is not read this way (the caller falls back to pdfminer): rotated pages, whose coordinates
-pdfminer turns and pdfium does not.
+A page with a ``/Rotate`` (a landscape table drawn turned on a portrait page and shown upright,
+as some printers and scanners' software write it) is read as it is shown: pdfium gives page
+space, so every character, path and image is taken through the page's turn (:func:`_display`)
+before anything else sees it, and the page is as wide and tall as it is shown (pdfminer turns
+such pages the same way; it was the fallback for them before parser 0.7.11).
 
 **Fonts a PDF does not embed** (STSong-Light in iText's and reportlab's PDFs, 宋体 in some WPS
 exports) get one small substitute, ``substitute_font.ttf``, never the machine's own fonts
@@ -58,7 +61,9 @@ class LayerPage(_PlumberPage):
     """A pdfplumber page whose objects come from pdfium: everything pdfplumber does with a
     page's objects (filter, find_tables, extract_text_lines) works on it unchanged."""
 
-    def __init__(self, number: int, width: float, height: float, doctop: float, objects: dict):
+    def __init__(self, number: int, width: float, height: float, doctop: float, objects: dict,
+                 invisible_chars: int = 0):
+        self.invisible_chars = invisible_chars   # drawn invisibly (text render mode 3): a scan's text layer
         self.pdf = None
         self.root_page = self
         self.page_obj = None
@@ -159,22 +164,40 @@ def pages(pdf: pdfium.PdfDocument):
     for index in range(len(pdf)):
         page = pdf[index]
         try:
-            if page.get_rotation() % 360:
-                raise NotReadHere(f"page {index + 1} is rotated")
             x0, y0, x1, y1 = page.get_mediabox()
             width, height = x1 - x0, y1 - y0
+            display = _display(page.get_rotation(), (x0, y0, x1, y1))
+            if display is not None:
+                # Shown turned: what follows is in the space of the page as shown, whose corner is 0, 0.
+                y0 = 0.0
+                if display[0] == 0:
+                    width, height = height, width
             text_page = page.get_textpage()
             try:
-                chars = _chars(text_page, index + 1, height, y0, doctop)
+                chars, invisible = _chars(text_page, index + 1, height, y0, doctop, display)
             finally:
                 text_page.close()
             objects = {"char": chars} if chars else {}
-            for kind, item in _paths(page, index + 1, height, y0, doctop):
+            for kind, item in _paths(page, index + 1, height, y0, doctop, display):
                 objects.setdefault(kind, []).append(item)
-            yield LayerPage(index + 1, width, height, doctop, objects)
+            yield LayerPage(index + 1, width, height, doctop, objects, invisible)
             doctop += height
         finally:
             page.close()
+
+
+def _display(rotation: int, mediabox: tuple[float, float, float, float]) -> tuple | None:
+    """The matrix from page space to the page as shown, turned clockwise by ``rotation`` (its
+    ``/Rotate``) with its lower left corner at 0, 0; None for a page not turned."""
+    x0, y0, x1, y1 = mediabox
+    turn = rotation % 360
+    if turn == 90:
+        return (0, -1, 1, 0, -y0, x1)
+    if turn == 180:
+        return (-1, 0, 0, -1, x1, y1)
+    if turn == 270:
+        return (0, 1, -1, 0, y1, -x0)
+    return None
 
 
 def _bound(function, result, *arguments):
@@ -199,18 +222,26 @@ _origin_of = _bound(pdfium_c.FPDFText_GetCharOrigin, _INT, _HANDLE, _INT,
 _text_object = _bound(pdfium_c.FPDFText_GetTextObject, _HANDLE, _HANDLE, _INT)
 _font_of = _bound(pdfium_c.FPDFTextObj_GetFont, _HANDLE, _HANDLE)
 _descent = _bound(pdfium_c.FPDFFont_GetDescent, _INT, _HANDLE, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
+_render_mode = _bound(pdfium_c.FPDFTextObj_GetTextRenderMode, _INT, _HANDLE)
+_PAINTS_NOTHING = (pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium_c.FPDF_TEXTRENDERMODE_CLIP)
 
 
-def _chars(text_page, number: int, height: float, y_origin: float, doctop: float) -> list[dict]:
-    """The page's drawn characters, in the content stream's order, with pdfminer's boxes. The
-    keys are the ones pdfplumber's table finder, word grouping and pdf.py read.
+def _chars(text_page, number: int, height: float, y_origin: float, doctop: float,
+           display: tuple | None = None) -> tuple[list[dict], int]:
+    """The page's drawn characters, in the content stream's order, with pdfminer's boxes, and
+    how many of them are drawn invisibly (text render mode 3, or clip only: the text a scanner's
+    OCR lays over the scan). The keys are the ones pdfplumber's table finder, word grouping and
+    pdf.py read.
 
     pdfminer's box runs from the origin to the advance width, and from the font's descent (its
     descriptor's, which pdfium reports too) to the descent plus the font size. pdfium's loose
     box is the union of the advance (by the PDF's own widths) and the glyph's box: a font the
     PDF embeds (or pdfium's built-in standard 14) has glyphs within their advance, and any other
     gets the substitute, whose glyphs are a hundredth of an em wide, so the box's right edge is
-    the advance. (A glyph drawn past its advance, an italic's, widens the box a little.)"""
+    the advance. (A glyph drawn past its advance, an italic's, widens the box a little.)
+
+    ``display`` (a turned page's :func:`_display`) takes each matrix, origin and box from page
+    space to the page as shown."""
     handle = ctypes.cast(text_page.raw, ctypes.c_void_p).value
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
@@ -224,6 +255,8 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
     chars = []
     append = chars.append
     last_object = None
+    invisible = 0
+    hidden = False
     on_baseline = []   # upright characters: (index, their font's descent, baseline, size × d)
     for i in range(_count_chars(handle)):
         code = _unicode_of(handle, i)
@@ -246,13 +279,22 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
                 descent = descents[font] = units.value
             _matrix_of(handle, i, matrix_p)
             a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+            if display is not None:
+                a, b, c, d, e, f = _compose((a, b, c, d, e, f), display)
             object_size = _font_size(handle, i)
             upright = 0 < a * d and b * c <= 0
+            hidden = _render_mode(text_object) in _PAINTS_NOTHING
+        if hidden:
+            invisible += 1
         _loose_box(handle, i, box_p)
+        if display is not None:
+            _turn_box(box, display)
         size = object_size
         if b == 0 and c == 0:
             _origin_of(handle, i, ox_p, oy_p)
             x, y = ox.value, oy.value
+            if display is not None:
+                x, y = (display[0] * x + display[2] * y + display[4], display[1] * x + display[3] * y + display[5])
             if x < e - 0.01 and abs(y - f) > 0.01:
                 # A vertical font: pdfium's origin is the glyph's lower left corner (the text
                 # matrix's point less the font's vertical displacement, so left of and below
@@ -277,7 +319,17 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
             "width": right - left, "height": high - bottom, "page_number": number,
         })
     _one_descent(chars, on_baseline, top_of_page, doctop)
-    return chars
+    return chars, invisible
+
+
+def _turn_box(box, display: tuple) -> None:
+    """``box`` (an FS_RECTF in page space) in place, as the turned page shows it."""
+    a, b, c, d, e, f = display
+    xs, ys = [], []
+    for x, y in ((box.left, box.bottom), (box.right, box.top)):
+        xs.append(a * x + c * y + e)
+        ys.append(b * x + d * y + f)
+    box.left, box.right, box.bottom, box.top = min(xs), max(xs), min(ys), max(ys)
 
 
 def _one_descent(chars: list[dict], on_baseline: list[tuple], top_of_page: float, doctop: float) -> None:
@@ -318,11 +370,13 @@ def _compose(m: tuple, n: tuple) -> tuple:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _paths(page, number: int, height: float, y_origin: float, doctop: float):
-    """(kind, object) for every path and image on the page, inside form XObjects too."""
+def _paths(page, number: int, height: float, y_origin: float, doctop: float, display: tuple | None = None):
+    """(kind, object) for every path and image on the page, inside form XObjects too (and
+    through ``display``, a turned page's :func:`_display`)."""
     handle = page.raw
     count = pdfium_c.FPDFPage_CountObjects(handle)
-    stack = [(pdfium_c.FPDFPage_GetObject(handle, i), (1, 0, 0, 1, 0, 0)) for i in reversed(range(count))]
+    page_matrix = display or (1, 0, 0, 1, 0, 0)
+    stack = [(pdfium_c.FPDFPage_GetObject(handle, i), page_matrix) for i in reversed(range(count))]
     matrix = pdfium_c.FS_MATRIX()
     while stack:
         obj, outer = stack.pop()

@@ -4,12 +4,18 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``scan_pdf``: a PDF turned into an image-only one as a scanner makes it: rendered at 150–300
   dpi, each page turned by a small angle, blurred, JPEG-compressed, and optionally one page
   turned by 90°;
+- ``text_over_scan``: a "searchable" scan: each page an image with its words laid over it
+  invisibly, as a scanner's OCR software writes one;
+- ``turned_pages``: a PDF whose pages are drawn turned and shown upright by ``/Rotate``;
 - ``page_image``: one page as an image file (the 图片版 attachment, a table pasted into a page);
 - ``render_xlsx``: the report's paragraphs and tables in one worksheet, merged cells merged;
 - ``with_hidden_content``: a workbook with another report's tables where the workbook hides
   them (a hidden worksheet, hidden rows, a hidden column), as last year's workbook copied on;
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
   their positions and the tables' rules as path objects;
+- ``pdf_as_ofd``: any PDF (a hand-checked one too) converted to OFD the ways converters write
+  one (a text object per glyph, per word, per line spaced by DeltaX, in a page-wide box, scaled
+  by a CTM; rectangles as closed paths), or scanned: every page an image;
 - ``garbled_text_layer``: a PDF whose fonts' ToUnicode maps every glyph into the Private Use
   Area or onto other Chinese characters (a converter's 乱码: the page shows Chinese, its text
   layer is U+E000… or 「泯诞岭箜…」);
@@ -39,6 +45,20 @@ def scan_pdf(pdf: bytes, seed: int = 0, dpi: int = 200, max_angle: float = 1.0, 
              jpeg_quality: int = 60, turn_page: int | None = None, pages: list[int] | None = None) -> bytes:
     """An image-only PDF of ``pdf``'s pages (1-based ``pages``, default all). ``turn_page``
     (1-based) is turned by 90° clockwise, as a landscape page fed the wrong way."""
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(jpeg)) for jpeg in
+              _scanned_pages(pdf, seed, dpi, max_angle, blur, jpeg_quality, turn_page, pages)]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi))
+    return out.getvalue()
+
+
+def _scanned_pages(pdf: bytes, seed: int = 0, dpi: int = 200, max_angle: float = 1.0, blur: float = 0.6,
+                   jpeg_quality: int = 60, turn_page: int | None = None,
+                   pages: list[int] | None = None) -> list[bytes]:
+    """The pages of ``pdf`` as a scanner gives them: JPEG files, each page turned by a small
+    angle and blurred (see scan_pdf)."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter
 
@@ -47,7 +67,7 @@ def scan_pdf(pdf: bytes, seed: int = 0, dpi: int = 200, max_angle: float = 1.0, 
     use_system_fonts()   # the generator's PDFs do not embed their CJK font: draw it as it looks
     rnd = random.Random(seed)
     document = pdfium.PdfDocument(pdf)
-    images = []
+    out = []
     for number in pages or range(1, len(document) + 1):
         page = document[number - 1]
         image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
@@ -58,10 +78,84 @@ def scan_pdf(pdf: bytes, seed: int = 0, dpi: int = 200, max_angle: float = 1.0, 
             image = image.transpose(Image.ROTATE_270)
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=jpeg_quality)
-        images.append(Image.open(io.BytesIO(buffer.getvalue())))
+        out.append(buffer.getvalue())
+    return out
+
+
+def text_over_scan(pdf: bytes, seed: int = 0, max_angle: float = 0.0, miss_every: int = 0) -> bytes:
+    """A "searchable" scan of ``pdf``, as a scanner's OCR software writes one: every page an image
+    (scanned as scan_pdf scans, turned by up to ``max_angle``°) with the page's words laid over it
+    invisibly (text render mode 3), each stretched to the width it has on the page. The words
+    are the original's (an OCR without errors), but for every ``miss_every``-th number, which the
+    layer leaves out (an OCR that missed it); the tables' rules are in the image only."""
+    import pdfplumber
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    scans = _scanned_pages(pdf, seed=seed, max_angle=max_angle)
     out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        sheet = canvas.Canvas(out)
+        for page, jpeg in zip(document.pages, scans):
+            width, height = float(page.width), float(page.height)
+            sheet.setPageSize((width, height))
+            sheet.drawImage(ImageReader(io.BytesIO(jpeg)), 0, 0, width=width, height=height)
+            numbers = 0
+            for word in page.extract_words(keep_blank_chars=False, x_tolerance=1.5):
+                if word["text"].isdigit():
+                    numbers += 1
+                    if miss_every and numbers % miss_every == 0:
+                        continue
+                size = word["bottom"] - word["top"]
+                natural = pdfmetrics.stringWidth(word["text"], "STSong-Light", size)
+                text = sheet.beginText()
+                text.setTextRenderMode(3)
+                text.setFont("STSong-Light", size)
+                text.setHorizScale(100 * (word["x1"] - word["x0"]) / natural if natural else 100)
+                text.setTextOrigin(word["x0"], height - word["bottom"] + 0.12 * size)
+                text.textOut(word["text"])
+                sheet.drawText(text)
+            sheet.showPage()
+        sheet.save()
     return out.getvalue()
+
+
+def turned_pages(pdf: bytes, rotation: int = 90, pages: list[int] | None = None) -> bytes:
+    """``pdf`` with its pages (1-based ``pages``, default all) drawn turned on a page of the
+    other orientation, and ``/Rotate`` (90, 180 or 270) set so that each shows upright, as some
+    printers and scanners' software write a page: the page looks the same, its text layer is
+    turned in the page's own space."""
+    import pypdfium2 as pdfium
+
+    source = pdfium.PdfDocument(pdf)
+    out = pdfium.PdfDocument.new()
+    for index in range(len(source)):
+        if pages and index + 1 not in pages:
+            out.import_pages(source, [index])
+            continue
+        w, h = source[index].get_size()
+        turn = rotation % 360
+        page = out.new_page(h, w) if turn in (90, 270) else out.new_page(w, h)
+        drawn = source.page_as_xobject(index, out).as_pageobject()
+        # The content turned against the way /Rotate turns the page, so that the two cancel out.
+        matrix = pdfium.PdfMatrix()
+        if turn == 90:
+            matrix = matrix.rotate(90, ccw=True).translate(h, 0)
+        elif turn == 180:
+            matrix = matrix.rotate(180).translate(w, h)
+        elif turn == 270:
+            matrix = matrix.rotate(90).translate(0, w)
+        drawn.transform(matrix)
+        page.insert_obj(drawn)
+        page.gen_content()
+        page.set_rotation(turn)
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
 
 
 def page_image(pdf: bytes, page: int = 1, dpi: int = 150, form: str = "PNG",
@@ -304,14 +398,18 @@ def render_ofd(report: SampleReport) -> bytes:
     return _ofd_zip(pages, report.title)
 
 
-def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
+def _ofd_zip(pages: list[list[str]], title: str, media: dict[str, bytes] | None = None,
+             page_size: tuple[float, float] = (_PAGE_W, _PAGE_H)) -> bytes:
+    """The OFD package of ``pages`` (each a list of page objects' XML); ``media`` maps an image
+    resource's ID to its JPEG bytes (kept in ``Doc_0/Res``, listed in ``DocumentRes.xml``)."""
     ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    media = media or {}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        def put(name: str, xml: str) -> None:
+        def put(name: str, xml: str | bytes) -> None:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, '<?xml version="1.0" encoding="UTF-8"?>\n' + xml)
+            z.writestr(info, xml if isinstance(xml, bytes) else '<?xml version="1.0" encoding="UTF-8"?>\n' + xml)
 
         put("OFD.xml", f'<ofd:OFD {ns} Version="1.1" DocType="OFD"><ofd:DocBody><ofd:DocInfo>'
                        f"<ofd:Title>{escape(title)}</ofd:Title></ofd:DocInfo>"
@@ -319,11 +417,18 @@ def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
         page_list = "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
         put("Doc_0/Document.xml",
             f'<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>99999</ofd:MaxUnitID><ofd:PageArea>'
-            f"<ofd:PhysicalBox>0 0 {_PAGE_W} {_PAGE_H}</ofd:PhysicalBox></ofd:PageArea>"
-            "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
-            f"<ofd:Pages>{page_list}</ofd:Pages></ofd:Document>")
+            f"<ofd:PhysicalBox>0 0 {page_size[0]:.2f} {page_size[1]:.2f}</ofd:PhysicalBox></ofd:PageArea>"
+            "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+            + ("<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if media else "")
+            + f"</ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>")
         put("Doc_0/PublicRes.xml", f'<ofd:Res {ns} BaseLoc="Res"><ofd:Fonts><ofd:Font ID="3" '
                                    'FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>')
+        if media:
+            listed = "".join(f'<ofd:MultiMedia ID="{key}" Type="Image" Format="JPEG">'
+                             f"<ofd:MediaFile>image_{key}.jpg</ofd:MediaFile></ofd:MultiMedia>" for key in media)
+            put("Doc_0/DocumentRes.xml", f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{listed}</ofd:MultiMedias></ofd:Res>')
+            for key, data in media.items():
+                put(f"Doc_0/Res/image_{key}.jpg", data)
         for i, objects in enumerate(pages):
             put(f"Doc_0/Pages/Page_{i}/Content.xml",
                 f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="{i + 2}">{"".join(objects)}'
@@ -331,7 +436,120 @@ def _ofd_zip(pages: list[list[str]], title: str) -> bytes:
     return out.getvalue()
 
 
-# ---- a text layer that is no text --------------------------------------------------------
+# How converters write a page's text into an OFD (pdf_as_ofd): every glyph an object of its own;
+# one object per word or cell; one per line of a font, the cells apart by the glyphs' spacing
+# (DeltaX, repeats written ``g N v``); those lines with the object's box the whole page and the
+# glyphs' positions absolute; those lines in points, scaled to millimetres by the object's CTM.
+OFD_TEXT = ("glyph", "word", "line", "page_box", "scaled")
+_PT = 25.4 / 72   # millimetres in a point
+
+
+def pdf_as_ofd(pdf: bytes, text: str = "line", scanned: bool | list[int] = False, seed: int = 0) -> bytes:
+    """``pdf`` converted to OFD as a converter writes it: its text layer as text objects the way
+    ``text`` (one of OFD_TEXT) says, its rules as path objects (lines moved and drawn, rectangles
+    as closed paths ``S … C``, each in a box of its own); or, ``scanned`` (True, or the 1-based
+    numbers of some pages), pages that are an image and nothing else (scanned as scan_pdf scans:
+    turned a little, blurred, JPEG'd)."""
+    import pdfplumber
+
+    if text not in OFD_TEXT:
+        raise ValueError(f"text must be one of {OFD_TEXT}")
+    ids = iter(range(100, 10_000_000))
+    pages: list[list[str]] = []
+    media: dict[str, bytes] = {}
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        first = document.pages[0]
+        size = (first.width * _PT, first.height * _PT)
+        numbers = range(1, len(document.pages) + 1) if scanned is True else list(scanned or [])
+        scans = dict(zip(numbers, _scanned_pages(pdf, seed=seed, pages=list(numbers)))) if numbers else {}
+        for number, page in enumerate(document.pages, start=1):
+            if number in scans:
+                key = str(next(ids))
+                media[key] = scans[number]
+                w, h = page.width * _PT, page.height * _PT
+                pages.append([f'<ofd:ImageObject ID="{next(ids)}" ResourceID="{key}" Boundary="0 0 {_mm(w)} {_mm(h)}" '
+                              f'CTM="{_mm(w)} 0 0 {_mm(h)} 0 0"/>'])
+                continue
+            objects = [_ofd_text(next(ids), run, text, size) for run in _glyph_runs(page.chars, text)]
+            for line in page.lines:
+                pts = [(x * _PT, y * _PT) for x, y in line["pts"]]
+                objects.append(_ofd_path(next(ids), pts, closed=False))
+            for rect in page.rects:
+                x0, x1, top, bottom = (rect[k] * _PT for k in ("x0", "x1", "top", "bottom"))
+                objects.append(_ofd_path(next(ids), [(x0, top), (x1, top), (x1, bottom), (x0, bottom)], closed=True))
+            pages.append(objects)
+    return _ofd_zip(pages, "", media, size)
+
+
+def _mm(v: float) -> str:
+    return f"{v:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+def _glyph_runs(chars: list[dict], text: str) -> list[list[dict]]:
+    """The page's characters grouped as the style writes one text object."""
+    runs: list[list[dict]] = []
+    for ch in chars:
+        if not ch["text"].strip() and (text == "glyph" or not runs):
+            continue
+        if runs:
+            last = runs[-1][-1]
+            together = (text != "glyph" and abs(ch["bottom"] - last["bottom"]) < 0.8
+                        and ch["fontname"] == last["fontname"] and abs(ch["size"] - last["size"]) < 0.1
+                        and ch["x0"] >= last["x0"])
+            if text == "word" and ch["x0"] - last["x1"] > 0.5 * ch["size"]:
+                together = False
+            if together:
+                runs[-1].append(ch)
+                continue
+        runs.append([ch])
+    return [[c for c in run] for run in runs if "".join(c["text"] for c in run).strip()]
+
+
+def _repeats(values: list[float]) -> str:
+    """A DeltaX list, runs of one value written ``g N v``."""
+    out, i = [], 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and _mm(values[j + 1]) == _mm(values[i]):
+            j += 1
+        out.append(f"g {j - i + 1} {_mm(values[i])}" if j > i else _mm(values[i]))
+        i = j + 1
+    return " ".join(out)
+
+
+def _ofd_text(oid: int, run: list[dict], text: str, page: tuple[float, float]) -> str:
+    size = run[0]["size"] * _PT
+    xs = [c["x0"] * _PT for c in run]
+    baseline = run[0]["bottom"] * _PT - 0.12 * size   # pdfplumber's bottom is the descent's
+    x0, x1 = min(xs), max(c["x1"] for c in run) * _PT
+    top, bottom = min(c["top"] for c in run) * _PT, max(c["bottom"] for c in run) * _PT
+    chars = escape("".join(c["text"] for c in run))
+    deltas = [xs[i + 1] - xs[i] for i in range(len(xs) - 1)]
+    if text == "scaled":   # object space in points
+        delta = f' DeltaX="{_repeats([d / _PT for d in deltas])}"' if deltas else ""
+        return (f'<ofd:TextObject ID="{oid}" Boundary="{_mm(x0)} {_mm(top)} {_mm(x1 - x0)} {_mm(bottom - top)}" '
+                f'CTM="{_mm(_PT)} 0 0 {_mm(_PT)} 0 0" Font="3" Size="{_mm(size / _PT)}">'
+                f'<ofd:TextCode X="0" Y="{_mm((baseline - top) / _PT)}"{delta}>{chars}</ofd:TextCode></ofd:TextObject>')
+    delta = f' DeltaX="{_repeats(deltas)}"' if deltas else ""
+    if text == "page_box":
+        return (f'<ofd:TextObject ID="{oid}" Boundary="0 0 {_mm(page[0])} {_mm(page[1])}" Font="3" Size="{_mm(size)}">'
+                f'<ofd:TextCode X="{_mm(x0)}" Y="{_mm(baseline)}"{delta}>{chars}</ofd:TextCode></ofd:TextObject>')
+    return (f'<ofd:TextObject ID="{oid}" Boundary="{_mm(x0)} {_mm(top)} {_mm(x1 - x0)} {_mm(bottom - top)}" '
+            f'Font="3" Size="{_mm(size)}"><ofd:TextCode X="0" Y="{_mm(baseline - top)}"{delta}>{chars}'
+            "</ofd:TextCode></ofd:TextObject>")
+
+
+def _ofd_path(oid: int, points: list[tuple[float, float]], closed: bool) -> str:
+    """A path object in a box of its own (its points relative to the box's corner)."""
+    x0, y0 = min(x for x, _ in points), min(y for _, y in points)
+    x1, y1 = max(x for x, _ in points), max(y for _, y in points)
+    rel = [(x - x0, y - y0) for x, y in points]
+    data = (f"S {_mm(rel[0][0])} {_mm(rel[0][1])} " + " ".join(f"L {_mm(x)} {_mm(y)}" for x, y in rel[1:]) + " C"
+            if closed else f"M {_mm(rel[0][0])} {_mm(rel[0][1])} " + " ".join(f"L {_mm(x)} {_mm(y)}" for x, y in rel[1:]))
+    fill = ' Fill="true"' if closed else ""
+    return (f'<ofd:PathObject ID="{oid}" Boundary="{_mm(x0)} {_mm(y0)} {_mm(max(x1 - x0, 0.01))} {_mm(max(y1 - y0, 0.01))}" '
+            f'LineWidth="0.25"{fill}><ofd:AbbreviatedData>{data}</ofd:AbbreviatedData></ofd:PathObject>')
+
 
 _CMAP_HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 

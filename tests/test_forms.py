@@ -617,6 +617,38 @@ def _in_content_controls(docx_bytes: bytes, what: str) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.parametrize("fallback", [True, False])
+def test_tables_in_word_text_boxes_are_read_once_in_their_place(report_2021, docx_2021, fallback):
+    """Each table moved into a text box anchored where it stood (DrawingML, and Word's VML copy
+    for older readers): before parser 0.7.11 a paragraph's text was every text under it, so each
+    table was one line holding its cells twice and the report read as free-form (2 of 202
+    cells, no issue). A text box's paragraphs and tables are now read after its anchor's text,
+    the copy left out."""
+    boxed = forms.tables_in_text_boxes(docx_2021, fallback=fallback)
+    got = parse_document(boxed, "report.docx")
+    _same_reading(got, parse_document(docx_2021, "report.docx"))
+    assert not got.issues or all(i.code != "unidentified_row" for i in got.issues)
+
+
+def test_a_text_box_paragraph_is_read_once_and_its_anchor_keeps_its_own_text():
+    """A text box holding a sentence, anchored in a paragraph with text of its own."""
+    from orchestration.parsing.documents import read_docx
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' + " ".join(
+        f'xmlns:{k}="{v}"' for k, v in forms._TEXT_BOX_NAMESPACES.items())
+    box = "<w:txbxContent><w:p><w:r><w:t>本年度共收到政府信息公开申请75件。</w:t></w:r></w:p></w:txbxContent>"
+    paragraph = (f'<w:p><w:r><w:t>一、总体情况</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps">'
+                 f"<w:drawing><wps:txbx>{box}</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{box}"
+                 "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>")
+    document = f'<w:document {ns}><w:body>{paragraph}<w:p><w:r><w:t>二、其他</w:t></w:r></w:p></w:body></w:document>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("word/document.xml", document)
+    lines = [(item.text, item.where) for item in read_docx(out.getvalue()).items]
+    assert lines == [("一、总体情况", "paragraph 1"), ("本年度共收到政府信息公开申请75件。", "paragraph 2"),
+                     ("二、其他", "paragraph 3")]
+
+
 @pytest.mark.parametrize("what", ["tables", "cells"])
 def test_tables_and_cells_in_word_content_controls_are_read(report_2021, docx_2021, what):
     """A content control around a table (the tables were skipped: 137 of 1,604 generated cells

@@ -119,6 +119,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        a page's own PhysicalBox; scanned OFD pages (images only) OCR'd. PDF pages shown
 #        turned (/Rotate) read by pdfium through the turn, not by pdfminer; a scan whose text a
 #        scanner's OCR laid over it invisibly read with the tables' rules from the scan.
+#        A Word text box's paragraphs and tables read once, in place (not as its anchor's text).
 PARSER_VERSION = "0.7.11"
 
 

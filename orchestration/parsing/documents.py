@@ -1086,53 +1086,62 @@ def read_docx(data: bytes) -> Document:
     chunks = pictures = workbooks = 0
     reader_issues: list[tuple[str, str]] = []
     ocr_read: tuple[dict, dict] = ({}, {})   # what OCR read in pictures: confidence, notes by location
-    for child in _word_content(body, {w_p, w_tbl, w_chunk}, wrappers):
-        if child.tag == w_chunk:
-            chunks += 1
-            chunk_items, chunk_issues, chunk_title = _imported_part(package, main, child.get(_RELATIONSHIP_ID), chunks)
-            items.extend(chunk_items)
-            reader_issues.extend(chunk_issues)
-            title = title or chunk_title
-        elif child.tag == w_p:
-            paragraph_no += 1
-            text = text_of(child)
-            if text:
-                items.append(Line(text, f"paragraph {paragraph_no}"))
-            previews: set[str] = set()
-            for preview, relationship in _embedded_objects(child):
-                workbooks += 1
-                workbook = _embedded_workbook(package, main, relationship, workbooks)
-                if workbook is None:
-                    workbooks -= 1
-                    continue   # not a workbook: its picture is looked at as any picture is
-                items.extend(workbook[0])
-                reader_issues.extend(workbook[1])
-                previews.add(preview)
-            for relationship, width, height in _pictures_in(child):
-                if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
-                    continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
-                pictures += 1
-                picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
-                items.extend(picture_items)
-                reader_issues.extend(picture_issues)
-        elif child.tag == w_tbl:
-            table_no += 1
-            for r, tr in enumerate(child.iter(w_tr), start=1):
-                cells = []
-                column = 0
-                for tc in _word_content(tr, {w_tc}, wrappers):
-                    properties = tc.find(w_properties)
-                    span = merge = None
-                    if properties is not None:
-                        span = properties.find(w_span)
-                        merge = properties.find(w_merge)
-                    width = int(span.get(w_val, "1")) if span is not None else 1
-                    column += width
-                    if merge is not None and merge.get(w_val) in (None, "continue"):
-                        continue   # the lower part of a vertically merged cell
-                    cells.append(Cell(text_of(tc), f"table {table_no} row {r} column {column - width + 1}"))
-                if cells:
-                    items.append(Row(cells, f"table {table_no} row {r}"))
+
+    def read_content(container) -> None:
+        """The paragraphs and tables of the body, or of a text box, in order."""
+        nonlocal table_no, paragraph_no, chunks, pictures, workbooks, title
+        for child in _word_content(container, {w_p, w_tbl, w_chunk}, wrappers):
+            if child.tag == w_chunk:
+                chunks += 1
+                chunk_items, chunk_issues, chunk_title = _imported_part(package, main, child.get(_RELATIONSHIP_ID), chunks)
+                items.extend(chunk_items)
+                reader_issues.extend(chunk_issues)
+                title = title or chunk_title
+            elif child.tag == w_p:
+                paragraph_no += 1
+                boxes = _take_text_boxes(child)
+                text = text_of(child)
+                if text:
+                    items.append(Line(text, f"paragraph {paragraph_no}"))
+                previews: set[str] = set()
+                for preview, relationship in _embedded_objects(child):
+                    workbooks += 1
+                    workbook = _embedded_workbook(package, main, relationship, workbooks)
+                    if workbook is None:
+                        workbooks -= 1
+                        continue   # not a workbook: its picture is looked at as any picture is
+                    items.extend(workbook[0])
+                    reader_issues.extend(workbook[1])
+                    previews.add(preview)
+                for relationship, width, height in _pictures_in(child):
+                    if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
+                        continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
+                    pictures += 1
+                    picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
+                    items.extend(picture_items)
+                    reader_issues.extend(picture_issues)
+                for box in boxes:
+                    read_content(box)   # a text box's paragraphs and tables, after its anchor's text
+            elif child.tag == w_tbl:
+                table_no += 1
+                for r, tr in enumerate(child.iter(w_tr), start=1):
+                    cells = []
+                    column = 0
+                    for tc in _word_content(tr, {w_tc}, wrappers):
+                        properties = tc.find(w_properties)
+                        span = merge = None
+                        if properties is not None:
+                            span = properties.find(w_span)
+                            merge = properties.find(w_merge)
+                        width = int(span.get(w_val, "1")) if span is not None else 1
+                        column += width
+                        if merge is not None and merge.get(w_val) in (None, "continue"):
+                            continue   # the lower part of a vertically merged cell
+                        cells.append(Cell(text_of(tc), f"table {table_no} row {r} column {column - width + 1}"))
+                    if cells:
+                        items.append(Row(cells, f"table {table_no} row {r}"))
+
+    read_content(body)
     return Document(form="docx", method="docx_table", items=items,
                     page_meta={"title": title} if title else {}, reader_issues=reader_issues,
                     ocr_confidence=ocr_read[0], ocr_notes=ocr_read[1])
@@ -1402,6 +1411,31 @@ def _word_content(parent, tags: set, wrappers: set):
             yield child
         elif child.tag in wrappers:
             yield from _word_content(child, tags, wrappers)
+
+
+_TEXT_BOX = _WORDPROCESSING + "txbxContent"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _take_text_boxes(paragraph) -> list:
+    """The text boxes a paragraph anchors (``w:txbxContent``: their own paragraphs and tables),
+    taken out of it, so that its text is its own; none for most paragraphs. Word writes a text
+    box twice, as DrawingML in ``mc:Choice`` and as VML in ``mc:Fallback``: the copy is dropped.
+    Read as the paragraph's text, a table in a text box was one line holding its cells twice
+    (the report read as free-form, no issue)."""
+    boxes = []
+    for box in paragraph.iter(_TEXT_BOX):
+        up = box.getparent()
+        while up is not None and up is not paragraph and up.tag not in (_MC_FALLBACK, _TEXT_BOX):
+            up = up.getparent()
+        if up is paragraph:
+            boxes.append(box)   # not a copy, not inside another box (read with that box)
+    if boxes:
+        for copy in list(paragraph.iter(_MC_FALLBACK)):
+            copy.getparent().remove(copy)
+        for box in boxes:
+            box.getparent().remove(box)
+    return boxes
 
 
 def _marked_runs(body) -> tuple[set, set]:

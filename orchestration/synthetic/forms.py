@@ -25,6 +25,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   "web archive" (the ``.doc`` files many sites' 导出Word buttons serve);
 - ``word_importing``: a DOCX whose body only imports the page (``w:altChunk``), as tools that
   make Word files from web pages (html-docx-js and the like) write it;
+- ``tables_in_text_boxes``: a DOCX whose tables stand in text boxes (DrawingML, with Word's VML
+  copy of each for older readers);
 - ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
   (Word shows a picture of it, a Windows metafile, and keeps the workbook).
 
@@ -721,4 +723,50 @@ def word_embedding_workbook(report: SampleReport) -> bytes:
             target.writestr(name, data if data is not None else source.read(name))
         target.writestr("word/media/preview1.emf", b"\x01\x00\x00\x00" + b"\0" * 36 + b" EMF" + b"\0" * 64)
         target.writestr("word/embeddings/Microsoft_Excel_Worksheet1.xlsx", render_xlsx(report, tables_only=True))
+    return out.getvalue()
+
+
+_WORD_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TEXT_BOX_NAMESPACES = {
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "v": "urn:schemas-microsoft-com:vml",
+}
+
+
+def tables_in_text_boxes(docx: bytes, fallback: bool = True) -> bytes:
+    """``docx`` with each of its tables moved into a text box anchored where the table stood, as
+    Word writes one: DrawingML (``wps:txbx``) in ``mc:Choice`` and, with ``fallback``, the same
+    content again as VML (``v:textbox``) in ``mc:Fallback``, for readers that lack the first."""
+    from lxml import etree
+
+    w = f"{{{_WORD_MAIN}}}"
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    root = etree.fromstring(source.read("word/document.xml"))
+    body = root.find(f"{w}body")
+    declared = f'xmlns:w="{_WORD_MAIN}" ' + " ".join(f'xmlns:{k}="{v}"' for k, v in _TEXT_BOX_NAMESPACES.items())
+    for number, table in enumerate([t for t in body.iter(f"{w}tbl") if t.getparent() is body], start=1):
+        content = etree.tostring(table).decode() + "<w:p/>"
+        choice = ('<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" '
+                  'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+                  '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+                  '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+                  f'<wp:extent cx="5400000" cy="3000000"/><wp:wrapTopAndBottom/><wp:docPr id="{number}" name="Text Box {number}"/>'
+                  '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+                  f"<wps:wsp><wps:spPr/><wps:txbx><w:txbxContent>{content}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>"
+                  "</a:graphicData></a:graphic></wp:anchor></w:drawing>")
+        copy = (f'<mc:Fallback><w:pict><v:shape style="width:425pt;height:236pt"><v:textbox><w:txbxContent>{content}'
+                "</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>") if fallback else ""
+        anchor = etree.fromstring(f'<w:p {declared}><w:r><mc:AlternateContent><mc:Choice Requires="wps">{choice}'
+                                  f"</mc:Choice>{copy}</mc:AlternateContent></w:r></w:p>")
+        table.addprevious(anchor)
+        body.remove(table)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = (etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    if name == "word/document.xml" else source.read(name))
+            target.writestr(name, data)
     return out.getvalue()

@@ -168,6 +168,43 @@ def test_pictures_of_a_word_file_ocr_cannot_read_are_named(monkeypatch):
 
 
 @needs_cjk_font
+@pytest.mark.parametrize("how", ["data", "archive"])
+def test_tables_pasted_into_a_page_as_pictures_are_read_in_place(how):
+    """A report page whose tables are pictures the page holds itself: ``data:`` images (what a
+    rich-text editor pastes), or images a web archive keeps. The fetcher reads a live page's
+    linked images; these were read by nothing (the report free-form, 0 of 202 table cells, no
+    issue). Each picture as large as a table is OCR'd in its place (parser 0.7.11)."""
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    page = forms.page_with_table_pictures(report, how)
+    got = parse_document(page, "report.mhtml" if how == "archive" else "report.html")
+    _reads_as_by_ocr(got, parse_document(samples.render_as(report, "html"), "report.html"))
+    tables = [v for v in got.values.values() if v.table in ("二", "三", "四")]
+    assert tables and all(v.method == "ocr" and v.location.startswith("picture ") for v in tables)
+    assert all(v.method != "ocr" for v in got.values.values() if v.table not in ("二", "三", "四"))
+
+
+def test_a_page_picture_is_named_when_ocr_cannot_read_it_and_small_ones_are_left_alone(monkeypatch):
+    """Without the OCR engine the picture is named; a logo-sized image is not even looked at."""
+    import base64
+
+    from PIL import Image
+
+    def png(width: int, height: int) -> str:
+        buffer = io.BytesIO()
+        Image.new("L", (width, height), 255).save(buffer, "PNG")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+    page = (f'<html><body><p>某某县2023年政府信息公开工作年度报告</p><p><img src="{png(120, 120)}"></p>'
+            f'<p>二、主动公开政府信息情况</p><p><img src="{png(900, 400)}"></p></body></html>').encode("utf-8")
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    got = parse_document(page, "report.html")
+    named = [i for i in got.issues if i.code == "pictures_not_read"]
+    assert len(named) == 1 and "picture 1 of the page may hold a table" in named[0].message, named
+    assert "not installed" in named[0].message
+
+
+@needs_cjk_font
 @needs_libreoffice
 @pytest.mark.parametrize("into", ["private_use", "other_characters"])
 def test_a_text_layer_that_is_no_text_is_read_by_ocr(tmp_path, into):

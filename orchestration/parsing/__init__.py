@@ -21,7 +21,7 @@ from .documents import (
     read_docx,
     read_html,
     read_text_grid,
-    web_archive_page,
+    read_web_archive,
     with_entities_decoded,
     without_markdown_escapes,
 )
@@ -120,6 +120,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        turned (/Rotate) read by pdfium through the turn, not by pdfminer; a scan whose text a
 #        scanner's OCR laid over it invisibly read with the tables' rules from the scan.
 #        A Word text box's paragraphs and tables read once, in place (not as its anchor's text).
+#        A page's data: images and a web archive's images, as large as a table, OCR'd in place.
 PARSER_VERSION = "0.7.11"
 
 
@@ -279,7 +280,7 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         from .ocr import read_image_document
         return read_image_document(data)
     if form in ("html", "mhtml"):
-        doc = read_html(data) if form == "html" else read_html(*web_archive_page(data))
+        doc = read_html(data) if form == "html" else read_web_archive(data)
         doc.form = form
         if doc.page_text:
             # No table of the page holds a number, but its text has a table's rows: the tables

@@ -254,7 +254,12 @@ _INVISIBLE_ENTITY = re.compile(r"&(?:#(?:0*(?:173|820[3-7]|8288|65279)|[xX]0*(?:
                                r"|[fF][eE][fF][fF]))|shy|zwn?j|lrm|rlm|ZeroWidthSpace|NoBreak);")
 
 
-def read_html(data: bytes, declared_charset: str | None = None) -> Document:
+def read_html(data: bytes, declared_charset: str | None = None,
+              pictures: dict[str, bytes] | None = None, page_location: str = "") -> Document:
+    """A web page: its prose lines and the rows of its data tables, in page order. Pictures the
+    page holds itself may be its tables (a table pasted as a screenshot): ``data:`` images, and
+    a web archive's images (``pictures``: its parts by location, ``page_location`` the page's)
+    are read by OCR in their place, as a Word file's pictures are (:func:`_image_read`)."""
     text, encoding, rule = decode(data, declared_charset)
     if _INVISIBLE_ENTITY.search(text):
         text = _INVISIBLE_ENTITY.sub("", text)
@@ -276,6 +281,24 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     table_no = 0
     # Elements with a table somewhere inside, found once (asking each element is quadratic).
     holds_table = {ancestor for table in root.iter("table") for ancestor in table.iterancestors()}
+    reader_issues: list[tuple[str, str]] = []
+    ocr_read: tuple[dict, dict] = ({}, {})   # what OCR read in pictures: confidence, notes by location
+    shown = _page_pictures(root, pictures or {}, page_location) if pictures or b"data:image" in data else {}
+    read_pictures = 0
+    after_block: dict = {}   # a paragraph-like element → the pictures inside it, read after its text
+    for img in shown:
+        block = next((a for a in img.iterancestors() if a.tag in _BLOCK_ONLY or a.tag in ("td", "th")), None)
+        if block is not None and block.tag not in ("td", "th"):   # (a picture in a table cell is not)
+            after_block.setdefault(block, []).append(img)
+    in_blocks = {img for imgs in after_block.values() for img in imgs}
+
+    def emit_picture(img) -> None:
+        nonlocal read_pictures
+        read_pictures += 1
+        picture_items, picture_issues = _image_read(shown[img], f"picture {read_pictures}",
+                                                    "of the page", ocr_read)
+        items.extend(picture_items)
+        reader_issues.extend(picture_issues)
 
     def emit_line(s: str) -> None:
         s = s.strip()
@@ -308,6 +331,12 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
                               for ch in el)
         if el.tag in _BLOCK_ONLY and not has_block_child:
             emit_line(_text(el))
+            for img in after_block.get(el, ()):
+                emit_picture(img)
+            return
+        if el.tag == "img":
+            if el in shown and el not in in_blocks:
+                emit_picture(el)
             return
         walk_children(el)
 
@@ -322,7 +351,8 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     body = root.find(".//body")
     walk(body if body is not None else root)
     doc = Document(form="html", method="html_table", items=items, encoding=encoding,
-                   encoding_rule=rule, page_meta=page_meta)
+                   encoding_rule=rule, page_meta=page_meta, reader_issues=reader_issues,
+                   ocr_confidence=ocr_read[0], ocr_notes=ocr_read[1])
     if not _holds_table_values(items) and _TABLE_LABEL.search(text):
         # No table holds a number, but a table's label is on the page: a page whose tables were
         # pasted as text, in paragraphs, lines or a <pre>, is read as that text by the caller
@@ -507,10 +537,17 @@ def looks_like_mhtml(data: bytes) -> bool:
     return b"mime-version:" in headers and (b"multipart/related" in headers or b"text/html" in headers)
 
 
-def web_archive_page(data: bytes) -> tuple[bytes, str | None]:
-    """(the page of a web archive, the charset its part declares): the part the archive's
-    ``start`` parameter names, else its first HTML part (a browser writes the page before its
-    frames and images)."""
+def read_web_archive(data: bytes) -> Document:
+    """A web archive's page, read as a page, with the images the archive holds for it."""
+    page, charset, parts, location = web_archive_page(data)
+    return read_html(page, charset, pictures=parts, page_location=location)
+
+
+def web_archive_page(data: bytes) -> tuple[bytes, str | None, dict[str, bytes], str]:
+    """(the page of a web archive, the charset its part declares, the archive's other parts by
+    location (``Content-Location``, and ``cid:`` + ``Content-ID``), the page's location): the
+    page is the part the archive's ``start`` parameter names, else its first HTML part (a browser
+    writes the page before its frames and images)."""
     import email
 
     from . import UnreadableDocument
@@ -524,7 +561,17 @@ def web_archive_page(data: bytes) -> tuple[bytes, str | None]:
     if page is None:
         raise UnreadableDocument("a web archive (MIME) with no HTML page in it: "
                                  f"{', '.join(sorted({part.get_content_type() for part in parts})) or 'no parts'}")
-    return page.get_payload(decode=True) or b"", page.get_content_charset()
+    others: dict[str, bytes] = {}
+    for part in parts:
+        if part is page or part.get_content_maintype() != "image":
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if part.get("Content-Location"):
+            others[part.get("Content-Location").strip()] = payload
+        if part.get("Content-ID"):
+            others["cid:" + part.get("Content-ID").strip().strip("<>")] = payload
+    return (page.get_payload(decode=True) or b"", page.get_content_charset(), others,
+            (page.get("Content-Location") or "").strip())
 
 
 # ---- text: one cell per line, `|` separators -----------------------------------------------
@@ -1234,37 +1281,98 @@ def _embedded_workbook(package, main: str, relationship: str, number: int) -> tu
 
 def _picture_read(package, main: str, relationship: str, number: int,
                   ocr_read: tuple[dict, dict]) -> tuple[list, list]:
-    """(items, reader issues) of picture ``number`` of a Word document, read by OCR as an image
-    attachment is: its rows and lines in its place, their locations after 「picture N」, what OCR
-    said of them (confidence, notes) into ``ocr_read`` under those locations. A picture OCR finds
-    no text in is nothing; one it cannot read (a Windows metafile, OCR not installed) is named."""
-    from . import MissingTool, UnreadableDocument, sniff
+    """(items, reader issues) of picture ``number`` of a Word document (:func:`_image_read`)."""
+    from . import UnreadableDocument
     from .bounded_zip import ZipBombError
 
     where = f"picture {number}"
     name = _part_relationships(package, main).get(relationship)
+    if not name:
+        return [], [("pictures_not_read", f"{where} of the Word document may hold a table and cannot be read: "
+                     f"its relationship {relationship!r} names no part of the package")]
     try:
-        if not name:
-            raise UnreadableDocument(f"its relationship {relationship!r} names no part of the package")
         data = package.read(name)
+    except ZipBombError as exc:
+        raise UnreadableDocument(f"refused DOCX: {exc}") from exc
+    return _image_read(data, f"{where} ({name})", "of the Word document", ocr_read, location=where, name=name)
+
+
+def _image_read(data: bytes, where: str, whose: str, ocr_read: tuple[dict, dict],
+                location: str | None = None, name: str = "picture") -> tuple[list, list]:
+    """(items, reader issues) of a picture a document holds, read by OCR as an image attachment
+    is: its rows and lines in its place, their locations after ``location`` (default ``where``),
+    what OCR said of them (confidence, notes) into ``ocr_read`` under those locations. A picture
+    OCR finds no text in is nothing; one it cannot read (a Windows metafile, OCR not installed)
+    is named in a ``pictures_not_read`` issue (``where`` ``whose``: 「picture 2 of the page」)."""
+    from . import MissingTool, UnreadableDocument, sniff
+
+    location = location or where
+    try:
         if sniff(data, name) != "image":
             raise UnreadableDocument("not an image OCR reads (PNG, JPEG, GIF, BMP or TIFF): "
                                      f"{data[:4]!r}… (a Windows metafile, a vector drawing?)")
         from .ocr import read_image_document
         doc = read_image_document(data)
-    except ZipBombError as exc:
-        raise UnreadableDocument(f"refused DOCX: {exc}") from exc
     except MissingTool as exc:
-        return [], [("pictures_not_read", f"{where} ({name}) of the Word document may hold a table: {exc}")]
+        return [], [("pictures_not_read", f"{where} {whose} may hold a table: {exc}")]
     except UnreadableDocument as exc:
         if "no text" in str(exc):
             return [], []   # a photo, a drawing: nothing written in it
-        return [], [("pictures_not_read", f"{where} ({name}) of the Word document may hold a table and "
-                      f"cannot be read: {exc}")]
-    _located_under(doc.items, where)
+        return [], [("pictures_not_read", f"{where} {whose} may hold a table and cannot be read: {exc}")]
+    _located_under(doc.items, location)
     for source, target in ((doc.ocr_confidence, ocr_read[0]), (doc.ocr_notes, ocr_read[1])):
-        target.update({f"{where}: {location}": value for location, value in source.items()})
+        target.update({f"{location}: {place}": value for place, value in source.items()})
     return doc.items, doc.reader_issues
+
+
+# A picture a page holds (a data: image, a web archive's image) as wide as a table (300 px: a logo,
+# an icon or a QR code is smaller) and two rows high, not a banner (wider than 6 × its height):
+# maybe a table pasted as a picture. As the fetcher judges a live page's <img> (fetching/discovery).
+PAGE_PICTURE_MIN_WIDTH = 300
+PAGE_PICTURE_MIN_HEIGHT = 60
+PAGE_PICTURE_MAX_RATIO = 6
+MAX_PAGE_PICTURES = 20   # read per page (a report's tables are a few pictures)
+
+
+def _page_pictures(root, parts: dict[str, bytes], page_location: str) -> dict:
+    """The ``<img>`` elements of a page that may be its tables, each with its bytes: ``data:``
+    images, and images the page's web archive holds (``parts``, by their absolute location or
+    ``cid:``), outside the page's tables; judged by their pixels' size."""
+    import base64
+    import binascii
+    from urllib.parse import unquote_to_bytes, urljoin
+
+    found: dict = {}
+    for img in root.iter("img"):
+        src = (img.get("src") or img.get("data-src") or "").strip()
+        if not src:
+            continue
+        if src.startswith("data:"):
+            head, _, payload = src.partition(",")
+            try:
+                data = base64.b64decode(payload, validate=False) if head.endswith(";base64") else unquote_to_bytes(payload)
+            except (binascii.Error, ValueError):
+                continue
+        else:
+            data = parts.get(src) or parts.get(urljoin(page_location, src)) if parts else None
+        if not data or not _table_sized(data):
+            continue
+        found[img] = data
+        if len(found) >= MAX_PAGE_PICTURES:
+            break
+    return found
+
+
+def _table_sized(data: bytes) -> bool:
+    import io
+
+    from PIL import Image
+
+    try:
+        width, height = Image.open(io.BytesIO(data)).size
+    except Exception:   # not an image Pillow knows (an SVG, damaged bytes): not read
+        return False
+    return width >= PAGE_PICTURE_MIN_WIDTH and height >= PAGE_PICTURE_MIN_HEIGHT and width <= PAGE_PICTURE_MAX_RATIO * height
 
 
 def _imported_part(package, main: str, relationship: str | None, number: int) -> tuple[list, list, str]:
@@ -1285,7 +1393,7 @@ def _imported_part(package, main: str, relationship: str | None, number: int) ->
         data = package.read(name)
         form = sniff(data, name)
         if form == "mhtml":
-            doc = read_html(*web_archive_page(data))
+            doc = read_web_archive(data)
         elif form == "html":
             doc = read_html(data)
         elif form == "text":

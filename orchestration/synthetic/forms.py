@@ -23,6 +23,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   write WPS; WPS Office reads and writes the Word 97 format under that name);
 - ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a
   "web archive" (the ``.doc`` files many sites' 导出Word buttons serve);
+- ``page_with_table_pictures``: a report page whose tables are pictures, as ``data:`` images or
+  as images its web archive holds;
 - ``word_importing``: a DOCX whose body only imports the page (``w:altChunk``), as tools that
   make Word files from web pages (html-docx-js and the like) write it;
 - ``tables_in_text_boxes``: a DOCX whose tables stand in text boxes (DrawingML, with Word's VML
@@ -627,11 +629,14 @@ def libreoffice_convert(data: bytes, suffix: str, target: str, timeout: float = 
 _ARCHIVE_BOUNDARY = "----MultipartBoundary--disclosure-pipeline"
 
 
-def web_archive(page: bytes, style: str = "browser", charset: str | None = None) -> bytes:
+def web_archive(page: bytes, style: str = "browser", charset: str | None = None,
+                images: dict[str, bytes] | None = None) -> bytes:
     """``page`` saved as one MIME file. ``style``: ``browser`` (Chrome's .mhtml: a ``From`` and a
     snapshot location first, the page quoted-printable, an image after it), ``word`` (Word's
     web archive: its preamble, the page quoted-printable) or ``base64`` (the page base64).
-    ``charset`` is declared on the page's part when given (Word declares the page's own)."""
+    ``charset`` is declared on the page's part when given (Word declares the page's own).
+    ``images`` (absolute URL → bytes) are kept as parts after the page, as a browser keeps the
+    page's pictures."""
     import base64
     import quopri
 
@@ -648,9 +653,41 @@ def web_archive(page: bytes, style: str = "browser", charset: str | None = None)
                 f'Content-Type: multipart/related;\r\n\ttype="text/html";\r\n\tboundary="{_ARCHIVE_BOUNDARY}"\r\n\r\n\r\n')
     parts = (f"--{_ARCHIVE_BOUNDARY}\r\nContent-Type: {page_type}\r\nContent-ID: <frame-1@mhtml.blink>\r\n"
              f"Content-Transfer-Encoding: {encoding}\r\nContent-Location: https://www.example.gov.cn/report.html\r\n\r\n")
-    tail = (f"\r\n--{_ARCHIVE_BOUNDARY}\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+    pictures = "".join(f"\r\n--{_ARCHIVE_BOUNDARY}\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+                       f"Content-Location: {url}\r\n\r\n{base64.encodebytes(data).decode('ascii')}"
+                       for url, data in (images or {}).items())
+    tail = (f"{pictures}\r\n--{_ARCHIVE_BOUNDARY}\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
             f"Content-Location: https://www.example.gov.cn/logo.png\r\n\r\niVBORw0KGgo=\r\n--{_ARCHIVE_BOUNDARY}--\r\n")
     return head.encode("ascii") + parts.encode("ascii") + body + tail.encode("ascii")
+
+
+def page_with_table_pictures(report: SampleReport, how: str = "data") -> bytes:
+    """The report as a web page whose tables are pictures (screenshots pasted in; the prose is
+    text): each an ``<img>`` in a paragraph of its own, its source a ``data:`` URI (``how="data"``,
+    as rich-text editors paste an image) or an image of the page's site, the page saved as a web
+    archive holding it (``how="archive"``: a browser's .mhtml, the ``src`` relative to the page)."""
+    import base64
+    import html
+
+    from .samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _pdf_kit, _pdf_table, _table_png
+
+    if how not in ("data", "archive"):
+        raise ValueError("how must be 'data' or 'archive'")
+    _pdf_kit()
+    body, images = [], {}
+    for kind, item in _document(report):
+        if kind != "table":
+            body.append(f"<p>{html.escape(item, quote=False)}</p>")
+            continue
+        png, _, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
+        name = f"upload/table{len(images) + 1}.png"
+        images[f"https://www.example.gov.cn/{name}"] = png
+        src = f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}" if how == "data" else name
+        body.append(f'<p style="text-align:center"><img src="{src}" alt=""/></p>')
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"/><title>'
+            f"{html.escape(report.title, quote=False)}</title></head><body><div class=\"TRS_Editor\">"
+            + "\n".join(body) + "</div></body></html>").encode("utf-8")
+    return page if how == "data" else web_archive(page, "browser", images=images)
 
 
 def word_importing(page: bytes, chunk: str = "mht") -> bytes:

@@ -16,12 +16,14 @@ from .documents import (
     looks_like_cell_text,
     looks_like_html,
     looks_like_mhtml,
+    looks_like_word_xml,
     paired_tabs_as_one,
     read_cell_text,
     read_docx,
     read_html,
     read_text_grid,
     read_web_archive,
+    read_word_xml,
     with_entities_decoded,
     without_markdown_escapes,
 )
@@ -121,6 +123,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        scanner's OCR laid over it invisibly read with the tables' rules from the scan.
 #        A Word text box's paragraphs and tables read once, in place (not as its anchor's text).
 #        A page's data: images and a web archive's images, as large as a table, OCR'd in place.
+#        Word XML files (Word 2003 XML, Flat OPC) read as the DOCX they hold (taken for text before).
 PARSER_VERSION = "0.7.11"
 
 
@@ -173,7 +176,8 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
     """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, mhtml (a web
-    archive), html, csv or text (by content first, then name and type)."""
+    archive), wordxml (a Word document as one XML file), html, csv or text (by content first,
+    then name and type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
@@ -192,6 +196,8 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
         return "image"
     if looks_like_mhtml(data):
         return "mhtml"
+    if looks_like_word_xml(data):
+        return "wordxml"
     if (media_type or "").startswith("text/html") or lower.endswith((".htm", ".html", ".shtml")) \
             or looks_like_html(data):
         return "html"
@@ -267,6 +273,8 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
         return doc
     if form == "docx":
         return read_docx(data)
+    if form == "wordxml":
+        return read_word_xml(data)
     if form in ("doc", "wps", "rtf", "odt"):
         from .office import read_legacy_word
         return read_legacy_word(data, form)

@@ -1114,7 +1114,13 @@ def read_docx(data: bytes) -> Document:
         raise UnreadableDocument(f"refused DOCX: {exc}") from exc
     except (_zip_errors() + (KeyError, ValueError, etree.XMLSyntaxError)) as exc:
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
+    return _word_document(body, title, package, main)
 
+
+def _word_document(body, title: str, package, main: str) -> Document:
+    """The paragraphs and tables of a Word body (``w:body``), in order; ``package`` (the DOCX's
+    parts, for imported parts, pictures and embedded workbooks) is None for a Word 2003 XML
+    file, which has none of them as parts."""
     w_t = _w("t")
     raised, unshown = _marked_runs(body)
 
@@ -1138,7 +1144,7 @@ def read_docx(data: bytes) -> Document:
         """The paragraphs and tables of the body, or of a text box, in order."""
         nonlocal table_no, paragraph_no, chunks, pictures, workbooks, title
         for child in _word_content(container, {w_p, w_tbl, w_chunk}, wrappers):
-            if child.tag == w_chunk:
+            if child.tag == w_chunk and package is not None:
                 chunks += 1
                 chunk_items, chunk_issues, chunk_title = _imported_part(package, main, child.get(_RELATIONSHIP_ID), chunks)
                 items.extend(chunk_items)
@@ -1151,6 +1157,10 @@ def read_docx(data: bytes) -> Document:
                 if text:
                     items.append(Line(text, f"paragraph {paragraph_no}"))
                 previews: set[str] = set()
+                if package is None:
+                    for box in boxes:
+                        read_content(box)
+                    continue   # (a Word 2003 XML file's pictures are inline data: not read)
                 for preview, relationship in _embedded_objects(child):
                     workbooks += 1
                     workbook = _embedded_workbook(package, main, relationship, workbooks)
@@ -1519,6 +1529,98 @@ def _word_content(parent, tags: set, wrappers: set):
             yield child
         elif child.tag in wrappers:
             yield from _word_content(child, tags, wrappers)
+
+
+# ---- Word's XML files: Word 2003 XML and the flat package (Flat OPC) -----------------------
+
+_WORD_2003 = "http://schemas.microsoft.com/office/word/2003/wordml"
+_WORD_2003_AUX = "http://schemas.microsoft.com/office/word/2003/auxHint"
+_OFFICE = "urn:schemas-microsoft-com:office:office"
+_FLAT_PACKAGE = "http://schemas.microsoft.com/office/2006/xmlPackage"
+_WORD_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+
+
+def looks_like_word_xml(data: bytes) -> bool:
+    """A Word document saved as one XML file: Word 2003 XML (``w:wordDocument``) or the flat
+    package of a DOCX (``pkg:package``, Word's "XML Document"). Report systems that fill a Word
+    template (FreeMarker and the like) write these, often under a ``.doc`` name."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<"):
+        return False
+    return (b'progid="Word.Document"' in head or b"progid='Word.Document'" in head
+            or b"/office/word/2003/wordml" in head or (b"<pkg:package" in head and b"xmlPackage" in head))
+
+
+def read_word_xml(data: bytes) -> Document:
+    """A Word XML file (:func:`looks_like_word_xml`). The flat package is made a DOCX again (its
+    parts zipped) and read as one. A Word 2003 XML file is WordprocessingML of 2003: the same
+    elements under another namespace (``w:vmerge`` for ``w:vMerge``; sections as ``wx:sect`` and
+    ``wx:sub-section``), so its body is read as a DOCX's once renamed; its pictures (inline
+    ``w:binData``) are not read."""
+    from . import UnreadableDocument
+
+    try:
+        root = etree.fromstring(data, _WORD_XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableDocument(f"a Word XML file that is not well-formed XML ({exc})") from exc
+    if root.tag == f"{{{_FLAT_PACKAGE}}}package":
+        doc = read_docx(_flat_package_zipped(root))
+    elif root.tag == f"{{{_WORD_2003}}}wordDocument":
+        body = root.find(f"{{{_WORD_2003}}}body")
+        if body is None:
+            raise UnreadableDocument("a Word 2003 XML file without a body")
+        title = (root.findtext(f"{{{_OFFICE}}}DocumentProperties/{{{_OFFICE}}}Title") or "").strip()
+        doc = _word_document(_as_wordprocessing(body), title, None, "")
+    else:
+        raise UnreadableDocument(f"a Word XML file whose root is neither Word 2003's nor a flat package's ({root.tag})")
+    doc.form = "wordxml"
+    return doc
+
+
+def _as_wordprocessing(body):
+    """A Word 2003 XML body with its elements and attributes in the DOCX namespace: sections
+    (``wx:sect``, ``wx:sub-section``) become content controls, whose content is read as the
+    body's own, and ``w:vmerge`` is ``w:vMerge``."""
+    old, new = f"{{{_WORD_2003}}}", _WORDPROCESSING
+    wrappers = {f"{{{_WORD_2003_AUX}}}sect", f"{{{_WORD_2003_AUX}}}sub-section"}
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in wrappers:
+            el.tag = _w("sdtContent")
+        elif el.tag.startswith(old):
+            name = el.tag[len(old):]
+            el.tag = new + ("vMerge" if name == "vmerge" else name)
+        for key in [k for k in el.attrib if k.startswith(old)]:
+            el.attrib[new + key[len(old):]] = el.attrib.pop(key)
+    return body
+
+
+def _flat_package_zipped(root) -> bytes:
+    """The parts of a flat package (``pkg:part``: XML inline in ``pkg:xmlData``, the rest base64
+    in ``pkg:binaryData``) zipped as the DOCX they came from."""
+    import base64
+    import binascii
+    import io
+    import zipfile
+
+    ns = f"{{{_FLAT_PACKAGE}}}"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for part in root.iter(ns + "part"):
+            name = (part.get(ns + "name") or "").lstrip("/")
+            if not name:
+                continue
+            xml = part.find(ns + "xmlData")
+            binary = part.find(ns + "binaryData")
+            if xml is not None and len(xml):
+                target.writestr(name, etree.tostring(xml[0], xml_declaration=True, encoding="UTF-8", standalone=True))
+            elif binary is not None:
+                try:
+                    target.writestr(name, base64.b64decode("".join((binary.text or "").split())))
+                except (binascii.Error, ValueError):
+                    continue   # a damaged part: what needs it says so
+    return out.getvalue()
 
 
 _TEXT_BOX = _WORDPROCESSING + "txbxContent"

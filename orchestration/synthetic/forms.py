@@ -20,7 +20,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   Area or onto other Chinese characters (a converter's 乱码: the page shows Chinese, its text
   layer is U+E000… or 「泯诞岭箜…」);
 - ``libreoffice_convert``: DOCX → DOC, or a Word 97 file named ``.wps`` (LibreOffice cannot
-  write WPS; WPS Office reads and writes the Word 97 format under that name);
+  write WPS; WPS Office reads and writes the Word 97 format under that name), or Word 2003 XML;
+- ``flat_package``: a DOCX as one XML file (Word's "XML Document", Flat OPC);
 - ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a
   "web archive" (the ``.doc`` files many sites' 导出Word buttons serve);
 - ``page_with_table_pictures``: a report page whose tables are pictures, as ``data:`` images or
@@ -618,12 +619,39 @@ def garbled_text_layer(pdf: bytes, into: str = "private_use") -> bytes:
 
 def libreoffice_convert(data: bytes, suffix: str, target: str, timeout: float = 120) -> bytes:
     """``data`` (a file ending ``suffix``) converted by LibreOffice to ``target``: "doc" (Word
-    97), "wps" (Word 97 bytes under the WPS name), "docx", "rtf" or "odt"."""
+    97), "wps" (Word 97 bytes under the WPS name), "docx", "rtf", "odt" or "word2003" (Word 2003
+    XML, from a Word file: what report systems that fill a Word template serve as ``.doc``)."""
     from ..parsing.office import convert
 
     filters = {"doc": "doc:MS Word 97", "wps": "doc:MS Word 97", "rtf": "rtf", "docx": "docx:MS Word 2007 XML",
-               "odt": "odt"}
+               "odt": "odt", "word2003": "xml:MS Word 2003 XML"}
     return convert(data, suffix, filters[target], timeout=timeout)
+
+
+def flat_package(docx: bytes) -> bytes:
+    """A DOCX as one XML file, Word's "XML Document" (Flat OPC): each part a ``pkg:part``, XML
+    inline, the rest base64; report systems that fill such a template serve it as ``.doc``."""
+    import base64
+
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    types = source.read("[Content_Types].xml").decode("utf-8") if "[Content_Types].xml" in source.namelist() else ""
+    overrides = dict(re.findall(r'PartName="([^"]+)"\s+ContentType="([^"]+)"', types))
+    defaults = dict(re.findall(r'Extension="([^"]+)"\s+ContentType="([^"]+)"', types))
+    parts = []
+    for name in source.namelist():
+        if name == "[Content_Types].xml" or name.endswith("/"):
+            continue
+        data = source.read(name)
+        kind = overrides.get("/" + name) or defaults.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+        if name.endswith((".xml", ".rels")):
+            body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", data).decode("utf-8")
+            parts.append(f'<pkg:part pkg:name="/{name}" pkg:contentType="{kind}"><pkg:xmlData>{body}</pkg:xmlData></pkg:part>')
+        else:
+            parts.append(f'<pkg:part pkg:name="/{name}" pkg:contentType="{kind}" pkg:compression="store">'
+                         f"<pkg:binaryData>{base64.encodebytes(data).decode('ascii')}</pkg:binaryData></pkg:part>")
+    return ('<?xml version="1.0" standalone="yes"?>\n<?mso-application progid="Word.Document"?>\n'
+            '<pkg:package xmlns:pkg="http://schemas.microsoft.com/office/2006/xmlPackage">'
+            + "".join(parts) + "</pkg:package>").encode("utf-8")
 
 
 _ARCHIVE_BOUNDARY = "----MultipartBoundary--disclosure-pipeline"

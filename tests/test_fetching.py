@@ -676,3 +676,40 @@ def test_attachments_past_the_cap_are_recorded_and_said(tmp_path, site):
     assert roles == [("attachment", 2), ("attachment_skipped", 1)] and attachments == 2
     assert any("3 attachments, 2 followed" in line for line in logs)
     assert not site.requests("/files/annex-2.pdf")
+
+
+def test_pages_that_only_send_the_browser_on_are_followed(tmp_path, site):
+    """A catalogue's report URL that answers with a page saying 「正在跳转」 and a refresh (a moved
+    report, a CMS's stub), which sends on to a page whose script sets the location, which sends
+    on to the report: only the first page was fetched, and it read nothing. Each page's target is
+    now fetched as the report page (a derived source of the page before it), up to three in a
+    row; a pair that send to each other stops there. A listing's address that refreshes to the
+    listing reads the listing."""
+    keys = sorted(REPORTS)
+    site.page("/old/2021.html", '<html><head><meta http-equiv="refresh" content="0; url=/stub/2021.html">'
+              "</head><body>页面正在跳转……</body></html>")
+    site.page("/stub/2021.html", '<html><body><script>window.location.href="/art/2021/report.html";</script></body></html>')
+    site.page("/art/2021/report.html", html_of(keys[0]))
+    site.page("/loop/a.html", '<html><head><meta http-equiv="refresh" content="0;url=b.html"></head></html>')
+    site.page("/loop/b.html", '<html><head><meta http-equiv="refresh" content="0;url=a.html"></head></html>')
+    site.page("/ndbg/", '<html><head><meta http-equiv="refresh" content="0; url=/ndbg/index.html"></head></html>')
+    site.page("/ndbg/index.html", f'<html><body><a href="/art/2022/report.html">{report(keys[1]).title}</a></body></html>')
+    site.page("/art/2022/report.html", html_of(keys[1]))
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "c.csv").write_text(
+        "source_id,agency,year,location,kind\n"
+        f"moved,某区,2021,{site.base}/old/2021.html,report\n"
+        f"loop,某区,2021,{site.base}/loop/a.html,report\n"
+        f"list,某区,,{site.base}/ndbg/,listing\n")
+    run_batch(tmp_path, policy(respect_robots=False))
+    figures = parsed_figures(tmp_path)
+    moved = [s for s in figures if s.startswith("moved/") and s.count("/to-") == 2]
+    assert len(moved) == 1 and figures[moved[0]] == (report(keys[0]).year,
+                                                      report(keys[0]).metrics["apps.new_received.total"])
+    listed = [s for s in figures if s.startswith("list/")]
+    assert [figures[s] for s in listed] == [(report(keys[1]).year, report(keys[1]).metrics["apps.new_received.total"])]
+    roles = dict(query(tmp_path, "select derived_source_id, role from raw.discoveries where role = 'redirect'"))
+    assert len([s for s in roles if s.startswith("moved/")]) == 2
+    loop = [s for s in roles if s.startswith("loop/")]
+    assert len(loop) == 3 and max(s.count("/to-") for s in loop) == 3   # three hops, then no more
+    assert len(site.requests("/loop/a.html")) == 2 and len(site.requests("/loop/b.html")) == 2

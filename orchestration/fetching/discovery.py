@@ -191,6 +191,64 @@ _EMBEDDING = (("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", 
 _VIEWER_PARAMETERS = ("file", "url", "src", "path", "filepath", "fileurl", "filename", "doc", "pdf")
 
 
+# A page that only sends the browser on (「页面正在跳转…」: a moved report, a short link, a CMS's
+# stub for an article whose content lives elsewhere): a refresh in its head, or a script setting
+# the location, on a page with next to nothing to read.
+_REFRESH_URL = re.compile(r"^\s*url\s*=\s*", re.I)
+_SCRIPT_LOCATION = re.compile(
+    r"(?:(?:window|self|top|document)\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]"
+    r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)")
+MAX_REFRESH_DELAY = 10     # seconds: a page that refreshes later is read, not left
+STUB_TEXT = 200            # characters of visible text: more is a page to read, whatever its scripts do
+
+
+def redirect_target(html: str, page_url: str) -> str | None:
+    """Where a page that only sends the browser on sends it: its ``<meta http-equiv="refresh">``
+    (within MAX_REFRESH_DELAY seconds), or, on a page with less than STUB_TEXT characters to read,
+    a script setting ``location``. None for any other page, and for a refresh to the page itself
+    (a page that reloads)."""
+    lowered = html[:20000].lower()
+    if "refresh" not in lowered and "location" not in lowered:
+        return None
+    root = _root(html)
+    if root is None:
+        return None
+    target = None
+    for meta in root.iter("meta"):
+        if (meta.get("http-equiv") or "").strip().lower() == "refresh":
+            target = _refresh_target(meta.get("content") or "")
+            break
+    if target is None:
+        body = root.find("body")
+        text = "".join((body if body is not None else root).itertext())
+        scripts = "".join(element.text or "" for element in root.iter("script", "style"))
+        if len("".join(text.split())) - len("".join(scripts.split())) >= STUB_TEXT:
+            return None
+        match = _SCRIPT_LOCATION.search(scripts)
+        target = (match.group(1) or match.group(2)) if match else None
+    if not target or target.lower().startswith(("javascript:", "mailto:", "#")):
+        return None
+    url = urldefrag(urljoin(page_url, target))[0]
+    if not url.startswith(("http://", "https://")) or url == urldefrag(page_url)[0]:
+        return None
+    return url
+
+
+def _refresh_target(content: str) -> str | None:
+    """The URL of a refresh's ``content`` (「0; url=/a.html」, 「0;URL='a.html'」, 「url=a.html」)
+    when it comes within MAX_REFRESH_DELAY seconds; None for a reload (「300」) or a later one."""
+    delay, separator, rest = content.replace(",", ";", 1).partition(";")
+    if not separator:
+        delay, rest = ("0", content) if _REFRESH_URL.match(content) else (content, "")
+    try:
+        if float(delay.strip() or 0) > MAX_REFRESH_DELAY:
+            return None
+    except ValueError:
+        return None
+    target = _REFRESH_URL.sub("", rest).strip().strip("'\"").strip()
+    return target or None
+
+
 def report_page_links(html: str, page_url: str, year: int | None = None) -> tuple[list[Link], list[Link]]:
     """A report page's attachments (:func:`attachment_links`) and table images
     (:func:`image_links`) from one parse of the page (the fetch parsed each page twice). A page

@@ -20,8 +20,10 @@ from .catalogue import Selection, Source
 from .decoding import decode_text, looks_like_html
 from .discovery import (
     Link,
+    ListingPageLink,
     page_key,
     read_listing,
+    redirect_target,
     report_page_links,
     year_in,
 )
@@ -29,6 +31,7 @@ from .http import FetchPolicy, FetchResult
 from .tasks import FetchCounts, Task
 
 MAX_TABLE_IMAGES = 20   # images of tables fetched from one report page
+MAX_REDIRECT_HOPS = 3   # pages that only send the browser on (discovery.redirect_target), one after another
 
 
 def _derived_id(parent: str, prefix: str, url: str) -> str:
@@ -181,9 +184,14 @@ class Follower:
             if self.selection.year_ok(year):
                 updated = datetime.combine(link.updated, time()) if link.updated else None
                 new_tasks.append(Task(source_id, link.url, "report", origin, year, updated=updated))
-        for further in page.pages:
+        target = redirect_target(html, base) if not page.reports and not page.pages else None
+        # A listing's address that only sends the browser on: its target is the listing's page.
+        redirected = ListingPageLink(target, "redirect", False) if target else None
+        for further in page.pages + ([redirected] if redirected else []):
             key = page_key(further.url)
-            if key in progress.queued_pages or self.queued(origin.source_id, further.url):
+            # (A refresh from …/list/ to …/list/index.html is the same page by its key, but the
+            # page sent from was no listing: only the exact address counts.)
+            if (key in progress.queued_pages and further is not redirected) or self.queued(origin.source_id, further.url):
                 continue
             if len(progress.queued_pages) >= self.policy.listing_max_pages:
                 progress.not_followed.add(key)
@@ -240,6 +248,15 @@ class Follower:
 
     def _report(self, task: Task, html: str, base: str, now) -> None:
         found, derived, new_tasks = [], [], []
+        target = redirect_target(html, base)
+        if target and task.source_id.count("/to-") < MAX_REDIRECT_HOPS:
+            # A page that only sends the browser on (a refresh, a script): where it sends it is
+            # fetched as the report page, its own attachments followed; a derived source of this one.
+            source_id = _derived_id(task.source_id, "to-", target)
+            link = Link(target, "redirect", task.year)
+            found.append(self._discovery(task, link, "redirect", base, source_id))
+            derived.append(self._derived(source_id, link, task.year, "attachment", task.source_id, task.origin))
+            new_tasks.append(Task(source_id, target, "report", task.origin, task.year))
         links, images = report_page_links(html, base, task.year)
         cap = self.policy.max_attachments
         for link in links[:cap]:

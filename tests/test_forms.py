@@ -146,22 +146,59 @@ def test_an_xlsx_of_the_report_reads_the_same_as_the_original(report_2021, docx_
     _same_reading(got, parse_document(docx_2021, "report.docx"))
 
 
+@pytest.mark.parametrize("saved_as", ["xlsx", "xml"])
 @pytest.mark.parametrize("how", ["sheet", "rows", "column"])
 @pytest.mark.parametrize("layout", ["2021", "2019"])
-def test_what_a_workbook_hides_is_not_read(how, layout):
+def test_what_a_workbook_hides_is_not_read(how, layout, saved_as):
     """Last year's workbook copied on: its tables on a hidden worksheet before the shown one, in
     hidden rows above, or its figures in a hidden column. calamine gives every cell, shown or
     not: on three agencies' reports 1,436 of 5,427 figures were read wrong and 487 not at all
     (the hidden worksheet's year and figures won). What Excel does not show is left out, and
-    a ``hidden_content`` issue says where it was."""
+    a ``hidden_content`` issue says where it was; so in an XML Spreadsheet 2003 too."""
     panel = samples.generate_panel(seed=7, agencies=1)
     report, last_year = [r for r in panel if r.layout == layout][-1:-3:-1]
     shown = forms.render_xlsx(report)
-    got = parse_document(forms.with_hidden_content(shown, forms.render_xlsx(last_year), how), "统计表.xlsx")
+    hiding = forms.with_hidden_content(shown, forms.render_xlsx(last_year), how)
+    got = parse_document(hiding if saved_as == "xlsx" else forms.spreadsheet_xml(hiding),
+                         "统计表.xlsx" if saved_as == "xlsx" else "统计表.xls")
     _same_reading(got, parse_document(shown, "统计表.xlsx"))
     assert [i.code for i in got.issues] == ["hidden_content"]
     assert {"sheet": "worksheet 去年", "rows": "worksheet 统计表: rows 1–", "column": "worksheet 统计表: columns C"}[how] \
         in got.issues[0].message
+
+
+def test_an_xml_spreadsheet_reads_as_the_xlsx(report_2021):
+    """Excel's XML Spreadsheet 2003, what systems that export a table "to Excel" serve as ``.xls``:
+    taken for text before parser 0.7.11 (none of the report's table cells read)."""
+    xlsx = forms.render_xlsx(report_2021)
+    xml = forms.spreadsheet_xml(xlsx)
+    assert sniff(xml, "统计表.xls") == sniff(xml, "") == "excelxml"
+    got = parse_document(xml, "统计表.xls")
+    assert got.form == "excelxml"
+    _same_reading(got, parse_document(xlsx, "统计表.xlsx"))
+
+
+def test_an_xml_spreadsheet_places_cells_by_index_and_merges():
+    """A cell after a gap says where it stands (``ss:Index``), a merged cell covers what
+    ``ss:MergeAcross``/``ss:MergeDown`` say (those cells are not written): a row below a cell
+    merged down starts further right."""
+    from orchestration.parsing.spreadsheet import read_spreadsheet_xml
+
+    xml = ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="表三"><Table>'
+           '<Row><Cell ss:MergeDown="1"><Data ss:Type="String">三、本年度办理结果</Data></Cell>'
+           '<Cell><Data ss:Type="String">（一）予以公开</Data></Cell><Cell ss:Index="4"><Data ss:Type="Number">5</Data></Cell></Row>'
+           '<Row><Cell ss:Index="2"><Data ss:Type="String">（二）部分公开</Data></Cell>'
+           '<Cell><Data ss:Type="Number">2.0</Data></Cell></Row>'
+           '<Row ss:Index="5"><Cell><Data ss:Type="String">合计</Data></Cell><Cell ss:MergeAcross="1"/>'
+           '<Cell><Data ss:Type="Number">7</Data></Cell></Row></Table></Worksheet></Workbook>').encode("utf-8")
+    rows = [[(c.text, c.where.rsplit(" ", 1)[-1]) for c in item.cells] for item in read_spreadsheet_xml(xml).items]
+    assert rows == [[("三、本年度办理结果", "1"), ("（一）予以公开", "2"), ("", "3"), ("5", "4")],
+                    [("（二）部分公开", "2"), ("2", "3")],
+                    [("合计", "1"), ("", "2"), ("7", "4")]]
+    damaged = parse_document(b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook '
+                             b'xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet>', "t.xls")
+    assert [i.code for i in damaged.issues] == ["unreadable"] and "not well-formed XML" in damaged.issues[0].message
 
 
 def test_a_hidden_worksheet_of_an_opendocument_spreadsheet_is_not_read(report_2021):

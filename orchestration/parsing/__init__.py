@@ -32,6 +32,7 @@ from .hard_wrap import unwrapped
 from .ocr_text import letters_issue, with_letters_as_digits, with_spaced_words_joined, without_letter_spacing
 from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
+from .spreadsheet import looks_like_spreadsheet_xml
 from .tables import MetricValue, ParseIssue, TableReader
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
@@ -124,6 +125,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        A Word text box's paragraphs and tables read once, in place (not as its anchor's text).
 #        A page's data: images and a web archive's images, as large as a table, OCR'd in place.
 #        Word XML files (Word 2003 XML, Flat OPC) read as the DOCX they hold (taken for text before).
+#        Excel's XML Spreadsheet 2003 read as a workbook (taken for text before).
 PARSER_VERSION = "0.7.11"
 
 
@@ -176,8 +178,8 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
     """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, mhtml (a web
-    archive), wordxml (a Word document as one XML file), html, csv or text (by content first,
-    then name and type)."""
+    archive), wordxml (a Word document as one XML file), excelxml (Excel's XML Spreadsheet 2003),
+    html, csv or text (by content first, then name and type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
@@ -198,6 +200,8 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
         return "mhtml"
     if looks_like_word_xml(data):
         return "wordxml"
+    if looks_like_spreadsheet_xml(data):
+        return "excelxml"
     if (media_type or "").startswith("text/html") or lower.endswith((".htm", ".html", ".shtml")) \
             or looks_like_html(data):
         return "html"
@@ -281,6 +285,9 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     if form in ("xls", "xlsx", "ods"):
         from .spreadsheet import read_spreadsheet
         return read_spreadsheet(data, form)
+    if form == "excelxml":
+        from .spreadsheet import read_spreadsheet_xml
+        return read_spreadsheet_xml(data)
     if form == "ofd":
         from .ofd import read_ofd
         return read_ofd(data)

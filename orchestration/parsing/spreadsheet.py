@@ -67,29 +67,7 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
             merged = sheet.merged_cell_ranges or []
         except Exception as exc:
             raise UnreadableDocument(f"worksheet {name!r} cannot be read ({type(exc).__name__}: {exc})") from exc
-        covered: set[tuple[int, int]] = set()
-        for (r0, c0), (r1, c1) in merged:
-            covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0))
-        for r, values in enumerate(rows):
-            cells_seen += len(values)
-            if cells_seen > MAX_CELLS:
-                raise UnreadableDocument(f"worksheet {name!r} holds more than {MAX_CELLS} cells: not a 统计表")
-            if r in hidden_rows:
-                continue
-            texts = [(c, _text(v)) for c, v in enumerate(values) if (r, c) not in covered and c not in hidden_columns]
-            # Trailing blanks are the sheet's width, not cells of this row.
-            while texts and not texts[-1][1]:
-                texts.pop()
-            filled = [t for _, t in texts if t]
-            if not filled:
-                continue
-            where = f"sheet {name} row {r + 1}"
-            if len(filled) == 1 and not any(ch.isdigit() for ch in filled[0][-1:]):
-                items.append(Line(filled[0], where))
-                continue
-            # Blanks before the row's first filled cell are the indent of a label, not values.
-            first = next(i for i, (_, t) in enumerate(texts) if t)
-            items.append(Row([Cell(t, f"{where} column {c + 1}") for c, t in texts[first:]], where))
+        cells_seen = _sheet_items(name, rows, merged, hidden_rows, hidden_columns, items, cells_seen)
     doc = Document(form=form, method="spreadsheet_table", items=items)
     left_out = [f"worksheet {name}" for name in hidden_sheets] + [
         f"worksheet {name}: " + "; ".join(part for part in (
@@ -108,6 +86,137 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
                 f"cells holding a formula the file keeps no computed value for (written by a program that "
                 f"does not calculate; opened and saved in Excel, WPS or LibreOffice they would have one) "
                 f"read as empty: {shown}"))
+    return doc
+
+
+def _sheet_items(name: str, rows: list[list], merged: list, hidden_rows: set[int], hidden_columns: set[int],
+                 items: list, cells_seen: int) -> int:
+    """A worksheet's rows (lists of values, 0-based; ``merged``: ((r0, c0), (r1, c1)) ranges) into
+    ``items``: a row of one text cell is a line, any other a table row. Returns the cells seen so
+    far in the workbook (past MAX_CELLS it is no 统计表)."""
+    from . import UnreadableDocument
+
+    covered: set[tuple[int, int]] = set()
+    for (r0, c0), (r1, c1) in merged:
+        covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0))
+    for r, values in enumerate(rows):
+        cells_seen += len(values)
+        if cells_seen > MAX_CELLS:
+            raise UnreadableDocument(f"worksheet {name!r} holds more than {MAX_CELLS} cells: not a 统计表")
+        if r in hidden_rows:
+            continue
+        texts = [(c, _text(v)) for c, v in enumerate(values) if (r, c) not in covered and c not in hidden_columns]
+        # Trailing blanks are the sheet's width, not cells of this row.
+        while texts and not texts[-1][1]:
+            texts.pop()
+        filled = [t for _, t in texts if t]
+        if not filled:
+            continue
+        where = f"sheet {name} row {r + 1}"
+        if len(filled) == 1 and not any(ch.isdigit() for ch in filled[0][-1:]):
+            items.append(Line(filled[0], where))
+            continue
+        # Blanks before the row's first filled cell are the indent of a label, not values.
+        first = next(i for i, (_, t) in enumerate(texts) if t)
+        items.append(Row([Cell(t, f"{where} column {c + 1}") for c, t in texts[first:]], where))
+    return cells_seen
+
+
+# ---- Excel's XML Spreadsheet 2003 ------------------------------------------------------------
+
+_SS = "urn:schemas-microsoft-com:office:spreadsheet"
+MAX_XML_ROWS = 65_536      # a 统计表 has hundreds; an index past this is no annex (and no list of rows to build)
+MAX_XML_COLUMNS = 16_384   # Excel's last column
+_EXCEL = "urn:schemas-microsoft-com:office:excel"
+
+
+def looks_like_spreadsheet_xml(data: bytes) -> bool:
+    """Excel's XML Spreadsheet 2003 (``<Workbook xmlns="urn:schemas-microsoft-com:office:
+    spreadsheet">``), what systems that export a table "to Excel" write, often as ``.xls``."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") and (b'progid="Excel.Sheet"' in head or b"progid='Excel.Sheet'" in head
+                                      or (b"<Workbook" in head or b":Workbook" in head) and _SS.encode() in head)
+
+
+def read_spreadsheet_xml(data: bytes) -> Document:
+    """An XML Spreadsheet 2003 read as the other workbooks are (:func:`_sheet_items`): its cells
+    placed by ``ss:Index`` (a cell or row after a gap says where it stands), merged by
+    ``ss:MergeAcross`` / ``ss:MergeDown`` (the cells they cover are not written), what the
+    workbook hides (worksheets whose options say ``SheetHidden``, rows and columns
+    ``ss:Hidden``) left out with a ``hidden_content`` issue, as in an XLSX."""
+    from lxml import etree
+
+    from . import UnreadableDocument
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableDocument(f"an XML spreadsheet that is not well-formed XML ({exc})") from exc
+    ss = f"{{{_SS}}}"
+    sheets = root.findall(ss + "Worksheet")
+    if root.tag != ss + "Workbook" or not sheets:
+        raise UnreadableDocument(f"an XML spreadsheet without worksheets (its root is {root.tag})")
+
+    def hidden_sheet(sheet) -> bool:
+        visible = sheet.findtext(f"{{{_EXCEL}}}WorksheetOptions/{{{_EXCEL}}}Visible") or ""
+        return visible.strip() in ("SheetHidden", "SheetVeryHidden")
+
+    shown = [sheet for sheet in sheets if not hidden_sheet(sheet)] or sheets
+    items: list[Line | Row] = []
+    cells_seen = 0
+    left_out = [f"worksheet {sheet.get(ss + 'Name')}" for sheet in sheets if sheet not in shown]
+    for number, sheet in enumerate(shown, start=1):
+        name = sheet.get(ss + "Name") or f"Sheet{number}"
+        table = sheet.find(ss + "Table")
+        rows: list[list] = []
+        merged: list = []
+        hidden_rows: set[int] = set()
+        hidden_columns: set[int] = set()
+        if table is not None:
+            column = 0
+            for col in table.findall(ss + "Column"):
+                column = int(col.get(ss + "Index") or column + 1)
+                span = int(col.get(ss + "Span") or 0)
+                if col.get(ss + "Hidden") == "1":
+                    hidden_columns.update(c - 1 for c in range(column, column + span + 1))
+                column += span
+            r = 0
+            for row in table.findall(ss + "Row"):
+                r = int(row.get(ss + "Index") or r + 1)
+                if r > MAX_XML_ROWS:
+                    raise UnreadableDocument(f"worksheet {name!r} has a row {r}: past {MAX_XML_ROWS}, not a 统计表")
+                while len(rows) < r:
+                    rows.append([])
+                if row.get(ss + "Hidden") == "1":
+                    hidden_rows.add(r - 1)
+                values = rows[r - 1]
+                c = 0
+                for cell in row.findall(ss + "Cell"):
+                    c = int(cell.get(ss + "Index") or c + 1)
+                    if c > MAX_XML_COLUMNS:
+                        raise UnreadableDocument(f"worksheet {name!r} has a cell in column {c}: past Excel's {MAX_XML_COLUMNS}")
+                    across, down = int(cell.get(ss + "MergeAcross") or 0), int(cell.get(ss + "MergeDown") or 0)
+                    data_el = cell.find(ss + "Data")
+                    value = "".join(data_el.itertext()) if data_el is not None else None
+                    if value is not None and data_el.get(ss + "Type") == "Number":
+                        try:
+                            value = float(value)
+                        except ValueError:
+                            pass
+                    while len(values) < c:
+                        values.append(None)
+                    values[c - 1] = value
+                    if across or down:
+                        merged.append(((r - 1, c - 1), (r - 1 + down, c - 1 + across)))
+                    c += across
+        left_out += [f"worksheet {name}: " + "; ".join(part for part in (
+            _spans("rows", hidden_rows, str), _spans("columns", hidden_columns, _column_letters)) if part)] \
+            if hidden_rows or hidden_columns else []
+        cells_seen = _sheet_items(name, rows, merged, hidden_rows, hidden_columns, items, cells_seen)
+    doc = Document(form="excelxml", method="spreadsheet_table", items=items)
+    if left_out:
+        doc.reader_issues.append(("hidden_content", "what the workbook hides was not read: " + ", ".join(left_out)))
     return doc
 
 

@@ -9,6 +9,7 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``turned_pages``: a PDF whose pages are drawn turned and shown upright by ``/Rotate``;
 - ``page_image``: one page as an image file (the 图片版 attachment, a table pasted into a page);
 - ``render_xlsx``: the report's paragraphs and tables in one worksheet, merged cells merged;
+- ``spreadsheet_xml``: a workbook as Excel's XML Spreadsheet 2003;
 - ``with_hidden_content``: a workbook with another report's tables where the workbook hides
   them (a hidden worksheet, hidden rows, a hidden column), as last year's workbook copied on;
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
@@ -213,6 +214,53 @@ def render_xlsx(report: SampleReport, tables_only: bool = False) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def spreadsheet_xml(xlsx: bytes) -> bytes:
+    """A workbook as Excel's XML Spreadsheet 2003 writes it (what systems that export a table "to
+    Excel" serve, often as ``.xls``): cells after a gap placed by ``ss:Index``, merged ranges as
+    ``ss:MergeAcross`` / ``ss:MergeDown`` with the cells they cover left out, numbers typed
+    ``Number``, hidden rows, columns and worksheets marked as Excel marks them."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx))
+    sheets = []
+    for sheet in book.worksheets:
+        starts = {(m.min_row, m.min_col): (m.max_row - m.min_row, m.max_col - m.min_col) for m in sheet.merged_cells.ranges}
+        covered = {(r, c) for m in sheet.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
+                   for c in range(m.min_col, m.max_col + 1) if (r, c) != (m.min_row, m.min_col)}
+        columns = "".join(f'<Column ss:Index="{sheet[f"{letter}1"].column}" ss:Hidden="1"/>'
+                          for letter, dimension in sorted(sheet.column_dimensions.items()) if dimension.hidden)
+        rows, last_row = [], 0
+        for r in range(1, sheet.max_row + 1):
+            cells, last_col = [], 0
+            for c in range(1, sheet.max_column + 1):
+                value = sheet.cell(row=r, column=c).value
+                merge = starts.get((r, c))
+                if (r, c) in covered or (value is None and merge is None):
+                    continue
+                index = f' ss:Index="{c}"' if c != last_col + 1 else ""
+                spans = (f' ss:MergeAcross="{merge[1]}"' if merge and merge[1] else "") + \
+                        (f' ss:MergeDown="{merge[0]}"' if merge and merge[0] else "")
+                data = "" if value is None else (
+                    f'<Data ss:Type="Number">{value}</Data>' if isinstance(value, (int, float)) and not isinstance(value, bool)
+                    else f'<Data ss:Type="String">{escape(str(value))}</Data>')
+                cells.append(f"<Cell{index}{spans}>{data}</Cell>")
+                last_col = c + (merge[1] if merge else 0)
+            hidden = sheet.row_dimensions[r].hidden
+            if not cells and not hidden:
+                continue
+            index = f' ss:Index="{r}"' if r != last_row + 1 else ""
+            mark = ' ss:Hidden="1"' if hidden else ""
+            rows.append(f'<Row{index}{mark}>{"".join(cells)}</Row>')
+            last_row = r
+        options = ('<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible>'
+                   "</WorksheetOptions>") if sheet.sheet_state == "hidden" else ""
+        sheets.append(f'<Worksheet ss:Name="{escape(sheet.title)}"><Table>{columns}{"".join(rows)}</Table>{options}</Worksheet>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            + "".join(sheets) + "</Workbook>").encode("utf-8")
 
 
 def with_hidden_content(xlsx: bytes, other: bytes, how: str) -> bytes:

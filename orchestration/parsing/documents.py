@@ -268,6 +268,11 @@ def read_html(data: bytes, declared_charset: str | None = None,
         _hidden_dropped(root, b"hidden" in data)
     if next(root.iter("sup"), None) is not None:
         _notes_dropped(root)
+    if any(tag in data for tag in _CODE_TAGS):
+        # A script or a style block is no text of the page (after the hidden parts: their class
+        # rules were read from the styles). Inside a cell, its code became part of the cell's
+        # text (「12document.write("")」: the row's figures unread).
+        etree.strip_elements(root, "script", "style", with_tail=False)
     page_meta: dict[str, str] = {}
     for meta in root.iter("meta"):
         name = meta.get("name") or meta.get("property")
@@ -374,6 +379,7 @@ _SIZED = re.compile(r"font-size\s*:", re.I)
 # Looked for in the page's bytes first (about 5 µs each on a 9 KB page): a page with none of them
 # hides nothing. A regular expression over the page cost a quarter of its parse.
 _HIDING_WORDS = (b"none", b"idden", b"mso-hide", b"font-size:0", b"font-size: 0")
+_CODE_TAGS = (b"<script", b"<style", b"<SCRIPT", b"<STYLE", b"<Script", b"<Style")
 _HIDING_CLASS_RULE = re.compile(r"((?:\.[\w-]+\s*,\s*)*\.[\w-]+)\s*\{[^}]*?(?:" + _HIDING + r")", re.I)
 
 

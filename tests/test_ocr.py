@@ -152,6 +152,21 @@ def test_tables_pasted_as_pictures_in_a_word_file_are_read():
     assert tables and all(v.method == "ocr" and v.location.startswith("picture ") for v in tables)
 
 
+@needs_cjk_font
+def test_tables_pasted_as_pictures_into_word_table_cells_are_read():
+    """The pictures of the tables inside the one cell of a layout table each (a page copied into
+    Word, a template that frames its pictures): only a body paragraph's pictures were looked at,
+    so the report read as free-form, 0 of 202 table cells, no issue. A cell's pictures are read
+    after its row (parser 0.7.11)."""
+    assert _has_cjk_font(), "CI must have a CJK font: .ci/run installs fonts-noto-cjk"
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    framed = forms.pictures_in_table_cells(samples.render_docx(report, tables_as_pictures=True))
+    got = parse_document(framed, "report-framed.docx")
+    _reads_as_by_ocr(got, parse_document(samples.render_docx(report), "report.docx"))
+    tables = [v for v in got.values.values() if v.table in ("二", "三", "四")]
+    assert tables and all(v.method == "ocr" and v.location.startswith("picture ") for v in tables)
+
+
 def test_pictures_of_a_word_file_ocr_cannot_read_are_named(monkeypatch):
     """A picture stored as a Windows metafile (Word pastes an Excel range so) is no image OCR
     reads; without the OCR engine none is read. Either way the picture is named."""

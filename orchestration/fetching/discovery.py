@@ -195,6 +195,7 @@ _VIEWER_PARAMETERS = ("file", "url", "src", "path", "filepath", "fileurl", "file
 # stub for an article whose content lives elsewhere): a refresh in its head, or a script setting
 # the location, on a page with next to nothing to read.
 _REFRESH_URL = re.compile(r"^\s*url\s*=\s*", re.I)
+_REDIRECT_WORDS = re.compile(r"refresh|location", re.I)
 _SCRIPT_LOCATION = re.compile(
     r"(?:(?:window|self|top|document)\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]"
     r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)")
@@ -207,8 +208,7 @@ def redirect_target(html: str, page_url: str) -> str | None:
     (within MAX_REFRESH_DELAY seconds), or, on a page with less than STUB_TEXT characters to read,
     a script setting ``location``. None for any other page, and for a refresh to the page itself
     (a page that reloads)."""
-    lowered = html[:20000].lower()
-    if "refresh" not in lowered and "location" not in lowered:
+    if not _REDIRECT_WORDS.search(html, 0, 20000):
         return None
     root = _root(html)
     if root is None:

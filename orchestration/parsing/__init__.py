@@ -127,6 +127,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        Word XML files (Word 2003 XML, Flat OPC) read as the DOCX they hold (taken for text before).
 #        Excel's XML Spreadsheet 2003 read as a workbook (taken for text before).
 #        A page's scripts and style blocks no text of it (inside a cell, they cost the row).
+#        A Word table cell's pictures read by OCR after its row.
 PARSER_VERSION = "0.7.11"
 
 

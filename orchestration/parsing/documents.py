@@ -1146,6 +1146,18 @@ def _word_document(body, title: str, package, main: str) -> Document:
     reader_issues: list[tuple[str, str]] = []
     ocr_read: tuple[dict, dict] = ({}, {})   # what OCR read in pictures: confidence, notes by location
 
+    def read_pictures(paragraph, previews: set[str]) -> None:
+        """The pictures a paragraph shows that may be tables (not those of ``previews``: an
+        embedded workbook's pictures of itself), read by OCR into the items, in place."""
+        nonlocal pictures
+        for relationship, width, height in _pictures_in(paragraph):
+            if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
+                continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
+            pictures += 1
+            picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
+            items.extend(picture_items)
+            reader_issues.extend(picture_issues)
+
     def read_content(container) -> None:
         """The paragraphs and tables of the body, or of a text box, in order."""
         nonlocal table_no, paragraph_no, chunks, pictures, workbooks, title
@@ -1176,13 +1188,7 @@ def _word_document(body, title: str, package, main: str) -> Document:
                     items.extend(workbook[0])
                     reader_issues.extend(workbook[1])
                     previews.add(preview)
-                for relationship, width, height in _pictures_in(child):
-                    if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
-                        continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
-                    pictures += 1
-                    picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
-                    items.extend(picture_items)
-                    reader_issues.extend(picture_issues)
+                read_pictures(child, previews)
                 for box in boxes:
                     read_content(box)   # a text box's paragraphs and tables, after its anchor's text
             elif child.tag == w_tbl:
@@ -1203,6 +1209,13 @@ def _word_document(body, title: str, package, main: str) -> Document:
                         cells.append(Cell(text_of(tc), f"table {table_no} row {r} column {column - width + 1}"))
                     if cells:
                         items.append(Row(cells, f"table {table_no} row {r}"))
+                    if package is not None:
+                        # A picture in a cell (a layout table around a table pasted as a
+                        # screenshot): read after the row, as a body paragraph's picture is.
+                        # Only the cell's own paragraphs: a nested table's rows come in turn.
+                        for tc in _word_content(tr, {w_tc}, wrappers):
+                            for paragraph in tc.iterchildren(w_p):
+                                read_pictures(paragraph, set())
 
     read_content(body)
     return Document(form="docx", method="docx_table", items=items,

@@ -31,6 +31,7 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   make Word files from web pages (html-docx-js and the like) write it;
 - ``tables_in_text_boxes``: a DOCX whose tables stand in text boxes (DrawingML, with Word's VML
   copy of each for older readers);
+- ``pictures_in_table_cells``: a DOCX whose pictures stand in the cell of a layout table;
 - ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
   (Word shows a picture of it, a Windows metafile, and keeps the workbook).
 
@@ -876,6 +877,31 @@ def tables_in_text_boxes(docx: bytes, fallback: bool = True) -> bytes:
                                   f"</mc:Choice>{copy}</mc:AlternateContent></w:r></w:p>")
         table.addprevious(anchor)
         body.remove(table)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = (etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    if name == "word/document.xml" else source.read(name))
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def pictures_in_table_cells(docx: bytes) -> bytes:
+    """``docx`` with each paragraph that shows a picture moved into the one cell of a table of its
+    own: a layout table around a table pasted as a screenshot, as a page copied into Word (or a
+    template that frames its pictures) has it."""
+    from lxml import etree
+
+    w = f"{{{_WORD_MAIN}}}"
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    root = etree.fromstring(source.read("word/document.xml"))
+    body = root.find(f"{w}body")
+    for paragraph in [p for p in body.iterchildren(f"{w}p") if next(p.iter(f"{w}drawing"), None) is not None]:
+        table = etree.fromstring(f'<w:tbl xmlns:w="{_WORD_MAIN}"><w:tblPr><w:tblW w:w="5000" w:type="pct"/></w:tblPr>'
+                                 '<w:tblGrid><w:gridCol w:w="9000"/></w:tblGrid><w:tr><w:tc><w:tcPr><w:tcW w:w="9000" '
+                                 'w:type="dxa"/></w:tcPr></w:tc></w:tr></w:tbl>')
+        paragraph.addprevious(table)
+        table.find(f"{w}tr/{w}tc").append(paragraph)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():

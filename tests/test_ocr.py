@@ -211,12 +211,13 @@ def test_a_page_picture_is_named_when_ocr_cannot_read_it_and_small_ones_are_left
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
     page = (f'<html><body><p>某某县2023年政府信息公开工作年度报告</p><p><img src="{png(120, 120)}"></p>'
-            f'<p>二、主动公开政府信息情况</p><p><img src="{png(900, 400)}"></p></body></html>').encode("utf-8")
+            f'<p>二、主动公开政府信息情况</p><p><img src="{png(900, 400)}"></p>'
+            f'<div><p>三、收到和处理政府信息公开申请情况</p><img src="{png(900, 600)}"></div></body></html>').encode("utf-8")
     monkeypatch.setattr(ocr, "available", lambda: False)
     got = parse_document(page, "report.html")
     named = [i for i in got.issues if i.code == "pictures_not_read"]
-    assert len(named) == 1 and "picture 1 of the page may hold a table" in named[0].message, named
-    assert "not installed" in named[0].message
+    assert len(named) == 2 and "picture 1 of the page may hold a table" in named[0].message, named
+    assert "picture 2 of the page" in named[1].message and "not installed" in named[0].message
 
 
 @needs_cjk_font

@@ -288,19 +288,16 @@ def read_html(data: bytes, declared_charset: str | None = None,
     holds_table = {ancestor for table in root.iter("table") for ancestor in table.iterancestors()}
     reader_issues: list[tuple[str, str]] = []
     ocr_read: tuple[dict, dict] = ({}, {})   # what OCR read in pictures: confidence, notes by location
+    # Pictures that may be tables, each read once where the walk meets it: after the text of the
+    # paragraph it stands in, or where it stands between blocks (not in a data table's cell).
     shown = _page_pictures(root, pictures or {}, page_location) if pictures or b"data:image" in data else {}
-    read_pictures = 0
-    after_block: dict = {}   # a paragraph-like element → the pictures inside it, read after its text
-    for img in shown:
-        block = next((a for a in img.iterancestors() if a.tag in _BLOCK_ONLY or a.tag in ("td", "th")), None)
-        if block is not None and block.tag not in ("td", "th"):   # (a picture in a table cell is not)
-            after_block.setdefault(block, []).append(img)
-    in_blocks = {img for imgs in after_block.values() for img in imgs}
+    read_pictures: list = []
 
     def emit_picture(img) -> None:
-        nonlocal read_pictures
-        read_pictures += 1
-        picture_items, picture_issues = _image_read(shown[img], f"picture {read_pictures}",
+        if img not in shown or img in read_pictures:
+            return
+        read_pictures.append(img)
+        picture_items, picture_issues = _image_read(shown[img], f"picture {len(read_pictures)}",
                                                     "of the page", ocr_read)
         items.extend(picture_items)
         reader_issues.extend(picture_issues)
@@ -336,12 +333,12 @@ def read_html(data: bytes, declared_charset: str | None = None,
                               for ch in el)
         if el.tag in _BLOCK_ONLY and not has_block_child:
             emit_line(_text(el))
-            for img in after_block.get(el, ()):
-                emit_picture(img)
+            if shown:
+                for img in el.iter("img"):
+                    emit_picture(img)
             return
         if el.tag == "img":
-            if el in shown and el not in in_blocks:
-                emit_picture(el)
+            emit_picture(el)
             return
         walk_children(el)
 

@@ -857,8 +857,7 @@ def tables_in_text_boxes(docx: bytes, fallback: bool = True) -> bytes:
     from lxml import etree
 
     w = f"{{{_WORD_MAIN}}}"
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    root = etree.fromstring(source.read("word/document.xml"))
+    source, root = _word_main_part(docx)
     body = root.find(f"{w}body")
     declared = f'xmlns:w="{_WORD_MAIN}" ' + " ".join(f'xmlns:{k}="{v}"' for k, v in _TEXT_BOX_NAMESPACES.items())
     for number, table in enumerate([t for t in body.iter(f"{w}tbl") if t.getparent() is body], start=1):
@@ -877,13 +876,7 @@ def tables_in_text_boxes(docx: bytes, fallback: bool = True) -> bytes:
                                   f"</mc:Choice>{copy}</mc:AlternateContent></w:r></w:p>")
         table.addprevious(anchor)
         body.remove(table)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            data = (etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-                    if name == "word/document.xml" else source.read(name))
-            target.writestr(name, data)
-    return out.getvalue()
+    return _with_main_part(source, root)
 
 
 def pictures_in_table_cells(docx: bytes) -> bytes:
@@ -893,8 +886,7 @@ def pictures_in_table_cells(docx: bytes) -> bytes:
     from lxml import etree
 
     w = f"{{{_WORD_MAIN}}}"
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    root = etree.fromstring(source.read("word/document.xml"))
+    source, root = _word_main_part(docx)
     body = root.find(f"{w}body")
     for paragraph in [p for p in body.iterchildren(f"{w}p") if next(p.iter(f"{w}drawing"), None) is not None]:
         table = etree.fromstring(f'<w:tbl xmlns:w="{_WORD_MAIN}"><w:tblPr><w:tblW w:w="5000" w:type="pct"/></w:tblPr>'
@@ -902,6 +894,22 @@ def pictures_in_table_cells(docx: bytes) -> bytes:
                                  'w:type="dxa"/></w:tcPr></w:tc></w:tr></w:tbl>')
         paragraph.addprevious(table)
         table.find(f"{w}tr/{w}tc").append(paragraph)
+    return _with_main_part(source, root)
+
+
+def _word_main_part(docx: bytes):
+    """(the DOCX's zip, its ``word/document.xml`` parsed), to change and write back with
+    :func:`_with_main_part`."""
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    return source, etree.fromstring(source.read("word/document.xml"))
+
+
+def _with_main_part(source: zipfile.ZipFile, root) -> bytes:
+    """The DOCX ``source`` with ``root`` as its ``word/document.xml``."""
+    from lxml import etree
+
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():

@@ -53,10 +53,6 @@ _MOVE, _LINE = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
 _SUBPATH = re.compile(r"m[^m]+")
 
 
-class NotReadHere(Exception):
-    """A page this reader does not take (the caller reads the document with pdfminer)."""
-
-
 class LayerPage(_PlumberPage):
     """A pdfplumber page whose objects come from pdfium: everything pdfplumber does with a
     page's objects (filter, find_tables, extract_text_lines) works on it unchanged."""

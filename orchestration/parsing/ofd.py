@@ -116,8 +116,10 @@ def read_ofd(data: bytes):
                 if d.number in scanned:
                     image = _page_image(bounded, d, unread)
                     if image is not None:
-                        read = engine.to_page(engine.read_image(image), d.number, PX_PER_MM * 25.4,
-                                              confidence, notes)
+                        ocr_page = engine.read_image(image)
+                        # read_image scales a page past its bounds: the points follow the pixels it read.
+                        scale = ocr_page.gray.shape[1] / (image.size[0] if ocr_page.turned % 2 == 0 else image.size[1])
+                        read = engine.to_page(ocr_page, d.number, PX_PER_MM * 25.4 * scale, confidence, notes)
                         read.chars = max(read.chars, 1)
                         pages[d.number - 1] = read
     except ZipBombError as exc:

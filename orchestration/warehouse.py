@@ -145,7 +145,7 @@ create table if not exists raw.fetch_attempts (
 create table if not exists raw.discoveries (
     source_id         varchar not null, -- the listing, folder or report page that links it
     url               varchar not null, -- or local path
-    role              varchar not null, -- report | listing_page | attachment | attachment_skipped (past max_attachments)
+    role              varchar not null, -- report | listing_page | attachment | attachment_skipped (past max_attachments) | redirect (where a page that only sends the browser on sends it)
     found_on          varchar not null, -- the page (or folder) it was found on
     link_text         varchar,
     year              integer,          -- read from the link text, null when it names none

@@ -1147,6 +1147,8 @@ def _word_document(body, title: str, package, main: str) -> Document:
         """The pictures a paragraph shows that may be tables (not those of ``previews``: an
         embedded workbook's pictures of itself), read by OCR into the items, in place."""
         nonlocal pictures
+        if package is None:
+            return   # (a Word 2003 XML file's pictures are inline data: not read)
         for relationship, width, height in _pictures_in(paragraph):
             if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
                 continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
@@ -1157,7 +1159,7 @@ def _word_document(body, title: str, package, main: str) -> Document:
 
     def read_content(container) -> None:
         """The paragraphs and tables of the body, or of a text box, in order."""
-        nonlocal table_no, paragraph_no, chunks, pictures, workbooks, title
+        nonlocal table_no, paragraph_no, chunks, workbooks, title
         for child in _word_content(container, {w_p, w_tbl, w_chunk}, wrappers):
             if child.tag == w_chunk and package is not None:
                 chunks += 1
@@ -1172,11 +1174,7 @@ def _word_document(body, title: str, package, main: str) -> Document:
                 if text:
                     items.append(Line(text, f"paragraph {paragraph_no}"))
                 previews: set[str] = set()
-                if package is None:
-                    for box in boxes:
-                        read_content(box)
-                    continue   # (a Word 2003 XML file's pictures are inline data: not read)
-                for preview, relationship in _embedded_objects(child):
+                for preview, relationship in (_embedded_objects(child) if package is not None else ()):
                     workbooks += 1
                     workbook = _embedded_workbook(package, main, relationship, workbooks)
                     if workbook is None:
@@ -1206,13 +1204,12 @@ def _word_document(body, title: str, package, main: str) -> Document:
                         cells.append(Cell(text_of(tc), f"table {table_no} row {r} column {column - width + 1}"))
                     if cells:
                         items.append(Row(cells, f"table {table_no} row {r}"))
-                    if package is not None:
-                        # A picture in a cell (a layout table around a table pasted as a
-                        # screenshot): read after the row, as a body paragraph's picture is.
-                        # Only the cell's own paragraphs: a nested table's rows come in turn.
-                        for tc in _word_content(tr, {w_tc}, wrappers):
-                            for paragraph in tc.iterchildren(w_p):
-                                read_pictures(paragraph, set())
+                    # A picture in a cell (a layout table around a table pasted as a screenshot):
+                    # read after the row, as a body paragraph's picture is. Only the cell's own
+                    # paragraphs: a nested table's rows come in turn.
+                    for tc in _word_content(tr, {w_tc}, wrappers):
+                        for paragraph in tc.iterchildren(w_p):
+                            read_pictures(paragraph, set())
 
     read_content(body)
     return Document(form="docx", method="docx_table", items=items,

@@ -1375,10 +1375,23 @@ def _word_reports_with_marked_numbers(generated, mark):
         yield out.getvalue(), plain
 
 
-@pytest.mark.parametrize("how", ["hidden", "moved away"])
+def _style(paragraph, name: str, kind, **font):
+    """The document's style ``name`` of ``kind`` (made, with ``font`` settings, the first time)."""
+    styles = paragraph.part.document.styles
+    if name not in [style.name for style in styles]:
+        style = styles.add_style(name, kind)
+        for setting, on in font.items():
+            setattr(style.font, setting, on)
+    return styles[name]
+
+
+@pytest.mark.parametrize("how", ["hidden", "moved away", "hidden by a character style",
+                                 "hidden by a paragraph style"])
 def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
     """A run of hidden text (``w:vanish``) or one a tracked move took away (``w:moveFrom``) inside
-    a number: Word shows 26, the reader read 276."""
+    a number: Word shows 26, the reader read 276. Hidden by a style (a character style the run
+    has, a paragraph style of a second paragraph in the cell) it was read until parser 0.7.12."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
 
     def mark(paragraph):
@@ -1387,6 +1400,14 @@ def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
             hidden = paragraph.add_run("7")
             hidden.font.hidden = True
             run._r.addnext(hidden._r)
+        elif how == "hidden by a character style":
+            hidden = paragraph.add_run("7", _style(paragraph, "批注隐藏", WD_STYLE_TYPE.CHARACTER, hidden=True))
+            run._r.addnext(hidden._r)
+        elif how == "hidden by a paragraph style":
+            # based on a hiding style, so the hiding is inherited
+            _style(paragraph, "隐藏段落", WD_STYLE_TYPE.PARAGRAPH, hidden=True)
+            note = paragraph._parent.add_paragraph("7", _style(paragraph, "隐藏注释", WD_STYLE_TYPE.PARAGRAPH))
+            note.style.base_style = _style(paragraph, "隐藏段落", WD_STYLE_TYPE.PARAGRAPH)
         else:
             moved = OxmlElement("w:moveFrom")
             moved.append(paragraph.add_run("7")._r)
@@ -1396,10 +1417,12 @@ def test_text_word_does_not_show_is_no_part_of_a_cell(generated, how):
         assert parse_document(marked, "report.docx").metrics == plain
 
 
-@pytest.mark.parametrize("raised", ["superscript", "position"])
+@pytest.mark.parametrize("raised", ["superscript", "position", "superscript by a character style"])
 def test_a_raised_run_after_a_word_cell_s_number_is_a_footnote_s_reference(generated, raised):
-    """Word sets a footnote's reference as a superscript run (``w:vertAlign``), LibreOffice's
-    HTML import raises it (``w:position``): 「26」 then a raised 「1」 was read 261."""
+    """Word sets a footnote's reference as a superscript run (``w:vertAlign``, directly or by its
+    character style 「脚注引用」), LibreOffice's HTML import raises it (``w:position``): 「26」 then
+    a raised 「1」 was read 261."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -1407,6 +1430,8 @@ def test_a_raised_run_after_a_word_cell_s_number_is_a_footnote_s_reference(gener
         run = paragraph.add_run("1")
         if raised == "superscript":
             run.font.superscript = True
+        elif raised == "superscript by a character style":
+            run.style = _style(paragraph, "脚注引用", WD_STYLE_TYPE.CHARACTER, superscript=True)
         else:
             position = OxmlElement("w:position")
             position.set(qn("w:val"), "8")

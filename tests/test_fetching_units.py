@@ -42,6 +42,25 @@ def test_decode_by_bom_then_header_then_meta(data, header, encoding, rule):
     assert TEXT in text and (got_encoding, got_rule) == (encoding, rule)
 
 
+@pytest.mark.parametrize("header", ["utf-8", None])
+def test_a_listing_whose_titles_were_cut_inside_a_character_reads_as_utf8(header):
+    """A CMS that shortens titles by bytes (PHP's substr) leaves a bad sequence before each 「…」:
+    the page was no longer clean UTF-8, GB18030 decoded it (it decodes nearly any bytes) and every
+    title was mojibake, so no link was a report's. A few bad sequences among many valid
+    characters are UTF-8's."""
+    from orchestration.fetching.discovery import report_links
+
+    items = []
+    for year in range(2015, 2024):
+        title = f"某县人民政府办公室{year}年政府信息公开工作年度报告（全文及附表说明）".encode()
+        short = title[:71] if year % 3 == 0 else title   # 71 bytes: inside a character
+        items.append(f'<li><a href="/xxgk/{year}.html">'.encode() + short + b"...</a></li>")
+    data = b'<html><head><meta charset="utf-8"></head><body><ul>' + b"".join(items) + b"</ul></body></html>"
+    text, encoding, rule = decode_text(data, header)
+    assert encoding == "utf-8" and "utf-8 but for a few bad byte sequences" in rule
+    assert len(report_links(text, "https://www.example.gov.cn/xxgk/")) == 9
+
+
 def test_a_gbk_page_served_as_utf8_is_detected():
     text, encoding, rule = decode_text(b'<meta charset="utf-8">' + TEXT.encode("gb18030"), "utf-8")
     assert TEXT in text and encoding == "gb18030"

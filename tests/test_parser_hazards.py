@@ -3,6 +3,8 @@ headers, layout tables, &nbsp; and split spans, mislabelled charsets, a 小计 c
 （六） row in a 2021 report, text grids and digits run together."""
 from __future__ import annotations
 
+import pytest
+
 from orchestration.parsing import parse_document
 
 COLUMNS = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total"]
@@ -79,6 +81,31 @@ def test_mislabelled_charsets():
         parsed = parse_document(data, "charset.html")
         assert parsed.metrics["apps.new_received.total"] == 6
         assert parsed.agency == "某县人民政府"
+
+
+@pytest.mark.parametrize("damage", ["last character cut", "a character cut inside", "gbk declared"])
+def test_a_utf8_page_with_a_few_bad_byte_sequences_reads_as_utf8(damage):
+    """A download cut inside its last character, a CMS that cut a summary inside a character: the
+    bytes are no longer valid UTF-8, and GB18030 (which decodes nearly any bytes) read the whole
+    page as mojibake: no agency, no year, no table (until parser 0.7.12). A few bad sequences
+    among hundreds of valid characters are UTF-8's, replaced; what the page declares cannot
+    outweigh them."""
+    from orchestration.synthetic import samples
+
+    report = next(r for r in samples.generate_panel(seed=7, agencies=1) if r.layout == "2021")
+    page = samples.render_html(report)
+    if damage == "gbk declared":
+        page = page.replace('charset="utf-8"', 'charset="gbk"')
+    data = page.encode("utf-8")
+    if damage == "last character cut":
+        data = data[:data.rindex("。".encode()) + 2]   # inside the last 。 of the page
+    else:
+        data = data.replace("监督保障".encode(), "监督保障".encode()[:-1], 1)
+    got = parse_document(data, "report.html")
+    whole = parse_document(page.encode("utf-8"), "report.html")
+    assert (got.agency, got.year) == (whole.agency, whole.year) and got.agency
+    assert got.encoding == "utf-8"
+    assert got.metrics == whole.metrics and len(got.metrics) > 150
 
 
 def test_text_grid_with_wrapped_labels_and_page_numbers():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from orchestration.encoding import bom_encoding, meta_charset, widen
+from orchestration.encoding import bom_encoding, meta_charset, mostly_utf8, widen
 
 
 def charset_of(content_type: str | None) -> str | None:
@@ -23,12 +23,18 @@ def _known(encoding: str) -> bool:
 
 
 def _detect(data: bytes) -> tuple[str, str] | None:
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            data.decode(encoding)
-            return encoding, f"decodes cleanly as {encoding}"
-        except UnicodeDecodeError:
-            continue
+    try:
+        data.decode("utf-8")
+        return "utf-8", "decodes cleanly as utf-8"
+    except UnicodeDecodeError:
+        pass
+    if mostly_utf8(data):   # before GB18030, which decodes nearly any bytes (as mojibake)
+        return "utf-8", "utf-8 but for a few bad byte sequences"
+    try:
+        data.decode("gb18030")
+        return "gb18030", "decodes cleanly as gb18030"
+    except UnicodeDecodeError:
+        pass
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(data).best()

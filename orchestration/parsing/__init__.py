@@ -128,7 +128,12 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        Excel's XML Spreadsheet 2003 read as a workbook (taken for text before).
 #        A page's scripts and style blocks no text of it (inside a cell, they cost the row).
 #        A Word table cell's pictures read by OCR after its row.
-PARSER_VERSION = "0.7.11"
+# 0.7.12: Word text hidden, or a footnote's reference raised, by a style (character or paragraph,
+#        through basedOn) read as Word shows it; an XLS's and an ODS's hidden rows and columns not
+#        read; UTF-8 with a few bad byte sequences read as UTF-8 (as GB18030 it was mojibake); a
+#        zip member that does not inflate makes the document unreadable, naming it (a parser
+#        error before), a damaged picture of a Word file costs only itself.
+PARSER_VERSION = "0.7.12"
 
 
 @dataclass
@@ -220,8 +225,10 @@ def _zip_form(data: bytes, lower: str) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "docx"   # the DOCX reader gives the reason
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        # A damaged archive: the reader its name calls for (the DOCX reader by default) gives the reason.
+        return next((form for suffix, form in ((".xlsx", "xlsx"), (".xlsm", "xlsx"), (".ods", "ods"),
+                                               (".odt", "odt"), (".ofd", "ofd")) if lower.endswith(suffix)), "docx")
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
     if "OFD.xml" in names or lower.endswith(".ofd"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 MAX_TOTAL = 200 * 1024 * 1024     # inflated bytes over all members read, whatever the archive's size
@@ -22,6 +23,11 @@ _CHUNK = 1 << 16
 
 class ZipBombError(ValueError):
     """The archive inflates past the bound (or holds too many members)."""
+
+
+class DamagedMember(ValueError):
+    """A member's bytes do not inflate (a damaged deflate stream, a wrong CRC, a header that
+    names a method or version no reader knows): the file was cut or altered on its way."""
 
 
 @dataclass
@@ -39,18 +45,21 @@ class BoundedZip:
         """The member's bytes (nothing when not ``keep``: only counted); raises :class:`ZipBombError` naming it when the budget runs out,
         ``KeyError`` when there is no such member."""
         out = io.BytesIO()
-        with self.archive.open(name) as member:
-            while True:
-                chunk = member.read(_CHUNK)
-                if not chunk:
-                    break
-                self.used += len(chunk)
-                if self.used > self.budget:
-                    raise ZipBombError(
-                        f"member {name!r} inflates past the bound of {self.budget // (1024 * 1024)} MB "
-                        f"for this archive (a decompression bomb?); refused after {self.used // (1024 * 1024)} MB")
-                if keep:
-                    out.write(chunk)
+        try:
+            with self.archive.open(name) as member:
+                while True:
+                    chunk = member.read(_CHUNK)
+                    if not chunk:
+                        break
+                    self.used += len(chunk)
+                    if self.used > self.budget:
+                        raise ZipBombError(
+                            f"member {name!r} inflates past the bound of {self.budget // (1024 * 1024)} MB "
+                            f"for this archive (a decompression bomb?); refused after {self.used // (1024 * 1024)} MB")
+                    if keep:
+                        out.write(chunk)
+        except (zlib.error, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
+            raise DamagedMember(f"member {name!r} is damaged ({type(exc).__name__}: {exc})") from exc
         return out.getvalue()
 
     def read_all(self) -> dict[str, bytes]:

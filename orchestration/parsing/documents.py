@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..encoding import bom_encoding, meta_charset, strip_xml_declaration, widen
+from ..encoding import bom_encoding, meta_charset, mostly_utf8, strip_xml_declaration, widen
+from .bounded_zip import DamagedMember, ZipBombError
 from .cells import NONE_WORD, is_value, normalise, without_invisible
 from .vocabulary import STANDARD_COLUMNS, apps_row, column_concept, is_header_label, section_of_heading
 
@@ -87,6 +88,10 @@ def _decoded(data: bytes, declared: str | None) -> tuple[str, str, str]:
         return data.decode("utf-8"), "utf-8", "utf-8 (valid)"
     except UnicodeDecodeError:
         pass
+    mostly = mostly_utf8(data)   # read as GB18030 it was mojibake: no agency, no year, no table
+    if mostly:
+        text, bad = mostly
+        return text, "utf-8", f"utf-8 ({bad} invalid byte sequence{'s' if bad > 1 else ''} replaced)"
     if declared is None:
         declared = meta_charset(data)
     candidates = []
@@ -552,13 +557,15 @@ def web_archive_page(data: bytes) -> tuple[bytes, str | None, dict[str, bytes], 
     page is the part the archive's ``start`` parameter names, else its first HTML part (a browser
     writes the page before its frames and images)."""
     import email
+    import email.utils
 
     from . import UnreadableDocument
 
     message = email.message_from_bytes(data)
     parts = [part for part in message.walk() if not part.is_multipart()]
-    start = (message.get_param("start") or "") if message.is_multipart() else ""
-    page = next((part for part in parts if start and (part.get("Content-ID") or "").strip() == start.strip()
+    start = message.get_param("start") if message.is_multipart() else ""
+    start = email.utils.collapse_rfc2231_value(start or "").strip()
+    page = next((part for part in parts if start and _header(part, "Content-ID") == start
                  and part.get_content_type() in _PAGE_TYPES), None)
     page = page or next((part for part in parts if part.get_content_type() in _PAGE_TYPES), None)
     if page is None:
@@ -569,12 +576,18 @@ def web_archive_page(data: bytes) -> tuple[bytes, str | None, dict[str, bytes], 
         if part is page or part.get_content_maintype() != "image":
             continue
         payload = part.get_payload(decode=True) or b""
-        if part.get("Content-Location"):
-            others[part.get("Content-Location").strip()] = payload
-        if part.get("Content-ID"):
-            others["cid:" + part.get("Content-ID").strip().strip("<>")] = payload
+        if _header(part, "Content-Location"):
+            others[_header(part, "Content-Location")] = payload
+        if _header(part, "Content-ID"):
+            others["cid:" + _header(part, "Content-ID").strip("<>")] = payload
     return (page.get_payload(decode=True) or b"", page.get_content_charset(), others,
-            (page.get("Content-Location") or "").strip())
+            _header(page, "Content-Location"))
+
+
+def _header(part, name: str) -> str:
+    """A MIME header's value as text (a value with bytes no charset explains comes as an
+    ``email.header.Header`` object, not a str)."""
+    return str(part.get(name) or "").strip()
 
 
 # ---- text: one cell per line, `|` separators -----------------------------------------------
@@ -1109,7 +1122,6 @@ def read_docx(data: bytes) -> Document:
     (gridSpan) is one cell; the continuation parts of a vertical merge (vMerge) are skipped,
     so each merged cell appears once, where it starts, as in the other forms."""
     from . import UnreadableDocument
-    from .bounded_zip import ZipBombError
 
     try:
         body, title, package, main = _word_body(data)
@@ -1117,15 +1129,16 @@ def read_docx(data: bytes) -> Document:
         raise UnreadableDocument(f"refused DOCX: {exc}") from exc
     except (_zip_errors() + (KeyError, ValueError, etree.XMLSyntaxError)) as exc:
         raise UnreadableDocument(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
-    return _word_document(body, title, package, main)
+    return _word_document(body, title, package, main, _word_styles(package, main))
 
 
-def _word_document(body, title: str, package, main: str) -> Document:
+def _word_document(body, title: str, package, main: str, marking_styles=None) -> Document:
     """The paragraphs and tables of a Word body (``w:body``), in order; ``package`` (the DOCX's
     parts, for imported parts, pictures and embedded workbooks) is None for a Word 2003 XML
-    file, which has none of them as parts."""
+    file, which has none of them as parts; ``marking_styles`` the ids of the styles that hide
+    text and of those that raise it, when there are any (:func:`_word_styles`)."""
     w_t = _w("t")
-    raised, unshown = _marked_runs(body)
+    raised, unshown = _marked_runs(body, marking_styles)
 
     def text_of(element) -> str:
         if raised or unshown:
@@ -1281,7 +1294,6 @@ def _embedded_workbook(package, main: str, relationship: str, number: int) -> tu
     workbook N: …」. None when the object is no workbook (its picture is then looked at as any
     picture is)."""
     from . import UnreadableDocument, sniff
-    from .bounded_zip import ZipBombError
     from .spreadsheet import read_spreadsheet
 
     name = _part_relationships(package, main).get(relationship)
@@ -1296,7 +1308,7 @@ def _embedded_workbook(package, main: str, relationship: str, number: int) -> tu
         doc = read_spreadsheet(data, form)
     except ZipBombError as exc:
         raise UnreadableDocument(f"refused DOCX: {exc}") from exc
-    except UnreadableDocument as exc:
+    except (UnreadableDocument, DamagedMember) as exc:
         return [], [("unread_part", f"{where} ({name}) of the Word document cannot be read: {exc}")]
     _located_under(doc.items, where)
     return doc.items, doc.reader_issues
@@ -1306,7 +1318,6 @@ def _picture_read(package, main: str, relationship: str, number: int,
                   ocr_read: tuple[dict, dict]) -> tuple[list, list]:
     """(items, reader issues) of picture ``number`` of a Word document (:func:`_image_read`)."""
     from . import UnreadableDocument
-    from .bounded_zip import ZipBombError
 
     where = f"picture {number}"
     name = _part_relationships(package, main).get(relationship)
@@ -1317,6 +1328,8 @@ def _picture_read(package, main: str, relationship: str, number: int,
         data = package.read(name)
     except ZipBombError as exc:
         raise UnreadableDocument(f"refused DOCX: {exc}") from exc
+    except DamagedMember as exc:
+        return [], [("pictures_not_read", f"{where} of the Word document may hold a table and cannot be read: {exc}")]
     return _image_read(data, f"{where} ({name})", "of the Word document", ocr_read, location=where, name=name)
 
 
@@ -1405,7 +1418,6 @@ def _imported_part(package, main: str, relationship: str | None, number: int) ->
     sites' 导出Word buttons) write the whole report so, and the document itself holds no text.
     The part's items keep their own locations, after 「imported part N」."""
     from . import UnreadableDocument, read_text, sniff
-    from .bounded_zip import ZipBombError
 
     where = f"imported part {number}"
     name = None
@@ -1446,10 +1458,10 @@ def _located_under(items: list, where: str) -> None:
                 cell.where = f"{where}: {cell.where}"
 
 
-def _part_relationships(package, part: str) -> dict[str, str]:
-    """Relationship id → the zip member it targets, for one part of the package (its
-    relationships are in ``_rels/<name>.rels`` beside it; targets are relative to its folder,
-    or to the package's root when they start with 「/」)."""
+def _part_relationships(package, part: str, key: str = "Id") -> dict[str, str]:
+    """Relationship id (or, with ``key="Type"``, type) → the zip member it targets, for one
+    part of the package (its relationships are in ``_rels/<name>.rels`` beside it; targets are
+    relative to its folder, or to the package's root when they start with 「/」)."""
     import posixpath
 
     folder, name = posixpath.split(part)
@@ -1460,12 +1472,41 @@ def _part_relationships(package, part: str) -> dict[str, str]:
     for relationship in etree.fromstring(package.read(relationships), _WORD_XML).iter(_RELATIONSHIP):
         target = (relationship.get("Target") or "").replace("\\", "/")
         if relationship.get("TargetMode") != "External" and target:
-            targets[relationship.get("Id")] = _member_name(target if target.startswith("/") else
+            targets[relationship.get(key)] = _member_name(target if target.startswith("/") else
                                                            posixpath.join(folder, target))
     return targets
 
 
+def _word_styles(package, main: str) -> tuple[set, set] | None:
+    """The ids of the main part's styles that hide text and of those that raise it as a
+    superscript (:func:`_marking_styles`), or None when none does (most documents). Documents
+    made from one template share their styles part byte for byte: the answer is kept by the
+    part's CRC and size, which the zip's directory gives without inflating it."""
+    name = _part_relationships(package, main, "Type").get(_STYLES_PART)
+    if not name or name not in package.names():
+        return None
+    info = package.archive.getinfo(name)
+    key = (info.CRC, info.file_size)
+    if key not in _STYLES_SEEN:
+        if len(_STYLES_SEEN) > 256:
+            _STYLES_SEEN.clear()
+        try:
+            data = package.read(name)
+        except DamagedMember:
+            return None   # damaged styles cost their hidden text's hiding, not the document
+        marking = None
+        if b"vanish" in data or b"superscript" in data:
+            try:
+                marking = _marking_styles(etree.fromstring(data, _WORD_XML))
+            except etree.XMLSyntaxError:
+                marking = None   # damaged styles cost their hidden text's hiding, not the document
+        _STYLES_SEEN[key] = marking
+    return _STYLES_SEEN[key]
+
+
+_STYLES_SEEN: dict[tuple[int, int], tuple[set, set] | None] = {}
 _PACKAGE_RELATIONSHIPS = "_rels/.rels"
+_STYLES_PART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 _MAIN_PART_NAME = "word/document.xml"
 _MAIN_PART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _CORE_PART = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
@@ -1583,7 +1624,9 @@ def read_word_xml(data: bytes) -> Document:
         if body is None:
             raise UnreadableDocument("a Word 2003 XML file without a body")
         title = (root.findtext(f"{{{_OFFICE}}}DocumentProperties/{{{_OFFICE}}}Title") or "").strip()
-        doc = _word_document(_as_wordprocessing(body), title, None, "")
+        styles = root.find(f"{{{_WORD_2003}}}styles")
+        doc = _word_document(_as_wordprocessing(body), title, None, "",
+                             None if styles is None else _marking_styles(_as_wordprocessing(styles)))
     else:
         raise UnreadableDocument(f"a Word XML file whose root is neither Word 2003's nor a flat package's ({root.tag})")
     doc.form = "wordxml"
@@ -1661,11 +1704,14 @@ def _take_text_boxes(paragraph) -> list:
     return boxes
 
 
-def _marked_runs(body) -> tuple[set, set]:
+def _marked_runs(body, marking_styles=None) -> tuple[set, set]:
     """(raised, unshown): the runs of a Word document set as superscript or raised above the
     line (LibreOffice writes an HTML page's <sup> so), and those Word does not show: hidden
     text (``w:vanish``) and text a tracked move took away (``w:moveFrom``, its copy is at
-    ``w:moveTo``; deleted text is ``w:delText``, never read). Both empty for most documents."""
+    ``w:moveTo``; deleted text is ``w:delText``, never read). A run is so marked by its own
+    properties, or by a style it or its paragraph has (``marking_styles``: the ids of the styles
+    that hide and of those that raise), unless its own properties say otherwise. Both empty for
+    most documents."""
     raised, unshown = set(), set()
     superscript, position, value = _w("vertAlign"), _w("position"), _w("val")
     vanish, moved_away, run = _w("vanish"), _w("moveFrom"), _w("r")
@@ -1673,20 +1719,76 @@ def _marked_runs(body) -> tuple[set, set]:
         if mark.tag == moved_away:
             unshown.update(mark.iter(run))
             continue
-        setting = mark.get(value) or ""
-        if mark.tag == vanish:
-            if setting in ("0", "false", "off"):
-                continue
-        elif mark.tag == superscript:
-            if setting != "superscript":
-                continue
-        elif not (setting.isdigit() and int(setting) > 0):   # half-points up; negative: lowered
+        if not _marks(mark):
             continue
         properties = mark.getparent()
         if properties is not None and properties.getparent() is not None:
             # A run's properties; a paragraph mark's (w:pPr/w:rPr) hides or raises no text.
             (unshown if mark.tag == vanish else raised).add(properties.getparent())
+    hiding, raising = marking_styles or ((), ())
+    if hiding or raising:
+        run_properties = _w("rPr")
+        for reference in body.iter(_w("rStyle"), _w("pStyle")):
+            style = reference.get(value)
+            if style not in hiding and style not in raising:
+                continue
+            holder = reference.getparent().getparent()   # the run (rPr/rStyle), the paragraph (pPr/pStyle)
+            if holder is None:
+                continue
+            on_paragraph = reference.tag == _w("pStyle")
+            for marked in (holder.iter(run) if on_paragraph else (holder,)):
+                own = marked.find(run_properties)
+                if style in hiding and (own is None or own.find(vanish) is None):
+                    unshown.add(marked)
+                # A paragraph style raising every run would leave a paragraph with no text.
+                if style in raising and not on_paragraph and (own is None or own.find(superscript) is None):
+                    raised.add(marked)
     return raised, unshown
+
+
+def _marks(mark) -> bool:
+    """Whether a ``w:vanish``, ``w:vertAlign`` or ``w:position`` element hides or raises text."""
+    setting = mark.get(_w("val")) or ""
+    if mark.tag == _w("vanish"):
+        return setting not in ("0", "false", "off")
+    if mark.tag == _w("vertAlign"):
+        return setting == "superscript"
+    return setting.isdigit() and int(setting) > 0   # half-points up; negative: lowered
+
+
+def _marking_styles(styles) -> tuple[set, set]:
+    """(hiding, raising): the ids of the styles whose run properties hide text or set it as a
+    superscript, themselves or through the styles they are based on (``w:basedOn``)."""
+    value = _w("val")
+    own: dict[str, tuple[bool | None, bool | None]] = {}
+    based_on: dict[str, str] = {}
+    for style in styles.iter(_w("style")):
+        sid = style.get(_w("styleId"))
+        if not sid:
+            continue
+        properties = style.find(_w("rPr"))
+        hides = raises = None
+        if properties is not None:
+            hidden = properties.find(_w("vanish"))
+            hides = None if hidden is None else _marks(hidden)
+            vertical = properties.find(_w("vertAlign"))
+            raises = None if vertical is None else _marks(vertical)
+        own[sid] = (hides, raises)
+        parent = style.find(_w("basedOn"))
+        if parent is not None and parent.get(value):
+            based_on[sid] = parent.get(value)
+
+    def inherited(sid: str, which: int) -> bool:
+        seen = set()
+        while sid in own and sid not in seen:   # (a loop of basedOn ends the walk)
+            seen.add(sid)
+            setting = own[sid][which]
+            if setting is not None:
+                return setting
+            sid = based_on.get(sid, "")
+        return False
+
+    return ({sid for sid in own if inherited(sid, 0)}, {sid for sid in own if inherited(sid, 1)})
 
 
 def _text_without_notes(element, w_t: str, raised: set, unshown: set = frozenset()) -> str:

@@ -70,7 +70,7 @@ def _member(base: str, loc: str) -> str:
 def read_ofd(data: bytes):
     from . import MissingTool, UnreadableDocument
     from . import ocr as engine
-    from .bounded_zip import ZipBombError, open_bounded
+    from .bounded_zip import DamagedMember, ZipBombError, open_bounded
     from .pdf import _ranges, document_from_pages
 
     try:
@@ -124,7 +124,7 @@ def read_ofd(data: bytes):
                         pages[d.number - 1] = read
     except ZipBombError as exc:
         raise UnreadableDocument(f"refused OFD: {exc}") from exc
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, DamagedMember) as exc:
         raise UnreadableDocument(f"not a readable OFD file ({type(exc).__name__}: {exc})") from exc
     if not any(p.chars for p in pages):
         if unread:

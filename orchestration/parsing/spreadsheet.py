@@ -58,7 +58,8 @@ def read_spreadsheet(data: bytes, form: str) -> Document:
     shown = [sheet.name for sheet in worksheets if sheet.visible == SheetVisibleEnum.Visible]
     names = shown or list(book.sheet_names)
     hidden_sheets = [sheet.name for sheet in worksheets if sheet.name not in names]
-    hidden = _hidden_rows_and_columns(data) if form == "xlsx" else {}
+    hidden = {"xlsx": _hidden_rows_and_columns, "xls": _xls_hidden_rows_and_columns,
+              "ods": _ods_hidden_rows_and_columns}[form](data)
     for name in names:
         hidden_rows, hidden_columns = hidden.get(name, (set(), set()))
         try:
@@ -288,6 +289,114 @@ def _hidden_rows_and_columns(data: bytes) -> dict[str, tuple[set[int], set[int]]
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return found   # a workbook laid out otherwise: calamine's reading stands as it is
     return found
+
+
+# A hidden run of rows or columns past these is the sheet's empty tail (Calc writes a million
+# rows repeated), not rows of a 统计表: the indexes kept stop here.
+_LAST_ROW = MAX_XML_ROWS
+_LAST_COLUMN = MAX_XML_COLUMNS
+
+
+def _ods_hidden_rows_and_columns(data: bytes) -> dict[str, tuple[set[int], set[int]]]:
+    """Worksheet name → (its hidden rows, its hidden columns), 0-based, for an ODS: rows and
+    columns whose ``table:visibility`` is ``collapse`` (hidden) or ``filter`` (filtered out),
+    counted with their ``number-rows-repeated`` / ``number-columns-repeated``, inside the
+    header, group and plain row wrappers Calc writes. A table in a cell has rows of its own."""
+    from lxml import etree
+
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    table, row, column = (f"{{{table_ns}}}{name}" for name in ("table", "table-row", "table-column"))
+    visibility = f"{{{table_ns}}}visibility"
+    found: dict[str, tuple[set[int], set[int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            content = z.read("content.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return found
+    if b"visibility=" not in content:
+        return found
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError:
+        return found   # calamine says what is wrong with it
+    for sheet in root.iter(table):
+        if sheet.getparent() is None or sheet.getparent().tag != "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}spreadsheet":
+            continue
+        hidden = (set(), set())
+        for which, (tag, repeated, last) in enumerate(((row, "number-rows-repeated", _LAST_ROW),
+                                                       (column, "number-columns-repeated", _LAST_COLUMN))):
+            at = 0
+            for element in sheet.iter(tag):
+                owner = element.getparent()
+                while owner is not None and owner.tag != table:
+                    owner = owner.getparent()
+                if owner is not sheet:
+                    continue   # a row of a table inside a cell
+                count = element.get(f"{{{table_ns}}}{repeated}") or "1"
+                count = int(count) if count.isdigit() else 1
+                if element.get(visibility) in ("collapse", "filter"):
+                    hidden[which].update(range(at, min(at + count, last)))
+                at += count
+        if hidden[0] or hidden[1]:
+            found[sheet.get(f"{{{table_ns}}}name") or ""] = hidden
+    return found
+
+
+def _xls_hidden_rows_and_columns(data: bytes) -> dict[str, tuple[set[int], set[int]]]:
+    """Worksheet name → (its hidden rows, its hidden columns), 0-based, for an Excel 97–2003
+    workbook (BIFF8, and BIFF5's Excel 95): its ``Workbook`` stream's records, read by their
+    headers alone: each worksheet's ``BOUNDSHEET`` (name, where its records start), then in it
+    ``ROW`` records whose ``fDyZero`` flag hides the row and ``COLINFO`` records whose
+    ``fHidden`` hides a range of columns. An encrypted workbook (``FILEPASS``) is left to
+    calamine."""
+    import struct
+
+    import olefile
+
+    found: dict[str, tuple[set[int], set[int]]] = {}
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as container:
+            stream = next((name for name in ("Workbook", "Book") if container.exists(name)), None)
+            if stream is None:
+                return found
+            book = container.openstream(stream).read()
+    except (OSError, ValueError, struct.error):   # olefile's damage
+        return found
+    names: dict[int, str] = {}   # where a worksheet's records start → its name
+    codepage = "cp1252"
+    sheet: tuple[set[int], set[int]] | None = None
+    at, end = 0, len(book)
+    while at + 4 <= end:
+        kind, size = struct.unpack_from("<HH", book, at)
+        body = book[at + 4:at + 4 + size]
+        if kind == 0x002F:   # FILEPASS: what follows is encrypted
+            return found
+        if kind == 0x0042 and size >= 2:   # CODEPAGE (BIFF5's strings)
+            number = struct.unpack_from("<H", body)[0]
+            codepage = "utf-16-le" if number == 1200 else f"cp{number}"
+        elif kind == 0x0085 and size >= 8:   # BOUNDSHEET
+            position, kind_of_sheet, length = struct.unpack_from("<I", body)[0], body[5], body[6]
+            if kind_of_sheet == 0:   # a worksheet (not a chart or a macro sheet)
+                if size >= 8 + length and body[7] in (0, 1) and size in (8 + length, 8 + 2 * length):
+                    raw = body[8:8 + length * (2 if body[7] else 1)]   # BIFF8: a flag byte, then the name
+                    name = raw.decode("utf-16-le" if body[7] else "latin-1", "replace")
+                else:
+                    name = body[7:7 + length].decode(codepage, "replace")   # BIFF5: the name in the codepage
+                names[position] = name
+        elif kind == 0x0809:   # BOF: a worksheet's records start here (or not: then none is read)
+            sheet = None
+            if at in names:
+                sheet = found.setdefault(names[at], (set(), set()))
+        elif sheet is not None and kind == 0x0208 and size >= 16:   # ROW
+            row, flags = struct.unpack_from("<H", body)[0], struct.unpack_from("<H", body, 12)[0]
+            if flags & 0x0020:
+                sheet[0].add(row)
+        elif sheet is not None and kind == 0x007D and size >= 10:   # COLINFO
+            first, last, _, _, flags = struct.unpack_from("<HHHHH", body)
+            if flags & 0x0001:
+                sheet[1].update(range(first, min(last + 1, first + _LAST_COLUMN, _LAST_COLUMN)))
+        at += 4 + size
+    return {name: hidden for name, hidden in found.items() if hidden[0] or hidden[1]}
 
 
 def _formulas_without_values(data: bytes) -> dict[str, list[str]]:

@@ -9,7 +9,9 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``turned_pages``: a PDF whose pages are drawn turned and shown upright by ``/Rotate``;
 - ``page_image``: one page as an image file (the 图片版 attachment, a table pasted into a page);
 - ``render_xlsx``: the report's paragraphs and tables in one worksheet, merged cells merged;
-- ``spreadsheet_xml``: a workbook as Excel's XML Spreadsheet 2003;
+- ``spreadsheet_xml``, ``workbook_as_xls``, ``workbook_as_ods``: a workbook as Excel's XML
+  Spreadsheet 2003, as an Excel 97–2003 file (BIFF8), as an OpenDocument spreadsheet (what it
+  hides hidden alike);
 - ``with_hidden_content``: a workbook with another report's tables where the workbook hides
   them (a hidden worksheet, hidden rows, a hidden column), as last year's workbook copied on;
 - ``render_ofd``: the report as an OFD (GB/T 33190): a zip of XML pages holding text objects at
@@ -43,6 +45,7 @@ import io
 import random
 import re
 import zipfile
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from .samples import SampleReport, _document, _place
@@ -217,38 +220,69 @@ def render_xlsx(report: SampleReport, tables_only: bool = False) -> bytes:
     return out.getvalue()
 
 
+@dataclass
+class _Worksheet:
+    """One worksheet of a workbook as the writers below need it (1-based rows and columns)."""
+    title: str
+    hidden: bool
+    values: dict[tuple[int, int], object]          # (row, column) → value, None for none
+    merges: dict[tuple[int, int], tuple[int, int]]  # a merged range's first cell → (rows, columns) further
+    covered: set[tuple[int, int]]                   # the cells a merged range covers, but its first
+    hidden_rows: set[int]
+    hidden_columns: set[int]
+    rows: int
+    columns: int
+
+
+def _worksheets(xlsx: bytes) -> list[_Worksheet]:
+    from openpyxl import load_workbook
+
+    out = []
+    for sheet in load_workbook(io.BytesIO(xlsx)).worksheets:
+        ranges = sheet.merged_cells.ranges
+        out.append(_Worksheet(
+            title=sheet.title, hidden=sheet.sheet_state != "visible",
+            values={(cell.row, cell.column): cell.value for row in sheet.iter_rows() for cell in row
+                    if cell.value is not None},
+            merges={(m.min_row, m.min_col): (m.max_row - m.min_row, m.max_col - m.min_col) for m in ranges},
+            covered={(r, c) for m in ranges for r in range(m.min_row, m.max_row + 1)
+                     for c in range(m.min_col, m.max_col + 1) if (r, c) != (m.min_row, m.min_col)},
+            hidden_rows={r for r, dimension in sheet.row_dimensions.items() if dimension.hidden},
+            hidden_columns={sheet[f"{letter}1"].column for letter, dimension in sheet.column_dimensions.items()
+                            if dimension.hidden},
+            rows=sheet.max_row, columns=sheet.max_column))
+    return out
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def spreadsheet_xml(xlsx: bytes) -> bytes:
     """A workbook as Excel's XML Spreadsheet 2003 writes it (what systems that export a table "to
     Excel" serve, often as ``.xls``): cells after a gap placed by ``ss:Index``, merged ranges as
     ``ss:MergeAcross`` / ``ss:MergeDown`` with the cells they cover left out, numbers typed
     ``Number``, hidden rows, columns and worksheets marked as Excel marks them."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(io.BytesIO(xlsx))
     sheets = []
-    for sheet in book.worksheets:
-        starts = {(m.min_row, m.min_col): (m.max_row - m.min_row, m.max_col - m.min_col) for m in sheet.merged_cells.ranges}
-        covered = {(r, c) for m in sheet.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
-                   for c in range(m.min_col, m.max_col + 1) if (r, c) != (m.min_row, m.min_col)}
-        columns = "".join(f'<Column ss:Index="{sheet[f"{letter}1"].column}" ss:Hidden="1"/>'
-                          for letter, dimension in sorted(sheet.column_dimensions.items()) if dimension.hidden)
+    for sheet in _worksheets(xlsx):
+        columns = "".join(f'<Column ss:Index="{c}" ss:Hidden="1"/>' for c in sorted(sheet.hidden_columns))
         rows, last_row = [], 0
-        for r in range(1, sheet.max_row + 1):
+        for r in range(1, sheet.rows + 1):
             cells, last_col = [], 0
-            for c in range(1, sheet.max_column + 1):
-                value = sheet.cell(row=r, column=c).value
-                merge = starts.get((r, c))
-                if (r, c) in covered or (value is None and merge is None):
+            for c in range(1, sheet.columns + 1):
+                value = sheet.values.get((r, c))
+                merge = sheet.merges.get((r, c))
+                if (r, c) in sheet.covered or (value is None and merge is None):
                     continue
                 index = f' ss:Index="{c}"' if c != last_col + 1 else ""
                 spans = (f' ss:MergeAcross="{merge[1]}"' if merge and merge[1] else "") + \
                         (f' ss:MergeDown="{merge[0]}"' if merge and merge[0] else "")
                 data = "" if value is None else (
-                    f'<Data ss:Type="Number">{value}</Data>' if isinstance(value, (int, float)) and not isinstance(value, bool)
+                    f'<Data ss:Type="Number">{value}</Data>' if _is_number(value)
                     else f'<Data ss:Type="String">{escape(str(value))}</Data>')
                 cells.append(f"<Cell{index}{spans}>{data}</Cell>")
                 last_col = c + (merge[1] if merge else 0)
-            hidden = sheet.row_dimensions[r].hidden
+            hidden = r in sheet.hidden_rows
             if not cells and not hidden:
                 continue
             index = f' ss:Index="{r}"' if r != last_row + 1 else ""
@@ -256,12 +290,119 @@ def spreadsheet_xml(xlsx: bytes) -> bytes:
             rows.append(f'<Row{index}{mark}>{"".join(cells)}</Row>')
             last_row = r
         options = ('<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible>'
-                   "</WorksheetOptions>") if sheet.sheet_state == "hidden" else ""
+                   "</WorksheetOptions>") if sheet.hidden else ""
         sheets.append(f'<Worksheet ss:Name="{escape(sheet.title)}"><Table>{columns}{"".join(rows)}</Table>{options}</Worksheet>')
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
             '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
             + "".join(sheets) + "</Workbook>").encode("utf-8")
+
+
+def workbook_as_xls(xlsx: bytes) -> bytes:
+    """A workbook as an Excel 97–2003 file (BIFF8, ``.xls``; written by xlwt): values, merged
+    ranges, and the worksheets, rows and columns the workbook hides hidden the same way."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheets = _worksheets(xlsx)
+    for sheet in sheets:
+        target = book.add_sheet(sheet.title, cell_overwrite_ok=True)
+        target.visibility = 1 if sheet.hidden else 0
+        for (r, c), value in sheet.values.items():
+            if (r, c) in sheet.covered:
+                continue
+            merge = sheet.merges.get((r, c))
+            if merge:
+                target.write_merge(r - 1, r - 1 + merge[0], c - 1, c - 1 + merge[1], value)
+            else:
+                target.write(r - 1, c - 1, value)
+        for (r, c), (down, across) in sheet.merges.items():
+            if (r, c) not in sheet.values:
+                target.merge(r - 1, r - 1 + down, c - 1, c - 1 + across)
+        for r in sheet.hidden_rows:
+            target.row(r - 1).hidden = True
+        for c in sheet.hidden_columns:
+            target.col(c - 1).hidden = True
+    shown = next((i for i, sheet in enumerate(sheets) if not sheet.hidden), 0)
+    book.active_sheet = shown
+    book.get_sheet(shown).set_selected(True)
+    for i, sheet in enumerate(sheets):
+        if i != shown:
+            book.get_sheet(i).set_selected(False)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def workbook_as_ods(xlsx: bytes) -> bytes:
+    """A workbook as an OpenDocument spreadsheet (what LibreOffice Calc saves by default): merged
+    cells spanned, the positions they cover covered cells, runs of empty rows written once with
+    ``table:number-rows-repeated`` as Calc writes them, and what the workbook hides hidden as
+    Calc hides it (rows and columns ``table:visibility="collapse"``, a worksheet by its table
+    style's ``table:display="false"``)."""
+    tables = []
+    for sheet in _worksheets(xlsx):
+        columns = "".join('<table:table-column table:visibility="collapse"/>' if c in sheet.hidden_columns
+                          else "<table:table-column/>" for c in range(1, sheet.columns + 1))
+        rows: list[str] = []
+        empty_run = 0
+
+        def flush() -> None:
+            if empty_run:
+                repeat = f' table:number-rows-repeated="{empty_run}"' if empty_run > 1 else ""
+                rows.append(f"<table:table-row{repeat}><table:table-cell/></table:table-row>")
+
+        for r in range(1, sheet.rows + 1):
+            hidden = r in sheet.hidden_rows
+            if not hidden and not any((r, c) in sheet.values or (r, c) in sheet.covered
+                                      for c in range(1, sheet.columns + 1)):
+                empty_run += 1
+                continue
+            flush()
+            empty_run = 0
+            cells = []
+            for c in range(1, sheet.columns + 1):
+                if (r, c) in sheet.covered:
+                    cells.append("<table:covered-table-cell/>")
+                    continue
+                value = sheet.values.get((r, c))
+                down, across = sheet.merges.get((r, c), (0, 0))
+                spans = (f' table:number-rows-spanned="{down + 1}"' if down else "") + \
+                        (f' table:number-columns-spanned="{across + 1}"' if across else "")
+                if value is None:
+                    cells.append(f"<table:table-cell{spans}/>")
+                elif _is_number(value):
+                    cells.append(f'<table:table-cell{spans} office:value-type="float" office:value="{value}">'
+                                 f"<text:p>{value}</text:p></table:table-cell>")
+                else:
+                    cells.append(f'<table:table-cell{spans} office:value-type="string">'
+                                 f"<text:p>{escape(str(value))}</text:p></table:table-cell>")
+            visibility = ' table:visibility="collapse"' if hidden else ""
+            rows.append(f"<table:table-row{visibility}>{''.join(cells)}</table:table-row>")
+        flush()
+        style = ' table:style-name="hidden_table"' if sheet.hidden else ""
+        tables.append(f'<table:table table:name="{escape(sheet.title)}"{style}>{columns}{"".join(rows)}</table:table>')
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
+    styles = ('<office:automatic-styles><style:style style:name="hidden_table" style:family="table">'
+              '<style:table-properties table:display="false"/></style:style></office:automatic-styles>')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>{styles}<office:body>'
+               f'<office:spreadsheet>{"".join(tables)}</office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        # The mimetype first and stored as it is: how a reader knows an OpenDocument file.
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def with_hidden_content(xlsx: bytes, other: bytes, how: str) -> bytes:
@@ -318,59 +459,8 @@ def with_hidden_content(xlsx: bytes, other: bytes, how: str) -> bytes:
 
 def render_ods(report: SampleReport) -> bytes:
     """The report as render_xlsx lays it out, in an OpenDocument spreadsheet (what LibreOffice
-    Calc saves by default): merged cells spanned, the positions they cover covered cells."""
-    grid: dict[tuple[int, int], tuple[str, int, int]] = {}   # (row, col) → text, rows, columns
-    row = 0
-    for kind, item in _document(report):
-        if kind != "table":
-            grid[(row, 0)] = (str(item), 1, 1)
-            row += 1
-            continue
-        placed, _ = _place(item[1])
-        for p in placed:
-            grid[(row + p.row, p.col)] = (p.cell.text, p.cell.rowspan, p.cell.colspan)
-        row += max(p.row + p.cell.rowspan for p in placed) + 1
-    covered = {(r + dr, c + dc) for (r, c), (_, rs, cs) in grid.items()
-               for dr in range(rs) for dc in range(cs) if dr or dc}
-    width = max(c + cs for (_, c), (_, _, cs) in grid.items())
-    rows = []
-    for r in range(row):
-        cells = []
-        for c in range(width):
-            if (r, c) in covered:
-                cells.append("<table:covered-table-cell/>")
-                continue
-            text, rs, cs = grid.get((r, c), ("", 1, 1))
-            spans = (f' table:number-rows-spanned="{rs}"' if rs > 1 else "") + \
-                    (f' table:number-columns-spanned="{cs}"' if cs > 1 else "")
-            if not text:
-                cells.append(f"<table:table-cell{spans}/>")
-            elif text.isdigit():
-                cells.append(f'<table:table-cell{spans} office:value-type="float" office:value="{text}">'
-                             f"<text:p>{text}</text:p></table:table-cell>")
-            else:
-                cells.append(f'<table:table-cell{spans} office:value-type="string">'
-                             f"<text:p>{escape(text)}</text:p></table:table-cell>")
-        rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
-               f'<office:spreadsheet><table:table table:name="统计表">{"".join(rows)}</table:table>'
-               "</office:spreadsheet></office:body></office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        # The mimetype first and stored as it is: how a reader knows an OpenDocument file.
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    Calc saves by default)."""
+    return workbook_as_ods(render_xlsx(report))
 
 
 # ---- OFD -----------------------------------------------------------------------------------

@@ -168,14 +168,15 @@ def test_tables_pasted_as_pictures_into_word_table_cells_are_read():
 
 
 def test_pictures_of_a_word_file_ocr_cannot_read_are_named(monkeypatch):
-    """A picture stored as a Windows metafile (Word pastes an Excel range so) is no image OCR
-    reads; without the OCR engine none is read. Either way the picture is named."""
+    """A picture that cannot be read: a damaged Windows metafile (an EMF header and nothing
+    after it; whole metafiles are read as text, tests/test_metafiles.py), and without the OCR
+    engine any image. Either way the picture is named."""
     report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
     docx = samples.render_docx(report, tables_as_pictures=True)
     metafile = rezipped(docx, lambda name, data: (b"\x01\x00\x00\x00" + b"\0" * 36 + b" EMF" + b"\0" * 64
                                                   if name == "word/media/image1.png" else data))   # an EMF header
     monkeypatch.setattr(ocr, "available", lambda: False)
-    for data, reason in ((metafile, "Windows metafile"), (docx, "not installed")):
+    for data, reason in ((metafile, "damaged Enhanced Metafile"), (docx, "not installed")):
         got = parse_document(data, "report.docx")
         named = [i for i in got.issues if i.code == "pictures_not_read"]
         assert named and "picture 1 (word/media/image1.png)" in named[0].message and reason in named[0].message, named

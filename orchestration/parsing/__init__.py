@@ -28,6 +28,7 @@ from .documents import (
     without_markdown_escapes,
 )
 from .box_tables import is_box_text, read_box_text, without_box_lines
+from .metafile import is_emf, is_wmf
 from .hard_wrap import unwrapped
 from .ocr_text import letters_issue, with_letters_as_digits, with_spaced_words_joined, without_letter_spacing
 from .running_text import is_running_text, read_running_text
@@ -132,7 +133,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        through basedOn) read as Word shows it; an XLS's and an ODS's hidden rows and columns not
 #        read; UTF-8 with a few bad byte sequences read as UTF-8 (as GB18030 it was mojibake); a
 #        zip member that does not inflate makes the document unreadable, naming it (a parser
-#        error before), a damaged picture of a Word file costs only itself.
+#        error before), a damaged picture of a Word file costs only itself. Windows metafiles
+#        (EMF, WMF: a table pasted into Word "as a picture") read exactly from their text and
+#        line records, in Word files and alone (named unread before).
 PARSER_VERSION = "0.7.12"
 
 
@@ -184,9 +187,10 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 
 
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
-    """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, mhtml (a web
-    archive), wordxml (a Word document as one XML file), excelxml (Excel's XML Spreadsheet 2003),
-    html, csv or text (by content first, then name and type)."""
+    """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, emf and wmf
+    (Windows metafiles), mhtml (a web archive), wordxml (a Word document as one XML file),
+    excelxml (Excel's XML Spreadsheet 2003), html, csv or text (by content first, then name and
+    type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
@@ -203,6 +207,10 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
         return "rtf"
     if any(data.startswith(magic) for magic, _ in _IMAGE_MAGIC):
         return "image"
+    if is_emf(data):
+        return "emf"
+    if is_wmf(data):
+        return "wmf"
     if looks_like_mhtml(data):
         return "mhtml"
     if looks_like_word_xml(data):
@@ -303,6 +311,9 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     if form == "image":
         from .ocr import read_image_document
         return read_image_document(data)
+    if form in ("emf", "wmf"):
+        from .metafile import read_metafile_document
+        return read_metafile_document(data)
     if form in ("html", "mhtml"):
         doc = read_html(data) if form == "html" else read_web_archive(data)
         doc.form = form

@@ -1336,19 +1336,25 @@ def _picture_read(package, main: str, relationship: str, number: int,
 def _image_read(data: bytes, where: str, whose: str, ocr_read: tuple[dict, dict],
                 location: str | None = None, name: str = "picture") -> tuple[list, list]:
     """(items, reader issues) of a picture a document holds, read by OCR as an image attachment
-    is: its rows and lines in its place, their locations after ``location`` (default ``where``),
+    is (a Windows metafile, EMF or WMF, read exactly from its text records: parsing/metafile.py):
+    its rows and lines in its place, their locations after ``location`` (default ``where``),
     what OCR said of them (confidence, notes) into ``ocr_read`` under those locations. A picture
-    OCR finds no text in is nothing; one it cannot read (a Windows metafile, OCR not installed)
-    is named in a ``pictures_not_read`` issue (``where`` ``whose``: 「picture 2 of the page」)."""
+    with no text in it is nothing; one that cannot be read (a damaged metafile, a vector format
+    of another kind, OCR not installed) is named in a ``pictures_not_read`` issue (``where``
+    ``whose``: 「picture 2 of the page」)."""
     from . import MissingTool, UnreadableDocument, sniff
+    from .metafile import is_metafile, read_metafile_document
 
     location = location or where
     try:
-        if sniff(data, name) != "image":
-            raise UnreadableDocument("not an image OCR reads (PNG, JPEG, GIF, BMP or TIFF): "
-                                     f"{data[:4]!r}… (a Windows metafile, a vector drawing?)")
-        from .ocr import read_image_document
-        doc = read_image_document(data)
+        if is_metafile(data):
+            doc = read_metafile_document(data)   # text and lines, read exactly: no OCR
+        elif sniff(data, name) != "image":
+            raise UnreadableDocument("not an image OCR reads (PNG, JPEG, GIF, BMP or TIFF) nor a Windows "
+                                     f"metafile: {data[:4]!r}… (a vector drawing of another kind?)")
+        else:
+            from .ocr import read_image_document
+            doc = read_image_document(data)
     except MissingTool as exc:
         return [], [("pictures_not_read", f"{where} {whose} may hold a table: {exc}")]
     except UnreadableDocument as exc:
@@ -1358,7 +1364,7 @@ def _image_read(data: bytes, where: str, whose: str, ocr_read: tuple[dict, dict]
     _located_under(doc.items, location)
     for source, target in ((doc.ocr_confidence, ocr_read[0]), (doc.ocr_notes, ocr_read[1])):
         target.update({f"{location}: {place}": value for place, value in source.items()})
-    return doc.items, doc.reader_issues
+    return doc.items, [(code, f"{where} {whose}: {message}") for code, message in doc.reader_issues]
 
 
 # A picture a page holds (a data: image, a web archive's image) as wide as a table (300 px: a logo,

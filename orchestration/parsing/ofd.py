@@ -26,6 +26,7 @@ import zipfile
 from lxml import etree
 
 PX_PER_MM = 8.0   # the page image the rules are drawn in (and scans are placed in): about 200 dpi
+MAX_PAGE_PIXELS = 60_000_000   # of that image: a page of about 1 m²; a larger one is no report page
 MAX_PAGES = 2000
 MAX_OCR_PAGES = 60   # as for a PDF's scanned pages
 
@@ -102,7 +103,7 @@ def read_ofd(data: bytes):
         for d in drawn:
             if not d.boxes and d.images:
                 scanned.append(d.number)
-            pages.append(_text_page(d))
+            pages.append(read_drawn_page(d))
         confidence: dict[str, float] = {}
         notes: dict[str, str] = {}
         unread: list[str] = []
@@ -173,7 +174,7 @@ def _media(bounded, base: str, res_locs: list[str]) -> dict[str, tuple[str, str]
 
 # ---- one page's objects -------------------------------------------------------------------
 
-class _Drawn:
+class DrawnPage:
     """What one page draws: text boxes and rules (pixels of the page image), images."""
 
     def __init__(self, number: int, width: float, height: float):
@@ -188,16 +189,16 @@ def _ctm(el) -> tuple[float, ...]:
     return tuple(values[:6]) if len(values) >= 6 else _IDENTITY
 
 
-def _objects(content, number: int, page_box: list[float], media: dict) -> _Drawn:
+def _objects(content, number: int, page_box: list[float], media: dict) -> DrawnPage:
     from . import UnreadableDocument
 
     own_box = next((_floats(el.text) for el in _children(content, "PhysicalBox")), None)
     box = own_box if own_box and len(own_box) >= 4 else page_box
     width = box[2] if len(box) >= 4 else 210.0
     height = box[3] if len(box) >= 4 else 297.0
-    if width * height * PX_PER_MM ** 2 > 60_000_000:
+    if width * height * PX_PER_MM ** 2 > MAX_PAGE_PIXELS:
         raise UnreadableDocument(f"page {number} of the OFD is {width:.0f} × {height:.0f} mm: not a report page")
-    drawn = _Drawn(number, width, height)
+    drawn = DrawnPage(number, width, height)
     for el in content.iter():
         tag = _local(el.tag)
         if tag == "TextObject":
@@ -329,7 +330,7 @@ def _segments(path: str, origin, matrix=_IDENTITY) -> list[tuple[tuple[float, fl
     return out
 
 
-def _text_page(drawn: _Drawn):
+def read_drawn_page(drawn: DrawnPage):
     """The page read from its text boxes and rules (no text: a page with no characters)."""
     import numpy as np
 
@@ -345,7 +346,7 @@ def _text_page(drawn: _Drawn):
     return to_page(OcrPage(drawn.boxes, gray, 0, 0.0), drawn.number, PX_PER_MM * 25.4, {}, {})
 
 
-def _page_image(bounded, drawn: _Drawn, unread: list[str]):
+def _page_image(bounded, drawn: DrawnPage, unread: list[str]):
     """The page's images placed where it draws them, on a white page (grayscale), or None when
     none of them can be decoded (each named in ``unread``)."""
     import io

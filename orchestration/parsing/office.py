@@ -43,9 +43,11 @@ def available() -> bool:
     return soffice() is not None
 
 
-def convert(data: bytes, suffix: str, target_filter: str, timeout: float = CONVERT_TIMEOUT) -> bytes:
+def convert(data: bytes, suffix: str, target_filter: str, timeout: float = CONVERT_TIMEOUT,
+            input_filter: str | None = None) -> bytes:
     """``data`` (a file named ``*suffix``) converted with LibreOffice's ``--convert-to
-    target_filter`` (e.g. ``docx:MS Word 2007 XML``); the converted bytes."""
+    target_filter`` (e.g. ``docx:MS Word 2007 XML``), opened with ``input_filter`` when one is
+    given (``draw_pdf_import``: a PDF as a drawing); the converted bytes."""
     program = soffice()
     if program is None:
         raise ConversionError(INSTALL_HINT)
@@ -56,8 +58,8 @@ def convert(data: bytes, suffix: str, target_filter: str, timeout: float = CONVE
         out_dir = work_dir / "out"
         profile = (work_dir / "profile").as_uri()
         argv = [program, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
-                "--nologo", "--nodefault", "--nolockcheck", "--convert-to", target_filter,
-                "--outdir", str(out_dir), str(source)]
+                "--nologo", "--nodefault", "--nolockcheck"] + ([f"--infilter={input_filter}"] if input_filter else []) + [
+                "--convert-to", target_filter, "--outdir", str(out_dir), str(source)]
         env = {**os.environ, "HOME": work, "SAL_USE_VCLPLUGIN": "svp"}
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                 start_new_session=True)

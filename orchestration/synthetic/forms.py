@@ -35,7 +35,10 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
   copy of each for older readers);
 - ``pictures_in_table_cells``: a DOCX whose pictures stand in the cell of a layout table;
 - ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
-  (Word shows a picture of it, a Windows metafile, and keeps the workbook).
+  (Word shows a picture of it, a Windows metafile, and keeps the workbook);
+- ``metafile_of_pdf``, ``tables_as_metafiles``, ``pdf_as_metafile_pictures``: a PDF page as an
+  Enhanced Metafile (LibreOffice Draw's export), a DOCX whose tables are pasted as metafiles (a
+  range of Excel pasted "as a picture"), a DOCX of a PDF's pages as metafile pictures.
 
 Seeded: the same arguments give the same bytes (except LibreOffice's output).
 """
@@ -931,6 +934,8 @@ def word_embedding_workbook(report: SampleReport) -> bytes:
 
 
 _WORD_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _TEXT_BOX_NAMESPACES = {
     "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
@@ -985,6 +990,184 @@ def pictures_in_table_cells(docx: bytes) -> bytes:
         paragraph.addprevious(table)
         table.find(f"{w}tr/{w}tc").append(paragraph)
     return _with_main_part(source, root)
+
+
+def metafile_of_pdf(pdf: bytes, page: int = 0, form: str = "emf") -> bytes:
+    """Page ``page`` of a PDF as an Enhanced Metafile (``form="emf"``), as LibreOffice Draw
+    exports it: its text as text records (``EMR_EXTTEXTOUTW``), its rules as filled shapes; or as
+    a Windows Metafile (``"wmf"``: 16-bit records, the EMF carried in its comments, as Word's
+    own WMFs). (Draw exports a document's first page: the page is taken out alone first.)"""
+    import pypdfium2 as pdfium
+
+    from ..parsing.office import convert
+
+    source = pdfium.PdfDocument(pdf)
+    if len(source) > 1 or page:
+        alone = pdfium.PdfDocument.new()
+        alone.import_pages(source, [page])
+        buf = io.BytesIO()
+        alone.save(buf)
+        pdf = buf.getvalue()
+    return convert(pdf, ".pdf", f"{form}:draw_{form}_Export", input_filter="draw_pdf_import")
+
+
+def with_pictures_replaced(docx: bytes, pictures: list[bytes], extension: str = "emf",
+                           content_type: str = "image/x-emf") -> bytes:
+    """``docx`` with its pictures, in the order the document shows them, replaced by
+    ``pictures`` (Windows metafiles by default: what Word keeps for a range of Excel or a
+    drawing pasted "as a picture")."""
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    root = etree.fromstring(source.read("word/document.xml"))
+    ids = [el.get(f"{{{_RELATIONSHIPS}}}embed") for el in root.iter(f"{{{_DRAWING_MAIN}}}blip")]
+    relationships = source.read("word/_rels/document.xml.rels").decode("utf-8")
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', relationships))
+    renamed: dict[str, tuple[str, bytes]] = {}   # old member → (new member, bytes)
+    for rid, picture in zip(ids, pictures):
+        old = "word/" + targets[rid]
+        new = old.rsplit(".", 1)[0] + "." + extension
+        renamed[old] = (new, picture)
+        relationships = relationships.replace(f'Target="{targets[rid]}"', f'Target="{new[len("word/"):]}"')
+    types = source.read("[Content_Types].xml").decode("utf-8")
+    if f'Extension="{extension}"' not in types:
+        types = types.replace("</Types>", f'<Default Extension="{extension}" ContentType="{content_type}"/></Types>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            if name in renamed:
+                target.writestr(*renamed[name])
+            elif name == "word/_rels/document.xml.rels":
+                target.writestr(name, relationships)
+            elif name == "[Content_Types].xml":
+                target.writestr(name, types)
+            else:
+                target.writestr(name, source.read(name))
+    return out.getvalue()
+
+
+def tables_as_metafiles(report: SampleReport, form: str = "emf") -> bytes:
+    """The report as a Word file whose tables are pasted "as a picture" (Excel's or WPS's copy
+    of a range, kept by Word as an Enhanced Metafile: text and lines, not pixels); the prose is
+    text. The metafiles are LibreOffice Draw's of each table drawn alone (with a wide margin:
+    Draw's export leaves out about the last 30 points of a page)."""
+    from .samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _pdf_kit, _pdf_table, render_docx, table_pdf
+
+    _pdf_kit()
+    tables = [_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]])
+              for kind, item in _document(report) if kind == "table"]
+    pictures = [metafile_of_pdf(table_pdf(table, margin=48)[0], form=form) for table in tables]
+    return with_pictures_replaced(render_docx(report, tables_as_pictures=True), pictures, form, f"image/x-{form}")
+
+
+def pdf_as_metafile_pictures(pdf: bytes, form: str = "emf") -> bytes:
+    """A Word file whose body is the PDF's pages, each pasted as an Enhanced Metafile picture
+    16 cm wide (a report put together in Word from pictures of another document's pages)."""
+    import docx
+    import pypdfium2 as pdfium
+    from docx.shared import Cm
+    from PIL import Image
+
+    pages = len(pdfium.PdfDocument(pdf))
+    document = docx.Document()
+    for number in range(pages):
+        placeholder = io.BytesIO()
+        Image.new("L", (8 + number, 8), 255).save(placeholder, "PNG")   # each its own part
+        document.add_picture(io.BytesIO(placeholder.getvalue()), width=Cm(16))
+    out = io.BytesIO()
+    document.save(out)
+    return with_pictures_replaced(out.getvalue(), [metafile_of_pdf(pdf, n, form) for n in range(pages)],
+                                  form, f"image/x-{form}")
+
+
+def drawn_table_metafile(rows: list[list[str]], form: str = "emf", align: str = "centre", y_up: bool = False,
+                         column_mm: float = 22.0, row_mm: float = 8.0) -> bytes:
+    """A ruled table as Excel's "copy as picture" draws one, written here record by record (a
+    second writer beside LibreOffice's, with other habits): an EMF in MM_ANISOTROPIC with its
+    own window and viewport (``y_up``: the window's y turned upwards, as MM_HIMETRIC-like
+    writers have it) or a placeable WMF in twips with GBK strings; each cell's text one
+    ``EXTTEXTOUT`` with its advances, left-aligned or centred on its cell (``align``) on its
+    baseline; the rules as a pen's lines (``MOVETO``/``LINETO``) around every cell."""
+    import struct as st
+
+    twips = 1440 / 25.4   # logical units a millimetre
+    column_mm = max([column_mm] + [3.5 * len(text) + 4 for row in rows for text in row])
+    width, height = column_mm * max(len(r) for r in rows), row_mm * len(rows)
+    size = 3.5 * twips     # the font: 3.5 mm
+
+    def y_of(mm: float) -> int:
+        return round((height - mm) * twips) if y_up else round(mm * twips)
+
+    texts, lines = [], []
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            advances = [round(size * (1.0 if ord(ch) > 0x2E7F else 0.55)) for ch in text]
+            left = c * column_mm * twips
+            x = left + (column_mm * twips - sum(advances)) / 2 if align == "centre" else left + 1.5 * twips
+            texts.append((text, round(x if align != "centre" else left + column_mm * twips / 2),
+                          y_of((r + 0.7) * row_mm), advances))
+    for r in range(len(rows) + 1):
+        lines.append(((0, y_of(r * row_mm)), (round(width * twips), y_of(r * row_mm))))
+    for c in range(max(len(r) for r in rows) + 1):
+        lines.append(((round(c * column_mm * twips), y_of(0)), (round(c * column_mm * twips), y_of(height))))
+    centre = 6 if align == "centre" else 0
+    if form == "wmf":
+        top = round(height * twips) if y_up else 0   # (y, x): the window's corner and size
+        records = [st.pack("<IH2h", 5, 0x020B, top, 0),
+                   st.pack("<IH2h", 5, 0x020C, -round(height * twips) if y_up else round(height * twips), round(width * twips))]
+        face = "宋体".encode("gb18030").ljust(32, b"\0")
+        font = st.pack("<5h8B", -round(size), 0, 0, 0, 400, 0, 0, 0, 134, 0, 0, 0, 0) + face
+        records += [st.pack("<IH", 3 + len(font) // 2, 0x02FB) + font, st.pack("<IHH", 4, 0x012D, 0),
+                    st.pack("<IHH", 4, 0x012E, 24 | centre), st.pack("<IHH2hI", 8, 0x02FA, 0, 1, 0, 0),
+                    st.pack("<IHH", 4, 0x012D, 1)]
+        for (x0, y0), (x1, y1) in lines:
+            records += [st.pack("<IH2h", 5, 0x0214, y0, x0), st.pack("<IH2h", 5, 0x0213, y1, x1)]
+        for text, x, y, advances in texts:
+            raw = text.encode("gb18030")
+            per_byte = [a for ch, a in zip(text, advances) for a in ([a // 2, a - a // 2] if len(ch.encode("gb18030")) == 2 else [a])]
+            body = st.pack("<3hH", y, x, len(raw), 0) + raw + (b"\0" if len(raw) % 2 else b"") + st.pack(f"<{len(raw)}h", *per_byte)
+            records.append(st.pack("<IH", 3 + len(body) // 2, 0x0A32) + body)
+        records.append(st.pack("<IH", 3, 0))
+        stream = b"".join(records)
+        header = st.pack("<HHHIHIH", 1, 9, 0x0300, (18 + len(stream)) // 2, 2, max(len(r) for r in records) // 2, 0)
+        box = (0, 0, round(width * twips), round(height * twips))
+        placeable = b"\xd7\xcd\xc6\x9a" + st.pack("<H4hHI", 0, *box, 1440, 0)
+        checksum = 0
+        for i in range(0, 20, 2):
+            checksum ^= st.unpack_from("<H", placeable, i)[0]
+        return placeable + st.pack("<H", checksum) + header + stream
+
+    def record(kind: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        return st.pack("<II", kind, 8 + len(body)) + body
+
+    records = [record(17, st.pack("<I", 8)),                                   # MM_ANISOTROPIC
+               record(10, st.pack("<2i", 0, round(height * twips) if y_up else 0)),       # window: twips
+               record(9, st.pack("<2i", round(width * twips), -round(height * twips) if y_up else round(height * twips))),
+               record(11, st.pack("<2i", round(width * 96 / 25.4), round(height * 96 / 25.4))),  # viewport: 96 dpi pixels
+               record(95, st.pack("<5I", 1, 0, 0, 0, 0) + st.pack("<4I", 0, 15, 0, 0)),  # EXTCREATEPEN 1: solid
+               record(37, st.pack("<I", 1))]
+    lf = st.pack("<5i8B", -round(size), 0, 0, 0, 400, 0, 0, 0, 134, 0, 0, 0, 0) + "宋体".encode("utf-16-le").ljust(64, b"\0")
+    records += [record(82, st.pack("<I", 2) + lf + b"\0" * (332 - 8 - 4 - len(lf))), record(37, st.pack("<I", 2)),
+                record(22, st.pack("<I", 24 | centre))]
+    for (x0, y0), (x1, y1) in lines:
+        records += [record(27, st.pack("<2i", x0, y0)), record(54, st.pack("<2i", x1, y1))]
+    for text, x, y, advances in texts:
+        utf16 = text.encode("utf-16-le")
+        string_at = 8 + 68
+        dx_at = string_at + len(utf16) + (-len(utf16) % 4)
+        body = (st.pack("<4i", 0, 0, 0, 0) + st.pack("<Iff", 1, 1.0, 1.0) + st.pack("<2i", x, y)
+                + st.pack("<3I", len(text), string_at, 0) + st.pack("<4i", 0, 0, 0, 0) + st.pack("<I", dx_at))
+        body += utf16 + b"\0" * (-len(utf16) % 4) + st.pack(f"<{len(advances)}i", *advances)
+        records.append(record(84, body))
+    records.append(record(14, st.pack("<3I", 0, 16, 16)))
+    device = (round(width * 96 / 25.4), round(height * 96 / 25.4))
+    stream = b"".join(records)
+    header_body = (st.pack("<4i", 0, 0, *device) + st.pack("<4i", 0, 0, round(width * 100), round(height * 100))
+                   + b" EMF" + st.pack("<IIIHHIII", 0x10000, 108 + len(stream), len(records) + 1, 3, 0, 0, 0, 0)
+                   + st.pack("<2i", 1920, 1080) + st.pack("<2i", round(1920 * 25.4 / 96), round(1080 * 25.4 / 96))
+                   + st.pack("<III", 0, 0, 0) + st.pack("<2I", 0, 0))
+    return record(1, header_body) + stream
 
 
 def _word_main_part(docx: bytes):

@@ -1126,22 +1126,30 @@ _PDF_TOP_MARGIN = _PDF_BOTTOM_MARGIN = 72
 _PDF_FRAME_HEIGHT = 841.8897637795277 - _PDF_TOP_MARGIN - _PDF_BOTTOM_MARGIN - 12
 
 
+def table_pdf(table, margin: float = 4) -> tuple[bytes, float, float]:
+    """(a one-page PDF of the table flowable alone, ``margin`` points around it, its width, its
+    height in points)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    width, height = table.wrap(415, 10_000)
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(width + 2 * margin, height + 2 * margin), invariant=1)
+    table.drawOn(canvas, margin, margin)
+    canvas.save()
+    return buf.getvalue(), width, height
+
+
 def _table_png(table, dpi: int = 200) -> tuple[bytes, float, float]:
     """(PNG, width, height in points) of the table flowable drawn as a picture: what a report
     gets when its author pastes a table as a screenshot (of Excel, of another document)."""
     import pypdfium2 as pdfium
     from PIL import ImageOps
-    from reportlab.pdfgen.canvas import Canvas
 
     from ..parsing.pdf_layer import use_system_fonts
 
     use_system_fonts()   # the table's CJK font is not embedded: drawn as it looks
-    width, height = table.wrap(415, 10_000)
-    buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=(width + 8, height + 8), invariant=1)
-    table.drawOn(canvas, 4, 4)
-    canvas.save()
-    picture = pdfium.PdfDocument(buf.getvalue())[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    pdf, width, height = table_pdf(table)
+    picture = pdfium.PdfDocument(pdf)[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
     box = ImageOps.invert(picture).getbbox()
     picture = picture.crop(box) if box else picture
     png = io.BytesIO()

@@ -175,6 +175,13 @@ def test_web_archives_and_macro_enabled_word_files_are_attachments_too():
     assert [l.url.rsplit("/", 1)[1] for l in links] == ["2022.mht", "2022b.mhtml", "2022c.docm"]
 
 
+def test_a_zip_archive_is_an_attachment():
+    """A report and its 统计表 zipped together (the parser reads the archive's documents as one)."""
+    page = '<p>附件：<a href="/u/2022nb.zip">2022年年报及附表.zip</a> <a href="/u/logo.png">logo</a></p>'
+    links = attachment_links(page, "http://www.example.gov.cn/a/b.html", year=2022)
+    assert [l.url for l in links] == ["http://www.example.gov.cn/u/2022nb.zip"]
+
+
 @pytest.mark.parametrize("text, year, is_report", [
     ("2021年度政府信息公开工作年度报告", 2021, True),
     ("二〇二二年政府信息公开年报", 2022, True),

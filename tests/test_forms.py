@@ -157,6 +157,45 @@ def test_damaged_pictures_cost_the_pictures_not_the_word_document(report_2021):
                                             report_2021.year)
 
 
+# ---- zip archives of documents ---------------------------------------------------------------
+
+@pytest.mark.parametrize("names", ["gbk", "utf-8"])
+def test_a_report_zipped_with_its_annex_reads_as_the_report(report_2021, names):
+    """A report and its 统计表 in one .zip (with a Mac's junk beside them), the names in GBK as
+    Chinese Windows' zip tools write them: taken for a broken DOCX before parser 0.7.12
+    (「not a readable DOCX file」). The members are read as one document, the report first."""
+    pdf = samples.render_as(report_2021, "pdf")
+    annex = forms.render_xlsx(report_2021, tables_only=True)
+    archive = forms.zip_archive([("附件/2021年统计表.xlsx", annex), ("2021年政府信息公开工作年度报告.pdf", pdf),
+                                 ("__MACOSX/._2021年统计表.xlsx", b"\0\5\0\1")], names)
+    assert sniff(archive, "report.zip") == sniff(archive, "") == "zip"
+    got = parse_document(archive, "report.zip")
+    want = parse_document(pdf, "report.pdf")
+    _same_reading(got, want)
+    assert got.form == "zip" and not got.issues
+    assert all(v.location.startswith("member 2021年政府信息公开工作年度报告.pdf: ") for v in got.values.values())
+
+
+def test_a_zip_of_several_reports_is_refused_naming_them(report_2021):
+    other = next(r for r in samples.generate_panel(seed=7, agencies=1) if r.layout == "2021" and r.year != report_2021.year)
+    archive = forms.zip_archive([("a.pdf", samples.render_as(report_2021, "pdf")), ("b.docx", samples.render_docx(other))])
+    got = parse_document(archive, "reports.zip")
+    assert [i.code for i in got.issues] == ["unreadable"]
+    assert "2 reports" in got.issues[0].message and "a.pdf" in got.issues[0].message and "b.docx" in got.issues[0].message
+
+
+def test_a_zip_member_that_cannot_be_read_is_named_and_the_rest_read(report_2021):
+    docx = samples.render_docx(report_2021)
+    archive = forms.zip_archive([("报告.docx", docx), ("附表.xlsx", b"PK\x03\x04 not a workbook"), ("说明.bin", b"\x00\x01")])
+    got = parse_document(archive, "report.zip")
+    _same_reading(got, parse_document(docx, "report.docx"))
+    unread = [i.message for i in got.issues if i.code == "unread_part"]
+    assert len(unread) == 2 and any("附表.xlsx" in m and "not a readable XLSX" in m for m in unread) \
+        and any("说明.bin" in m for m in unread), got.issues
+    empty = parse_document(forms.zip_archive([("说明.bin", b"\x00\x01")]), "empty.zip")
+    assert [i.code for i in empty.issues] == ["unreadable"] and "说明.bin" in empty.issues[0].message
+
+
 # ---- encrypted PDFs (issue 16) ------------------------------------------------------------
 
 def _encrypted(report, user_password: str, monkeypatch) -> bytes:

@@ -23,7 +23,7 @@ import lxml.html
 from orchestration.encoding import strip_xml_declaration
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".docm", ".wps", ".xls", ".xlsx", ".et", ".txt", ".rtf",
-                         ".ofd", ".odt", ".ods", ".mht", ".mhtml")
+                         ".ofd", ".odt", ".ods", ".mht", ".mhtml", ".zip")
 _REPORT_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作报告")
 _DISCLOSURE_WORDS = re.compile(r"政府信息公开|信息公开|政务公开")
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])\s*年?")

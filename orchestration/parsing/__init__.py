@@ -135,7 +135,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        zip member that does not inflate makes the document unreadable, naming it (a parser
 #        error before), a damaged picture of a Word file costs only itself. Windows metafiles
 #        (EMF, WMF: a table pasted into Word "as a picture") read exactly from their text and
-#        line records, in Word files and alone (named unread before).
+#        line records, in Word files and alone (named unread before). A zip archive of documents
+#        (a report and its annexes) read as one document (taken for a damaged DOCX before).
 PARSER_VERSION = "0.7.12"
 
 
@@ -189,8 +190,8 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*
 def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
     """The physical form: pdf, docx, xlsx, ofd, odt, ods, doc, wps, xls, rtf, image, emf and wmf
     (Windows metafiles), mhtml (a web archive), wordxml (a Word document as one XML file),
-    excelxml (Excel's XML Spreadsheet 2003), html, csv or text (by content first, then name and
-    type)."""
+    excelxml (Excel's XML Spreadsheet 2003), zip (an archive of documents), html, csv or text
+    (by content first, then name and type)."""
     lower = name.lower().split("?")[0]
     if data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
@@ -227,7 +228,8 @@ def sniff(data: bytes, name: str = "", media_type: str | None = None) -> str:
 
 def _zip_form(data: bytes, lower: str) -> str:
     """docx, xlsx, ofd, odt or ods, by the members the central directory lists and an
-    OpenDocument file's ``mimetype`` (its first member, stored as it is)."""
+    OpenDocument file's ``mimetype`` (its first member, stored as it is); zip when it lists none
+    of their parts (an archive of documents)."""
     import io
     import zipfile
     try:
@@ -241,6 +243,9 @@ def _zip_form(data: bytes, lower: str) -> str:
         return "xlsx"
     if "OFD.xml" in names or lower.endswith(".ofd"):
         return "ofd"
+    if not any(n == "[Content_Types].xml" or n.startswith(("word/", "_rels/", "xl/", "Doc_")) for n in names) \
+            and "mimetype" not in names and not lower.endswith((".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".ofd")):
+        return "zip"   # no package of any form: an archive of documents (a report and its annexes)
     if "mimetype" in names and "content.xml" in names:
         try:
             with archive.open("mimetype") as member:
@@ -314,6 +319,9 @@ def read_document(data: bytes, name: str = "", media_type: str | None = None) ->
     if form in ("emf", "wmf"):
         from .metafile import read_metafile_document
         return read_metafile_document(data)
+    if form == "zip":
+        from .archive import read_archive
+        return read_archive(data)
     if form in ("html", "mhtml"):
         doc = read_html(data) if form == "html" else read_web_archive(data)
         doc.form = form

@@ -36,6 +36,7 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``pictures_in_table_cells``: a DOCX whose pictures stand in the cell of a layout table;
 - ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
   (Word shows a picture of it, a Windows metafile, and keeps the workbook);
+- ``zip_archive``: files zipped as a site attaches a report with its annexes (GBK names);
 - ``metafile_of_pdf``, ``tables_as_metafiles``, ``pdf_as_metafile_pictures``: a PDF page as an
   Enhanced Metafile (LibreOffice Draw's export), a DOCX whose tables are pasted as metafiles (a
   range of Excel pasted "as a picture"), a DOCX of a PDF's pages as metafile pictures.
@@ -1168,6 +1169,25 @@ def drawn_table_metafile(rows: list[list[str]], form: str = "emf", align: str = 
                    + st.pack("<2i", 1920, 1080) + st.pack("<2i", round(1920 * 25.4 / 96), round(1080 * 25.4 / 96))
                    + st.pack("<III", 0, 0, 0) + st.pack("<2I", 0, 0))
     return record(1, header_body) + stream
+
+
+def zip_archive(members: list[tuple[str, bytes]], names: str = "gbk") -> bytes:
+    """The files zipped as sites attach a report and its annexes: member names in GBK without the
+    zip's UTF-8 flag (``names="gbk"``: what zip tools on a Chinese Windows write) or in UTF-8
+    with it. (Python's zipfile writes only the latter: the GBK names are put in the headers
+    afterwards, over placeholders of their length.)"""
+    out = io.BytesIO()
+    encoded = [name.encode("gb18030") for name, _ in members]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for k, ((name, data), raw) in enumerate(zip(members, encoded)):
+            placeholder = f"{k:04d}".ljust(len(raw), "_") if names == "gbk" else name
+            archive.writestr(placeholder, data)
+    data = out.getvalue()
+    if names == "gbk":
+        for k, raw in enumerate(encoded):
+            placeholder = f"{k:04d}".ljust(len(raw), "_").encode("ascii")
+            data = data.replace(placeholder, raw)   # its local header and its central directory entry
+    return data
 
 
 def _word_main_part(docx: bytes):

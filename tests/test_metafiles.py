@@ -97,6 +97,24 @@ def _records(emf: bytes) -> list[tuple[int, int]]:
     return out
 
 
+@pytest.mark.skipif(not office.available() and not IN_CI,
+                    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui; .ci/run installs it)")
+@pytest.mark.parametrize("form", ["emf", "wmf"])
+def test_a_word_2003_xml_file_reads_its_inline_pictures(form):
+    """Word 2003 XML keeps a picture inline (``w:binData``, named by its ``v:imagedata``'s
+    ``src``): not read before parser 0.7.12. LibreOffice writes no size on the shape: the
+    picture's own decides (a metafile with text is read)."""
+    assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"
+    word = _word_with_pictures(["某县人民政府2023年政府信息公开工作年度报告", "二、主动公开政府信息情况",
+                                "第二十条第（五）项"], [forms.drawn_table_metafile(TABLE, form)], form)
+    xml = forms.libreoffice_convert(word, ".docx", "word2003")
+    assert b"<w:binData" in xml
+    report = parse_document(xml, "report.doc")
+    assert report.form == "wordxml"
+    assert report.metrics["active.licensing.decisions"] == 1813 and report.metrics["active.other_services.prev_items"] == 25
+    assert report.values["active.licensing.decisions"].location.startswith("picture 1: ")
+
+
 def test_metafiles_that_cannot_be_read_are_named():
     """A record that says it is longer than the file (a picture cut on its way), and a picture
     of GDI+ records only (EMF+ without the GDI copy): each named in a ``pictures_not_read`` issue;

@@ -135,7 +135,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        zip member that does not inflate makes the document unreadable, naming it (a parser
 #        error before), a damaged picture of a Word file costs only itself. Windows metafiles
 #        (EMF, WMF: a table pasted into Word "as a picture") read exactly from their text and
-#        line records, in Word files and alone (named unread before). A zip archive of documents
+#        line records, in Word files and alone (named unread before); Word 2003 XML's inline
+#        pictures (w:binData) read as a DOCX's are. A zip archive of documents
 #        (a report and its annexes) read as one document (taken for a damaged DOCX before).
 PARSER_VERSION = "0.7.12"
 

@@ -1132,11 +1132,15 @@ def read_docx(data: bytes) -> Document:
     return _word_document(body, title, package, main, _word_styles(package, main))
 
 
-def _word_document(body, title: str, package, main: str, marking_styles=None) -> Document:
+def _word_document(body, title: str, package, main: str, marking_styles=None,
+                   inline_pictures: dict[str, bytes] | None = None) -> Document:
     """The paragraphs and tables of a Word body (``w:body``), in order; ``package`` (the DOCX's
     parts, for imported parts, pictures and embedded workbooks) is None for a Word 2003 XML
-    file, which has none of them as parts; ``marking_styles`` the ids of the styles that hide
-    text and of those that raise it, when there are any (:func:`_word_styles`)."""
+    file, which has none of them as parts (its pictures are ``inline_pictures``, by name);
+    ``marking_styles`` the ids of the styles that hide text and of those that raise it, when
+    there are any (:func:`_word_styles`)."""
+    from .metafile import is_metafile
+
     w_t = _w("t")
     raised, unshown = _marked_runs(body, marking_styles)
 
@@ -1158,15 +1162,26 @@ def _word_document(body, title: str, package, main: str, marking_styles=None) ->
 
     def read_pictures(paragraph, previews: set[str]) -> None:
         """The pictures a paragraph shows that may be tables (not those of ``previews``: an
-        embedded workbook's pictures of itself), read by OCR into the items, in place."""
+        embedded workbook's pictures of itself), read by OCR into the items, in place. A Word
+        2003 XML file holds its pictures inline (``w:binData``, ``inline_pictures``)."""
         nonlocal pictures
-        if package is None:
-            return   # (a Word 2003 XML file's pictures are inline data: not read)
-        for relationship, width, height in _pictures_in(paragraph):
-            if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or relationship in previews:
-                continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
-            pictures += 1
-            picture_items, picture_issues = _picture_read(package, main, relationship, pictures, ocr_read)
+        if package is None and not inline_pictures:
+            return
+        for reference, width, height in _pictures_in(paragraph):
+            if package is None:
+                data = inline_pictures.get(reference)
+                # (a size the markup does not give, as LibreOffice writes it: the picture's own)
+                if data is None or (width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT) and (
+                        width or height or not (is_metafile(data) or _table_sized(data))):
+                    continue
+                pictures += 1
+                picture_items, picture_issues = _image_read(data, f"picture {pictures} ({reference})", "of the Word document",
+                                                            ocr_read, location=f"picture {pictures}", name=reference)
+            else:
+                if width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT or reference in previews:
+                    continue   # a logo, a seal, an icon (no table); a workbook's picture of itself
+                pictures += 1
+                picture_items, picture_issues = _picture_read(package, main, reference, pictures, ocr_read)
             items.extend(picture_items)
             reader_issues.extend(picture_issues)
 
@@ -1249,11 +1264,12 @@ _POINTS_PER = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.
 def _pictures_in(paragraph) -> list[tuple[str, float, float]]:
     """(relationship id, width, height in points) of each picture a paragraph shows: DrawingML's
     (``a:blip`` in a ``wp:inline`` or ``wp:anchor``, its size the ``wp:extent``) and VML's
-    (``v:imagedata`` in a ``v:shape``, its size in the shape's style), Word 2003's way."""
+    (``v:imagedata`` in a ``v:shape``, its size in the shape's style), Word 2003's way; a Word
+    2003 XML file's VML names its inline picture (``src="wordml://…"``) instead."""
     found = []
     for blip in paragraph.iter(_DRAWING_PICTURE, _VML_PICTURE):
         if blip.tag == _VML_PICTURE:
-            relationship = blip.get(_RELATIONSHIP_ID)
+            relationship = blip.get(_RELATIONSHIP_ID) or blip.get("src")
             shape = blip.getparent()
             size = {name.lower(): float(value) * _POINTS_PER[(unit or "").lower() or None]
                     for name, value, unit in _VML_SIZE.findall((shape.get("style") or "") if shape is not None else "")}
@@ -1615,8 +1631,8 @@ def read_word_xml(data: bytes) -> Document:
     """A Word XML file (:func:`looks_like_word_xml`). The flat package is made a DOCX again (its
     parts zipped) and read as one. A Word 2003 XML file is WordprocessingML of 2003: the same
     elements under another namespace (``w:vmerge`` for ``w:vMerge``; sections as ``wx:sect`` and
-    ``wx:sub-section``), so its body is read as a DOCX's once renamed; its pictures (inline
-    ``w:binData``) are not read."""
+    ``wx:sub-section``), so its body is read as a DOCX's once renamed, its pictures from their
+    inline ``w:binData``."""
     from . import UnreadableDocument
 
     try:
@@ -1631,12 +1647,32 @@ def read_word_xml(data: bytes) -> Document:
             raise UnreadableDocument("a Word 2003 XML file without a body")
         title = (root.findtext(f"{{{_OFFICE}}}DocumentProperties/{{{_OFFICE}}}Title") or "").strip()
         styles = root.find(f"{{{_WORD_2003}}}styles")
-        doc = _word_document(_as_wordprocessing(body), title, None, "",
-                             None if styles is None else _marking_styles(_as_wordprocessing(styles)))
+        body = _as_wordprocessing(body)
+        doc = _word_document(body, title, None, "",
+                             None if styles is None else _marking_styles(_as_wordprocessing(styles)),
+                             _inline_pictures(body))
     else:
         raise UnreadableDocument(f"a Word XML file whose root is neither Word 2003's nor a flat package's ({root.tag})")
     doc.form = "wordxml"
     return doc
+
+
+def _inline_pictures(body) -> dict[str, bytes]:
+    """A Word 2003 XML body's pictures by name (the body renamed, :func:`_as_wordprocessing`):
+    each ``w:binData`` (base64; ``w:name`` 「wordml://03000001.png」), which its ``v:imagedata``
+    names by ``src``."""
+    import base64
+    import binascii
+
+    found = {}
+    for data in body.iter(_w("binData")):
+        name = data.get(_w("name"))
+        if name and name not in found:
+            try:
+                found[name] = base64.b64decode("".join((data.text or "").split()))
+            except (binascii.Error, ValueError):
+                continue   # damaged: the picture is not there to read
+    return found
 
 
 def _as_wordprocessing(body):

@@ -1248,18 +1248,21 @@ def test_the_minus_sign_is_a_sign(generated, form):
     assert checked
 
 
-@pytest.mark.parametrize("words", [("减少", "增加"), ("减", "增"), ("↓", "↑")])
+@pytest.mark.parametrize("words", [("减少{}", "增加{}"), ("减{}", "增{}"), ("↓{}", "↑{}"), ("▼{}", "▲{}"),
+                                   ("{}↓", "{}↑"), ("（{}）", "{}")])
 def test_a_change_written_in_words_is_signed(generated, words):
-    """Table 二's 本年增/减 column in words or arrows (「减少71」, 「增3」, 「↓71」): such a cell was no
-    number, left unread. It is the signed change."""
+    """Table 二's 本年增/减 column in words or arrows (「减少71」, 「增3」, 「↓71」, 「71↓」, 「▼71」) or
+    an accountant's brackets for a decrease (「（71）」): such a cell was no number, left unread
+    (the brackets and the arrows after or filled: until parser 0.7.12, and the row's other
+    figures with them). It is the signed change."""
     down, up = words
     changes = 0
     for report, original in generated:
         if isinstance(report, F.FreeformReport):
             continue
         page = samples.render_html(report)
-        worded = re.sub(r"(<td[^>]*>)-(\d+)(</td>)", rf"\g<1>{down}\g<2>\g<3>", page)
-        worded = re.sub(r"(<td[^>]*>)\+(\d+)(</td>)", rf"\g<1>{up}\g<2>\g<3>", worded)
+        worded = re.sub(r"(<td[^>]*>)-(\d+)(</td>)", lambda m: m.group(1) + down.format(m.group(2)) + m.group(3), page)
+        worded = re.sub(r"(<td[^>]*>)\+(\d+)(</td>)", lambda m: m.group(1) + up.format(m.group(2)) + m.group(3), worded)
         changes += worded != page
         assert parse_document(worded.encode("utf-8"), "page.html").metrics == original.metrics, report.agency
     assert changes >= 4

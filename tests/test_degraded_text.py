@@ -1249,12 +1249,11 @@ def test_the_minus_sign_is_a_sign(generated, form):
 
 
 @pytest.mark.parametrize("words", [("减少{}", "增加{}"), ("减{}", "增{}"), ("↓{}", "↑{}"), ("▼{}", "▲{}"),
-                                   ("{}↓", "{}↑"), ("（{}）", "{}")])
+                                   ("{}↓", "{}↑")])
 def test_a_change_written_in_words_is_signed(generated, words):
-    """Table 二's 本年增/减 column in words or arrows (「减少71」, 「增3」, 「↓71」, 「71↓」, 「▼71」) or
-    an accountant's brackets for a decrease (「（71）」): such a cell was no number, left unread
-    (the brackets and the arrows after or filled: until parser 0.7.12, and the row's other
-    figures with them). It is the signed change."""
+    """Table 二's 本年增/减 column in words or arrows (「减少71」, 「增3」, 「↓71」, 「71↓」, 「▼71」): such
+    a cell was no number, left unread (the arrows after or filled: until parser 0.7.12, and the
+    row's other figures with them). It is the signed change."""
     down, up = words
     changes = 0
     for report, original in generated:

@@ -32,9 +32,9 @@ _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
 # A change written in words or arrows before its number (「减少3」, 「增2」, 「↓3」, 「▼3」: table 二's
 # 本年增/减 column): its sign.
 _CHANGE_WORD = re.compile(r"^(?:(减少|减|↓|▼)|增加|增|↑|▲)(?=\d)")
-# The same sign after the number (「71↓」), and an accountant's negative in brackets (「（71）」).
+# The same sign after the number (「71↓」). (Not an accountant's brackets, 「（71）」: a cell of its
+# own holding 「（1）」 is as likely an item's number.)
 _CHANGE_AFTER = re.compile(r"^(\d[\d,，]*(?:\.\d+)?)(?:(↓|▼)|↑|▲)$")
-_BRACKETED = re.compile(r"^\((\d[\d,，]*(?:\.\d+)?)\)$")
 # Circled and dotted numerals (①, ❶, ㉑, ⒈) right after a digit: a footnote's mark.
 FOOTNOTE_MARKS = "\u2460-\u2473\u2488-\u249b\u24eb-\u24f4\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
 _FOOTNOTE_ON_NUMBER = re.compile(f"(?<=[0-9\uff10-\uff19])[{FOOTNOTE_MARKS}]")
@@ -118,10 +118,10 @@ def read_cell(raw: str) -> CellValue | None:
         change = _CHANGE_WORD.match(text)
         if change:
             text = ("-" if change[1] else "+") + text[change.end():]
-    elif text[0] == "(" or text[-1] in "↓↑▼▲":
-        change = _BRACKETED.match(text) or _CHANGE_AFTER.match(text)
+    elif text[-1] in "↓↑▼▲":
+        change = _CHANGE_AFTER.match(text)
         if change:
-            text = ("-" if change.re is _BRACKETED or change[2] else "+") + change[1]
+            text = ("-" if change[2] else "+") + change[1]
     if not (text[0].isdecimal() or text[0] in "+-−"):
         # A number starts with a digit (\d: a decimal digit) or its sign, and dropping thousands
         # separators cannot change a text's first character: a label or a line of prose, most

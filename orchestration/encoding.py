@@ -45,6 +45,8 @@ def mostly_utf8(data: bytes) -> tuple[str, int] | None:
     sequence, and at least twenty, decide."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
+    if bad * 30 > len(data):
+        return None   # (a character of UTF-8 Chinese is 3 bytes: ten of them a bad sequence is more)
     wide = len(_NOT_ASCII.findall(text)) - bad
     return (text, bad) if wide >= 20 and bad * 10 <= wide else None
 

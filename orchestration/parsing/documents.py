@@ -1170,9 +1170,9 @@ def _word_document(body, title: str, package, main: str, marking_styles=None,
         for reference, width, height in _pictures_in(paragraph):
             if package is None:
                 data = inline_pictures.get(reference)
-                # (a size the markup does not give, as LibreOffice writes it: the picture's own)
-                if data is None or (width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT) and (
-                        width or height or not (is_metafile(data) or _table_sized(data))):
+                small = width < PICTURE_MIN_WIDTH_PT or height < PICTURE_MIN_HEIGHT_PT
+                # A size the markup does not give (LibreOffice writes none): the picture's own decides.
+                if data is None or small and (width or height or not (is_metafile(data) or _table_sized(data))):
                     continue
                 pictures += 1
                 picture_items, picture_issues = _image_read(data, f"picture {pictures} ({reference})", "of the Word document",

@@ -416,6 +416,30 @@ def test_unparseable_document_is_quarantined_and_retried(tmp_path):
     assert query(tmp_path, "select max(attempts) from raw.quarantine") == [(2,)]
 
 
+def test_a_page_saved_complete_is_one_report_not_its_companion_files(tmp_path):
+    """A browser's "complete" save: 「报告.html」 and 「报告_files/」 with its styles, scripts and
+    pictures. Every file was a report of its own (a stylesheet 「not an annual report」, a logo
+    OCR'd); the page is the report, its folder's pictures are read as its attachments when it
+    shows them, and styles and scripts are no documents anywhere."""
+    r = next(iter(REPORTS.values()))
+    docs = tmp_path / "docs"
+    (docs / f"{r.year}年报告_files").mkdir(parents=True)
+    (docs / f"{r.year}年报告.html").write_text(samples.render_html(r), encoding="utf-8")
+    (docs / f"{r.year}年报告_files" / "style.css").write_text("body { color: #333 }")
+    (docs / f"{r.year}年报告_files" / "jquery.js").write_text("var $ = 1;")
+    (docs / f"{r.year}年报告_files" / "notes.txt").write_text("某县人民政府2020年政府信息公开工作年度报告", encoding="utf-8")
+    (docs / "site.css").write_text("p { margin: 0 }")
+    (docs / "others_files").mkdir()   # no page 「others.html」 beside it: its files are read
+    other = list(REPORTS.values())[1]
+    (docs / "others_files" / f"report-{other.year}.html").write_text(samples.render_html(other), encoding="utf-8")
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "local.csv").write_text("source_id,agency,year,location\nmine,某局,,../docs\n")
+    _, parsed = run_batch(tmp_path, policy())
+    sources = sorted(s for s, in query(tmp_path, "select source_id from raw.sources where kind = 'discovered'"))
+    assert sources == sorted([f"mine/others_files/report-{other.year}.html", f"mine/{r.year}年报告.html"])
+    assert parsed.parsed == 2 and parsed.quarantined == 0
+
+
 def test_selection_refreshes_one_year_or_one_site(tmp_path, site):
     keys = sorted(REPORTS)[:3]
     links = "".join(f'<a href="/r/{k}.html">{REPORTS[k].year}年政府信息公开工作年度报告</a>' for k in keys)

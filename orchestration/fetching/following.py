@@ -294,6 +294,7 @@ class Follower:
         folder = Path(source.location)
         files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
             part.startswith(".") for part in p.relative_to(folder).parts)) if folder.is_dir() else []
+        files = [p for p in files if not _beside_a_saved_page(p, folder)]
         if not folder.is_dir():
             result = FetchResult(source.source_id, source.location, "failed",
                                  error=f"cannot read {source.location}: no such folder", tries=1)
@@ -343,3 +344,23 @@ class Follower:
         self.counts.discovered += len(found)
 
 
+# A browser's "complete" save of a page writes the page and a folder of what it shows beside it
+# (「报告.html」 and 「报告_files/」: its styles, scripts, logos and pictures). Those files are no
+# reports of their own: the page is, and the pictures it shows are read as its attachments
+# (discovery.image_links), as on the live site. Styles, scripts and fonts are no documents
+# anywhere in a folder.
+_SAVED_PAGE_FOLDER_ENDINGS = ("_files", ".files")
+_PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+_NOT_DOCUMENTS = (".css", ".js", ".json", ".map", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".ico", ".svg")
+
+
+def _beside_a_saved_page(path: Path, root: Path) -> bool:
+    """Whether a file of a folder source is a saved page's companion, or no document at all."""
+    if path.suffix.lower() in _NOT_DOCUMENTS:
+        return True
+    for parent in path.relative_to(root).parents:
+        name = parent.name
+        ending = next((e for e in _SAVED_PAGE_FOLDER_ENDINGS if name.endswith(e)), None)
+        if ending and any((root / parent.parent / (name[:-len(ending)] + suffix)).is_file() for suffix in _PAGE_SUFFIXES):
+            return True
+    return False

@@ -440,6 +440,42 @@ def test_a_page_saved_complete_is_one_report_not_its_companion_files(tmp_path):
     assert parsed.parsed == 2 and parsed.quarantined == 0
 
 
+def test_a_saved_page_s_pictures_beside_it_are_its_attachments(tmp_path):
+    """A page saved complete whose tables are pictures in its companion folder (「报告_files/
+    table1.png」, named as the page names them, percent-encoded or not): the page's pictures are
+    its attachments, read by OCR, as a live page's are; nothing of the web is fetched for it (its
+    other pictures' addresses are the web's)."""
+    import html as markup
+    from urllib.parse import quote
+
+    from orchestration.synthetic.samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _document, _pdf_kit, _pdf_table, _table_png
+
+    report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
+    _pdf_kit()
+    docs = tmp_path / "docs"
+    (docs / "报告_files").mkdir(parents=True)
+    body = ['<p><img src="http://www.example.gov.cn/images/banner-notable.png" width="900" height="400"></p>']
+    for kind, item in _document(report):
+        if kind != "table":
+            body.append(f"<p>{markup.escape(item)}</p>")
+            continue
+        png, _, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
+        name = f"table{len(body)}.png"
+        (docs / "报告_files" / name).write_bytes(png)
+        src = f"报告_files/{name}" if len(body) % 2 else quote(f"报告_files/{name}")
+        body.append(f'<p><img src="{src}"></p>')
+    (docs / "报告.html").write_text(f"<html><head><meta charset='utf-8'><title>{report.title}</title></head><body>"
+                                    + "".join(body) + "</body></html>", encoding="utf-8")
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "local.csv").write_text("source_id,agency,year,location\nmine,某局,,../docs\n")
+    fetched, parsed = run_batch(tmp_path, policy())
+    attachments = query(tmp_path, "select location from raw.sources where kind = 'attachment' order by location")
+    assert len(attachments) == 3 and all("/报告_files/table" in location for location, in attachments)
+    assert fetched.failed == 0 and parsed.quarantined == 0
+    values = query(tmp_path, "select count(*) from raw.metric_values")[0][0]
+    assert values >= 150   # the three tables' cells, by OCR
+
+
 def test_selection_refreshes_one_year_or_one_site(tmp_path, site):
     keys = sorted(REPORTS)[:3]
     links = "".join(f'<a href="/r/{k}.html">{REPORTS[k].year}年政府信息公开工作年度报告</a>' for k in keys)

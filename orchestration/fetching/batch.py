@@ -184,7 +184,8 @@ class FetchBatch:
             self.warn(f"fetch failed: {task.source_id} ({task.location}): {result.error}")
         if self.hook:
             self.hook(task, result)
-        if result.ok and result.data is not None and is_url(task.location):
+        # (a local file: only a page's own pictures beside it are followed, never the web)
+        if result.ok and result.data is not None and (is_url(task.location) or task.role == "report"):
             try:
                 self.follower.follow(task, result)
             except Exception as exc:   # a page discovery cannot read must not stop the batch

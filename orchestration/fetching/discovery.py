@@ -574,14 +574,21 @@ def _image_links(root, page_url: str, year: int | None) -> list[Link]:
         if el.get("href"):
             base = urljoin(page_url, el.get("href"))
             break
+    # A page read from a local folder (a browser's "complete" save) shows pictures from the
+    # folder beside it: its pictures are those local files (named as the page names them,
+    # unquoted), never the web's.
+    local_page = not page_url.startswith(("http://", "https://"))
     seen, found = set(), []
     for img in root.iter("img"):
         src = (img.get("src") or img.get("data-src") or "").strip()
         if not src or src.startswith("data:"):
             continue
         url = urldefrag(urljoin(base, src))[0]
+        if local_page and "://" not in url:
+            url = unquote(url)
         path = unquote(urlsplit(url).path).lower()
-        if not url.startswith(("http://", "https://")) or not path.endswith(IMAGE_EXTENSIONS) or url in seen:
+        reachable = "://" not in url if local_page else url.startswith(("http://", "https://"))
+        if not reachable or not path.endswith(IMAGE_EXTENSIONS) or url in seen:
             continue
         if _NOT_TABLE_NAME.search(path.rsplit("/", 1)[-1]):
             continue

@@ -154,7 +154,14 @@ class Follower:
             html, _, _ = decode_text(result.data)
         base = result.final_url or task.location
         now = self.clock()
-        if task.role == "listing":
+        if not base.startswith(("http://", "https://")):
+            # A page of a local folder: the pictures it shows from beside it are its attachments;
+            # its links and redirects lead to the web, which a local source does not fetch.
+            found, derived, tasks = self._report_images(task, report_page_links(html, base, task.year)[1], base)
+            self._commit_discoveries(found, derived, now)
+            for new in tasks:
+                self.submit(new)
+        elif task.role == "listing":
             self._listing(task, html, base, now)
         else:
             self._report(task, html, base, now)

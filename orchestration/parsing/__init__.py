@@ -137,7 +137,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        (EMF, WMF: a table pasted into Word "as a picture") read exactly from their text and
 #        line records, in Word files and alone (named unread before); Word 2003 XML's inline
 #        pictures (w:binData) read as a DOCX's are. A zip archive of documents
-#        (a report and its annexes) read as one document (taken for a damaged DOCX before).
+#        (a report and its annexes) read as one document (taken for a damaged DOCX before). An
+#        OFD's table pictures on pages of text OCR'd in place; without OCR, a partly scanned
+#        OFD's text pages read (the whole was refused).
 PARSER_VERSION = "0.7.12"
 
 

@@ -748,12 +748,12 @@ def read_pictures(data: bytes, page, confidence: dict[str, float], notes: dict[s
             read_confidence: dict[str, float] = {}
             read_notes: dict[str, str] = {}
             read = to_page(ocr, page.number, dpi * sides[0] / max(1, image.size[0]), read_confidence, read_notes)
-            _place_read(page, read, x0, top, read_confidence, read_notes, confidence, notes)
+            place_read(page, read, x0, top, read_confidence, read_notes, confidence, notes)
     finally:
         pdf.close()
 
 
-def _place_read(page, read, dx: float, dy: float, read_confidence: dict, read_notes: dict,
+def place_read(page, read, dx: float, dy: float, read_confidence: dict, read_notes: dict,
                 confidence: dict, notes: dict) -> None:
     """``read`` (a picture's pdf._Page, in the picture's own points) moved to where the picture
     stands on ``page`` and added to it, its tables and lines numbered after the page's own."""

@@ -108,11 +108,16 @@ def read_ofd(data: bytes):
         notes: dict[str, str] = {}
         unread: list[str] = []
         left_out = scanned[MAX_OCR_PAGES:]
+        why_left_out = f"past the {MAX_OCR_PAGES} pages OCR'd per document"
         scanned = scanned[:MAX_OCR_PAGES]
-        if scanned:
-            if not engine.available():
+        if scanned and not engine.available():
+            if len(scanned) == len(drawn):
                 raise MissingTool(f"pages {_ranges(scanned)} of the OFD are images (scanned) and the OCR "
                                   f"engine is not installed: {engine.INSTALL_HINT}")
+            # Its pages of text are read; the scanned ones are named (needs_ocr), as a PDF's are.
+            left_out, scanned = sorted(scanned + left_out), []
+            why_left_out = f"the OCR engine is not installed: {engine.INSTALL_HINT}"
+        if scanned:
             for d in drawn:
                 if d.number in scanned:
                     image = _page_image(bounded, d, unread)
@@ -123,6 +128,24 @@ def read_ofd(data: bytes):
                         read = engine.to_page(ocr_page, d.number, PX_PER_MM * 25.4 * scale, confidence, notes)
                         read.chars = max(read.chars, 1)
                         pages[d.number - 1] = read
+        # Tables pasted as pictures into a page of text (a screenshot): each picture as large as
+        # a table is OCR'd and its tables and lines join the page's, in their place, as a PDF's do.
+        pictures = [(d, image) for d in drawn if d.boxes for image in _table_pictures(d)]
+        if pictures and not engine.available():
+            unread.append(f"pictures that may hold a table on pages {_ranges(sorted({d.number for d, _ in pictures}))}: "
+                          f"the OCR engine is not installed ({engine.INSTALL_HINT})")
+        elif pictures:
+            for d, (found, (x, y, w, h)) in pictures:
+                image = _decoded_image(bounded, found, d.number, unread)
+                if image is None:
+                    continue
+                ocr_page = engine.read_image(image)
+                sides = ocr_page.gray.shape[:2] if ocr_page.turned % 2 else ocr_page.gray.shape[1::-1]
+                read_confidence: dict[str, float] = {}
+                read_notes: dict[str, str] = {}
+                read = engine.to_page(ocr_page, d.number, sides[0] / (w / 25.4), read_confidence, read_notes)
+                engine.place_read(pages[d.number - 1], read, x * 72 / 25.4, y * 72 / 25.4,
+                                  read_confidence, read_notes, confidence, notes)
     except ZipBombError as exc:
         raise UnreadableDocument(f"refused OFD: {exc}") from exc
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, DamagedMember) as exc:
@@ -141,9 +164,9 @@ def read_ofd(data: bytes):
         if len(scanned) == len(pages):
             doc.method = "ocr"
     if left_out:
-        doc.page_meta["pages_without_text"] = _ranges(left_out) + f" (past the {MAX_OCR_PAGES} pages OCR'd per document)"
+        doc.page_meta["pages_without_text"] = f"{_ranges(left_out)} ({why_left_out})"
     if unread:
-        doc.reader_issues.append(("pictures_not_read", f"images of the OFD that could not be decoded: {'; '.join(unread)}"))
+        doc.reader_issues.append(("pictures_not_read", f"images of the OFD that could not be read: {'; '.join(unread)}"))
     if title:
         doc.page_meta["title"] = title
     return doc
@@ -346,28 +369,60 @@ def read_drawn_page(drawn: DrawnPage):
     return to_page(OcrPage(drawn.boxes, gray, 0, 0.0), drawn.number, PX_PER_MM * 25.4, {}, {})
 
 
+# A picture on a page of text that may be a table: as wide as 40 % of the page and 14 mm (40
+# points) high, as for a PDF's pictures (pdf._pictures), with few text boxes over it (a
+# background or a seal under text is no table).
+_PICTURE_MIN_WIDTH_SHARE = 0.4
+_PICTURE_MIN_HEIGHT_MM = 14.0
+_TEXT_OVER_PICTURE = 2
+
+
+def _table_pictures(drawn: DrawnPage) -> list:
+    """The images of a page of text that may be tables pasted as pictures."""
+    found = []
+    for image in drawn.images:
+        x, y, w, h = image[1]
+        if w < _PICTURE_MIN_WIDTH_SHARE * drawn.width or h < _PICTURE_MIN_HEIGHT_MM:
+            continue
+        over = sum(1 for box in drawn.boxes
+                   if x <= (box.x0 + box.x1) / 2 / PX_PER_MM <= x + w and y <= (box.y0 + box.y1) / 2 / PX_PER_MM <= y + h)
+        if over <= _TEXT_OVER_PICTURE:
+            found.append(image)
+    return found
+
+
+def _decoded_image(bounded, found, number: int, unread: list[str]):
+    """An image object's picture (PIL), or None when it cannot be decoded (named in ``unread``)."""
+    import io
+
+    from PIL import Image
+
+    if found is None:
+        unread.append(f"page {number}: an image whose resource is not listed")
+        return None
+    name, form = found
+    try:
+        image = Image.open(io.BytesIO(bounded.read(name)))
+        image.load()
+    except KeyError:
+        unread.append(f"page {number}: {name} (not in the package)")
+        return None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        unread.append(f"page {number}: {name} ({form or 'image'}: {type(exc).__name__})")
+        return None
+    return image
+
+
 def _page_image(bounded, drawn: DrawnPage, unread: list[str]):
     """The page's images placed where it draws them, on a white page (grayscale), or None when
     none of them can be decoded (each named in ``unread``)."""
-    import io
-
     from PIL import Image
 
     page = Image.new("L", (int(drawn.width * PX_PER_MM) + 1, int(drawn.height * PX_PER_MM) + 1), 255)
     placed = 0
     for found, (x, y, w, h) in drawn.images:
-        if found is None:
-            unread.append(f"page {drawn.number}: an image whose resource is not listed")
-            continue
-        name, form = found
-        try:
-            image = Image.open(io.BytesIO(bounded.read(name)))
-            image.load()
-        except KeyError:
-            unread.append(f"page {drawn.number}: {name} (not in the package)")
-            continue
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            unread.append(f"page {drawn.number}: {name} ({form or 'image'}: {type(exc).__name__})")
+        image = _decoded_image(bounded, found, drawn.number, unread)
+        if image is None:
             continue
         size = (max(1, round(w * PX_PER_MM)), max(1, round(h * PX_PER_MM)))
         page.paste(image.convert("L").resize(size, Image.LANCZOS), (round(x * PX_PER_MM), round(y * PX_PER_MM)))

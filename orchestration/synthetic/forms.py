@@ -479,12 +479,14 @@ def _wrap(text: str, width_chars: int) -> list[str]:
     return [text[i:i + width_chars] for i in range(0, len(text), width_chars)] or [""]
 
 
-def render_ofd(report: SampleReport) -> bytes:
+def render_ofd(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
     """A minimal valid OFD of the report: one text object per line of prose and per table cell
-    (with its position), the tables' rules as path objects."""
+    (with its position), the tables' rules as path objects. ``tables_as_pictures``: each table
+    an image object instead (a screenshot pasted in), the prose text."""
     pages: list[list[str]] = [[]]
     y = _MARGIN
     next_id = [10]
+    media: dict[str, bytes] = {}
 
     def new_id() -> int:
         next_id[0] += 1
@@ -517,6 +519,26 @@ def render_ofd(report: SampleReport) -> bytes:
                 text(_MARGIN, y, line, size)
                 y += size * 1.8
             continue
+        if tables_as_pictures:
+            from PIL import Image
+
+            from .samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _pdf_kit, _pdf_table, _table_png
+
+            _pdf_kit()
+            png, _, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
+            picture = Image.open(io.BytesIO(png)).convert("L")
+            jpeg = io.BytesIO()
+            picture.save(jpeg, "JPEG", quality=92)
+            key = str(new_id())
+            media[key] = jpeg.getvalue()
+            w = usable
+            h = min(w * picture.size[1] / picture.size[0], _PAGE_H - 2 * _MARGIN)
+            w = h * picture.size[0] / picture.size[1]
+            room(h)
+            pages[-1].append(f'<ofd:ImageObject ID="{new_id()}" ResourceID="{key}" Boundary="{_MARGIN:.2f} {y:.2f} '
+                             f'{w:.2f} {h:.2f}" CTM="{w:.2f} 0 0 {h:.2f} 0 0"/>')
+            y += h + _FONT
+            continue
         rows = item[1]
         placed, width = _place(rows)
         label_w = usable * (0.45 if width > 4 else 0.4)
@@ -543,7 +565,7 @@ def render_ofd(report: SampleReport) -> bytes:
             if p.cell.text:
                 text(x0 + 0.5, (y0 + y1) / 2 - size * 0.7, p.cell.text, size)
         y = top + n_rows * _ROW_H + _FONT
-    return _ofd_zip(pages, report.title)
+    return _ofd_zip(pages, report.title, media)
 
 
 def _ofd_zip(pages: list[list[str]], title: str, media: dict[str, bytes] | None = None,

@@ -116,9 +116,10 @@ def test_a_word_2003_xml_file_reads_its_inline_pictures(form):
 
 
 def test_metafiles_that_cannot_be_read_are_named():
-    """A record that says it is longer than the file (a picture cut on its way), and a picture
-    of GDI+ records only (EMF+ without the GDI copy): each named in a ``pictures_not_read`` issue;
-    a metafile with no text (a drawing, a logo) is nothing to read, as a photo is."""
+    """A record that says it is longer than the file (a picture cut on its way), a picture of
+    GDI+ records only (EMF+ without the GDI copy), and one whose strings are glyph numbers: each
+    named in a ``pictures_not_read`` issue; a metafile with no text (a drawing, a logo) is
+    nothing to read, as a photo is."""
     import struct
 
     table = forms.drawn_table_metafile(TABLE, "emf")
@@ -129,12 +130,18 @@ def test_metafiles_that_cannot_be_read_are_named():
     gdi_plus = header + comment + struct.pack("<II3I", 14, 20, 0, 16, 20)
     drawing = b"".join(table[at:at + struct.unpack_from("<I", table, at + 4)[0]]
                        for at, kind in _records(table) if kind != 84)
-    word = _word_with_pictures(["某县人民政府2023年政府信息公开工作年度报告"], [cut, gdi_plus, drawing], "emf")
+    glyph_numbers = bytearray(table)   # the strings as the font's glyph numbers (ETO_GLYPH_INDEX)
+    for at, kind in _records(table):
+        if kind == 84:
+            struct.pack_into("<I", glyph_numbers, at + 8 + 44, 0x10)
+    word = _word_with_pictures(["某县人民政府2023年政府信息公开工作年度报告"],
+                               [cut, gdi_plus, drawing, bytes(glyph_numbers)], "emf")
     report = parse_document(word, "report.docx")
     named = [i.message for i in report.issues if i.code == "pictures_not_read"]
-    assert len(named) == 2, report.issues
+    assert len(named) == 3, report.issues
     assert "picture 1" in named[0] and "damaged Enhanced Metafile" in named[0] and f"at byte {first_text}" in named[0]
     assert "picture 2" in named[1] and "GDI+" in named[1]
+    assert "picture 4" in named[2] and "glyph numbers" in named[2]   # (picture 3, a drawing: nothing)
     assert "parser_error" not in [i.code for i in report.issues]
 
 

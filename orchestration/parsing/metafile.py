@@ -46,6 +46,7 @@ _STOCK = 0x80000000
 _NULL_BRUSH, _NULL_PEN = 5, 8   # stock object numbers
 _PS_NULL, _BS_NULL = 5, 1
 _ETO_PDY = 0x2000
+_ETO_GLYPH_INDEX = 0x0010   # the string is the font's glyph numbers, not characters
 # Text alignment (SETTEXTALIGN): horizontal in bits 1–2, vertical in bits 3–4.
 _TA_UPDATECP, _TA_RIGHT, _TA_CENTER, _TA_BOTTOM, _TA_BASELINE = 1, 2, 6, 8, 24
 # Map modes with a fixed size of unit, in millimetres (y grows upwards in all of them).
@@ -110,6 +111,7 @@ def read_emf(data: bytes) -> MetafilePage:
     rules: list[tuple[tuple[float, float], tuple[float, float]]] = []
     path: list | None = None   # segments of the path being defined (BEGINPATH … ENDPATH)
     gdi_text = emf_plus = False
+    glyph_numbers = 0
 
     def to_mm(x: float, y: float) -> tuple[float, float]:
         a, b, c, d, e, f = state.world
@@ -268,7 +270,9 @@ def read_emf(data: bytes) -> MetafilePage:
                 path = None   # a clip, or given up: nothing drawn
             elif kind in (_EXTTEXTOUTW, _EXTTEXTOUTA):
                 gdi_text = True
-                if len(strings) < MAX_STRINGS:
+                if struct.unpack_from("<I", body, 44)[0] & _ETO_GLYPH_INDEX:
+                    glyph_numbers += 1   # (no characters to read: the font's glyphs by number)
+                elif len(strings) < MAX_STRINGS:
                     placed = _emf_text(data, at, body, kind == _EXTTEXTOUTW, state, to_mm, length_mm)
                     if placed:
                         strings.extend(placed)
@@ -278,6 +282,9 @@ def read_emf(data: bytes) -> MetafilePage:
         at += size
     if not gdi_text and emf_plus:
         raise UnreadableDocument("an Enhanced Metafile of GDI+ records only (EMF+): its text is not read")
+    if glyph_numbers and not strings:
+        raise UnreadableDocument(f"an Enhanced Metafile whose {glyph_numbers} strings are drawn by glyph numbers "
+                                 "(ETO_GLYPH_INDEX), not characters: its text is not read")
     if damage and not strings:
         raise UnreadableDocument(f"a damaged Enhanced Metafile: {damage}")
     return MetafilePage(width, height, strings, rules, damage and f"a damaged Enhanced Metafile: {damage}")

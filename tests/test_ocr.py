@@ -262,7 +262,7 @@ def test_what_a_picture_holds_joins_its_page_numbered_after_the_page_own():
                  lines=[_TextLine("二、主动公开政府信息情况", 10, 250, -20, -8, 12, number=1),
                         _TextLine("（单位：件）", 10, 100, 310, 322, 12, number=2)])
     confidence, notes = {"page 2 line 1": 0.5}, {}
-    ocr._place_read(page, read, 50, 180, {"page 2 table 1 row 1 column 1": 0.9, "page 2 line 1": 0.8,
+    ocr.place_read(page, read, 50, 180, {"page 2 table 1 row 1 column 1": 0.9, "page 2 line 1": 0.8,
                                           "page 2 line 2": 0.7}, {"page 2 table 1 row 1 column 1": "n"},
                     confidence, notes)
     assert [t.number for t in page.tables] == [1, 2] and page.tables[1].bbox == (50, 180, 500, 480)

@@ -415,6 +415,15 @@ def test_a_word_2003_xml_file_reads_as_the_docx(docx_2021):
     _same_reading(_read_as(xml, "report.doc", "wordxml"), parse_document(docx_2021, "report.docx"))
 
 
+def test_a_strict_open_xml_document_reads_as_the_docx(docx_2021):
+    """Word's "Strict Open XML Document" (ISO/IEC 29500 strict: the same parts under the
+    ``http://purl.oclc.org/ooxml/`` namespaces) was refused until parser 0.7.12 (「the main part
+    is not a Word document」)."""
+    strict = forms.strict_ooxml(docx_2021)
+    assert b"purl.oclc.org/ooxml/wordprocessingml" in zipfile.ZipFile(io.BytesIO(strict)).read("word/document.xml")
+    _same_reading(_read_as(strict, "report.docx", "docx"), parse_document(docx_2021, "report.docx"))
+
+
 def test_a_flat_word_package_reads_as_the_docx(docx_2021):
     flat = forms.flat_package(docx_2021)
     assert sniff(flat, "report.xml") == "wordxml"

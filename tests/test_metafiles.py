@@ -83,6 +83,8 @@ def test_a_table_pasted_into_word_as_a_metafile_is_read_exactly(form):
     # read as text, not by OCR: no value of it is doubted, and it says where it stood
     where = report.values["active.licensing.decisions"].location
     assert where.startswith("picture 1: ")
+    # so in a Strict Open XML Document (its pictures under the strict DrawingML namespaces)
+    assert parse_document(forms.strict_ooxml(word), "strict.docx").metrics == report.metrics
 
 
 def _records(emf: bytes) -> list[tuple[int, int]]:

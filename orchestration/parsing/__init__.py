@@ -139,7 +139,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        pictures (w:binData) read as a DOCX's are. A zip archive of documents
 #        (a report and its annexes) read as one document (taken for a damaged DOCX before). An
 #        OFD's table pictures on pages of text OCR'd in place; without OCR, a partly scanned
-#        OFD's text pages read (the whole was refused).
+#        OFD's text pages read (the whole was refused). Word's Strict Open XML read (refused).
 PARSER_VERSION = "0.7.12"
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..encoding import bom_encoding, meta_charset, mostly_utf8, strip_xml_declaration, widen
-from .bounded_zip import DamagedMember, ZipBombError
+from .bounded_zip import BoundedZip, DamagedMember, ZipBombError
 from .cells import NONE_WORD, is_value, normalise, without_invisible
 from .vocabulary import STANDARD_COLUMNS, apps_row, column_concept, is_header_label, section_of_heading
 
@@ -1553,6 +1553,9 @@ def _word_body(data: bytes):
     from .bounded_zip import open_bounded
 
     package = open_bounded(data)
+    first = _PACKAGE_RELATIONSHIPS if _PACKAGE_RELATIONSHIPS in package.names() else _MAIN_PART_NAME
+    if first in package.names() and _STRICT_MARK in package.read(first):
+        package = _AsTransitional(package.archive, package.budget, package.used)   # a Strict package
     targets: dict[str, str] = {}
     if _PACKAGE_RELATIONSHIPS in package.names():
         for relationship in etree.fromstring(package.read(_PACKAGE_RELATIONSHIPS), _WORD_XML).iter(_RELATIONSHIP):
@@ -1575,6 +1578,30 @@ def _word_body(data: bytes):
         except etree.XMLSyntaxError:
             title = ""   # a damaged core part costs the title, not the document
     return body, title, package, main
+
+
+# Strict Office Open XML (ISO/IEC 29500 strict, Word's "Strict Open XML Document"): the same
+# parts and elements under other namespaces. Read through the transitional ones.
+_STRICT_MARK = b"http://purl.oclc.org/ooxml/"
+_STRICT_TO_TRANSITIONAL = (
+    (b"http://purl.oclc.org/ooxml/wordprocessingml/main", b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships", b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+    (b"http://purl.oclc.org/ooxml/drawingml/main", b"http://schemas.openxmlformats.org/drawingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing", b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"),
+    (b"http://purl.oclc.org/ooxml/drawingml/picture", b"http://schemas.openxmlformats.org/drawingml/2006/picture"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/math", b"http://schemas.openxmlformats.org/officeDocument/2006/math"),
+)
+
+
+class _AsTransitional(BoundedZip):
+    """A Strict package whose XML parts read as the transitional ones (the namespaces renamed)."""
+
+    def read(self, name: str, keep: bool = True) -> bytes:
+        data = super().read(name, keep)
+        if name.endswith((".xml", ".rels")) and _STRICT_MARK in data:
+            for strict, transitional in _STRICT_TO_TRANSITIONAL:
+                data = data.replace(strict, transitional)
+        return data
 
 
 def _w(name: str) -> str:

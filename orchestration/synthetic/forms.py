@@ -37,6 +37,7 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
   (Word shows a picture of it, a Windows metafile, and keeps the workbook);
 - ``zip_archive``: files zipped as a site attaches a report with its annexes (GBK names);
+- ``strict_ooxml``: a DOCX as Word's "Strict Open XML Document";
 - ``metafile_of_pdf``, ``tables_as_metafiles``, ``pdf_as_metafile_pictures``: a PDF page as an
   Enhanced Metafile (LibreOffice Draw's export), a DOCX whose tables are pasted as metafiles (a
   range of Excel pasted "as a picture"), a DOCX of a PDF's pages as metafile pictures.
@@ -1191,6 +1192,28 @@ def drawn_table_metafile(rows: list[list[str]], form: str = "emf", align: str = 
                    + st.pack("<2i", 1920, 1080) + st.pack("<2i", round(1920 * 25.4 / 96), round(1080 * 25.4 / 96))
                    + st.pack("<III", 0, 0, 0) + st.pack("<2I", 0, 0))
     return record(1, header_body) + stream
+
+
+def strict_ooxml(docx: bytes) -> bytes:
+    """A DOCX as Word saves a "Strict Open XML Document" (ISO/IEC 29500 strict): its XML parts'
+    namespaces and relationship types the strict ones (``http://purl.oclc.org/ooxml/…``)."""
+    pairs = (("http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main"),
+             ("http://schemas.openxmlformats.org/officeDocument/2006/relationships", "http://purl.oclc.org/ooxml/officeDocument/relationships"),
+             ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main"),
+             ("http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing", "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing"),
+             ("http://schemas.openxmlformats.org/drawingml/2006/picture", "http://purl.oclc.org/ooxml/drawingml/picture"))
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.endswith((".xml", ".rels")):
+                text = data.decode("utf-8")
+                for transitional, strict in pairs:
+                    text = text.replace(transitional, strict)
+                data = text.encode("utf-8")
+            target.writestr(name, data)
+    return out.getvalue()
 
 
 def zip_archive(members: list[tuple[str, bytes]], names: str = "gbk") -> bytes:

@@ -14,6 +14,7 @@ of their own (PDF, OCR, office files, spreadsheets, OFD) are in modules of their
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -1216,6 +1217,10 @@ def _word_document(body, title: str, package, main: str, marking_styles=None,
                     read_content(box)   # a text box's paragraphs and tables, after its anchor's text
             elif child.tag == w_tbl:
                 table_no += 1
+                # A table in a cell (a layout table around the data table, a page pasted into
+                # Word): its rows come in turn (iter), so the cell holding it has only its own
+                # paragraphs' text; read whole, it was every row of the inner table in one cell.
+                nested = any(True for _ in itertools.islice(child.iter(w_tbl), 1, 2))
                 for r, tr in enumerate(child.iter(w_tr), start=1):
                     cells = []
                     column = 0
@@ -1229,8 +1234,11 @@ def _word_document(body, title: str, package, main: str, marking_styles=None,
                         column += width
                         if merge is not None and merge.get(w_val) in (None, "continue"):
                             continue   # the lower part of a vertically merged cell
-                        cells.append(Cell(text_of(tc), f"table {table_no} row {r} column {column - width + 1}"))
-                    if cells:
+                        holds_table = nested and any(True for _ in tc.iter(w_tbl))
+                        text = " ".join(filter(None, (text_of(p) for p in _word_content(tc, {w_p}, wrappers)))) \
+                            if holds_table else text_of(tc)
+                        cells.append(Cell(text, f"table {table_no} row {r} column {column - width + 1}"))
+                    if cells and (not nested or any(cell.text for cell in cells)):
                         items.append(Row(cells, f"table {table_no} row {r}"))
                     # A picture in a cell (a layout table around a table pasted as a screenshot):
                     # read after the row, as a body paragraph's picture is. Only the cell's own

@@ -34,6 +34,7 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``tables_in_text_boxes``: a DOCX whose tables stand in text boxes (DrawingML, with Word's VML
   copy of each for older readers);
 - ``pictures_in_table_cells``: a DOCX whose pictures stand in the cell of a layout table;
+- ``tables_in_layout_cells``: a DOCX whose tables stand in the cell of a layout table;
 - ``word_embedding_workbook``: a DOCX whose tables are one Excel workbook inserted as an object
   (Word shows a picture of it, a Windows metafile, and keeps the workbook);
 - ``zip_archive``: files zipped as a site attaches a report with its annexes (GBK names);
@@ -1233,6 +1234,25 @@ def zip_archive(members: list[tuple[str, bytes]], names: str = "gbk") -> bytes:
             placeholder = f"{k:04d}".ljust(len(raw), "_").encode("ascii")
             data = data.replace(placeholder, raw)   # its local header and its central directory entry
     return data
+
+
+def tables_in_layout_cells(docx: bytes) -> bytes:
+    """``docx`` with each table inside the one cell of a layout table of its own (a page laid out
+    with tables, pasted or converted into Word), an empty paragraph after it as Word requires."""
+    from lxml import etree
+
+    w = f"{{{_WORD_MAIN}}}"
+    source, root = _word_main_part(docx)
+    body = root.find(f"{w}body")
+    for table in list(body.iterchildren(f"{w}tbl")):
+        outer = etree.fromstring(f'<w:tbl xmlns:w="{_WORD_MAIN}"><w:tblPr><w:tblW w:w="5000" w:type="pct"/></w:tblPr>'
+                                 '<w:tblGrid><w:gridCol w:w="9000"/></w:tblGrid><w:tr><w:tc><w:tcPr><w:tcW w:w="9000" '
+                                 'w:type="dxa"/></w:tcPr></w:tc></w:tr></w:tbl>')
+        table.addprevious(outer)
+        cell = outer.find(f"{w}tr/{w}tc")
+        cell.append(table)
+        etree.SubElement(cell, f"{w}p")
+    return _with_main_part(source, root)
 
 
 def _word_main_part(docx: bytes):

@@ -27,7 +27,7 @@ from orchestration.fetching.http import FetchPolicy
 from orchestration.fetching.raw_store import RawStore
 from orchestration.parsing import PARSER_VERSION, parse_document
 from orchestration.parsing.batch import run_parse_batch
-from orchestration.synthetic import samples
+from orchestration.synthetic import forms, samples
 
 INTERVAL = 0.1    # seconds between two requests to the test site
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -445,27 +445,11 @@ def test_a_saved_page_s_pictures_beside_it_are_its_attachments(tmp_path):
     table1.png」, named as the page names them, percent-encoded or not): the page's pictures are
     its attachments, read by OCR, as a live page's are; nothing of the web is fetched for it (its
     other pictures' addresses are the web's)."""
-    import html as markup
-    from urllib.parse import quote
-
-    from orchestration.synthetic.samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _document, _pdf_kit, _pdf_table, _table_png
-
     report = next(r for r in samples.generate_panel(seed=11, agencies=1) if r.layout == "2021")
-    _pdf_kit()
     docs = tmp_path / "docs"
-    (docs / "报告_files").mkdir(parents=True)
-    body = ['<p><img src="http://www.example.gov.cn/images/banner-notable.png" width="900" height="400"></p>']
-    for kind, item in _document(report):
-        if kind != "table":
-            body.append(f"<p>{markup.escape(item)}</p>")
-            continue
-        png, _, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
-        name = f"table{len(body)}.png"
-        (docs / "报告_files" / name).write_bytes(png)
-        src = f"报告_files/{name}" if len(body) % 2 else quote(f"报告_files/{name}")
-        body.append(f'<p><img src="{src}"></p>')
-    (docs / "报告.html").write_text(f"<html><head><meta charset='utf-8'><title>{report.title}</title></head><body>"
-                                    + "".join(body) + "</body></html>", encoding="utf-8")
+    for path, data in forms.saved_page_with_table_pictures(report).items():
+        (docs / path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / path).write_bytes(data)
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "local.csv").write_text("source_id,agency,year,location\nmine,某局,,../docs\n")
     fetched, parsed = run_batch(tmp_path, policy())

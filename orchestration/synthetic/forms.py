@@ -28,7 +28,8 @@ parsing/office.py, parsing/spreadsheet.py and parsing/ofd.py:
 - ``web_archive``: a page saved as one file (MHTML), as a browser saves it or as Word saves a
   "web archive" (the ``.doc`` files many sites' 导出Word buttons serve);
 - ``page_with_table_pictures``: a report page whose tables are pictures, as ``data:`` images or
-  as images its web archive holds;
+  as images its web archive holds; ``saved_page_with_table_pictures``: the same as a browser's
+  "complete" save (the page and a folder of its pictures beside it);
 - ``word_importing``: a DOCX whose body only imports the page (``w:altChunk``), as tools that
   make Word files from web pages (html-docx-js and the like) write it;
 - ``tables_in_text_boxes``: a DOCX whose tables stand in text boxes (DrawingML, with Word's VML
@@ -524,10 +525,9 @@ def render_ofd(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
         if tables_as_pictures:
             from PIL import Image
 
-            from .samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _pdf_kit, _pdf_table, _table_png
+            from .samples import _table_png, table_flowable
 
-            _pdf_kit()
-            png, _, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
+            png, _, _ = _table_png(table_flowable(item))
             picture = Image.open(io.BytesIO(png)).convert("L")
             jpeg = io.BytesIO()
             picture.save(jpeg, "JPEG", quality=92)
@@ -856,33 +856,59 @@ def web_archive(page: bytes, style: str = "browser", charset: str | None = None,
     return head.encode("ascii") + parts.encode("ascii") + body + tail.encode("ascii")
 
 
+def _page_of_table_pictures(report: SampleReport, src, pictures: list[str] = ()) -> tuple[bytes, list[bytes]]:
+    """(the report as a web page whose tables are pictures, the pictures' PNGs in order): each
+    an ``<img>`` in a paragraph of its own, its ``src`` given by ``src(n, png)`` for the n-th
+    (from 1); ``pictures``: other ``<img>`` sources shown before the text."""
+    import html
+
+    from .samples import _table_png, table_flowable
+
+    body = [f'<p><img src="{other}" width="900" height="400"/></p>' for other in pictures]
+    pngs = []
+    for kind, item in _document(report):
+        if kind != "table":
+            body.append(f"<p>{html.escape(item, quote=False)}</p>")
+            continue
+        png, _, _ = _table_png(table_flowable(item))
+        pngs.append(png)
+        body.append(f'<p style="text-align:center"><img src="{src(len(pngs), png)}" alt=""/></p>')
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"/><title>'
+            f"{html.escape(report.title, quote=False)}</title></head><body><div class=\"TRS_Editor\">"
+            + "\n".join(body) + "</div></body></html>").encode("utf-8")
+    return page, pngs
+
+
 def page_with_table_pictures(report: SampleReport, how: str = "data") -> bytes:
     """The report as a web page whose tables are pictures (screenshots pasted in; the prose is
     text): each an ``<img>`` in a paragraph of its own, its source a ``data:`` URI (``how="data"``,
     as rich-text editors paste an image) or an image of the page's site, the page saved as a web
     archive holding it (``how="archive"``: a browser's .mhtml, the ``src`` relative to the page)."""
     import base64
-    import html
-
-    from .samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _pdf_kit, _pdf_table, _table_png
 
     if how not in ("data", "archive"):
         raise ValueError("how must be 'data' or 'archive'")
-    _pdf_kit()
-    body, images = [], {}
-    for kind, item in _document(report):
-        if kind != "table":
-            body.append(f"<p>{html.escape(item, quote=False)}</p>")
-            continue
-        png, _, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
-        name = f"upload/table{len(images) + 1}.png"
-        images[f"https://www.example.gov.cn/{name}"] = png
-        src = f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}" if how == "data" else name
-        body.append(f'<p style="text-align:center"><img src="{src}" alt=""/></p>')
-    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"/><title>'
-            f"{html.escape(report.title, quote=False)}</title></head><body><div class=\"TRS_Editor\">"
-            + "\n".join(body) + "</div></body></html>").encode("utf-8")
-    return page if how == "data" else web_archive(page, "browser", images=images)
+    page, pngs = _page_of_table_pictures(report, lambda n, png: (
+        f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}" if how == "data" else f"upload/table{n}.png"))
+    if how == "data":
+        return page
+    return web_archive(page, "browser", images={f"https://www.example.gov.cn/upload/table{n}.png": png
+                                                 for n, png in enumerate(pngs, start=1)})
+
+
+def saved_page_with_table_pictures(report: SampleReport, name: str = "报告") -> dict[str, bytes]:
+    """The files of a browser's "complete" save of the report's page whose tables are pictures:
+    ``<name>.html`` and ``<name>_files/tableN.png`` beside it, the page naming every other
+    picture percent-encoded (as some browsers write it), and one picture the page shows from the
+    web (a banner: a saved page keeps some addresses as they were). Relative path → bytes."""
+    from urllib.parse import quote
+
+    def src(n: int, png: bytes) -> str:
+        relative = f"{name}_files/table{n}.png"
+        return quote(relative) if n % 2 == 0 else relative
+
+    page, pngs = _page_of_table_pictures(report, src, ["http://www.example.gov.cn/images/banner-notable.png"])
+    return {f"{name}.html": page, **{f"{name}_files/table{n}.png": png for n, png in enumerate(pngs, start=1)}}
 
 
 def word_importing(page: bytes, chunk: str = "mht") -> bytes:
@@ -1076,12 +1102,10 @@ def tables_as_metafiles(report: SampleReport, form: str = "emf") -> bytes:
     of a range, kept by Word as an Enhanced Metafile: text and lines, not pixels); the prose is
     text. The metafiles are LibreOffice Draw's of each table drawn alone (with a wide margin:
     Draw's export leaves out about the last 30 points of a page)."""
-    from .samples import _HEADER_ROWS, _PDF_COL_WIDTHS, _pdf_kit, _pdf_table, render_docx, table_pdf
+    from .samples import render_docx, table_flowable, table_pdf
 
-    _pdf_kit()
-    tables = [_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]])
-              for kind, item in _document(report) if kind == "table"]
-    pictures = [metafile_of_pdf(table_pdf(table, margin=48)[0], form=form) for table in tables]
+    pictures = [metafile_of_pdf(table_pdf(table_flowable(item), margin=48)[0], form=form)
+                for kind, item in _document(report) if kind == "table"]
     return with_pictures_replaced(render_docx(report, tables_as_pictures=True), pictures, form, f"image/x-{form}")
 
 

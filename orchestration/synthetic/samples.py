@@ -1126,6 +1126,12 @@ _PDF_TOP_MARGIN = _PDF_BOTTOM_MARGIN = 72
 _PDF_FRAME_HEIGHT = 841.8897637795277 - _PDF_TOP_MARGIN - _PDF_BOTTOM_MARGIN - 12
 
 
+def table_flowable(item):
+    """A table of the report (an item ``_document`` gives for a table) as the PDF draws it."""
+    _pdf_kit()
+    return _pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]])
+
+
 def table_pdf(table, margin: float = 4) -> tuple[bytes, float, float]:
     """(a one-page PDF of the table flowable alone, ``margin`` points around it, its width, its
     height in points)."""
@@ -1266,8 +1272,7 @@ def render_docx(report: SampleReport, tables_as_pictures: bool = False) -> bytes
     props.revision = 1
     for kind, item in _document(report):
         if kind == "table" and tables_as_pictures:
-            _pdf_kit()
-            png, width, _ = _table_png(_pdf_table(item[1], _HEADER_ROWS[item[0]], _PDF_COL_WIDTHS[item[0]]))
+            png, width, _ = _table_png(table_flowable(item))
             document.add_picture(io.BytesIO(png), width=Pt(width))
         elif kind == "table":
             _docx_table(document, item[1])

@@ -17,7 +17,7 @@ from orchestration.parsing.tables import MetricValue
 from orchestration.synthetic import forms, samples
 
 from .conftest import SHARED_CORPUS, rezipped
-from .test_forms import _word_pdf, needs_libreoffice
+from .test_forms import needs_libreoffice
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -372,7 +372,7 @@ def test_a_scanned_word_report_reads_its_rows_cut_by_page_breaks():
     assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"
     report = samples.generate_panel(agencies=2, years=range(2019, 2023))[::2][2]
     docx = samples.render_docx(report)
-    pdf = _word_pdf(docx)
+    pdf = forms.word_printed(docx)
     scan = forms.scan_pdf(pdf, seed=26, dpi=200, max_angle=0.8, blur=0.6, jpeg_quality=80, pages=[2, 3])
     pages = len(pdfium.PdfDocument(pdf))
     got = parse_document(_join([(pdf, 1), (scan, 1), (scan, 2)] + [(pdf, n) for n in range(4, pages + 1)]),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.parsing.pdf_columns import rewrite_unruled_rows
+from orchestration.parsing import pdf_columns
 
 SIZE = 10.0
+PITCH = 14.0   # a line's height and the space between two lines of a cell
 
 
 @dataclass
@@ -23,6 +24,18 @@ def _line(*pieces: tuple[float, str]) -> _Line:
         for k, ch in enumerate(text):
             chars.append({"text": ch, "x0": x + k * SIZE, "x1": x + (k + 1) * SIZE, "size": SIZE})
     return _Line("".join(text for _, text in pieces), chars)
+
+
+def rewrite_unruled_rows(lines: list[_Line], between: tuple[_Line, ...] = ()) -> None:
+    """The lines laid out one under the other, a line's ``PITCH`` apart, in their order, and
+    rewritten; a line ``between`` two others stands halfway between them (a row's figures
+    beside a label of an even number of lines centred on them)."""
+    y = 0.0
+    for k, line in enumerate(lines):
+        y += PITCH / 2 if line in between or (k and lines[k - 1] in between) else PITCH
+        for ch in line.chars:
+            ch.update(top=y, bottom=y + SIZE, doctop=y, page_number=1)
+    pdf_columns.rewrite_unruled_rows(lines)
 
 
 # Table 三's columns: 自然人 at 300, the five 法人 columns at 330…450, 总计 at 480.
@@ -88,17 +101,23 @@ def test_a_note_beside_the_title_makes_no_column():
     assert [r.text for r in rows] == [full, "行政规范性文件 — 7"]
 
 
+FULL = {k: "0" for k in range(7)}
+
+
+def _figures() -> tuple:
+    return tuple((COLUMNS[k], v) for k, v in FULL.items())
+
+
 def _wrapped_table(x_label: float = 160) -> list[_Line]:
     """Table 三 with a narrow label column, its text at the top of the cells (Word's default):
     each row's label goes on below the row's figures; the group label 「（三）不予公开」 stands
     beside, in its own column."""
-    full = {k: "0" for k in range(7)}
     return HEADER + [
-        _line((100, "（三"), (x_label, "1.属"), *((COLUMNS[k], v) for k, v in full.items())),
+        _line((100, "（三"), (x_label, "1.属"), *_figures()),
         _line((100, "）不"), (x_label, "于国")),
         _line((100, "予公"), (x_label, "家秘")),
         _line((100, "开"), (x_label, "密")),
-        _line((x_label, "2.其"), *((COLUMNS[k], v) for k, v in full.items())),
+        _line((x_label, "2.其"), *_figures()),
         _line((x_label, "他法")),
         _line((x_label, "律行")),
         _line((x_label, "政法")),
@@ -108,24 +127,68 @@ def _wrapped_table(x_label: float = 160) -> list[_Line]:
     ]
 
 
+ROWS_READ = ["（三）不予公开1.属于国家秘密 0 0 0 0 0 0 0", "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0"]
+
+
+def _rows_and_rest(lines: list[_Line]) -> tuple[list[str], list[str]]:
+    return ([line.text for line in lines if line.row],
+            [line.text for line in lines[len(HEADER):] if not line.row and line.text])
+
+
 def test_a_label_wrapped_below_its_row_is_read_with_it():
+    """The group label 「（三）不予公开」 beside the rows goes with the first row it stands beside
+    (as a ruled table's merged cell is read)."""
     lines = _wrapped_table()
     rewrite_unruled_rows(lines)
-    rows = [line.text for line in lines if line.row]
-    assert rows == ["（三1.属于国家秘密 0 0 0 0 0 0 0", "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0"]
-    # the group label's pieces stay, on lines of their own
-    assert [line.text for line in lines[len(HEADER):] if not line.row and line.text] == ["）不", "予公", "开"]
+    assert _rows_and_rest(lines) == (ROWS_READ, [])
 
 
-def test_labels_not_known_to_sit_at_the_top_of_their_cells_are_left_as_they_were():
-    """A row line whose label does not start with its item number (a label centred in its cell:
-    the row line holds a middle piece) leaves the table as it was: a piece between two rows could
-    be either's."""
-    lines = _wrapped_table()
-    lines[len(HEADER)] = _line((100, "（三"), (160, "于国"), *((COLUMNS[k], "0") for k in range(7)))
-    texts = [line.text for line in lines]
+def test_a_label_centred_in_its_cell_is_read_with_its_row():
+    """Word's "centre" vertical alignment (and a browser's default): a label's first lines stand
+    above its row's figures, the rest below; with an even number of lines the figures stand
+    between two of them, on a line of their own. Before parser 0.7.13 such a table was read as
+    it ran (a row's lines glued to the next row's): 522 of 1,194 cells of Word reports so
+    printed."""
+    figures = _line(*_figures())
+    lines = HEADER + [
+        _line((100, "（三"), (160, "1.属")),
+        _line((100, "）不"), (160, "于国")),
+        figures,                                 # four lines: the figures between the 2nd and 3rd
+        _line((100, "予公"), (160, "家秘")),
+        _line((100, "开"), (160, "密")),
+        _line((160, "2.其他法")),
+        _line((160, "律行政法"), *_figures()),   # three lines: the figures on the middle one
+        _line((160, "规禁止公开")),
+    ]
+    rewrite_unruled_rows(lines, between=(figures,))
+    assert _rows_and_rest(lines) == (ROWS_READ, [])
+
+
+def test_a_label_at_the_foot_of_its_cell_is_read_with_its_row():
+    lines = HEADER + [
+        _line((100, "（三"), (160, "1.属")),
+        _line((100, "）不"), (160, "于国")),
+        _line((100, "予公"), (160, "家秘")),
+        _line((100, "开"), (160, "密"), *_figures()),
+        _line((160, "2.其他法")),
+        _line((160, "律行政法")),
+        _line((160, "规禁止公开"), *_figures()),
+    ]
     rewrite_unruled_rows(lines)
-    assert [line.text for line in lines] == texts
+    assert _rows_and_rest(lines) == (ROWS_READ, [])
+
+
+def test_a_row_cut_by_a_page_break_keeps_its_label_s_rest_from_the_next_page():
+    """A row taller than what is left of the page: its figures on this page, its label going on
+    at the top of the next (LibreOffice cuts a row so)."""
+    lines = _wrapped_table()
+    rewrite_unruled_rows(lines)
+    before = _rows_and_rest(lines)
+    last = lines[-1]
+    for ch in last.chars:   # 「开」 at the top of page 2
+        ch.update(page_number=2, doctop=ch["doctop"] + 120)
+    pdf_columns.rewrite_unruled_rows(lines)   # laid out as above, but for the page break
+    assert before == _rows_and_rest(lines) == (ROWS_READ, [])
 
 
 def test_unnumbered_labels_are_read_wrapped_only_beside_a_table_that_shows_it():
@@ -142,3 +205,28 @@ def test_unnumbered_labels_are_read_wrapped_only_beside_a_table_that_shows_it():
     lines = table_two() + _wrapped_table()
     rewrite_unruled_rows(lines)
     assert lines[2].text == "行政规范性文件 3 0 64" and lines[3].text == ""
+
+
+def _foot_table() -> list[_Line]:
+    """Table 三's rows with their labels at the foot of their cells."""
+    return HEADER + [
+        _line((160, "1.属于")), _line((160, "国家秘密"), *_figures()),
+        _line((160, "2.其他法律")), _line((160, "行政法规禁止公开"), *_figures()),
+    ]
+
+
+def test_unnumbered_labels_at_the_foot_of_their_cells_are_cut_before_the_next_row_s():
+    """Table 二's labels without item numbers, one under the other: 「行政规范性」 above its row's
+    figures starts that row's label when the document's numbered labels stand at the foot of
+    their cells, and ends the row above's when they stand at the top."""
+    def table_two():
+        return [_line((40, "信息内容"), (300, "制发"), (390, "废止"), (480, "有效")),
+                _line((40, "规章"), (300, "0"), (390, "0"), (480, "0")),
+                _line((40, "行政规范性")),
+                _line((40, "文件"), (300, "3"), (390, "0"), (480, "64"))]
+    foot = table_two() + _foot_table()
+    rewrite_unruled_rows(foot)
+    assert [line.text for line in foot[1:4] if line.text] == ["规章000", "行政规范性文件 3 0 64"]
+    top = table_two() + _wrapped_table()
+    rewrite_unruled_rows(top)
+    assert [line.text for line in top[1:4]] == ["规章行政规范性 0 0 0", "", "文件3064"]

@@ -141,7 +141,7 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        OFD's table pictures on pages of text OCR'd in place; without OCR, a partly scanned
 #        OFD's text pages read (the whole was refused). Word's Strict Open XML read (refused).
 #        A Word table in a table's cell read as its own rows (the cell was its whole text).
-PARSER_VERSION = "0.7.12"
+PARSER_VERSION = "0.7.13"
 
 
 @dataclass

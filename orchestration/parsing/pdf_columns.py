@@ -1,5 +1,5 @@
 """What the places of a PDF table's words say, where the table has no rules: blank cells, and
-labels wrapped below their rows.
+labels wrapped over lines around their rows' figures.
 
 A PDF whose tables have no rules (a browser's print of a page whose borders are styles, a
 three-line table, a Word table without borders) has no cells to find: its lines are read as
@@ -26,11 +26,17 @@ and of its header's words, and a row with fewer numbers than columns gets a blan
   numbers cannot be placed so is left as it was, read as before (a row it cannot place unread,
   never a number moved to another column). Its rows are paragraphs of their own: the PDF reader
   does not join the line after a row to it as wrapped prose.
-- A label cell too narrow for its label wraps it; with the text at the top of the cell (Word's
-  default) the label's rest stands on the lines after the row's figures (「2.其」 「2 0 0 0 0 0 2」
-  「他法」 「律行」 …), where the text reader takes it for the next row's. Where the item numbers show
-  the labels sit so, the pieces below a row that start at its label's x are put back after its
-  label (:func:`_label_pieces`).
+- A label cell too narrow for its label wraps it over lines, and where the cell sets its text
+  decides where they stand: at the top (Word's default) the label's rest is on the lines after
+  the row's figures (「2.其」 「2 0 0 0 0 0 2」 「他法」 「律行」 …), in the middle (WPS's and a
+  browser's default) its first lines are above them, at the foot all of them. The text reader
+  took each piece for a row's or prose. The page's geometry puts them back together: the label
+  side's words are joined into cells (a word continues the cell nearest above it in x unless it
+  starts with an item number or stands further below than a line does), and a cell goes with the
+  row whose figures stand among its lines (:func:`_row_labels`); a group's label beside several
+  rows (「（三）不予公开」) with the first. Labels without item numbers one under the other (table
+  二's) run into one cell; they are cut as the document's numbered labels show it sets them,
+  and left as they were where those do not tell (:func:`_split`).
 """
 from __future__ import annotations
 
@@ -148,18 +154,12 @@ def rewrite_unruled_rows(lines: list) -> None:
         pending = []
     columns = [(t, _number_columns(t)) for t in tables]
     tables, numbers = [t for t, n in columns if len(n) > 1], [n for _, n in columns if len(n) > 1]
-    # A label wrapped below its row's line (its cell's text at the top, Word's default) goes on
-    # at its first word's x, told by the item number it starts with (_label_pieces). A table whose
-    # labels have none (table 二) is read so only when another table of the document shows such
-    # labels, and none a row line with no label among rows with labels (a label centred around it).
-    pieces = [_label_pieces(t, numbered=True) for t in tables]
-    centred = any(any(first == 0 for _, _, first in t.rows) and not all(first == 0 for _, _, first in t.rows)
-                  for t in tables)
-    top = not centred and any(p and any(p) for p in pieces)
-    for table, columns_of_numbers, below in zip(tables, numbers, pieces):
-        if below is None and top:
-            below = _label_pieces(table, numbered=False)
-        _mark(table, columns_of_numbers, below)
+    # Labels wrapped over several lines, at the top of their cells, in the middle or at the foot:
+    # each cell's lines put together and given to the row beside them (_row_labels).
+    cells = [_label_cells(t) for t in tables]
+    alignment = _alignment([cell for table_cells in cells for cell in table_cells])
+    for table, columns_of_numbers, table_cells in zip(tables, numbers, cells):
+        _mark(table, columns_of_numbers, _row_labels(table, table_cells, alignment))
 
 
 def _number_columns(table: _Table) -> list[tuple[float, float]]:
@@ -218,21 +218,18 @@ def _places(table: _Table, columns: list[tuple[float, float]]) -> list[list[int]
     return places
 
 
-def _mark(table: _Table, numbers: list[tuple[float, float]],
-          below: list[list[tuple[object, _Word]]] | None) -> None:
-    """Rewrite the table's rows: their labels with the pieces wrapped below them (``below``,
-    per row), their blank cells marked where the columns are known (``numbers``: the runs of x
+def _mark(table: _Table, numbers: list[tuple[float, float]], labels: list[list[_Piece] | None]) -> None:
+    """Rewrite the table's rows: their labels from the pieces :func:`_row_labels` gave them
+    (None: the row line's own label words, as they were), the pieces taken off the lines they
+    stood on; their blank cells marked where the columns are known (``numbers``: the runs of x
     its numbers cover)."""
     for line, _, _ in table.rows:
         line.row = True
-    labels = None
-    if below and any(below):
-        labels = [line_words[:first] + [w for _, w in pieces]
-                  for (_, line_words, first), pieces in zip(table.rows, below)]
-        taken = [piece for pieces in below for piece in pieces]
-        for line in {id(line): line for line, _ in taken}.values():
-            left = [w for w in words(line.chars) if not any(l is line and w == t for l, t in taken)]
-            line.text = "".join(w.text for w in left)
+    taken = {(id(piece.line), piece.word.x0) for pieces in labels if pieces for piece in pieces}
+    row_lines = {id(line) for line, _, _ in table.rows}
+    for line in {id(p.line): p.line for pieces in labels if pieces for p in pieces}.values():
+        if id(line) not in row_lines:
+            line.text = "".join(w.text for w in words(line.chars) if (id(line), w.x0) not in taken)
     # The header's columns when every number stands under one of them; else the numbers' own,
     # when a row fills them all (a column no row fills has no number to show where it is).
     header = _header_columns(table, numbers)
@@ -243,42 +240,174 @@ def _mark(table: _Table, numbers: list[tuple[float, float]],
         if places is None or not any(len(row) == len(numbers) for row in places):
             places = None
     for k, (line, line_words, first) in enumerate(table.rows):
-        values = [w.text for w in line_words[first:]]
+        values = None
         if places is not None and len(places[k]) < len(columns):
-            cells = [BLANK_MARK] * len(columns)
-            for place, text in zip(places[k], values):
-                cells[place] = text
-            values = cells
-        elif labels is None:
+            values = [BLANK_MARK] * len(columns)
+            for place, word in zip(places[k], line_words[first:]):
+                values[place] = word.text
+        own = line_words[:first]
+        if labels[k] is not None:
+            label_words = [piece.word for piece in labels[k]]
+        else:   # its own words, but those a label of another row took
+            label_words = [w for w in own if (id(line), w.x0) not in taken]
+        if label_words == own and values is None:
             continue
-        label = "".join(w.text for w in (labels[k] if labels else line_words[:first]))
+        label = "".join(w.text for w in label_words)
+        values = values or [w.text for w in line_words[first:]]
         line.text = (label + " " if label else "") + " ".join(values)
 
 
-def _label_pieces(table: _Table, numbered: bool) -> list[list[tuple[object, _Word]]] | None:
-    """For each row, the pieces of its own label on the lines below its row line ((line, word)
-    pairs): the label's cell wrapped, its text at the top (Word's default). None when the table
-    does not show labels so wrapped, or not only that.
+# ---- labels wrapped over several lines --------------------------------------------------------
 
-    A row's own label is the last word before its numbers; its pieces are the words of the lines
-    after it, up to the next row, that start at that word's x and end within the labels' column
-    (a group label's pieces beside them, at another x, stay; a heading after the table, wider
-    than the labels, is none). Only where every row has a label on its line and no piece starts
-    with an item number, and (``numbered``) every label so continued starts with its own
-    (「2.其」, 「（一）予以公」): a label centred in its cell (a browser's default) or set at its
-    foot has lines above its row too, and its row line holds a middle or last piece, or no label
-    at all; such a table is left as it was."""
-    if any(first == 0 for _, _, first in table.rows):
-        return None
-    limit = table.labels_end + _TOLERANCE
-    rows = []
-    for (_, line_words, first), wraps in zip(table.rows, table.wraps):
-        own = line_words[first - 1]
-        # (a line may run a character past the row line's: 「2.其」 then 「他法」, 「2.」 narrower)
-        pieces = [(line, w) for line, ws in wraps for w in ws
-                  if abs(w.x0 - own.x0) <= _TOLERANCE and w.x1 <= limit + (w.x1 - w.x0) / len(w.text)]
-        if pieces and (numbered and not ENUMERATOR.match(normalise(own.text))
-                       or any(ENUMERATOR.match(normalise(w.text)) for _, w in pieces)):
+@dataclass
+class _Piece:
+    """A word on the labels' side of a table's line: one line of a label cell's text."""
+    line: object
+    word: _Word
+    top: float          # the line's top and bottom on the document (pdfplumber's doctop)
+    bottom: float
+    page: int
+    size: float
+    row: int | None     # the table row whose line it stands on
+    last: bool          # the last label word of its line (no label cell right of it)
+    rows_before: int    # how many of the table's row lines come before its line
+
+
+def _label_cells(table: _Table) -> list[list[_Piece]]:
+    """The table's label cells: the words on its labels' side, from the lines just above its
+    first row (a label centred in its cell starts above its row's figures) to the last row's
+    wrapped lines, put together as a cell's lines: a word continues the cell on the line just
+    above it whose last word it overlaps in x, unless it starts with an item number (「2.」
+    「（三）」: a new label), or stands further below than a line of text does (another cell),
+    or is the second row line's own label word of the cell (two rows' labels, one under the other)."""
+    lines: list[tuple[object, list[_Word], int | None, int]] = []   # line, label words, row, first value
+    for line, line_words in reversed(table.header):
+        if not all(w.x1 <= table.start + _TOLERANCE for w in line_words):
+            break
+        lines.insert(0, (line, line_words, None, len(line_words)))
+    for k, ((line, line_words, first), wraps) in enumerate(zip(table.rows, table.wraps)):
+        lines.append((line, line_words, k, first))
+        lines.extend((wrap, wrap_words, None, len(wrap_words)) for wrap, wrap_words in wraps)
+    cells: list[list[_Piece]] = []
+    rows_before = 0
+    for line, line_words, row, first in lines:
+        chars = [c for c in line.chars if c["text"].strip()]
+        top = min(c["doctop"] for c in chars)
+        bottom = top + max(c["bottom"] for c in chars) - min(c["top"] for c in chars)
+        size = max(c["size"] for c in chars)
+        page = chars[0].get("page_number", 0)
+        for index, word in enumerate(line_words[:first]):
+            piece = _Piece(line, word, top, bottom, page, size, row, index == first - 1, rows_before)
+            # the cell nearest above in the word's x (two columns' lines need not pair up)
+            above = max((c for c in cells if c[-1].line is not line
+                         and _overlaps(word, c[-1].word.x0, c[-1].word.x1)),
+                        key=lambda c: c[-1].top, default=None)
+            if above is not None and _continues(above, piece):
+                above.append(piece)
+            else:
+                cells.append([piece])
+        rows_before += row is not None
+    return cells
+
+
+def _continues(cell: list[_Piece], piece: _Piece) -> bool:
+    last = cell[-1]
+    if ENUMERATOR.match(normalise(piece.word.text)):
+        return False
+    # Lines of one cell follow each other a line's height and a little apart; a page break
+    # between them is no gap where no row of the table stands between (a row cut by the break).
+    if piece.page != last.page:
+        return piece.rows_before == last.rows_before + (last.row is not None)
+    return piece.top - last.bottom <= piece.size
+
+
+def _rows_in(cell: list[_Piece], row_middles: list[float]) -> list[int]:
+    """The rows whose figures' line stands within the cell's lines (its middle between the
+    cell's top and bottom)."""
+    top, bottom = cell[0].top, cell[-1].bottom
+    return [k for k, middle in enumerate(row_middles) if top <= middle <= bottom]
+
+
+def _alignment(cells: list[list[_Piece]]) -> str | None:
+    """Where the document sets a label in its cell ("top", "middle", "bottom"), told by the
+    labels that start with their item number, span lines and stand beside one row's figures:
+    the row line holds their first line, their last, or one between (or none: an even number of
+    lines around the figures). None without such labels or when they disagree."""
+    seen = set()
+    for cell in cells:
+        rows = {p.row for p in cell if p.row is not None}
+        if len(cell) < 2 or len(rows) != 1 or not ENUMERATOR.match(normalise(cell[0].word.text)) \
+                or not all(p.last for p in cell):
+            continue
+        if cell[0].row is not None:
+            seen.add("top")
+        elif cell[-1].row is not None:
+            seen.add("bottom")
+        else:
+            seen.add("middle")
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _row_labels(table: _Table, cells: list[list[_Piece]], alignment: str | None) -> list[list[_Piece] | None]:
+    """Each row's label as the pieces of the cells beside it, left to right (None: leave the
+    row's label as its line has it). A cell belongs to the row whose figures stand within its
+    lines: a label is on its row's line or wrapped around it, whether the document sets it at
+    the top of its cell, in the middle or at the foot. A cell beside several rows is a group's
+    label (「三、本年度办理结果」, 「（三）不予公开」: a label right of it on some line) and goes
+    with the first; or, with a label on each row's line, the labels of several rows one under
+    the other with no item number between them (table 二's), told apart by the document's
+    alignment when the labels that show it agree, else left as they were."""
+    middles = []
+    for line, line_words, first in table.rows:
+        chars = [c for c in line.chars if c["text"].strip()]
+        middles.append(min(c["doctop"] for c in chars)
+                       + (max(c["bottom"] for c in chars) - min(c["top"] for c in chars)) / 2)
+    labels: list[list[tuple[float, int, _Piece]] | None] = [[] for _ in table.rows]
+    untouched: set[int] = set()
+    for number, cell in enumerate(cells):
+        rows = _rows_in(cell, middles)
+        if not rows:
+            continue
+        if len(rows) > 1 and all(p.last for p in cell):
+            parts = _split(cell, rows, middles, alignment)
+            if parts is None:
+                untouched.update(rows)
+                continue
+        else:
+            parts = [(rows[0], cell)]
+        for row, part in parts:
+            labels[row].extend((cell[0].word.x0, number, piece) for piece in part)
+    result: list[list[_Piece] | None] = []
+    for k, pieces in enumerate(labels):
+        if k in untouched or not pieces:
+            result.append(None)
+        else:
+            result.append([piece for _, _, piece in sorted(pieces, key=lambda t: (t[0], t[1]))])
+    return result
+
+
+def _split(cell: list[_Piece], rows: list[int], middles: list[float],
+           alignment: str | None) -> list[tuple[int, list[_Piece]]] | None:
+    """Several rows' labels run into one cell, cut where the document's alignment says: before
+    each row line's piece (top), after it (bottom), or around it (middle: as many lines below
+    the figures as above). None when the alignment is not known or the lines do not fit it."""
+    on_line = [[i for i, p in enumerate(cell) if p.row == r] for r in rows]
+    if alignment == "top" and all(on_line):
+        # from each row line's piece to the next's (pieces above the first row are none of them)
+        bounds = [i[0] for i in on_line] + [len(cell)]
+    elif alignment == "bottom" and all(on_line):
+        # from the line after the row line before to this row line's piece
+        bounds = [0] + [i[-1] + 1 for i in on_line]
+    elif alignment == "middle":
+        bounds, at = [], 0
+        for r in rows:
+            above = sum(1 for p in cell[at:] if p.bottom < middles[r])
+            on = sum(1 for p in cell[at:] if p.top <= middles[r] <= p.bottom)
+            bounds.append(at)
+            at += 2 * above + on
+        if at != len(cell):
             return None
-        rows.append(pieces)
-    return rows
+        bounds.append(at)
+    else:
+        return None
+    return [(r, cell[start:end]) for r, start, end in zip(rows, bounds, bounds[1:])]

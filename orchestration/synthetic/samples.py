@@ -1037,12 +1037,12 @@ def _pdf_kit():
         the next page instead. Continuations break anywhere."""
 
         def __init__(self, texts, spans, col_widths, row_heights=None, keep_top=0,
-                     page_height=None):
+                     page_height=None, ruled=True):
             self._texts, self._spans, self._keep_top = texts, spans, keep_top
-            self._page_height = page_height
+            self._page_height, self._ruled = page_height, ruled
             style = [
                 ("FONT", (0, 0), (-1, -1), _PDF_FONT, _PDF_CELL_SIZE, _PDF_CELL_LEADING),
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                *([("GRID", (0, 0), (-1, -1), 0.5, colors.black)] if ruled else []),
                 ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), _PDF_PAD),
@@ -1098,13 +1098,14 @@ def _pdf_kit():
                     top_spans.append((r0, c0, n - 1, c1, offset))
                     bottom_spans.append((0, c0, r1 - n, c1,
                                          max(0.0, offset + k * _PDF_CELL_LEADING - upper)))
-            return [RuledTable(top, top_spans, self._col_widths_spec, heights[:n], self._keep_top),
-                    RuledTable(bottom, bottom_spans, self._col_widths_spec, heights[n:], 0)]
+            return [RuledTable(top, top_spans, self._col_widths_spec, heights[:n], self._keep_top,
+                               ruled=self._ruled),
+                    RuledTable(bottom, bottom_spans, self._col_widths_spec, heights[n:], 0, ruled=self._ruled)]
 
     return RuledTable
 
 
-def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[float, ...]):
+def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[float, ...], ruled: bool = True):
     RuledTable = _pdf_kit()
     placed, width = _place(rows)
     texts = [[""] * width for _ in rows]
@@ -1116,7 +1117,7 @@ def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[floa
         texts[p.row][p.col] = c.flat_text if c.text == _RESULT_LABEL else _pdf_wrap(c.text, span_width)
         if c.rowspan > 1 or c.colspan > 1:
             spans.append((p.row, p.col, p.row + c.rowspan - 1, p.col + c.colspan - 1, None))
-    return RuledTable(texts, spans, col_widths, None, header_rows, _PDF_FRAME_HEIGHT)
+    return RuledTable(texts, spans, col_widths, None, header_rows, _PDF_FRAME_HEIGHT, ruled)
 
 
 #: A4 with the table width plus the frame's 6 pt paddings between the side margins.
@@ -1172,9 +1173,11 @@ def _table_picture(table):
     return Image(io.BytesIO(png), width=width * scale, height=height * scale)
 
 
-def render_pdf(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
+def render_pdf(report: SampleReport, tables_as_pictures: bool = False, ruled: bool = True) -> bytes:
     """An A4 PDF with a text layer (module docstring). Same report, same bytes.
-    ``tables_as_pictures``: every table a picture, the prose text (a table pasted as a screenshot)."""
+    ``tables_as_pictures``: every table a picture, the prose text (a table pasted as a screenshot).
+    ``ruled=False``: the tables drawn without rules (their cells' text centred in them), as a
+    page whose borders are styles prints, or a three-line table."""
     _pdf_kit()
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
@@ -1195,7 +1198,7 @@ def render_pdf(report: SampleReport, tables_as_pictures: bool = False) -> bytes:
     for kind, item in _document(report):
         if kind == "table":
             table, rows = item
-            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table])
+            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table], ruled)
             story.append(_table_picture(flowable) if tables_as_pictures else flowable)
         else:
             story.append(Paragraph(html.escape(item, quote=False), styles[kind]))

@@ -512,20 +512,22 @@ def test_a_checked_page_as_word_xml_files_reads_every_cell():
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("vertical", ["top", "center", "bottom"])
-def test_a_word_report_whose_tables_have_no_borders_reads_printed_as_the_word_file(vertical):
+@pytest.mark.parametrize("vertical, horizontal", [("top", None), ("center", None), ("bottom", None),
+                                                  ("center", "center"), ("center", "right")])
+def test_a_word_report_whose_tables_have_no_borders_reads_printed_as_the_word_file(vertical, horizontal):
     """Tables laid out by alignment alone (no borders), printed to PDF: no rules to find the
     cells by, and narrow label cells wrap their labels, above, around or below the row's
     figures as the cells set their text. Before parser 0.7.13 only labels at the top of their
     cells were put back together: 3 agencies × 2 layouts read 522 of 1,194 cells set in the
     middle of their cells (Word's "centre"), 900 at the foot, 1,194 at the top; now each
     1,194, 0 wrong (pdf_columns: a label cell's lines go with the row whose figures stand
-    among them)."""
+    among them). Text at the right of its cells too: the sentence above table 二, cut into words
+    by its figures, was taken for the table's header (1,188 of 1,194: 「规范性文件 6 6 — 109」)."""
     assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"
     for seed, layout in ((7, "2019"), (8, "2021")):
         report = next(r for r in samples.generate_panel(seed=seed, agencies=1) if r.layout == layout)
         docx = samples.render_docx(report)
-        printed = forms.word_printed(docx, ruling="none", vertical=vertical)
+        printed = forms.word_printed(docx, ruling="none", vertical=vertical, horizontal=horizontal)
         _same_reading(parse_document(printed, "report.pdf"), parse_document(docx, "report.docx"))
 
 

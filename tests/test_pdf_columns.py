@@ -192,19 +192,46 @@ def test_a_row_cut_by_a_page_break_keeps_its_label_s_rest_from_the_next_page():
 
 
 def test_unnumbered_labels_are_read_wrapped_only_beside_a_table_that_shows_it():
-    """Table 二's labels have no item numbers: 「行政规范性文」 then 「件」 below is its rest only
-    when another table of the document shows labels wrapped below their rows."""
+    """Table 二's labels have no item numbers: 「件」 between the rows of 「行政规范性文」 and 「行政许可」
+    ends the first when the labels stand at the top of their cells, starts the second when at
+    their foot. It is read as the first's rest only when another table of the document shows
+    labels wrapped below their rows; else the rows are left as they were."""
     def table_two():
         return [_line((40, "信息内容"), (300, "制发"), (390, "废止"), (480, "有效")),
                 _line((40, "规章"), (300, "0"), (390, "0"), (480, "0")),
                 _line((40, "行政规范性文"), (300, "3"), (390, "0"), (480, "64")),
-                _line((40, "件"))]
+                _line((40, "件")),
+                _line((40, "行政许可"), (300, "1"), (390, "1"), (480, "1"))]
     alone = table_two()
     rewrite_unruled_rows(alone)
-    assert alone[2].text == "行政规范性文3064"          # as it was
+    assert [line.text for line in alone[2:]] == ["行政规范性文3064", "件", "行政许可111"]   # as it was
     lines = table_two() + _wrapped_table()
     rewrite_unruled_rows(lines)
-    assert lines[2].text == "行政规范性文件 3 0 64" and lines[3].text == ""
+    assert [line.text for line in lines[2:5]] == ["行政规范性文件 3 0 64", "", "行政许可111"]
+
+
+def test_a_label_on_the_table_s_last_line_is_the_last_row_s():
+    """Below the last row no row could take it: 「件」 is its label's rest whatever the alignment."""
+    lines = [_line((40, "信息内容"), (300, "制发"), (390, "废止"), (480, "有效")),
+             _line((40, "规章"), (300, "0"), (390, "0"), (480, "0")),
+             _line((40, "行政规范性文"), (300, "3"), (390, "0"), (480, "64")),
+             _line((40, "件"))]
+    rewrite_unruled_rows(lines)
+    assert [line.text for line in lines[1:]] == ["规章000", "行政规范性文件 3 0 64", ""]
+
+
+def test_labels_one_line_high_in_two_columns_are_each_their_row_s():
+    """An annex's label and unit columns, a row a line: each row's label is its own line's words
+    (not one cell of every row's labels, as a group label beside its rows is: 「主动公开文件数其中：
+    1、政府网站公开数…」 and every figure of the annex after it, in Chromium's print of
+    pingtan-2015 without borders, with a first cut of parser 0.7.13)."""
+    lines = [_line((40, "指标"), (200, "单位"), (300, "本年"), (390, "累计")),
+             _line((40, "主动公开文件数"), (200, "条"), (300, "2949"), (390, "81916")),
+             _line((40, "其中：1、政府网站公开数"), (200, "条"), (300, "2949"), (390, "81916")),
+             _line((40, "2、政府公报公开数"), (200, "条"), (300, "0"), (390, "0"))]
+    texts = [line.text for line in lines]
+    rewrite_unruled_rows(lines + _wrapped_table())   # a document whose labels stand at the top
+    assert [line.text for line in lines] == texts and all(line.row for line in lines[1:])
 
 
 def _foot_table() -> list[_Line]:
@@ -230,3 +257,20 @@ def test_unnumbered_labels_at_the_foot_of_their_cells_are_cut_before_the_next_ro
     top = table_two() + _wrapped_table()
     rewrite_unruled_rows(top)
     assert [line.text for line in top[1:4]] == ["规章行政规范性 0 0 0", "", "文件3064"]
+
+
+def test_a_sentence_above_the_table_cut_by_its_figures_is_no_header():
+    """Numbers set at the right of their cells start the numbers' side far right; the sentence
+    above the table, cut into words by its figures (「…专项检查」 「4」 「次，发现并整改问题」 …), has no
+    word reaching over it, but its text runs on across it: prose, no header. Its words made
+    columns of their own, and every row of the table under it a blank mark too many (「规范性文件
+    6 6 — 109」: Word's tables with their cells' text at the right, printed without borders)."""
+    sentence = _line((105, "（五）监督保障。开展政务公开专项检查"), (287, "4"), (300, "次，发现并整改问题"),
+                     (393, "8"), (406, "个。"))
+    lines = [sentence, _line((105, "二、主动公开政府信息情况")),
+             _line((145, "信息内容"), (225, "本年新制作数量"), (333, "本年新公开数量"), (441, "对外公开总数量")),
+             _line((165, "规章"), (285, "0"), (393, "0"), (501, "0")),
+             _line((135, "规范性文件"), (285, "6"), (393, "6"), (481, "109"))]
+    texts = [line.text for line in lines]
+    rewrite_unruled_rows(lines)
+    assert [line.text for line in lines] == texts and lines[-1].row

@@ -32,7 +32,8 @@ and of its header's words, and a row with fewer numbers than columns gets a blan
   browser's default) its first lines are above them, at the foot all of them. The text reader
   took each piece for a row's or prose. The page's geometry puts them back together: the label
   side's words are joined into cells (a word continues the cell nearest above it in x unless it
-  starts with an item number or stands further below than a line does), and a cell goes with the
+  starts with an item number, stands further below than a line does, or both stand on rows'
+  lines: labels one line high, each its row's), and a cell goes with the
   row whose figures stand among its lines (:func:`_row_labels`); a group's label beside several
   rows (「（三）不予公开」) with the first. Labels without item numbers one under the other (table
   二's) run into one cell; they are cut as the document's numbered labels show it sets them,
@@ -44,6 +45,7 @@ import re
 from dataclasses import dataclass, field
 
 from .cells import is_value, normalise
+from .vocabulary import LABEL_COLUMN_HEADERS
 
 BLANK_MARK = "—"
 # Labels of the national tables start with an item number: 「三、」「（四）」「2.」「1、」. The rest of
@@ -60,6 +62,7 @@ class _Word:
     text: str
     x0: float
     x1: float
+    size: float = 0.0   # its characters' size
 
 
 @dataclass
@@ -109,10 +112,11 @@ def _unglued(chars: list[dict]) -> list[_Word]:
     cut = len(chars)
     while cut > 0 and chars[cut - 1]["text"] in _NUMBER_CHARS:
         cut -= 1
+    size = max(c["size"] for c in chars)
     if 0 < cut < len(chars) and _CJK_CHAR.match(chars[cut - 1]["text"]) and text[cut].isdigit():
-        return [_Word(text[:cut], chars[0]["x0"], chars[cut - 1]["x1"]),
-                _Word(text[cut:], chars[cut]["x0"], chars[-1]["x1"])]
-    return [_Word(text, chars[0]["x0"], chars[-1]["x1"])]
+        return [_Word(text[:cut], chars[0]["x0"], chars[cut - 1]["x1"], size),
+                _Word(text[cut:], chars[cut]["x0"], chars[-1]["x1"], size)]
+    return [_Word(text, chars[0]["x0"], chars[-1]["x1"], size)]
 
 
 def _first_value(line_words: list[_Word]) -> int:
@@ -175,8 +179,8 @@ def _number_columns(table: _Table) -> list[tuple[float, float]]:
 
 
 def _header_columns(table: _Table, numbers: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The columns the header's words name: the lines above the first row (up to one that runs
-    across the numbers' side), their words right of the labels, narrow words first; a word over
+    """The columns the header's words name: the lines above the first row (up to one whose text
+    runs across the numbers' side: prose, though its figures cut it into words), their words right of the labels, narrow words first; a word over
     one column already found (「企业」 under 「商业」) widens it, a word over several (「法人或其他组织」)
     is a group's label and names none. A line counts with another word over the numbers' side
     or a word over a column of numbers: a note alone beside the title (「单位：件」) is none."""
@@ -188,7 +192,7 @@ def _header_columns(table: _Table, numbers: list[tuple[float, float]]) -> list[t
 
     header: list[_Word] = []
     for _, line_words in reversed(table.header):
-        if any(across(w) for w in line_words):
+        if any(across(w) for w in _runs(line_words)):
             break
         over = [w for w in line_words if w.x0 >= table.labels_end - _TOLERANCE]
         if len(over) > 1 or any(_overlaps(w, *c) for w in over for c in numbers):
@@ -201,6 +205,20 @@ def _header_columns(table: _Table, numbers: list[tuple[float, float]]) -> list[t
         elif len(under) == 1:
             under[0][0], under[0][1] = min(under[0][0], w.x0), max(under[0][1], w.x1)
     return sorted((x0, x1) for x0, x1 in leaves)
+
+
+def _runs(line_words: list[_Word]) -> list[_Word]:
+    """A line's words run together where less than half a character apart: a sentence's words
+    (「开展政务公开专项检查」 「4」 「次，发现…」, cut at its figures), not a header's column labels,
+    which stand a cell's margins apart."""
+    runs: list[_Word] = []
+    for w in line_words:
+        if runs and w.x0 - runs[-1].x1 < 0.5 * max(w.size, runs[-1].size):
+            last = runs[-1]
+            runs[-1] = _Word(last.text + w.text, last.x0, w.x1, max(last.size, w.size))
+        else:
+            runs.append(w)
+    return runs
 
 
 def _places(table: _Table, columns: list[tuple[float, float]]) -> list[list[int]] | None:
@@ -276,10 +294,12 @@ class _Piece:
 def _label_cells(table: _Table) -> list[list[_Piece]]:
     """The table's label cells: the words on its labels' side, from the lines just above its
     first row (a label centred in its cell starts above its row's figures) to the last row's
-    wrapped lines, put together as a cell's lines: a word continues the cell on the line just
-    above it whose last word it overlaps in x, unless it starts with an item number (「2.」
-    「（三）」: a new label), or stands further below than a line of text does (another cell),
-    or is the second row line's own label word of the cell (two rows' labels, one under the other)."""
+    wrapped lines, put together as a cell's lines: a word continues the cell whose last word is
+    the nearest above it that it overlaps in x (two columns' lines need not pair up), unless it
+    starts with an item number (「2.」 「（三）」: a new label), or stands further below than a line
+    of text does (another cell), or both stand on rows' lines (two rows' labels one line high: an
+    annex's label and unit columns). Labels without item numbers whose lines run from one row to
+    the next (table 二's) make one cell, cut by :func:`_split`."""
     lines: list[tuple[object, list[_Word], int | None, int]] = []   # line, label words, row, first value
     for line, line_words in reversed(table.header):
         if not all(w.x1 <= table.start + _TOLERANCE for w in line_words):
@@ -312,8 +332,17 @@ def _label_cells(table: _Table) -> list[list[_Piece]]:
 
 def _continues(cell: list[_Piece], piece: _Piece) -> bool:
     last = cell[-1]
-    if ENUMERATOR.match(normalise(piece.word.text)):
+    text = normalise(piece.word.text)
+    if ENUMERATOR.match(text) or LABEL_COLUMN_HEADERS.search(text):
+        return False   # a new label, or a part's heading (「第二十条第（五）项」) under a row
+    # A cell's lines share an edge or a middle, as the cell aligns its text; a heading centred
+    # over the table below a row's label does not.
+    tolerance = max(_TOLERANCE, 0.25 * piece.size)
+    a, b = piece.word, last.word
+    if min(abs(a.x0 - b.x0), abs(a.x1 - b.x1), abs(a.x0 + a.x1 - b.x0 - b.x1) / 2) > tolerance:
         return False
+    if piece.row is not None and last.row is not None:
+        return False   # two rows' lines one under the other: each its own label (one line high)
     # Lines of one cell follow each other a line's height and a little apart; a page break
     # between them is no gap where no row of the table stands between (a row cut by the break).
     if piece.page != last.page:

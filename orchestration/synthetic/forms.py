@@ -1301,13 +1301,14 @@ def tables_in_layout_cells(docx: bytes) -> bytes:
 
 
 def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None = None,
-                 repeat_header: bool = False) -> bytes:
+                 horizontal: str | None = None, repeat_header: bool = False) -> bytes:
     """A Word report as LibreOffice prints it to PDF (Word's own way to PDF), its tables ruled
     as ``ruling`` says: "grid" (as generated), "none" (borders taken away) or "three-line" (a
     rule over and under each table only); every cell's text set ``vertical`` in it when given
     ("top", "center", "bottom": Word's vertical alignment; a label wrapped in a narrow cell then
-    stands below, around or above its row's figures); the tables' first three rows repeated at
-    the head of each page when ``repeat_header``."""
+    stands below, around or above its row's figures), and ``horizontal`` across it ("center",
+    "right"); the tables' first three rows repeated at the head of each page when
+    ``repeat_header``."""
     import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -1336,6 +1337,11 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
                 alignment = OxmlElement("w:vAlign")
                 alignment.set(qn("w:val"), vertical)
                 cell.get_or_add_tcPr().append(alignment)
+        if horizontal is not None:
+            for paragraph in table._tbl.iter(qn("w:p")):
+                justification = OxmlElement("w:jc")
+                justification.set(qn("w:val"), horizontal)
+                paragraph.get_or_add_pPr().append(justification)
     out = io.BytesIO()
     document.save(out)
     return convert(out.getvalue(), ".docx", "pdf:writer_pdf_Export")

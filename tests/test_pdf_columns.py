@@ -34,7 +34,7 @@ def rewrite_unruled_rows(lines: list[_Line], between: tuple[_Line, ...] = ()) ->
     for k, line in enumerate(lines):
         y += PITCH / 2 if line in between or (k and lines[k - 1] in between) else PITCH
         for ch in line.chars:
-            ch.update(top=y, bottom=y + SIZE, doctop=y, page_number=1)
+            ch.update(top=y, bottom=y + SIZE, page_number=1)
     pdf_columns.rewrite_unruled_rows(lines)
 
 
@@ -186,7 +186,7 @@ def test_a_row_cut_by_a_page_break_keeps_its_label_s_rest_from_the_next_page():
     before = _rows_and_rest(lines)
     last = lines[-1]
     for ch in last.chars:   # 「开」 at the top of page 2
-        ch.update(page_number=2, doctop=ch["doctop"] + 120)
+        ch.update(page_number=2, top=20.0, bottom=20.0 + SIZE)
     pdf_columns.rewrite_unruled_rows(lines)   # laid out as above, but for the page break
     assert before == _rows_and_rest(lines) == (ROWS_READ, [])
 

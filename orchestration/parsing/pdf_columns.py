@@ -282,9 +282,9 @@ class _Piece:
     """A word on the labels' side of a table's line: one line of a label cell's text."""
     line: object
     word: _Word
-    top: float          # the line's top and bottom on the document (pdfplumber's doctop)
-    bottom: float
     page: int
+    top: float          # the line's top and bottom on its page
+    bottom: float
     size: float
     row: int | None     # the table row whose line it stands on
     last: bool          # the last label word of its line (no label cell right of it)
@@ -311,17 +311,13 @@ def _label_cells(table: _Table) -> list[list[_Piece]]:
     cells: list[list[_Piece]] = []
     rows_before = 0
     for line, line_words, row, first in lines:
-        chars = [c for c in line.chars if c["text"].strip()]
-        top = min(c["doctop"] for c in chars)
-        bottom = top + max(c["bottom"] for c in chars) - min(c["top"] for c in chars)
-        size = max(c["size"] for c in chars)
-        page = chars[0].get("page_number", 0)
+        page, top, bottom, size = _where(line)
         for index, word in enumerate(line_words[:first]):
-            piece = _Piece(line, word, top, bottom, page, size, row, index == first - 1, rows_before)
+            piece = _Piece(line, word, page, top, bottom, size, row, index == first - 1, rows_before)
             # the cell nearest above in the word's x (two columns' lines need not pair up)
             above = max((c for c in cells if c[-1].line is not line
                          and _overlaps(word, c[-1].word.x0, c[-1].word.x1)),
-                        key=lambda c: c[-1].top, default=None)
+                        key=lambda c: (c[-1].page, c[-1].top), default=None)
             if above is not None and _continues(above, piece):
                 above.append(piece)
             else:
@@ -350,10 +346,17 @@ def _continues(cell: list[_Piece], piece: _Piece) -> bool:
     return piece.top - last.bottom <= piece.size
 
 
-def _rows_in(cell: list[_Piece], row_middles: list[float]) -> list[int]:
+def _where(line) -> tuple[int, float, float, float]:
+    """(page, top, bottom, size) of a line's characters."""
+    chars = [c for c in line.chars if c["text"].strip()]
+    return (chars[0].get("page_number", 0), min(c["top"] for c in chars), max(c["bottom"] for c in chars),
+            max(c["size"] for c in chars))
+
+
+def _rows_in(cell: list[_Piece], row_middles: list[tuple[int, float]]) -> list[int]:
     """The rows whose figures' line stands within the cell's lines (its middle between the
-    cell's top and bottom)."""
-    top, bottom = cell[0].top, cell[-1].bottom
+    cell's top and bottom; (page, y): a cell may go on on the next page)."""
+    top, bottom = (cell[0].page, cell[0].top), (cell[-1].page, cell[-1].bottom)
     return [k for k, middle in enumerate(row_middles) if top <= middle <= bottom]
 
 
@@ -387,10 +390,9 @@ def _row_labels(table: _Table, cells: list[list[_Piece]], alignment: str | None)
     the other with no item number between them (table 二's), told apart by the document's
     alignment when the labels that show it agree, else left as they were."""
     middles = []
-    for line, line_words, first in table.rows:
-        chars = [c for c in line.chars if c["text"].strip()]
-        middles.append(min(c["doctop"] for c in chars)
-                       + (max(c["bottom"] for c in chars) - min(c["top"] for c in chars)) / 2)
+    for line, _, _ in table.rows:
+        page, top, bottom, _ = _where(line)
+        middles.append((page, (top + bottom) / 2))
     labels: list[list[tuple[float, int, _Piece]] | None] = [[] for _ in table.rows]
     untouched: set[int] = set()
     for number, cell in enumerate(cells):
@@ -415,7 +417,7 @@ def _row_labels(table: _Table, cells: list[list[_Piece]], alignment: str | None)
     return result
 
 
-def _split(cell: list[_Piece], rows: list[int], middles: list[float],
+def _split(cell: list[_Piece], rows: list[int], middles: list[tuple[int, float]],
            alignment: str | None) -> list[tuple[int, list[_Piece]]] | None:
     """Several rows' labels run into one cell, cut where the document's alignment says: before
     each row line's piece (top), after it (bottom), or around it (middle: as many lines below
@@ -430,8 +432,8 @@ def _split(cell: list[_Piece], rows: list[int], middles: list[float],
     elif alignment == "middle":
         bounds, at = [], 0
         for r in rows:
-            above = sum(1 for p in cell[at:] if p.bottom < middles[r])
-            on = sum(1 for p in cell[at:] if p.top <= middles[r] <= p.bottom)
+            above = sum(1 for p in cell[at:] if (p.page, p.bottom) < middles[r])
+            on = sum(1 for p in cell[at:] if (p.page, p.top) <= middles[r] <= (p.page, p.bottom))
             bounds.append(at)
             at += 2 * above + on
         if at != len(cell):

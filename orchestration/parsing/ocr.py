@@ -497,39 +497,89 @@ def to_page(ocr: OcrPage, number: int, dpi: float, confidence: dict[str, float],
             _digits_for_letters(row, f"page {number} table {table.number} row {r + 1} column ", notes)
             table.rows.append(row)
         page.tables.append(table)
+    boxes = [piece for b in boxes if not _too_narrow(b, text_height)
+             for piece in _figures_apart(ocr.gray, b, text_height)]
     lines = _lines(boxes)
     body = sorted(b.height for b in boxes)[len(boxes) // 2] if boxes else 0
-    unruled: list[list[OcrBox]] = []
     for line in lines:
         top = min(b.y0 for b in line)
         bottom = max(b.y1 for b in line)
         height = max(b.height for b in line)
         # One size for the body text: OCR box heights wobble, and the PDF reader joins the lines
         # of a paragraph only when their sizes agree.
-        size = body if abs(height - body) < 0.25 * body else height
-        texts = [b.text for b in line]
-        if not page.tables and len(line) >= 2 and any(is_value(normalise(t)) for t in texts[1:]) \
-                and not is_value(normalise(texts[0])):
-            unruled.append(line)
-            continue
-        page.lines.append(_TextLine(_clean(_join(texts)), line[0].x0 * pt, line[-1].x1 * pt,
-                                    top * pt, bottom * pt, round(size * pt * 0.8, 1)))
+        size = round((body if abs(height - body) < 0.25 * body else height) * pt * 0.8, 1)
+        page.lines.append(_TextLine(_clean(_join([b.text for b in line])), line[0].x0 * pt, line[-1].x1 * pt,
+                                    top * pt, bottom * pt, size, chars=_box_chars(line, pt, size, number)))
         page.lines[-1].number = len(page.lines)
         confidence[f"page {number} line {len(page.lines)}"] = min(b.confidence for b in line)
-    if unruled:
-        # A table without rules: each line of a label and numbers is a row, its boxes the cells.
-        table = _Table(len(page.tables) + 1, (min(b.x0 for l in unruled for b in l) * pt,
-                                              min(b.y0 for l in unruled for b in l) * pt,
-                                              max(b.x1 for l in unruled for b in l) * pt,
-                                              max(b.y1 for l in unruled for b in l) * pt), [])
-        for r, line in enumerate(unruled, start=1):
-            row = []
-            for c, b in enumerate(line, start=1):
-                row.append(_Cell(_clean(b.text), (b.x0 * pt, b.y0 * pt, b.x1 * pt, b.y1 * pt), r, c))
-                confidence[f"page {number} table {table.number} row {r} column {c}"] = b.confidence
-            table.rows.append(row)
-        page.tables.append(table)
     return page
+
+
+def _box_chars(line: list[OcrBox], pt: float, size: float, number: int) -> list[dict]:
+    """A line's boxes as characters where they stand (each box's width shared among its
+    characters, a Chinese character's share twice a digit's), as a text layer gives them: a table
+    without rules is then read from where its words stand (pdf_columns: blank cells, labels
+    wrapped over lines), as a text PDF's is."""
+    chars = []
+    for box in line:
+        widths = [_char_width(ch) for ch in box.text]
+        scale = (box.x1 - box.x0) * pt / max(sum(widths), 0.5)
+        x = box.x0 * pt
+        for ch, width in zip(box.text, widths):
+            chars.append({"text": ch, "x0": x, "x1": x + width * scale, "top": box.y0 * pt,
+                          "bottom": box.y1 * pt, "size": size, "page_number": number})
+            x += width * scale
+    return chars
+
+
+def _too_narrow(box: OcrBox, text_height: float) -> bool:
+    """A box far narrower than its text: a mark read as characters (a stroke, a speck read 「11」
+    two points wide), no text. (A table's grid cuts such marks away; without one they stood as a
+    number in a blank cell.)"""
+    return box.x1 - box.x0 < 0.35 * text_height * sum(_char_width(ch) for ch in box.text)
+
+
+_FIGURES = re.compile(r"[\d０-９.,+\-]+")
+
+
+def _figures_apart(gray, box: OcrBox, text_height: float) -> list[OcrBox]:
+    """A box of figures run over several cells of a table without rules (「17837351」 over 178, 37
+    and 351: no rule between them to cut it at, as :func:`_split_at_rules` does), cut where its ink
+    has a gap wider than a character's, each piece given as many of the figures, in order, as it
+    holds glyphs (runs of inked columns). Where the figures and the glyphs do not agree (the
+    engine read more or fewer figures than the ink shows, or two glyphs touch) no figure is
+    placed: the box is dropped, its cells left unread rather than a figure given to the wrong one."""
+    import numpy as np
+
+    text = box.text.replace(" ", "")
+    if len(text) < 2 or not _FIGURES.fullmatch(text):
+        return [box]
+    top, bottom = max(0, int(box.y0)), min(gray.shape[0], int(math.ceil(box.y1)))
+    left, right = max(0, int(box.x0)), min(gray.shape[1], int(math.ceil(box.x1)))
+    if bottom <= top or right <= left:
+        return [box]
+    inked = np.flatnonzero((gray[top:bottom, left:right] < 128).any(axis=0))
+    if not inked.size:
+        return [box]
+    pieces = [[[inked[0], inked[0]]]]   # pieces, each a list of glyphs' [first, last] column
+    for x in inked[1:]:
+        glyphs = pieces[-1]
+        if x - glyphs[-1][1] > 0.6 * text_height:
+            pieces.append([[x, x]])
+        elif x - glyphs[-1][1] > 1:
+            glyphs.append([x, x])
+        else:
+            glyphs[-1][1] = x
+    if len(pieces) == 1:
+        return [box]
+    if sum(len(glyphs) for glyphs in pieces) != len(text):
+        return []
+    out, at = [], 0
+    for glyphs in pieces:
+        out.append(OcrBox(left + glyphs[0][0], box.y0, left + glyphs[-1][1] + 1, box.y1,
+                          text[at:at + len(glyphs)], box.confidence))
+        at += len(glyphs)
+    return out
 
 
 def _digit_ghosts(grid: Grid, by_region: dict) -> dict:

@@ -155,10 +155,10 @@ APPS_ROWS = [
     (re.compile(r"本年新收"), "new_received", None),
     (re.compile(r"上年结转"), "carried_over", None),
     (re.compile(r"结转下年度|下年度继续"), "carried_forward", None),
-    (re.compile(r"(?<!不)予以公开"), "granted", None),
+    (re.compile(r"(?<!不)予以公开|\(一\)予以公?$"), "granted", None),   # (its last character lost)
     (re.compile(r"部分公开"), "partially_granted", None),
     (re.compile(r"国家秘密"), "withheld.state_secret", None),
-    (re.compile(r"法律行政法?规?禁?止公开|行政法规禁止|禁止公开"), "withheld.prohibited_by_law", None),
+    (re.compile(r"法律行政法?规?禁?止公开|行政法规禁止|禁止公开|其他法律行政法规"), "withheld.prohibited_by_law", None),
     (re.compile(r"三安全|一稳定"), "withheld.three_securities", None),
     (re.compile(r"第三方"), "withheld.third_party_rights", None),
     (re.compile(r"内部事务"), "withheld.internal_affairs", None),

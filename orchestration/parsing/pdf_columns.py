@@ -180,9 +180,9 @@ def _number_columns(table: _Table) -> list[tuple[float, float]]:
 
 def _header_columns(table: _Table, numbers: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """The columns the header's words name: the lines above the first row (up to one whose text
-    runs across the numbers' side: prose, though its figures cut it into words), their words right of the labels, narrow words first; a word over
-    one column already found (「企业」 under 「商业」) widens it, a word over several (「法人或其他组织」)
-    is a group's label and names none. A line counts with another word over the numbers' side
+    runs across the numbers' side: prose, though its figures cut it into words), their words
+    right of the labels, narrow words first; a word over one column already found (「企业」 under
+    「商业」) widens it, a word over several (「法人或其他组织」) is a group's label and names none. A line counts with another word over the numbers' side
     or a word over a column of numbers: a note alone beside the title (「单位：件」) is none."""
     def across(w: _Word) -> bool:
         # From the labels' side over the numbers': prose or a title, unless the word is no

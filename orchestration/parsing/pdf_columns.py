@@ -393,7 +393,7 @@ def _row_labels(table: _Table, cells: list[list[_Piece]], alignment: str | None)
     for line, _, _ in table.rows:
         page, top, bottom, _ = _where(line)
         middles.append((page, (top + bottom) / 2))
-    labels: list[list[tuple[float, int, _Piece]] | None] = [[] for _ in table.rows]
+    labels: list[list[tuple[float, int, _Piece]]] = [[] for _ in table.rows]   # (cell x, cell, piece)
     untouched: set[int] = set()
     for number, cell in enumerate(cells):
         rows = _rows_in(cell, middles)
@@ -413,7 +413,7 @@ def _row_labels(table: _Table, cells: list[list[_Piece]], alignment: str | None)
         if k in untouched or not pieces:
             result.append(None)
         else:
-            result.append([piece for _, _, piece in sorted(pieces, key=lambda t: (t[0], t[1]))])
+            result.append([piece for _, _, piece in sorted(pieces, key=lambda t: t[:2])])
     return result
 
 

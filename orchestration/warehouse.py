@@ -14,7 +14,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import duckdb
 
@@ -443,16 +443,28 @@ def record_fetches(con: duckdb.DuckDBPyConnection, batch_id: str, fetched: list[
 
 
 def _frame(rows: list[list], columns: list[str], integers=(), floats=()):
-    """Rows as a data frame DuckDB reads with the right types: None stays NULL, integer columns
-    stay integers (pandas would make them floats to hold the NULLs), number columns numbers."""
+    """Rows as a data frame DuckDB reads with the right types (:func:`_columns_frame`)."""
+    return _columns_frame(dict(zip(columns, zip(*rows) if rows else [()] * len(columns))), integers, floats)
+
+
+def _columns_frame(columns: dict[str, list], integers=(), floats=()):
+    """Columns as a data frame DuckDB reads with the right types: None stays NULL, integer
+    columns stay integers (pandas would make them floats to hold the NULLs), number columns
+    numbers. Built column by column: pandas' reading of a list of rows was most of the time the
+    parse writer spent outside DuckDB."""
+    import numpy as np
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    for column in integers:
-        frame[column] = pd.array(frame[column], dtype="Int64")
-    for column in floats:
-        frame[column] = pd.array(frame[column], dtype="Float64")
-    return frame
+    frame = {}
+    for name, items in columns.items():
+        # fromiter takes each item as it is (np.array would make a tuple or list a row of its own)
+        array = np.fromiter(items, dtype=object, count=len(items))
+        if name in integers:
+            array = pd.array(array, dtype="Int64")
+        elif name in floats:
+            array = pd.array(array, dtype="Float64")
+        frame[name] = array
+    return pd.DataFrame(frame, copy=False)
 
 
 def _timestamp(epoch: float | None, fallback):
@@ -637,43 +649,94 @@ def _storable(value) -> float | None:
     return number if abs(number) <= MAX_STORED_VALUE else None
 
 
+class ReportRows(NamedTuple):
+    """What the warehouse stores of one parsed document, as plain tuples of strings and numbers.
+
+    The parse workers build it (:func:`report_rows`) and send it to the writing process instead
+    of the parser's records: pickling a report's ``MetricValue`` and ``ReportSection`` objects
+    and unpickling them in the writer cost 0.7 ms a document, most of it in the writer, which is
+    the parse batch's one serial process; these tuples cost a quarter of that, and building the
+    rows is the workers' work, in parallel."""
+    sha256: str
+    report: tuple            # REPORT_FIELDS
+    values: tuple            # VALUE_FIELDS as columns: a tuple of values each
+    issues: list             # (code, message, location): the parser's, then values too large to store
+    open_rows: list          # OPEN_ROW_FIELDS, the labels and readings as JSON
+    sections: list           # SECTION_FIELDS
+    parser_issues: int       # of ``issues``, how many the parser raised
+
+    @property
+    def template(self) -> str | None:
+        return self.report[REPORT_FIELDS.index("template")]
+
+    @property
+    def value_count(self) -> int:
+        return len(self.values[0])
+
+
+REPORT_FIELDS = ("media_type", "agency", "year", "template", "published", "scope", "scope_basis", "title",
+                 "published_basis")
+VALUE_FIELDS = ("metric_key", "value", "method", "table_name", "row_label", "column_label", "raw_text", "location",
+                "note")
+OPEN_ROW_FIELDS = ("seq", "table_name", "row_label", "location", "raw_text", "unit", "column_labels", "readings")
+SECTION_FIELDS = ("section_key", "position", "title_as_printed", "text")
+
+
+def report_rows(sha256: str, media_type: str | None, report) -> ReportRows:
+    """The rows of one parsed document (a ``ParsedReport``), as :func:`store_report_rows` writes
+    them: values too large to store exactly become nulls with an issue of their own."""
+    values = [[] for _ in VALUE_FIELDS]
+    too_large = []
+    for m in report.values.values():
+        value = _storable(m.value)
+        if m.value is not None and value is None:
+            too_large.append(
+                ("number_too_large", f"{m.key}: the printed number {m.raw_text!r} is beyond what the "
+                 f"warehouse stores exactly (±{MAX_STORED_VALUE:,}); stored as null, the printed text kept",
+                 m.location))
+        for column, item in zip(values, (m.key, value, m.method, m.table, m.row_label, m.column_label,
+                                         m.raw_text, m.location, m.note)):
+            column.append(item)
+    issues = [(i.code, i.message, i.location) for i in report.issues]
+    open_rows = [(seq, row["table"], row.get("printed"), row.get("where"), row.get("raw"), row.get("unit"),
+                  json.dumps(row.get("labels") or {}, ensure_ascii=False),
+                  json.dumps([{k: (None if v is None else str(v)) for k, v in reading.items()}
+                              for reading in row["readings"]], ensure_ascii=False))
+                 for seq, row in enumerate(getattr(report, "open_rows", None) or (), start=1)]
+    sections = [(s.key, s.position, s.title, s.text) for s in getattr(report, "sections", None) or ()]
+    return ReportRows(sha256, (media_type, report.agency, report.year, report.template, report.published,
+                               report.scope, report.scope_basis, report.title,
+                               getattr(report, "published_basis", None)),
+                      tuple(values), issues + too_large, open_rows, sections, len(issues))
+
+
 def store_reports(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | None, object]],
                   parser_version: str, now) -> None:
     """Replace everything stored for these documents ((sha256, media type, report) each) with
-    what the parser read now, in one transaction. Rows go in as whole tables: DuckDB takes
-    a data frame in milliseconds where ``executemany`` spends about 2 ms per row."""
+    what the parser read now, in one transaction (:func:`store_report_rows`)."""
+    store_report_rows(con, [report_rows(sha, media_type, report) for sha, media_type, report in parsed],
+                      parser_version, now)
+
+
+def store_report_rows(con: duckdb.DuckDBPyConnection, parsed: list[ReportRows], parser_version: str, now) -> None:
+    """Replace everything stored for these documents with these rows, in one transaction. Rows
+    go in as whole tables: DuckDB takes a data frame in milliseconds where ``executemany``
+    spends about 2 ms per row."""
     if not parsed:
         return
-    shas = _frame([[sha] for sha, _, _ in parsed], ["sha256"])
-    reports = _frame([[sha, parser_version, media_type, r.agency, r.year, r.template, r.published, now, r.scope,
-                       r.scope_basis, r.title] for sha, media_type, r in parsed],
-                     ["sha256", "parser_version", "media_type", "agency", "year", "template", "published",
-                      "parsed_at", "scope", "scope_basis", "title"], integers=("year",))
-    value_rows, too_large = [], {}
-    for sha, _, r in parsed:
-        for m in r.values.values():
-            value = _storable(m.value)
-            if m.value is not None and value is None:
-                too_large.setdefault(sha, []).append(
-                    ("number_too_large", f"{m.key}: the printed number {m.raw_text!r} is beyond what the "
-                     f"warehouse stores exactly (±{MAX_STORED_VALUE:,}); stored as null, the printed text kept",
-                     m.location))
-            value_rows.append([sha, m.key, value, m.method, m.table, m.row_label, m.column_label, m.raw_text,
-                               m.location, m.note])
-    values = _frame(value_rows, ["sha256", "metric_key", "value", "method", "table_name", "row_label",
-                                 "column_label", "raw_text", "location", "note"], floats=("value",))
-    issues = _frame([[sha, seq, code, message, location]
-                     for sha, _, r in parsed
-                     for seq, (code, message, location) in enumerate(
-                         [(i.code, i.message, i.location) for i in r.issues] + too_large.get(sha, []), start=1)],
+    shas = _columns_frame({"sha256": [r.sha256 for r in parsed]})
+    reports = _columns_frame({
+        "sha256": [r.sha256 for r in parsed], "parser_version": [parser_version] * len(parsed),
+        **{name: [r.report[k] for r in parsed] for k, name in enumerate(REPORT_FIELDS[:-1])},
+        "parsed_at": [now] * len(parsed)}, integers=("year",))
+    values = _columns_frame({
+        "sha256": [r.sha256 for r in parsed for _ in range(r.value_count)],
+        **{name: [item for r in parsed for item in r.values[k]] for k, name in enumerate(VALUE_FIELDS)}},
+        floats=("value",))
+    issues = _frame([[r.sha256, seq, *issue] for r in parsed for seq, issue in enumerate(r.issues, start=1)],
                     ["sha256", "seq", "code", "message", "location"], integers=("seq",))
-    open_rows = _frame([[sha, seq, row["table"], row.get("printed"), row.get("where"), row.get("raw"), row.get("unit"),
-                         json.dumps(row.get("labels") or {}, ensure_ascii=False),
-                         json.dumps([{k: (None if v is None else str(v)) for k, v in reading.items()}
-                                     for reading in row["readings"]], ensure_ascii=False)]
-                        for sha, _, r in parsed for seq, row in enumerate(getattr(r, "open_rows", None) or (), start=1)],
-                       ["sha256", "seq", "table_name", "row_label", "location", "raw_text", "unit", "column_labels",
-                        "readings"], integers=("seq",))
+    open_rows = _frame([[r.sha256, *row] for r in parsed for row in r.open_rows],
+                       ["sha256", *OPEN_ROW_FIELDS], integers=("seq",))
     con.execute("begin")
     try:
         # A document parsed again is re-solved across years again (parsing/agency_series.py).
@@ -715,17 +778,13 @@ def record_catalogue_paths(con: duckdb.DuckDBPyConnection, sources_dir: Path) ->
     return len(changed)
 
 
-def _store_report_sections(con: duckdb.DuckDBPyConnection, parsed: list[tuple[str, str | None, object]],
-                           parser_version: str) -> None:
-    """Store the sections of these documents ((sha256, media type, report) each) and set where
-    each one's publication date was read. Runs inside the caller's transaction (``store_reports``,
-    which has deleted what was stored before): a document's sections and its report row are
-    written together."""
-    sections = _frame([[sha, parser_version, s.key, s.position, s.title, s.text]
-                       for sha, _, r in parsed for s in getattr(r, "sections", None) or ()],
-                      ["sha256", "parser_version", "section_key", "position", "title_as_printed", "text"],
-                      integers=("position",))
-    bases = _frame([[sha, getattr(r, "published_basis", None)] for sha, _, r in parsed], ["sha256", "basis"])
+def _store_report_sections(con: duckdb.DuckDBPyConnection, parsed: list[ReportRows], parser_version: str) -> None:
+    """Store the sections of these documents and set where each one's publication date was
+    read. Runs inside the caller's transaction (``store_report_rows``, which has deleted what was
+    stored before): a document's sections and its report row are written together."""
+    sections = _frame([[r.sha256, parser_version, *section] for r in parsed for section in r.sections],
+                      ["sha256", "parser_version", *SECTION_FIELDS], integers=("position",))
+    bases = _columns_frame({"sha256": [r.sha256 for r in parsed], "basis": [r.report[-1] for r in parsed]})
     if len(sections):
         columns = ", ".join(sections.columns)
         con.execute(f"insert into raw.report_sections ({columns}) select {columns} from sections")

@@ -74,7 +74,7 @@ def test_a_failing_write_keeps_the_chunks_before_it(corpus, tmp_path, monkeypatc
     was written stays, and the next run parses only the documents that are missing."""
     monkeypatch.setattr(parse_batch, "PARSE_CHUNK", 10)
     calls = []
-    real_store = wh.store_reports
+    real_store = wh.store_report_rows
 
     def failing_third(con, parsed, *args):
         calls.append(len(parsed))
@@ -82,14 +82,14 @@ def test_a_failing_write_keeps_the_chunks_before_it(corpus, tmp_path, monkeypatc
             raise OSError("disk full")
         return real_store(con, parsed, *args)
 
-    monkeypatch.setattr(wh, "store_reports", failing_third)
+    monkeypatch.setattr(wh, "store_report_rows", failing_third)
     with pytest.raises(OSError, match="disk full"):
         refresh(corpus, tmp_path / "data", workers=1)
     con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"))
     try:
         assert con.execute("select count(*) from raw.reports").fetchone() == (20,)
         retried = len(wh.open_quarantine(con, "parse"))   # a quarantined document is parsed again
-        monkeypatch.setattr(wh, "store_reports", real_store)
+        monkeypatch.setattr(wh, "store_report_rows", real_store)
         store = RawStore(tmp_path / "data" / "raw")
         again = run_parse_batch(con, store, PARSER_VERSION, parse_document, Selection(), log=lambda _: None)
         total = con.execute("select count(*) from raw.sources").fetchone()[0]
@@ -107,13 +107,13 @@ def test_a_chunk_is_written_once_it_holds_a_row_group_of_values(corpus, tmp_path
     monkeypatch.setattr(parse_batch, "PARSE_CHUNK", 10_000)
     monkeypatch.setattr(parse_batch, "PARSE_CHUNK_VALUES", 500)
     chunks = []
-    real_store = wh.store_reports
+    real_store = wh.store_report_rows
 
     def recording(con, parsed, *args):
-        chunks.append([len(report.values) for _, _, report in parsed])
+        chunks.append([rows.value_count for rows in parsed])
         return real_store(con, parsed, *args)
 
-    monkeypatch.setattr(wh, "store_reports", recording)
+    monkeypatch.setattr(wh, "store_report_rows", recording)
     stored = refresh(corpus, tmp_path / "data", workers=1)
     assert len(chunks) >= 3
     assert sum(map(len, chunks)) == len(stored["reports"])
@@ -163,3 +163,25 @@ def test_the_checkpoint_threshold_of_a_batch_is_restored_even_when_it_fails(tmp_
         assert con.execute(setting).fetchone()[0] == before
     finally:
         con.close()
+
+
+def test_a_worker_hands_over_the_warehouse_rows_not_the_parser_records(corpus, tmp_path):
+    """What crosses from a parse worker to the writing process is the rows the warehouse stores,
+    plain tuples: unpickling the parser's records (a report's MetricValue and ReportSection
+    objects) was the writing process's largest cost besides DuckDB, and it is the batch's one
+    serial process. The rows store what the report reads."""
+    import pickle
+
+    document = next(p for p in sorted((corpus / "docs").rglob("*.html")))
+    store = RawStore(tmp_path / "raw")
+    sha256 = store.put(document.read_bytes())
+    task = (store.root, parse_document, sha256, "text/html", str(document), "s1", None)
+    rows = parse_batch._parse_stored(task)
+    report = parse_document(document.read_bytes(), source=str(document), media_type="text/html")
+    assert isinstance(rows, wh.ReportRows) and rows.value_count == len(report.values) > 100
+    payload = pickle.dumps(rows)
+    for record in ("MetricValue", "ReportSection", "ParseIssue", "ParsedReport"):
+        assert record.encode() not in payload
+    assert rows.template == report.template and len(rows.sections) == len(report.sections) > 0
+    values = dict(zip(rows.values[wh.VALUE_FIELDS.index("metric_key")], rows.values[wh.VALUE_FIELDS.index("value")]))
+    assert values == {key: (None if v is None else float(v)) for key, v in report.metrics.items()}

@@ -66,9 +66,10 @@ PARSE_CHUNK_VALUES = 122_880
 PARSE_CHUNK = 2000
 
 
-def _parse_stored(task: tuple, started: Callable[[float], None] = lambda budget: None) -> tuple:
+def _parse_stored(task: tuple, started: Callable[[float], None] = lambda budget: None) -> wh.ReportRows:
     """Read one stored document and parse it, in a supervised worker (supervisor.py): it says
-    the document's budget as soon as the bytes are read, then parses."""
+    the document's budget as soon as the bytes are read, then parses. What goes back to the
+    writing process is the rows the warehouse stores (warehouse.ReportRows)."""
     from . import ParsedReport, ParseIssue
 
     store_root, parse, sha256, media_type, location, source_id, encoding = task
@@ -77,23 +78,24 @@ def _parse_stored(task: tuple, started: Callable[[float], None] = lambda budget:
     try:
         data = RawStore(store_root).get(sha256)
     except OSError as exc:   # the stored bytes went missing: say so, keep the row
-        return sha256, ParsedReport(source=location, issues=[ParseIssue(
-            "missing_bytes", f"{location}: stored bytes {sha256} cannot be read: {exc}")])
+        return wh.report_rows(sha256, media_type, ParsedReport(source=location, issues=[ParseIssue(
+            "missing_bytes", f"{location}: stored bytes {sha256} cannot be read: {exc}")]))
     started(budget_seconds(data))
-    return sha256, parse(data, source=location, media_type=hinted)
+    return wh.report_rows(sha256, media_type, parse(data, source=location, media_type=hinted))
 
 
-def _stopped(task: tuple, code: str, message: str) -> tuple:
+def _stopped(task: tuple, code: str, message: str) -> wh.ReportRows:
     """The result of a document whose worker was stopped (past its budget or the memory cap)
     or died: a report with that issue, so it is quarantined and the batch goes on."""
     from . import ParsedReport, ParseIssue
 
-    _, _, sha256, _, location, _, _ = task
-    return sha256, ParsedReport(source=location, issues=[ParseIssue(code, f"{location}: {message}")])
+    _, _, sha256, media_type, location, _, _ = task
+    return wh.report_rows(sha256, media_type, ParsedReport(source=location, issues=[ParseIssue(
+        code, f"{location}: {message}")]))
 
 
 def _parsed_stream(tasks: list[tuple], workers: int):
-    """(sha256, report) for every task, as the supervised workers finish them. Results never
+    """The rows of every task's document, as the supervised workers finish them. Results never
     pile up in this process when the writer falls behind: a worker is handed a document only
     when this process comes back for results, and holds at most a few (supervisor.IN_FLIGHT).
     The same workers serve the whole batch, their parser caches warm."""
@@ -128,9 +130,9 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
           ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-writer") as writer):
         writing = None
         values = 0
-        for i, (sha256, report) in enumerate(_parsed_stream(tasks, workers), start=1):
-            chunk.append((sha256, report))
-            values += len(report.values)
+        for i, rows in enumerate(_parsed_stream(tasks, workers), start=1):
+            chunk.append(rows)
+            values += rows.value_count
             if values >= PARSE_CHUNK_VALUES or len(chunk) >= PARSE_CHUNK or i == len(todo):
                 if writing is not None:
                     writing.result()
@@ -144,25 +146,26 @@ def run_parse_batch(con, store: RawStore, parser_version: str, parse: Callable, 
     return counts
 
 
-def _store_parsed(con, chunk: list[tuple], documents: dict, parser_version: str, now, counts: ParseCounts) -> None:
+def _store_parsed(con, chunk: list[wh.ReportRows], documents: dict, parser_version: str, now,
+                  counts: ParseCounts) -> None:
     """Write one chunk of parsed documents, quarantine the unreadable ones, release the rest."""
-    wh.store_reports(con, [(sha256, documents[sha256][0], report) for sha256, report in chunk],
-                     parser_version, now)
+    wh.store_report_rows(con, chunk, parser_version, now)
     readable = []
-    for sha256, report in chunk:
+    for rows in chunk:
+        sha256 = rows.sha256
         _, location, source_id = documents[sha256]
         counts.parsed += 1
-        template = report.template or "unreadable"
+        template = rows.template or "unreadable"
         counts.templates[template] = counts.templates.get(template, 0) + 1
-        fatal = [i for i in report.issues if i.code in QUARANTINE_CODES]
+        issues = rows.issues[:rows.parser_issues]
+        fatal = [(code, message) for code, message, _ in issues if code in QUARANTINE_CODES]
         if fatal:
-            reason = f"{fatal[0].code}: {fatal[0].message}"
+            reason = f"{fatal[0][0]}: {fatal[0][1]}"
             wh.quarantine(con, "parse", source_id, sha256, reason, now)
             counts.quarantined += 1
             counts.quarantine.append({"source_id": source_id, "document": location, "reason": reason})
         else:
             readable.append(sha256)
-        if report.issues:
-            counts.with_issues.append({"document": location, "issues": len(report.issues),
-                                       "first": report.issues[0].message})
+        if issues:
+            counts.with_issues.append({"document": location, "issues": len(issues), "first": issues[0][1]})
     wh.resolve_quarantine_items(con, "parse", readable, now)

@@ -172,12 +172,13 @@ def test_fetch_report_groups_sites_by_host_and_port(tmp_path):
 
 
 def test_a_stalled_read_is_named_timeout():
-    import requests
+    import urllib3
 
     from orchestration.fetching.http import _describe
-    stalled = requests.exceptions.ConnectionError(
+    stalled = urllib3.exceptions.ProtocolError(
         "HTTPConnectionPool(host='127.0.0.1', port=8000): Read timed out.")
     assert _describe(stalled) == "timeout"
+    assert _describe(urllib3.exceptions.ReadTimeoutError(None, "/report.html", "Read timed out.")) == "timeout"
 
 
 @pytest.mark.parametrize("chunked", [False, True])

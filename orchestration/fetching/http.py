@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-import requests
+import certifi
 import urllib3
+from requests.utils import requote_uri
 
 from .decoding import charset_of, decode_text, looks_textual
 from .politeness import Politeness
@@ -200,10 +201,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 def _describe(exc: BaseException) -> str:
     """A failure reason that is the same on every run (no object addresses or timings), so a
     source that keeps failing the same way keeps one manifest row."""
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError)):
         return "timeout"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "connection broken mid-body (truncated response)"
     text = str(exc)
     # A server that stalls mid-body surfaces as a ConnectionError wrapping urllib3's read timeout.
     for marker, reason in (("Read timed out", "timeout"), ("timed out", "timeout"),
@@ -222,8 +221,15 @@ def _describe(exc: BaseException) -> str:
 
 
 class HttpClient:
-    """GET with retries, politeness and limits. One per batch; thread-safe (one
-    ``requests.Session`` per thread, gates and robots shared)."""
+    """GET with retries, politeness and limits. One per batch; thread-safe (one urllib3
+    ``PoolManager`` per thread, gates and robots shared).
+
+    urllib3 directly, not ``requests`` on top of it: requests' sessions merge settings, hooks
+    and cookies on every request, 0.3 ms of the fetching process's CPU a request (0.61–0.67
+    against 0.37 ms measured over loopback), and at national scale the fetch is that process's
+    CPU. What requests did besides is done here: its default headers (compression, keep-alive),
+    its quoting of a URL's path (``requote_uri``: non-ASCII report names), certificates checked
+    against certifi's bundle, no proxy from the environment (urllib3 reads none)."""
 
     def __init__(self, policy: FetchPolicy, politeness: Politeness | None = None,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
@@ -232,17 +238,21 @@ class HttpClient:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._local = threading.local()
+        self._headers = {"User-Agent": policy.user_agent,
+                         "Accept-Encoding": urllib3.util.make_headers(accept_encoding=True)["accept-encoding"],
+                         "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
+                         "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+                         "Connection": "keep-alive"}
+        self._timeout = urllib3.Timeout(connect=policy.timeout_seconds, read=policy.timeout_seconds)
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers.update({"User-Agent": self.policy.user_agent,
-                                    "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
-                                    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
-            session.trust_env = False   # no proxy or netrc surprises: what the catalogue says is fetched
-            self._local.session = session
-        return session
+    def _pool(self) -> urllib3.PoolManager:
+        pool = getattr(self._local, "pool", None)
+        if pool is None:
+            # retries=False: every try, redirect and wait is this class's (a response, not an
+            # exception, for a 3xx or 5xx; a connection error raised as it is).
+            pool = self._local.pool = urllib3.PoolManager(retries=False, cert_reqs="CERT_REQUIRED",
+                                                          ca_certs=certifi.where())
+        return pool
 
     def backoff(self, retry: int) -> float:
         """Exponential, with jitter so that workers retrying together spread out."""
@@ -319,13 +329,14 @@ class HttpClient:
                 if result.started_at is None:   # the first try's send time; waiting is not server time
                     result.started_at = time.time()
                 try:
-                    response = self._session().get(
-                        current, headers=validators, stream=True, allow_redirects=False,
-                        timeout=(self.policy.timeout_seconds, self.policy.timeout_seconds))
-                except requests.RequestException as exc:
+                    response = self._pool().request(
+                        "GET", requote_uri(current), headers={**self._headers, **validators},
+                        preload_content=False, redirect=False, timeout=self._timeout)
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
                     raise _Retry(_describe(exc)) from exc
+                data = None
                 try:
-                    status = response.status_code
+                    status = response.status
                     result.final_url = current
                     result.headers = {k: response.headers[k] for k in HEADERS_THAT_MATTER if k in response.headers}
                     if status in REDIRECT_STATUSES and response.headers.get("Location"):
@@ -351,7 +362,12 @@ class HttpClient:
                         raise _Final(reason, status)
                     data = self._read_body(response, max_bytes)
                 finally:
-                    response.close()
+                    # A connection whose response was read to its end serves the site's next
+                    # request; one left with unread bytes (a redirect's or an error's body, a
+                    # download cut short) is closed, or the next response would start inside it.
+                    if data is None:
+                        response.close()
+                    response.release_conn()
             result.outcome, result.http_status, result.data = "fetched", status, data
             result.size_bytes = len(data)
             content_type = response.headers.get("Content-Type")
@@ -361,11 +377,11 @@ class HttpClient:
             return
         raise _Final(f"more than {self.policy.max_redirects} redirects from {url}")
 
-    def _read_body(self, response: requests.Response, max_bytes: int) -> bytes:
+    def _read_body(self, response: urllib3.BaseHTTPResponse, max_bytes: int) -> bytes:
         declared = response.headers.get("Content-Length")
         expected = int(declared) if declared and declared.isdigit() else None
         if expected is not None and expected > max_bytes:
-            raise _Final(f"larger than {max_bytes} bytes (Content-Length {expected})", response.status_code)
+            raise _Final(f"larger than {max_bytes} bytes (Content-Length {expected})", response.status)
         deadline = time.monotonic() + self.policy.download_deadline_seconds
         chunks, size = [], 0
         try:
@@ -373,21 +389,21 @@ class HttpClient:
             # blocks until 64 KB have come, so a server trickling a byte a second never reached the
             # deadline check; each read is still bounded by the read timeout.
             while True:
-                chunk = response.raw.read1(64 * 1024, decode_content=True)
+                chunk = response.read1(64 * 1024, decode_content=True)
                 if not chunk:
                     break
                 size += len(chunk)
                 if size > max_bytes:
-                    raise _Final(f"larger than {max_bytes} bytes", response.status_code)
+                    raise _Final(f"larger than {max_bytes} bytes", response.status)
                 if time.monotonic() > deadline:
                     raise _Retry(f"download took longer than the deadline "
-                                 f"({self.policy.download_deadline_seconds:g} s)", response.status_code)
+                                 f"({self.policy.download_deadline_seconds:g} s)", response.status)
                 chunks.append(chunk)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _Retry(_describe(exc), response.status_code) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _Retry(_describe(exc), response.status) from exc
         data = b"".join(chunks)
         if expected is not None and not response.headers.get("Content-Encoding") and len(data) < expected:
-            raise _Retry("connection broken mid-body (truncated response)", response.status_code)
+            raise _Retry("connection broken mid-body (truncated response)", response.status)
         return data
 
 

@@ -443,28 +443,34 @@ def record_fetches(con: duckdb.DuckDBPyConnection, batch_id: str, fetched: list[
 
 
 def _frame(rows: list[list], columns: list[str], integers=(), floats=()):
-    """Rows as a data frame DuckDB reads with the right types (:func:`_columns_frame`)."""
-    return _columns_frame(dict(zip(columns, zip(*rows) if rows else [()] * len(columns))), integers, floats)
+    """Rows as a data frame DuckDB reads with the right types: None stays NULL, integer columns
+    stay integers (pandas would make them floats to hold the NULLs), number columns numbers."""
+    import pandas as pd
+
+    return _typed(pd.DataFrame(rows, columns=columns, dtype=object), integers, floats)
 
 
 def _columns_frame(columns: dict[str, list], integers=(), floats=()):
-    """Columns as a data frame DuckDB reads with the right types: None stays NULL, integer
-    columns stay integers (pandas would make them floats to hold the NULLs), number columns
-    numbers. Built column by column: pandas' reading of a list of rows was most of the time the
-    parse writer spent outside DuckDB."""
+    """Columns as such a data frame (:func:`_frame`): for rows kept as columns (a report's
+    values), without making rows of them. ``dtype=object`` also keeps pandas from working out a
+    type for every column, which costs more than the frame."""
     import numpy as np
     import pandas as pd
 
-    frame = {}
-    for name, items in columns.items():
-        # fromiter takes each item as it is (np.array would make a tuple or list a row of its own)
-        array = np.fromiter(items, dtype=object, count=len(items))
-        if name in integers:
-            array = pd.array(array, dtype="Int64")
-        elif name in floats:
-            array = pd.array(array, dtype="Float64")
-        frame[name] = array
-    return pd.DataFrame(frame, copy=False)
+    # fromiter takes each item as it is (np.array would make a tuple or list a row of its own)
+    return _typed(pd.DataFrame({name: np.fromiter(items, dtype=object, count=len(items))
+                                for name, items in columns.items()}, dtype=object, copy=False),
+                  integers, floats)
+
+
+def _typed(frame, integers, floats):
+    import pandas as pd
+
+    for column in integers:
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in floats:
+        frame[column] = pd.array(frame[column], dtype="Float64")
+    return frame
 
 
 def _timestamp(epoch: float | None, fallback):

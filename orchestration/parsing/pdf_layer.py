@@ -251,6 +251,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
     chars = []
     append = chars.append
     last_object = None
+    line_y = line_size = bottom = high = top = under = None   # of the last upright character
     invisible = 0
     hidden = False
     on_baseline = []   # upright characters: (index, their font's descent, baseline, size × d)
@@ -267,6 +268,7 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
         if text_object != last_object:
             # The font, its size and the matrix are the text object's: asked once per object.
             last_object = text_object
+            line_y = None
             font = _font_of(text_object)
             descent = descents.get(font)
             if descent is None:
@@ -298,19 +300,27 @@ def _chars(text_page, number: int, height: float, y_origin: float, doctop: float
                 size = round(size * abs(a), 3)
                 left, bottom = round(x, 3), round(y, 3)
                 right, high = round(left + size, 3), round(bottom + size, 3)
+                top, under = round(top_of_page - high, 3), round(top_of_page - bottom, 3)
+                line_y = None   # the vertical box is no baseline's
             else:
                 left, right = round(x, 3), round(box.right, 3)
                 on_baseline.append((len(chars), descent, y, size * d))
-                bottom = round(y + descent * size * d, 3)
-                size = round(size * abs(d), 3)
-                high = round(bottom + size, 3)
+                if y != line_y:
+                    # The box's height hangs on the baseline, the object's font and size only:
+                    # worked out once for the characters of an object on one baseline.
+                    line_y = y
+                    bottom = round(y + descent * size * d, 3)
+                    line_size = round(size * abs(d), 3)
+                    high = round(bottom + line_size, 3)
+                    top, under = round(top_of_page - high, 3), round(top_of_page - bottom, 3)
+                size = line_size
         else:   # turned text: the box as pdfium gives it
             left, right, bottom, high = round(box.left, 3), round(box.right, 3), round(box.bottom, 3), round(box.top, 3)
             size = round(high - bottom, 3)
-        top = round(top_of_page - high, 3)
+            top, under = round(top_of_page - high, 3), round(top_of_page - bottom, 3)
         append({
             "object_type": "char", "text": text, "x0": left, "x1": right,
-            "top": top, "bottom": round(top_of_page - bottom, 3), "doctop": doctop + top,
+            "top": top, "bottom": under, "doctop": doctop + top,
             "size": size, "upright": upright,
             "width": right - left, "height": high - bottom, "page_number": number,
         })

@@ -673,7 +673,7 @@ class ReportRows(NamedTuple):
 
     @property
     def template(self) -> str | None:
-        return self.report[REPORT_FIELDS.index("template")]
+        return self.report[_TEMPLATE]
 
     @property
     def value_count(self) -> int:
@@ -686,6 +686,7 @@ VALUE_FIELDS = ("metric_key", "value", "method", "table_name", "row_label", "col
                 "note")
 OPEN_ROW_FIELDS = ("seq", "table_name", "row_label", "location", "raw_text", "unit", "column_labels", "readings")
 SECTION_FIELDS = ("section_key", "position", "title_as_printed", "text")
+_TEMPLATE, _PUBLISHED_BASIS = REPORT_FIELDS.index("template"), REPORT_FIELDS.index("published_basis")
 
 
 def report_rows(sha256: str, media_type: str | None, report) -> ReportRows:
@@ -733,7 +734,8 @@ def store_report_rows(con: duckdb.DuckDBPyConnection, parsed: list[ReportRows], 
     shas = _columns_frame({"sha256": [r.sha256 for r in parsed]})
     reports = _columns_frame({
         "sha256": [r.sha256 for r in parsed], "parser_version": [parser_version] * len(parsed),
-        **{name: [r.report[k] for r in parsed] for k, name in enumerate(REPORT_FIELDS[:-1])},
+        # (the published date's basis is set with the sections: _store_report_sections)
+        **{name: [r.report[k] for r in parsed] for k, name in enumerate(REPORT_FIELDS) if k != _PUBLISHED_BASIS},
         "parsed_at": [now] * len(parsed)}, integers=("year",))
     values = _columns_frame({
         "sha256": [r.sha256 for r in parsed for _ in range(r.value_count)],
@@ -790,7 +792,7 @@ def _store_report_sections(con: duckdb.DuckDBPyConnection, parsed: list[ReportRo
     stored before): a document's sections and its report row are written together."""
     sections = _frame([[r.sha256, parser_version, *section] for r in parsed for section in r.sections],
                       ["sha256", "parser_version", *SECTION_FIELDS], integers=("position",))
-    bases = _columns_frame({"sha256": [r.sha256 for r in parsed], "basis": [r.report[-1] for r in parsed]})
+    bases = _columns_frame({"sha256": [r.sha256 for r in parsed], "basis": [r.report[_PUBLISHED_BASIS] for r in parsed]})
     if len(sections):
         columns = ", ".join(sections.columns)
         con.execute(f"insert into raw.report_sections ({columns}) select {columns} from sections")

@@ -51,6 +51,34 @@ def test_a_build_leaves_its_parse_state_to_the_next(tmp_path):
     assert [p.name for p in (project / "target").iterdir() if p.name.startswith(".")] == []
 
 
+def test_each_warehouse_s_build_starts_from_the_parse_state_made_for_it(tmp_path, monkeypatch):
+    """dbt throws a parse state away when the profile (the warehouse's path in it) differs: a
+    build of one warehouse after another's starts from the state kept for its own, and only the
+    most recent profiles' states are kept."""
+    from orchestration.defs import mart
+
+    project = tmp_path / "project"
+    (project / "target").mkdir(parents=True)
+
+    def build(warehouse: str, state: bytes) -> bytes:
+        monkeypatch.setenv("DISCLOSURE_WAREHOUSE", str(tmp_path / warehouse))
+        invocation = project / "target" / f"dbt_models-{warehouse}"
+        seeded = mart.seed_partial_parse(invocation, project)
+        started_from = (invocation / "partial_parse.msgpack").read_bytes() if seeded else b""
+        (invocation / "partial_parse.msgpack").write_bytes(state)   # what the dbt run leaves
+        assert mart.keep_partial_parse(invocation, project)
+        return started_from
+
+    assert build("a.duckdb", b"state for a") == b""                  # nothing kept yet
+    assert build("b.duckdb", b"state for b") == b"state for a"       # another's: dbt parses anew
+    assert build("a.duckdb", b"state for a, 2") == b"state for a"    # its own, though b's is the last
+    assert (project / "target" / "partial_parse.msgpack").read_bytes() == b"state for a, 2"
+    for n in range(mart.KEPT_PARSE_STATES + 3):
+        build(f"w{n}.duckdb", b"state")
+    assert len(list((project / "target" / mart.PARSE_STATES).glob("*.msgpack"))) == mart.KEPT_PARSE_STATES
+    assert build("a.duckdb", b"") == b"state"                         # a's was among the oldest: gone
+
+
 def test_a_successful_build_leaves_no_folder_of_its_own(tmp_path):
     from orchestration.defs.mart import discard_build_folder
 

@@ -12,7 +12,14 @@ import dagster as dg
 
 from orchestration import warehouse
 from orchestration.config import DBT_PROJECT_DIR, paths
-from orchestration.defs.mart import MART_TABLES, dbt_environment, ensure_manifest, project_fingerprint
+from orchestration.defs.mart import (
+    MART_TABLES,
+    dbt_environment,
+    ensure_manifest,
+    keep_partial_parse,
+    project_fingerprint,
+    seed_partial_parse,
+)
 from orchestration.defs.shared import WAREHOUSE_POOL
 
 DBT_DOCS_DIR = "dbt_docs"
@@ -62,7 +69,9 @@ def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     marker.unlink(missing_ok=True)
     dbt = Path(sys.executable).with_name("dbt")
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as target:
-        # A target path of its own: the project's target/ holds the manifest Dagster loads.
+        # A target path of its own: the project's target/ holds the manifest Dagster loads. It
+        # starts from the build's parse state (the whole project parsed anew: 3.6 s more).
+        seed_partial_parse(Path(target))
         done = subprocess.run([str(dbt), "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR),
                                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target],
                               capture_output=True, text=True, env={**os.environ, **dbt_environment()})
@@ -71,6 +80,7 @@ def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         tmp = out / ".index.html.tmp"
         shutil.copyfile(Path(target) / "static_index.html", tmp)
         os.replace(tmp, out / "index.html")
+        keep_partial_parse(Path(target))
     marker.write_text(fingerprint + "\n")
     context.log.info(f"dbt docs written to {out / 'index.html'}")
     return dg.MaterializeResult(metadata={"dbt_docs": dg.MetadataValue.url((out / "index.html").as_uri()),

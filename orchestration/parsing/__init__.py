@@ -141,7 +141,14 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        OFD's table pictures on pages of text OCR'd in place; without OCR, a partly scanned
 #        OFD's text pages read (the whole was refused). Word's Strict Open XML read (refused).
 #        A Word table in a table's cell read as its own rows (the cell was its whole text).
-PARSER_VERSION = "0.7.13"
+# 0.7.13: a PDF table without rules gets its labels back wherever their cells set them (top,
+#        middle, foot); such tables scanned read from where the OCR's boxes stand; a shading is
+#        no rule.
+# 0.7.14: a PDF some of whose tables have cells and others none (a table pasted from another
+#        document, its borders lost): the tables without rules read from the lines outside every
+#        cell, as a PDF without any rules is (their rows were never read); a section's heading
+#        ends a header of a table without rules (table 四 took the prose above it into its header).
+PARSER_VERSION = "0.7.14"
 
 
 @dataclass
@@ -401,6 +408,34 @@ def _links_a_document(data: bytes, form: str | None) -> bool:
 _PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.total": "review.total"}
 
 
+NATIONAL_TABLES = ("二", "三", "四")
+
+
+def _add_unruled_tables(reader: TableReader, doc: Document, layout: str) -> None:
+    """A PDF of the national layout whose cells left a table out: its tables may be drawn some
+    with rules, some without (a table pasted from another document, its borders lost), the rows
+    of those lines outside every cell. Those lines are read as a PDF's lines without rules are
+    (as text, with what the words' places say written into them), and the values the cells did
+    not give are added, with the issues of their tables. A value the cells gave is never
+    replaced."""
+    text = doc.lines_without_rules()
+    if text is None:
+        return
+    lines = read_text(text)
+    other = TableReader(method=lines.method)
+    other.read(lines.items)
+    other.finish(layout, _prose_for_tables(lines, other))
+    added = {key: value for key, value in other.values.items() if key not in reader.values}
+    if not added:
+        return
+    reader.values.update(added)
+    tables = {value.table for value in added.values()}
+    reader.issues.extend(issue for issue in other.issues
+                         if any(issue.message.startswith(f"table {table}") for table in tables))
+    reader.open_rows.extend(row for row in other.open_rows if row.get("table") in tables)
+    reader.rules_used |= other.rules_used
+
+
 def _prose_for_tables(doc: Document, reader: TableReader) -> dict:
     """Table cell → the figure the prose states for it, when rows whose digits ran together wait
     to be settled (the prose then chooses among their readings); else nothing is read."""
@@ -438,6 +473,9 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         reader.read(doc.items)
         layout = reader.layout()
         reader.finish(layout, _prose_for_tables(doc, reader))
+        if doc.lines_without_rules is not None and layout is not None \
+                and {v.table for v in reader.values.values()} < set(NATIONAL_TABLES):
+            _add_unruled_tables(reader, doc, layout)
         report.values = reader.values
         report.open_rows = list(reader.open_rows)
         report.template = layout or "freeform"

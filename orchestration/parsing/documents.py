@@ -17,6 +17,7 @@ import html
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from lxml import etree
 
@@ -61,6 +62,10 @@ class Document:
     ocr_notes: dict[str, str] = field(default_factory=dict)   # location → what OCR reading did there
     # An HTML page whose tables were pasted as text: its visible text, to be read as text instead.
     page_text: str | None = None
+    # A PDF whose tables have cells: how to read its lines outside every cell as a PDF's tables
+    # without rules are (the text, where it holds a table's rows), asked for by parse_document
+    # when the cells left a table out.
+    lines_without_rules: Callable[[], str | None] | None = None
     reader_issues: list[tuple[str, str]] = field(default_factory=list)   # (code, message) of the reading
 
     def __post_init__(self) -> None:
@@ -474,7 +479,13 @@ def tables_as_text(doc: Document) -> str | None:
     text. None otherwise."""
     if _holds_table_values(doc.items):
         return None
-    text = "\n".join(item.text for item in doc.items if isinstance(item, Line))
+    return lines_with_table_rows(doc.items)
+
+
+def lines_with_table_rows(items: list) -> str | None:
+    """The items' lines (anything with a text but a table's :class:`Row`) as text, where they
+    hold a table's rows (a label and its first number); else None."""
+    text = "\n".join(item.text for item in items if not isinstance(item, Row))
     return text if _TABLE_ROW_WITH_NUMBER.search(text) else None
 
 

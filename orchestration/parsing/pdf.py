@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from . import pdf_columns, pdf_tables
 from .pdf_columns import ENUMERATOR
 from .cells import UNIT_CELL, is_value, normalise
-from .documents import Cell, Document, Line, Row, tables_as_text
+from .documents import Cell, Document, Line, Row, lines_with_table_rows, tables_as_text
 
 # A character that is not CJK is kept apart from its neighbours by the spaces pdfplumber puts
 # in gaps; between CJK text and anything else a gap is only justification or kerning.
@@ -531,20 +531,39 @@ def document_from_pages(pages: list[_Page]) -> Document:
                           "mapping (fonts without ToUnicode, or mapped into the Private Use Area): "
                           "OCR is needed to read it")
     _drop_headers_and_footers(pages)
-    if not any(c.text and is_value(c.text) for p in pages for t in p.tables for r in t.rows for c in r):
-        # Tables drawn without rules, read as text (tables_as_text): what their words' places say
-        # written into their rows (blank cells, labels wrapped below them).
-        pdf_columns.rewrite_unruled_rows([line for p in pages for line in p.lines])
-        for page in pages:
-            page.lines = [line for line in page.lines if line.text]   # wholly a label's rest
+    cells_hold_values = any(c.text and is_value(c.text) for p in pages for t in p.tables for r in t.rows for c in r)
+    if not cells_hold_values:
+        # Tables drawn without rules, read as text (tables_as_text).
+        _rewrite_unruled_rows(pages)
     blocks = _blocks(pages)
     _join_cut_cells(blocks)
     items = _paragraphs(blocks)
     doc = Document(form="pdf", method="pdf_table", items=items)
+    if cells_hold_values:
+        # Some tables have cells; others may be drawn without rules (a table pasted from another
+        # document, its borders lost), their rows lines outside every cell: read when the cells
+        # leave a table out (parse_document), not for every PDF.
+        doc.lines_without_rules = lambda: _unruled_text(pages)
     if without_text:
         # Some pages are scans among text pages: what they hold is missing from the items.
         doc.page_meta["pages_without_text"] = ", ".join(map(str, without_text))
     return doc
+
+
+def _rewrite_unruled_rows(pages: list[_Page]) -> None:
+    """What the words' places say written into the rows of tables drawn without rules (blank
+    cells, labels wrapped around their rows' figures: pdf_columns), and lines left empty (wholly
+    a label's rest) dropped."""
+    pdf_columns.rewrite_unruled_rows([line for p in pages for line in p.lines])
+    for page in pages:
+        page.lines = [line for line in page.lines if line.text]
+
+
+def _unruled_text(pages: list[_Page]) -> str | None:
+    """The lines outside every cell as text, their tables without rules rewritten as a PDF's
+    without any cells are, where they hold a table's rows; else None."""
+    _rewrite_unruled_rows(pages)
+    return lines_with_table_rows(_paragraphs(_blocks(pages)))
 
 
 def _drop_headers_and_footers(pages: list[_Page]) -> None:

@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass, field
 
 from .cells import is_value, normalise
-from .vocabulary import LABEL_COLUMN_HEADERS
+from .vocabulary import LABEL_COLUMN_HEADERS, section_of_heading
 
 BLANK_MARK = "—"
 # Labels of the national tables start with an item number: 「三、」「（四）」「2.」「1、」. The rest of
@@ -191,8 +191,11 @@ def _header_columns(table: _Table, numbers: list[tuple[float, float]]) -> list[t
             w.x0 < table.labels_end - _TOLERANCE or sum(_overlaps(w, *c) for c in numbers) > 1)
 
     header: list[_Word] = []
-    for _, line_words in reversed(table.header):
-        if any(across(w) for w in _runs(line_words)):
+    for line, line_words in reversed(table.header):
+        # A section's heading ends the header too: above a table without a label column (table
+        # 四's one row of figures) it starts where the figures do, so it runs across none of them
+        # from the labels' side, and the prose above it would join the header.
+        if any(across(w) for w in _runs(line_words)) or section_of_heading(normalise(line.text))[0]:
             break
         over = [w for w in line_words if w.x0 >= table.labels_end - _TOLERANCE]
         if len(over) > 1 or any(_overlaps(w, *c) for w in over for c in numbers):

@@ -1301,14 +1301,17 @@ def tables_in_layout_cells(docx: bytes) -> bytes:
 
 
 def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None = None,
-                 horizontal: str | None = None, repeat_header: bool = False) -> bytes:
+                 horizontal: str | None = None, repeat_header: bool = False,
+                 tables: tuple[int, ...] | None = None) -> bytes:
     """A Word report as LibreOffice prints it to PDF (Word's own way to PDF), its tables ruled
     as ``ruling`` says: "grid" (as generated), "none" (borders taken away) or "three-line" (a
     rule over and under each table only); every cell's text set ``vertical`` in it when given
     ("top", "center", "bottom": Word's vertical alignment; a label wrapped in a narrow cell then
     stands below, around or above its row's figures), and ``horizontal`` across it ("center",
     "right"); the tables' first three rows repeated at the head of each page when
-    ``repeat_header``."""
+    ``repeat_header``. ``tables`` (their numbers in the document, from 0) changes those tables
+    only, the others left as generated (ruled): a report whose tables came from different
+    documents, some of them without borders."""
     import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -1316,7 +1319,9 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
     from ..parsing.office import convert
 
     document = docx.Document(io.BytesIO(docx_bytes))
-    for table in document.tables:
+    for number, table in enumerate(document.tables):
+        if tables is not None and number not in tables:
+            continue
         if repeat_header:
             for row in table.rows[:3]:
                 row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))

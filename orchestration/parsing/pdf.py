@@ -561,9 +561,13 @@ def _rewrite_unruled_rows(pages: list[_Page]) -> None:
 
 def _unruled_text(pages: list[_Page]) -> str | None:
     """The lines outside every cell as text, their tables without rules rewritten as a PDF's
-    without any cells are, where they hold a table's rows; else None."""
+    without any cells are, where they hold a table's rows (a label and its number, or a table
+    the words' places show: table 四's one row of figures has no label); else None."""
     _rewrite_unruled_rows(pages)
-    return lines_with_table_rows(_paragraphs(_blocks(pages)))
+    items = _paragraphs(_blocks(pages))
+    if any(line.row for page in pages for line in page.lines):
+        return "\n".join(item.text for item in items if isinstance(item, Line))
+    return lines_with_table_rows(items)
 
 
 def _drop_headers_and_footers(pages: list[_Page]) -> None:

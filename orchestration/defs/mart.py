@@ -87,10 +87,18 @@ def keep_partial_parse(invocation_target: Path, project_dir: Path = DBT_PROJECT_
         tmp = place.with_name(f".{place.name}.{os.getpid()}.tmp")
         shutil.copyfile(source, tmp)
         os.replace(tmp, place)
-    kept = sorted((p for p in states.glob("*.msgpack")), key=lambda p: p.stat().st_mtime, reverse=True)
+    kept = sorted(states.glob("*.msgpack"), key=_modified, reverse=True)
     for stale in kept[KEPT_PARSE_STATES:]:
         stale.unlink(missing_ok=True)
     return True
+
+
+def _modified(path: Path) -> float:
+    """When the file was last written; 0 for one another process removed meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:

@@ -175,7 +175,8 @@ def test_a_hand_checked_page_with_one_table_s_borders_styled_away_reads_every_ce
     ruled, printed to PDF. Parser 0.7.13 read such a PDF from its cells only: the rows of the
     table without rules, lines outside every cell, were never read as a table's (the hand-checked
     pages, each of their tables so printed in turn: 2,247 of 3,122 cells; table 三 so: 25 of 200).
-    Now the lines are read as a PDF's without rules when the cells left a national table out:
+    Now the lines are read as a PDF's without rules when the cells left a part of the national
+    tables out:
     3,120, as the ruled prints read; table 四's one row of figures, without a label, counts as a
     table's row by where its words stand."""
     doc, spec = next((d, s) for d, s in corpus_cases() if d.name == f"{page}.html")

@@ -539,7 +539,7 @@ def test_a_word_report_with_some_tables_without_borders_reads_printed_as_the_wor
     read from its cells only, and the rows of the tables without rules, lines outside every cell,
     were never read as a table's: 3 agencies' reports, table 二, 三, 四, or 二 and 四 so printed,
     read 1,705 of 2,400 cells (27–38 of about 200 with table 三 so), 0 wrong; now every cell
-    (Document.unruled_text). Table 四 without rules
+    (Document.lines_without_rules). Table 四 without rules
     under table 三 with them also gathered the prose above its heading into its header (a blank
     mark among its figures): a section's heading now ends a header."""
     assert office.available(), "CI must have LibreOffice: .ci/run installs libreoffice-writer-nogui"

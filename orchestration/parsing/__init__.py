@@ -145,8 +145,8 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        middle, foot); such tables scanned read from where the OCR's boxes stand; a shading is
 #        no rule.
 # 0.7.14: a PDF some of whose tables have cells and others none (a table pasted from another
-#        document, its borders lost): the tables without rules read from the lines outside every
-#        cell, as a PDF without any rules is (their rows were never read); a section's heading
+#        document, its borders lost): the parts its cells did not give read from the lines
+#        outside every cell, as a PDF without any rules is (their rows were never read); a section's heading
 #        ends a header of a table without rules (table 四 took the prose above it into its header).
 PARSER_VERSION = "0.7.14"
 
@@ -408,13 +408,24 @@ def _links_a_document(data: bytes, form: str | None) -> bool:
 _PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.total": "review.total"}
 
 
-NATIONAL_TABLES = ("二", "三", "四")
+# The parts of the national tables, by layout (the keys' prefixes): table 二's rows, table 三,
+# table 四. A part of which the cells gave nothing may be drawn without rules.
+_ACTIVE_PARTS = {"2019": ("rules", "normative_docs", "licensing", "other_services", "penalty", "coercion", "fees",
+                          "procurement"),
+                 "2021": ("rules", "normative_docs", "licensing", "penalty", "coercion", "fees")}
+NATIONAL_PARTS = {layout: tuple(f"active.{row}." for row in rows) + ("apps.", "review.", "litigation.")
+                  for layout, rows in _ACTIVE_PARTS.items()}
+
+
+def _parts_missing(values: dict, layout: str) -> bool:
+    """Whether the values lack a whole part of the layout's national tables."""
+    return any(not any(key.startswith(part) for key in values) for part in NATIONAL_PARTS.get(layout, ()))
 
 
 def _add_unruled_tables(reader: TableReader, doc: Document, layout: str) -> None:
-    """A PDF of the national layout whose cells left a table out: its tables may be drawn some
-    with rules, some without (a table pasted from another document, its borders lost), the rows
-    of those lines outside every cell. Those lines are read as a PDF's lines without rules are
+    """A PDF of the national layout whose cells left a part of its tables out: its tables may be
+    drawn some with rules, some without (a table pasted from another document, its borders lost),
+    the rows of those lines outside every cell. Those lines are read as a PDF's lines without rules are
     (as text, with what the words' places say written into them), and the values the cells did
     not give are added, with the issues of their tables. A value the cells gave is never
     replaced."""
@@ -473,8 +484,7 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         reader.read(doc.items)
         layout = reader.layout()
         reader.finish(layout, _prose_for_tables(doc, reader))
-        if doc.lines_without_rules is not None and layout is not None \
-                and {v.table for v in reader.values.values()} < set(NATIONAL_TABLES):
+        if doc.lines_without_rules is not None and layout is not None and _parts_missing(reader.values, layout):
             _add_unruled_tables(reader, doc, layout)
         report.values = reader.values
         report.open_rows = list(reader.open_rows)

@@ -64,7 +64,7 @@ class Document:
     page_text: str | None = None
     # A PDF whose tables have cells: how to read its lines outside every cell as a PDF's tables
     # without rules are (the text, where it holds a table's rows), asked for by parse_document
-    # when the cells left a table out.
+    # when the cells left a part of the national tables out.
     lines_without_rules: Callable[[], str | None] | None = None
     reader_issues: list[tuple[str, str]] = field(default_factory=list)   # (code, message) of the reading
 

@@ -542,7 +542,7 @@ def document_from_pages(pages: list[_Page]) -> Document:
     if cells_hold_values:
         # Some tables have cells; others may be drawn without rules (a table pasted from another
         # document, its borders lost), their rows lines outside every cell: read when the cells
-        # leave a table out (parse_document), not for every PDF.
+        # leave a part of the national tables out (parse_document), not for every PDF.
         doc.lines_without_rules = lambda: _unruled_text(pages)
     if without_text:
         # Some pages are scans among text pages: what they hold is missing from the items.

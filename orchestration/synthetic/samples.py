@@ -837,6 +837,7 @@ def render_text(report: SampleReport) -> str:
 #: from the last of them, the flattened forms keep every cell of them on its row's line, and
 #: a PDF page break never falls inside them.
 _HEADER_ROWS = {_table_two: 1, _table_three: 3, _table_four: 3}
+_TABLE_NAMES = {_table_two: "二", _table_three: "三", _table_four: "四"}
 
 #: A value cell as the tables print it: blank, a count, a signed change, a decimal, an amount.
 _VALUE = re.compile(r"([+-]?\d+(\.\d+)?(万元|元)?)?")
@@ -1173,11 +1174,13 @@ def _table_picture(table):
     return Image(io.BytesIO(png), width=width * scale, height=height * scale)
 
 
-def render_pdf(report: SampleReport, tables_as_pictures: bool = False, ruled: bool = True) -> bytes:
+def render_pdf(report: SampleReport, tables_as_pictures: bool = False,
+               ruled: bool | tuple[str, ...] = True) -> bytes:
     """An A4 PDF with a text layer (module docstring). Same report, same bytes.
     ``tables_as_pictures``: every table a picture, the prose text (a table pasted as a screenshot).
     ``ruled=False``: the tables drawn without rules (their cells' text centred in them), as a
-    page whose borders are styles prints, or a three-line table."""
+    page whose borders are styles prints, or a three-line table; a tuple of tables ("二", "三",
+    "四"): those ruled, the others drawn without (a table pasted from another document)."""
     _pdf_kit()
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
@@ -1198,7 +1201,8 @@ def render_pdf(report: SampleReport, tables_as_pictures: bool = False, ruled: bo
     for kind, item in _document(report):
         if kind == "table":
             table, rows = item
-            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table], ruled)
+            rules = ruled if isinstance(ruled, bool) else _TABLE_NAMES[table] in ruled
+            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table], rules)
             story.append(_table_picture(flowable) if tables_as_pictures else flowable)
         else:
             story.append(Paragraph(html.escape(item, quote=False), styles[kind]))

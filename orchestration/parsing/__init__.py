@@ -146,8 +146,9 @@ from .tables import MetricValue, ParseIssue, TableReader
 #        no rule.
 # 0.7.14: a PDF some of whose tables have cells and others none (a table pasted from another
 #        document, its borders lost): the parts its cells did not give read from the lines
-#        outside every cell, as a PDF without any rules is (their rows were never read); a section's heading
-#        ends a header of a table without rules (table 四 took the prose above it into its header).
+#        outside every cell, as a PDF without any rules is (their rows were never read); a
+#        section's heading ends a header of a table without rules (table 四 took the prose above
+#        it into its header).
 PARSER_VERSION = "0.7.14"
 
 

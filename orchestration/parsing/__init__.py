@@ -35,6 +35,7 @@ from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .spreadsheet import looks_like_spreadsheet_xml
 from .tables import MetricValue, ParseIssue, TableReader
+from .vocabulary import NATIONAL_PARTS
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
 # 0.5.0: running text (rows and cells that ran together), sections and publication-date basis,
@@ -409,17 +410,9 @@ def _links_a_document(data: bytes, form: str | None) -> bool:
 _PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.total": "review.total"}
 
 
-# The parts of the national tables, by layout (the keys' prefixes): table 二's rows, table 三,
-# table 四. A part of which the cells gave nothing may be drawn without rules.
-_ACTIVE_PARTS = {"2019": ("rules", "normative_docs", "licensing", "other_services", "penalty", "coercion", "fees",
-                          "procurement"),
-                 "2021": ("rules", "normative_docs", "licensing", "penalty", "coercion", "fees")}
-NATIONAL_PARTS = {layout: tuple(f"active.{row}." for row in rows) + ("apps.", "review.", "litigation.")
-                  for layout, rows in _ACTIVE_PARTS.items()}
-
-
 def _parts_missing(values: dict, layout: str) -> bool:
-    """Whether the values lack a whole part of the layout's national tables."""
+    """Whether the values lack a whole part of the layout's national tables (a part of which the
+    cells gave nothing may be drawn without rules)."""
     return any(not any(key.startswith(part) for key in values) for part in NATIONAL_PARTS.get(layout, ()))
 
 

@@ -221,6 +221,14 @@ ACTIVE_KEYS = {
     "procurement": {"projects", "amount_wan"},
 }
 
+# The parts of the national tables each layout prints, as the prefixes of their keys: table
+# 二's rows, table 三, table 四.
+_ACTIVE_ROWS_OF = {"2019": ("rules", "normative_docs", "licensing", "other_services", "penalty", "coercion",
+                            "fees", "procurement"),
+                   "2021": ("rules", "normative_docs", "licensing", "penalty", "coercion", "fees")}
+NATIONAL_PARTS = {layout: tuple(f"active.{row}." for row in rows) + ("apps.", "review.", "litigation.")
+                  for layout, rows in _ACTIVE_ROWS_OF.items()}
+
 # Header labels that only one layout prints.
 LAYOUT_HEADER_LABELS = [
     (re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额"), "2021"),

@@ -150,7 +150,11 @@ from .vocabulary import NATIONAL_PARTS
 #        outside every cell, as a PDF without any rules is (their rows were never read); a
 #        section's heading ends a header of a table without rules (table 四 took the prose above
 #        it into its header).
-PARSER_VERSION = "0.7.14"
+# 0.7.15: a PDF table ruled between its cells only (no frame: the borderless table styles) has
+#        its open sides closed, its row labels read (lost or read into the wrong columns
+#        before); rules that cross nothing (columns drawn with vertical rules only) make no
+#        cells (each column was one cell holding every row's figures).
+PARSER_VERSION = "0.7.15"
 
 
 @dataclass

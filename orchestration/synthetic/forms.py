@@ -1300,12 +1300,19 @@ def tables_in_layout_cells(docx: bytes) -> bytes:
     return _with_main_part(source, root)
 
 
+#: The table borders (``w:tblBorders``' children) each ruling of ``word_printed`` draws.
+_WORD_RULINGS = {"none": (), "three-line": ("top", "bottom"), "inner": ("insideH", "insideV"),
+                 "rows": ("top", "bottom", "insideH"), "columns": ("left", "right", "insideV")}
+
+
 def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None = None,
                  horizontal: str | None = None, repeat_header: bool = False,
                  tables: tuple[int, ...] | None = None) -> bytes:
     """A Word report as LibreOffice prints it to PDF (Word's own way to PDF), its tables ruled
-    as ``ruling`` says: "grid" (as generated), "none" (borders taken away) or "three-line" (a
-    rule over and under each table only); every cell's text set ``vertical`` in it when given
+    as ``ruling`` says: "grid" (as generated), "none" (borders taken away), "three-line" (a
+    rule over and under each table only), "inner" (the rules between cells only, no frame: the
+    borderless table styles), "rows" (horizontal rules only) or "columns" (vertical rules
+    only); every cell's text set ``vertical`` in it when given
     ("top", "center", "bottom": Word's vertical alignment; a label wrapped in a narrow cell then
     stands below, around or above its row's figures), and ``horizontal`` across it ("center",
     "right"); the tables' first three rows repeated at the head of each page when
@@ -1329,14 +1336,13 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
             table.style = None
             for old in table._tbl.tblPr.findall(qn("w:tblBorders")):
                 table._tbl.tblPr.remove(old)
-            if ruling == "three-line":
-                rules = OxmlElement("w:tblBorders")
-                for side in ("top", "bottom"):
-                    rule = OxmlElement(f"w:{side}")
-                    rule.set(qn("w:val"), "single")
-                    rule.set(qn("w:sz"), "12")
-                    rules.append(rule)
-                table._tbl.tblPr.append(rules)
+            rules = OxmlElement("w:tblBorders")
+            for side in _WORD_RULINGS[ruling]:
+                rule = OxmlElement(f"w:{side}")
+                rule.set(qn("w:val"), "single")
+                rule.set(qn("w:sz"), "12" if ruling == "three-line" else "4")
+                rules.append(rule)
+            table._tbl.tblPr.append(rules)
         if vertical is not None:
             for cell in table._tbl.iter(qn("w:tc")):
                 alignment = OxmlElement("w:vAlign")

@@ -1038,12 +1038,12 @@ def _pdf_kit():
         the next page instead. Continuations break anywhere."""
 
         def __init__(self, texts, spans, col_widths, row_heights=None, keep_top=0,
-                     page_height=None, ruled=True):
+                     page_height=None, ruling="grid"):
             self._texts, self._spans, self._keep_top = texts, spans, keep_top
-            self._page_height, self._ruled = page_height, ruled
+            self._page_height, self._ruling = page_height, ruling
             style = [
                 ("FONT", (0, 0), (-1, -1), _PDF_FONT, _PDF_CELL_SIZE, _PDF_CELL_LEADING),
-                *([("GRID", (0, 0), (-1, -1), 0.5, colors.black)] if ruled else []),
+                *[(command, start, end, 0.5, colors.black) for command, start, end in _PDF_RULINGS[ruling]],
                 ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), _PDF_PAD),
@@ -1100,13 +1100,26 @@ def _pdf_kit():
                     bottom_spans.append((0, c0, r1 - n, c1,
                                          max(0.0, offset + k * _PDF_CELL_LEADING - upper)))
             return [RuledTable(top, top_spans, self._col_widths_spec, heights[:n], self._keep_top,
-                               ruled=self._ruled),
-                    RuledTable(bottom, bottom_spans, self._col_widths_spec, heights[n:], 0, ruled=self._ruled)]
+                               ruling=self._ruling),
+                    RuledTable(bottom, bottom_spans, self._col_widths_spec, heights[n:], 0, ruling=self._ruling)]
 
     return RuledTable
 
 
-def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[float, ...], ruled: bool = True):
+#: The rules each ruling of ``render_pdf`` draws, as reportlab's table style commands (the
+#: command, its first and last cell): "grid" every rule, "inner" those between cells only (no
+#: frame: the borderless table styles), "rows" the horizontal ones only, "columns" the vertical
+#: ones only, "none" no rule.
+_PDF_RULINGS = {
+    "grid": [("GRID", (0, 0), (-1, -1))],
+    "inner": [("INNERGRID", (0, 0), (-1, -1))],
+    "rows": [("LINEABOVE", (0, 0), (-1, 0)), ("LINEBELOW", (0, 0), (-1, -1))],
+    "columns": [("LINEBEFORE", (0, 0), (-1, -1)), ("LINEAFTER", (-1, 0), (-1, -1))],
+    "none": [],
+}
+
+
+def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[float, ...], ruling: str = "grid"):
     RuledTable = _pdf_kit()
     placed, width = _place(rows)
     texts = [[""] * width for _ in rows]
@@ -1118,7 +1131,7 @@ def _pdf_table(rows: list[list[_Cell]], header_rows: int, col_widths: tuple[floa
         texts[p.row][p.col] = c.flat_text if c.text == _RESULT_LABEL else _pdf_wrap(c.text, span_width)
         if c.rowspan > 1 or c.colspan > 1:
             spans.append((p.row, p.col, p.row + c.rowspan - 1, p.col + c.colspan - 1, None))
-    return RuledTable(texts, spans, col_widths, None, header_rows, _PDF_FRAME_HEIGHT, ruled)
+    return RuledTable(texts, spans, col_widths, None, header_rows, _PDF_FRAME_HEIGHT, ruling)
 
 
 #: A4 with the table width plus the frame's 6 pt paddings between the side margins.
@@ -1175,12 +1188,14 @@ def _table_picture(table):
 
 
 def render_pdf(report: SampleReport, tables_as_pictures: bool = False,
-               ruled: bool | tuple[str, ...] = True) -> bytes:
+               ruled: bool | tuple[str, ...] = True, ruling: str = "grid") -> bytes:
     """An A4 PDF with a text layer (module docstring). Same report, same bytes.
     ``tables_as_pictures``: every table a picture, the prose text (a table pasted as a screenshot).
     ``ruled=False``: the tables drawn without rules (their cells' text centred in them), as a
     page whose borders are styles prints, or a three-line table; a tuple of tables ("二", "三",
-    "四"): those ruled, the others drawn without (a table pasted from another document)."""
+    "四"): those ruled, the others drawn without (a table pasted from another document).
+    ``ruling``: which rules the ruled tables have (``_PDF_RULINGS``: "grid", "inner", "rows",
+    "columns")."""
     _pdf_kit()
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
@@ -1202,7 +1217,7 @@ def render_pdf(report: SampleReport, tables_as_pictures: bool = False,
         if kind == "table":
             table, rows = item
             rules = ruled if isinstance(ruled, bool) else _TABLE_NAMES[table] in ruled
-            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table], rules)
+            flowable = _pdf_table(rows, _HEADER_ROWS[table], _PDF_COL_WIDTHS[table], ruling if rules else "none")
             story.append(_table_picture(flowable) if tables_as_pictures else flowable)
         else:
             story.append(Paragraph(html.escape(item, quote=False), styles[kind]))

@@ -584,7 +584,7 @@ def test_a_pdf_whose_tables_have_some_of_their_rules_only_reads_as_the_ruled_one
     labels, were open and lost (4 agencies' reports, 2019–2022: 2,456 of 3,208 cells), and
     columns ruled top to bottom were closed into one cell each, the figures of every row in it
     (194 of 3,208, 70 wrong). A grid's open ends are closed now, and rules that cross nothing
-    make no cells (pdf._closing_edges): 3,208 each, as the fully ruled PDF reads. Horizontal
+    make no cells (pdf._closing_rules_of): 3,208 each, as the fully ruled PDF reads. Horizontal
     rules only read before as well (no cells, the lines read as a table without rules is), and
     must still."""
     for seed, layout in ((7, "2019"), (11, "2021")):

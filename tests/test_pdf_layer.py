@@ -253,7 +253,9 @@ def _finder_cells_both_ways(data: bytes):
     try:
         for page in pdf_layer.pages(document):
             ruled = page.filter(pdf._visible_graphic)
-            settings = pdf._closing_edges(ruled.edges)
+            settings = pdf._table_settings(ruled.edges)
+            if settings is None:
+                continue   # fewer than two rules of an orientation: no table to find
             theirs = TableFinder(ruled, TableSettings.resolve(settings))
             ours = pdf_tables.find_tables(ruled, settings)
             yield theirs.cells, [t.cells for t in theirs.tables], [t.cells for t in ours], \

@@ -153,7 +153,8 @@ from .vocabulary import NATIONAL_PARTS
 # 0.7.15: a PDF table ruled between its cells only (no frame: the borderless table styles) has
 #        its open sides closed, its row labels read (lost or read into the wrong columns
 #        before); rules that cross nothing (columns drawn with vertical rules only) make no
-#        cells (each column was one cell holding every row's figures).
+#        cells (each column was one cell holding every row's figures); a PDF's rules snapped
+#        table by table, not across the page (one table's column rule moved onto another's).
 PARSER_VERSION = "0.7.15"
 
 

@@ -140,54 +140,6 @@ def _visible_graphic(obj: dict) -> bool:
     return not white
 
 
-def _closing_edges(edges: list[dict]) -> dict[str, list[dict]]:
-    """Borders a ruled table lacks, as pdfplumber's explicit lines (``{"explicit_horizontal_lines":
-    …, "explicit_vertical_lines": …}``): without them the cells along that side are open and
-    lost. WPS draws no bottom line under the last row of a page, nor a top line over the first
-    row of the next; a table styled with inner rules only (the borderless table styles of Word
-    and WPS, 「无外框」, a page's CSS ``border-style: hidden``) has no frame at all: its first
-    column, the row labels, was lost or read into the wrong columns (generated reports so drawn:
-    1,228 of 1,604 cells; the hand-checked pages so printed by Chromium: 390 of 1,126, 72
-    wrong; parser 0.7.14).
-
-    The rules are taken grid by grid (rules that cross one another; a rule drawn in pieces, as
-    a browser draws each cell's border, is one rule). Where two or more rules of one
-    orientation in a grid end at the same place, open (no rule of the other meets them), a rule
-    is added across their ends, as long as the grid is: first the sides, at the ends of the
-    horizontal rules, then the top and bottom, at the ends of the vertical ones (the sides
-    added among them: under a header cell that spans the columns, one inner vertical rule may
-    reach the top), then once more (a row alone at a page's head has one horizontal rule, under
-    it, until its top is added). Rules that cross nothing are no grid: columns drawn with
-    vertical rules only were each closed into one cell holding the column's figures of every
-    row (99 of 1,604 cells, 33 of them wrong, parser 0.7.14); left open, their text is read as
-    a table without rules is."""
-    # A rule drawn as a thin filled rectangle has two sides across it as long as the rule is
-    # thick: they are no rules, and they would close its ends.
-    verticals = _joined([(e["x0"], e["top"], e["bottom"]) for e in edges
-                         if e["orientation"] == "v" and e["bottom"] - e["top"] > _TOLERANCE])
-    horizontals = _joined([(e["top"], e["x0"], e["x1"]) for e in edges
-                           if e["orientation"] == "h" and e["x1"] - e["x0"] > _TOLERANCE])
-    sides, tops = [], []
-    for grid_verticals, grid_horizontals in _grids(verticals, horizontals):
-        grid_sides: list[_Rule] = []
-        grid_tops: list[_Rule] = []
-        for _ in range(2):
-            new_sides = _closing_rules(grid_horizontals + grid_tops, grid_verticals + grid_sides)
-            grid_sides += new_sides
-            new_tops = _closing_rules(grid_verticals + grid_sides, grid_horizontals + grid_tops)
-            grid_tops += new_tops
-            if not new_sides and not new_tops:
-                break   # a second round would find what the first did
-        sides += grid_sides
-        tops += grid_tops
-    return {"explicit_horizontal_lines": [
-                {"object_type": "line", "x0": low, "x1": high, "top": place, "bottom": place,
-                 "width": high - low, "height": 0} for place, low, high in tops],
-            "explicit_vertical_lines": [
-                {"object_type": "line", "x0": place, "x1": place, "top": low, "bottom": high,
-                 "width": 0, "height": high - low} for place, low, high in sides]}
-
-
 # A rule, as (where it stands, where it starts, where it ends): (x, top, bottom) for a vertical
 # one, (y, x0, x1) for a horizontal one.
 _Rule = tuple[float, float, float]
@@ -279,6 +231,93 @@ def _closing_rules(rules: list[_Rule], across: list[_Rule]) -> list[_Rule]:
             added.append((place, min([rule[0] for rule in group] + [other[1] for other in crossing]),
                           max([rule[0] for rule in group] + [other[2] for other in crossing])))
     return added
+
+
+def _closing_rules_of(grid_verticals: list[_Rule],
+                      grid_horizontals: list[_Rule]) -> tuple[list[_Rule], list[_Rule]]:
+    """The rules a ruled table (one grid's rules) lacks, (vertical ones, horizontal ones):
+    without them the cells along that side are open and lost. WPS draws no bottom line under
+    the last row of a page, nor a top line over the first row of the next; a table styled with
+    inner rules only (the borderless table styles of Word and WPS, 「无外框」, a page's CSS
+    ``border-style: hidden``) has no frame at all: its first column, the row labels, was lost
+    or read into the wrong columns (generated reports so drawn: 1,228 of 1,604 cells; the
+    hand-checked pages so printed by Chromium: 390 of 1,126, 72 wrong; parser 0.7.14).
+
+    Where two or more rules of one orientation end at the same place, open (no rule of the
+    other meets them), a rule is added across their ends, as long as the grid is: first the
+    sides, at the ends of the horizontal rules, then the top and bottom, at the ends of the
+    vertical ones (the sides added among them: under a header cell that spans the columns, one
+    inner vertical rule may reach the top), then once more (a row alone at a page's head has
+    one horizontal rule, under it, until its top is added). Rules that cross nothing are no
+    grid and get nothing: columns drawn with vertical rules only were each closed into one
+    cell holding the column's figures of every row (99 of 1,604 cells, 33 of them wrong,
+    parser 0.7.14); left open, their text is read as a table without rules is."""
+    sides: list[_Rule] = []
+    tops: list[_Rule] = []
+    for _ in range(2):
+        new_sides = _closing_rules(grid_horizontals + tops, grid_verticals + sides)
+        sides += new_sides
+        new_tops = _closing_rules(grid_verticals + sides, grid_horizontals + tops)
+        tops += new_tops
+        if not new_sides and not new_tops:
+            break   # a second round would find what the first did
+    return sides, tops
+
+
+def _table_settings(edges: list[dict]) -> dict | None:
+    """pdfplumber's table settings for a page's visible edges: its rules given as explicit
+    lines, snapped table by table, with the rules the tables lack (_closing_rules_of); None
+    where no table can be (fewer than two rules of an orientation).
+
+    The rules are taken grid by grid (rules that cross one another; a rule drawn in pieces, as
+    a browser draws each cell's border, is one rule). pdfplumber snaps rules standing within 3
+    points of one another into one line (a table's rules drawn a little apart), across the
+    whole page: the column rules of two tables a few points apart were chained into one, and
+    one table's rule moved onto its figures' place (pingtan-2019 printed by Chromium: two cells
+    of table 四 lost, parser 0.7.14). Each grid's rules are snapped here among themselves, as
+    pdfplumber would, and pdfplumber snaps nothing more."""
+    from pdfplumber.utils import snap_objects
+
+    # pdfplumber's own first filter (edge_min_length_prefilter).
+    verticals = [e for e in edges if e["orientation"] == "v" and e["height"] >= 1]
+    horizontals = [e for e in edges if e["orientation"] == "h" and e["width"] >= 1]
+    # A rule drawn as a thin filled rectangle has two sides across it as long as the rule is
+    # thick: they are no rules, and they would close its ends.
+    grids = _grids(_joined([(e["x0"], e["top"], e["bottom"]) for e in verticals if e["height"] > _TOLERANCE]),
+                   _joined([(e["top"], e["x0"], e["x1"]) for e in horizontals if e["width"] > _TOLERANCE]))
+    boxes = []
+    closing_verticals, closing_horizontals = [], []
+    for grid_verticals, grid_horizontals in grids:
+        boxes.append((min(min(r[0] for r in grid_verticals), min(r[1] for r in grid_horizontals)) - 3,
+                      min(min(r[1] for r in grid_verticals), min(r[0] for r in grid_horizontals)) - 3,
+                      max(max(r[0] for r in grid_verticals), max(r[2] for r in grid_horizontals)) + 3,
+                      max(max(r[2] for r in grid_verticals), max(r[0] for r in grid_horizontals)) + 3))
+        sides, tops = _closing_rules_of(grid_verticals, grid_horizontals)
+        closing_verticals += [{"object_type": "line", "x0": place, "x1": place, "top": low, "bottom": high,
+                               "width": 0, "height": high - low} for place, low, high in sides]
+        closing_horizontals += [{"object_type": "line", "x0": low, "x1": high, "top": place, "bottom": place,
+                                 "width": high - low, "height": 0} for place, low, high in tops]
+
+    def by_grid(edges: list[dict]) -> list[list[dict]]:
+        """The edges of each grid (whose box holds the edge's middle), then those of none."""
+        groups: list[list[dict]] = [[] for _ in range(len(boxes) + 1)]
+        for edge in edges:
+            x, y = (edge["x0"] + edge["x1"]) / 2, (edge["top"] + edge["bottom"]) / 2
+            at = next((k for k, (x0, top, x1, bottom) in enumerate(boxes)
+                       if x0 <= x <= x1 and top <= y <= bottom), len(boxes))
+            groups[at].append(edge)
+        return groups
+
+    # The closing rules with the others: one may stand a point or two off a rule of the table.
+    vertical_lines = [edge for k, group in enumerate(by_grid(verticals + closing_verticals))
+                      for edge in (snap_objects(group, "x0", 3) if k < len(boxes) else group)]
+    horizontal_lines = [edge for k, group in enumerate(by_grid(horizontals + closing_horizontals))
+                        for edge in (snap_objects(group, "top", 3) if k < len(boxes) else group)]
+    if len(vertical_lines) < 2 or len(horizontal_lines) < 2:
+        return None
+    return {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": vertical_lines, "explicit_horizontal_lines": horizontal_lines,
+            "snap_tolerance": 0}
 
 
 def _extract(data: bytes) -> tuple[list[_Page], str | None]:
@@ -458,10 +497,10 @@ def _read_page(page, number: int) -> _Page:
     if notes:
         page = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in notes)
     ruled = page.filter(_visible_graphic)
-    settings = _closing_edges(ruled.edges)
+    settings = _table_settings(ruled.edges)
     chars = page.chars
     framed: list[tuple[tuple[float, float, float, float], list[tuple[float, float, float, float]]]] = []
-    for table in pdf_tables.find_tables(ruled, settings):
+    for table in pdf_tables.find_tables(ruled, settings) if settings else ():
         # pdfplumber tests every character of the page against every row and cell of the table:
         # it is given only those inside the table's frame (a cell's are, by definition).
         x0, top, x1, bottom = table.bbox

@@ -593,6 +593,24 @@ def test_a_pdf_whose_tables_have_some_of_their_rules_only_reads_as_the_ruled_one
                       parse_document(samples.render_pdf(report), "report.pdf"))
 
 
+@pytest.mark.parametrize("ruling", ["upper", "lower", "upper-framed"])
+def test_a_pdf_whose_tables_lost_the_rules_of_some_rows_reads_as_the_ruled_one(ruling):
+    """The generator's PDF with the rules of each table's first ten rows only, of the others
+    only (of each page's piece), or of the first ten rows and the table's frame: rows that lost
+    their rules, the rest of their table in cells. Parser 0.7.15 read the lines outside every
+    cell only when the cells gave nothing of a part of the national tables, and read those
+    lines alone: a row without its group's label (「3.其他」 under 「（六）其他处理」) or its
+    block's header (「政府集中采购 195 4600万元」 under 「采购项目数量 采购总金额」) was left
+    unread, and a 2021 report whose table 二 header lost its rules read as the 2019 layout;
+    rows inside the frame were one cell holding them all. Now the lines are read when the cells
+    gave nothing of a row, with the ruled rows among them, the layout from them when the cells
+    did not show it, and a cell holding rows is left out for its lines: every cell, 0 wrong."""
+    for seed, layout in ((7, "2019"), (11, "2021")):
+        report = next(r for r in samples.generate_panel(seed=seed, agencies=1) if r.layout == layout)
+        _same_reading(parse_document(samples.render_pdf(report, ruling=ruling), "report.pdf"),
+                      parse_document(samples.render_pdf(report), "report.pdf"))
+
+
 @needs_libreoffice
 @pytest.mark.parametrize("ruling", ["inner", "columns"])
 def test_a_word_report_whose_tables_have_some_of_their_rules_only_reads_printed_as_the_word_file(ruling):

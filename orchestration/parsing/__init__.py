@@ -35,7 +35,7 @@ from .running_text import is_running_text, read_running_text
 from .sections import ReportSection, split_sections
 from .spreadsheet import looks_like_spreadsheet_xml
 from .tables import MetricValue, ParseIssue, TableReader
-from .vocabulary import NATIONAL_PARTS
+from .vocabulary import NATIONAL_ROWS
 
 # Bump when a change can alter what is read from a document: stored documents are re-parsed.
 # 0.5.0: running text (rows and cells that ran together), sections and publication-date basis,
@@ -154,7 +154,10 @@ from .vocabulary import NATIONAL_PARTS
 #        its open sides closed, its row labels read (lost or read into the wrong columns
 #        before); rules that cross nothing (columns drawn with vertical rules only) make no
 #        cells (each column was one cell holding every row's figures); a PDF's rules snapped
-#        table by table, not across the page (one table's column rule moved onto another's).
+#        table by table, not across the page (one table's column rule moved onto another's);
+#        the lines outside every cell read when the cells gave nothing of a row (not only of a
+#        part), among the ruled rows' cells, the layout theirs when the cells did not show it;
+#        a cell holding rows (lower rows that lost their rules inside the frame) read as lines.
 PARSER_VERSION = "0.7.15"
 
 
@@ -415,35 +418,41 @@ def _links_a_document(data: bytes, form: str | None) -> bool:
 _PROSE_CELLS = {"legacy.apps.total": "apps.new_received.total", "legacy.review.total": "review.total"}
 
 
-def _parts_missing(values: dict, layout: str) -> bool:
-    """Whether the values lack a whole part of the layout's national tables (a part of which the
+def _rows_missing(values: dict, layout: str) -> bool:
+    """Whether the values lack a whole row of the layout's national tables (a row of which the
     cells gave nothing may be drawn without rules)."""
-    return any(not any(key.startswith(part) for key in values) for part in NATIONAL_PARTS.get(layout, ()))
+    return any(not any(key.startswith(row) for key in values) for row in NATIONAL_ROWS.get(layout, ()))
 
 
-def _add_unruled_tables(reader: TableReader, doc: Document, layout: str) -> None:
-    """A PDF of the national layout whose cells left a part of its tables out: its tables may be
-    drawn some with rules, some without (a table pasted from another document, its borders lost),
-    the rows of those lines outside every cell. Those lines are read as a PDF's lines without rules are
-    (as text, with what the words' places say written into them), and the values the cells did
+def _add_unruled_tables(reader: TableReader, doc: Document, layout: str) -> str:
+    """A PDF of the national layout whose cells left a row of its tables out: its tables may be
+    drawn some with rules, some without (a table pasted from another document, its borders
+    lost), or some rows of a table without (they lost their rules), the rows of those lines
+    outside every cell. The document is read again as text: those lines as a PDF's lines without
+    rules are (with what the words' places say written into them), among the ruled rows' cells
+    (a row's group label or its block's header may be a cell's), and the values the cells did
     not give are added, with the issues of their tables. A value the cells gave is never
-    replaced."""
+    replaced. The layout (returned) is the text's when the cells did not show it (table 二's
+    header drawn without rules)."""
     text = doc.lines_without_rules()
     if text is None:
-        return
+        return layout
     lines = read_text(text)
     other = TableReader(method=lines.method)
     other.read(lines.items)
+    if not reader.layout_shown() and other.layout_shown():
+        layout = other.layout()   # table 二's header drawn without rules: the cells only guessed
     other.finish(layout, _prose_for_tables(lines, other))
     added = {key: value for key, value in other.values.items() if key not in reader.values}
     if not added:
-        return
+        return layout
     reader.values.update(added)
     tables = {value.table for value in added.values()}
     reader.issues.extend(issue for issue in other.issues
                          if any(issue.message.startswith(f"table {table}") for table in tables))
     reader.open_rows.extend(row for row in other.open_rows if row.get("table") in tables)
     reader.rules_used |= other.rules_used
+    return layout
 
 
 def _prose_for_tables(doc: Document, reader: TableReader) -> dict:
@@ -483,8 +492,8 @@ def parse_document(data: bytes, source: str, media_type: str | None = None) -> P
         reader.read(doc.items)
         layout = reader.layout()
         reader.finish(layout, _prose_for_tables(doc, reader))
-        if doc.lines_without_rules is not None and layout is not None and _parts_missing(reader.values, layout):
-            _add_unruled_tables(reader, doc, layout)
+        if doc.lines_without_rules is not None and layout is not None and _rows_missing(reader.values, layout):
+            layout = _add_unruled_tables(reader, doc, layout)
         report.values = reader.values
         report.open_rows = list(reader.open_rows)
         report.template = layout or "freeform"

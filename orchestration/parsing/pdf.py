@@ -372,6 +372,18 @@ def _extract_pdfminer(data: bytes) -> list[_Page]:
 # finder missed a rule between them (「0 2」 for 0 | 2 would read 2, under the first cell's key), or
 # one number spread over its cell. Which, the cell does not say: it is left empty, and named.
 _NUMBERS_APART = re.compile(r"[+-]?\d[\d.,]*(?: +[+-]?\d[\d.,]*)+")
+_LABELLED_FIGURE = re.compile(r"[\u4e00-\u9fff].*\d|\d.*[\u4e00-\u9fff]")
+
+
+def _holds_rows(text: str | None) -> bool:
+    """Whether a cell holds rows of a table: two lines or more, each with a label and a figure.
+    A table's lower rows that lost their rules inside its frame (a Word table whose inner
+    borders were taken from some rows) are one cell to the table finder; the cell is left out,
+    and its lines are read as a table's without rules (with the values the cells did not give:
+    parse_document). A wrapped label, or a wrapped long number, has no such two lines."""
+    if not text or "\n" not in text:
+        return False
+    return sum(1 for line in text.splitlines() if _LABELLED_FIGURE.search(line)) >= 2
 
 
 def _footnote_references(chars: list[dict]) -> set[int]:
@@ -513,7 +525,8 @@ def _read_page(page, number: int) -> _Page:
         boxes = []
         for r, (row, row_texts) in enumerate(zip(table.rows, texts)):
             cells = [_Cell(_clean(text), tuple(bbox), r + 1, c + 1)
-                     for c, (bbox, text) in enumerate(zip(row.cells, row_texts)) if bbox is not None]
+                     for c, (bbox, text) in enumerate(zip(row.cells, row_texts))
+                     if bbox is not None and not _holds_rows(text)]
             for cell in cells:
                 if _NUMBERS_APART.fullmatch(cell.text):
                     result.numbers_apart.append(f"page {number} table {grid.number} row {cell.row} "
@@ -719,7 +732,8 @@ def _unruled_text(pages: list[_Page]) -> str | None:
     _rewrite_unruled_rows(pages)
     items = _paragraphs(_blocks(pages))
     if any(line.row for page in pages for line in page.lines):
-        return "\n".join(item.text for item in items if isinstance(item, Line))
+        return "\n".join(item.text if isinstance(item, Line) else "\t".join(c.text for c in item.cells)
+                         for item in items)
     return lines_with_table_rows(items)
 
 

@@ -839,6 +839,12 @@ class TableReader:
         self.issues.append(ParseIssue(code, message, where))
 
     # -- the layout ---------------------------------------------------------------------
+    def layout_shown(self) -> bool:
+        """Whether the document shows its layout (table 二's columns, the （六） rows), not only
+        table 三's rows, from which layout() falls back to a guess."""
+        return bool(self.layout_signals or self.concepts_seen & vocab.LAYOUT_2021_COLUMNS
+                    or self.concepts_seen & vocab.LAYOUT_2019_COLUMNS)
+
     def layout(self) -> str | None:
         """'2021' or '2019' from what the document shows (table 二's columns, the （六） rows);
         None when it has none of the national tables."""

@@ -221,13 +221,10 @@ ACTIVE_KEYS = {
     "procurement": {"projects", "amount_wan"},
 }
 
-# The parts of the national tables each layout prints, as the prefixes of their keys: table
-# 二's rows, table 三, table 四.
+# Table 二's rows each layout prints, as their keys' second part.
 _ACTIVE_ROWS_OF = {"2019": ("rules", "normative_docs", "licensing", "other_services", "penalty", "coercion",
                             "fees", "procurement"),
                    "2021": ("rules", "normative_docs", "licensing", "penalty", "coercion", "fees")}
-NATIONAL_PARTS = {layout: tuple(f"active.{row}." for row in rows) + ("apps.", "review.", "litigation.")
-                  for layout, rows in _ACTIVE_ROWS_OF.items()}
 
 # Header labels that only one layout prints.
 LAYOUT_HEADER_LABELS = [
@@ -313,3 +310,10 @@ APPS_ROW_ORDER = {
 }
 APPS_ROW_ORDER["2021"] = [k for k in APPS_ROW_ORDER["2019"] if k != "other"]
 APPS_ROW_ORDER["2021"][-2:-2] = ["other.overdue_correction", "other.overdue_fee", "other.misc"]
+
+# The rows of the national tables each layout prints, as the prefixes of their keys: table 二's
+# rows, table 三's, table 四's three blocks.
+NATIONAL_ROWS = {layout: tuple(f"active.{row}." for row in _ACTIVE_ROWS_OF[layout])
+                 + tuple(f"apps.{row}." for row in APPS_ROW_ORDER[layout])
+                 + ("review.", "litigation.direct.", "litigation.after_review.")
+                 for layout in _ACTIVE_ROWS_OF}

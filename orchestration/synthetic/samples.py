@@ -1109,12 +1109,17 @@ def _pdf_kit():
 #: The rules each ruling of ``render_pdf`` draws, as reportlab's table style commands (the
 #: command, its first and last cell): "grid" every rule, "inner" those between cells only (no
 #: frame: the borderless table styles), "rows" the horizontal ones only, "columns" the vertical
-#: ones only, "none" no rule.
+#: ones only, "upper" the first ten rows' only and "lower" the others' only (of each page's
+#: piece of a table: rows that lost their rules), "upper-framed" the first ten rows' and the
+#: table's frame (the others' inner rules lost), "none" no rule.
 _PDF_RULINGS = {
     "grid": [("GRID", (0, 0), (-1, -1))],
     "inner": [("INNERGRID", (0, 0), (-1, -1))],
     "rows": [("LINEABOVE", (0, 0), (-1, 0)), ("LINEBELOW", (0, 0), (-1, -1))],
     "columns": [("LINEBEFORE", (0, 0), (-1, -1)), ("LINEAFTER", (-1, 0), (-1, -1))],
+    "upper": [("GRID", (0, 0), (-1, 9))],
+    "lower": [("GRID", (0, 10), (-1, -1))],
+    "upper-framed": [("BOX", (0, 0), (-1, -1)), ("GRID", (0, 0), (-1, 9))],
     "none": [],
 }
 
@@ -1195,7 +1200,7 @@ def render_pdf(report: SampleReport, tables_as_pictures: bool = False,
     page whose borders are styles prints, or a three-line table; a tuple of tables ("二", "三",
     "四"): those ruled, the others drawn without (a table pasted from another document).
     ``ruling``: which rules the ruled tables have (``_PDF_RULINGS``: "grid", "inner", "rows",
-    "columns")."""
+    "columns", "upper", "lower", "upper-framed")."""
     _pdf_kit()
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4

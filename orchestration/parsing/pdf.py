@@ -32,8 +32,8 @@ from __future__ import annotations
 import io
 import re
 from bisect import bisect_left, bisect_right
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from . import pdf_columns, pdf_tables
 from .pdf_columns import ENUMERATOR
@@ -726,9 +726,11 @@ def _rewrite_unruled_rows(pages: list[_Page]) -> None:
 
 
 def _unruled_text(pages: list[_Page]) -> str | None:
-    """The lines outside every cell as text, their tables without rules rewritten as a PDF's
-    without any cells are, where they hold a table's rows (a label and its number, or a table
-    the words' places show: table 四's one row of figures has no label); else None."""
+    """The document as text where the lines outside every cell hold a table's rows (a label and
+    its number, or a table the words' places show: table 四's one row of figures has no label),
+    those tables without rules rewritten as a PDF's without any cells are, and the ruled rows
+    among them, their cells' text between TABs (a row's group label or its block's header may
+    be a ruled cell's); else None."""
     _rewrite_unruled_rows(pages)
     items = _paragraphs(_blocks(pages))
     if any(line.row for page in pages for line in page.lines):

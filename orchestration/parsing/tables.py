@@ -839,18 +839,22 @@ class TableReader:
         self.issues.append(ParseIssue(code, message, where))
 
     # -- the layout ---------------------------------------------------------------------
+    def _layouts_shown(self) -> set[str]:
+        """The layouts what the document shows says (table 二's columns, the （六） rows)."""
+        signals = set(self.layout_signals)
+        signals |= {"2021"} if self.concepts_seen & vocab.LAYOUT_2021_COLUMNS else set()
+        signals |= {"2019"} if self.concepts_seen & vocab.LAYOUT_2019_COLUMNS else set()
+        return signals
+
     def layout_shown(self) -> bool:
-        """Whether the document shows its layout (table 二's columns, the （六） rows), not only
-        table 三's rows, from which layout() falls back to a guess."""
-        return bool(self.layout_signals or self.concepts_seen & vocab.LAYOUT_2021_COLUMNS
-                    or self.concepts_seen & vocab.LAYOUT_2019_COLUMNS)
+        """Whether the document shows its layout, not only table 三's rows, from which layout()
+        falls back to a guess."""
+        return bool(self._layouts_shown())
 
     def layout(self) -> str | None:
         """'2021' or '2019' from what the document shows (table 二's columns, the （六） rows);
         None when it has none of the national tables."""
-        signals = set(self.layout_signals)
-        signals |= {"2021"} if self.concepts_seen & vocab.LAYOUT_2021_COLUMNS else set()
-        signals |= {"2019"} if self.concepts_seen & vocab.LAYOUT_2019_COLUMNS else set()
+        signals = self._layouts_shown()
         if len(signals) > 1:
             self._issue("layout_conflict", "table 二 has column labels of both the 2019 and the 2021 layout; "
                         "read as 2021", None)

@@ -1307,7 +1307,7 @@ _WORD_RULINGS = {"none": (), "three-line": ("top", "bottom"), "inner": ("insideH
 
 def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None = None,
                  horizontal: str | None = None, repeat_header: bool = False,
-                 tables: tuple[int, ...] | None = None) -> bytes:
+                 tables: tuple[int, ...] | None = None, bare_from_row: int | None = None) -> bytes:
     """A Word report as LibreOffice prints it to PDF (Word's own way to PDF), its tables ruled
     as ``ruling`` says: "grid" (as generated), "none" (borders taken away), "three-line" (a
     rule over and under each table only), "inner" (the rules between cells only, no frame: the
@@ -1318,7 +1318,8 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
     "right"); the tables' first three rows repeated at the head of each page when
     ``repeat_header``. ``tables`` (their numbers in the document, from 0) changes those tables
     only, the others left as generated (ruled): a report whose tables came from different
-    documents, some of them without borders."""
+    documents, some of them without borders. ``bare_from_row``: the rows from that one (from 0)
+    without any border, the rows above as ``ruling`` says (rows that lost their borders)."""
     import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -1343,6 +1344,15 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
                 rule.set(qn("w:sz"), "12" if ruling == "three-line" else "4")
                 rules.append(rule)
             table._tbl.tblPr.append(rules)
+        if bare_from_row is not None:
+            for row in table._tbl.findall(qn("w:tr"))[bare_from_row:]:
+                for cell in row.findall(qn("w:tc")):
+                    borders = OxmlElement("w:tcBorders")
+                    for side in ("top", "left", "bottom", "right"):
+                        rule = OxmlElement(f"w:{side}")
+                        rule.set(qn("w:val"), "nil")
+                        borders.append(rule)
+                    cell.get_or_add_tcPr().append(borders)
         if vertical is not None:
             for cell in table._tbl.iter(qn("w:tc")):
                 alignment = OxmlElement("w:vAlign")

@@ -1300,9 +1300,14 @@ def tables_in_layout_cells(docx: bytes) -> bytes:
     return _with_main_part(source, root)
 
 
-#: The table borders (``w:tblBorders``' children) each ruling of ``word_printed`` draws.
-_WORD_RULINGS = {"none": (), "three-line": ("top", "bottom"), "inner": ("insideH", "insideV"),
-                 "rows": ("top", "bottom", "insideH"), "columns": ("left", "right", "insideV")}
+#: The table borders (``w:tblBorders``' children) each ruling of ``word_printed`` draws, their
+#: line (``w:val``) and width (``w:sz``, eighths of a point).
+_ALL_SIDES = ("top", "left", "bottom", "right", "insideH", "insideV")
+_WORD_RULINGS = {"none": ((), "single", 4), "three-line": (("top", "bottom"), "single", 12),
+                 "inner": (("insideH", "insideV"), "single", 4),
+                 "rows": (("top", "bottom", "insideH"), "single", 4),
+                 "columns": (("left", "right", "insideV"), "single", 4),
+                 "double": (_ALL_SIDES, "double", 24)}
 
 
 def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None = None,
@@ -1311,8 +1316,8 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
     """A Word report as LibreOffice prints it to PDF (Word's own way to PDF), its tables ruled
     as ``ruling`` says: "grid" (as generated), "none" (borders taken away), "three-line" (a
     rule over and under each table only), "inner" (the rules between cells only, no frame: the
-    borderless table styles), "rows" (horizontal rules only) or "columns" (vertical rules
-    only); every cell's text set ``vertical`` in it when given
+    borderless table styles), "rows" (horizontal rules only), "columns" (vertical rules only)
+    or "double" (every border a double line, 3 points wide); every cell's text set ``vertical`` in it when given
     ("top", "center", "bottom": Word's vertical alignment; a label wrapped in a narrow cell then
     stands below, around or above its row's figures), and ``horizontal`` across it ("center",
     "right"); the tables' first three rows repeated at the head of each page when
@@ -1338,10 +1343,11 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
             for old in table._tbl.tblPr.findall(qn("w:tblBorders")):
                 table._tbl.tblPr.remove(old)
             rules = OxmlElement("w:tblBorders")
-            for side in _WORD_RULINGS[ruling]:
+            sides, line, width = _WORD_RULINGS[ruling]
+            for side in sides:
                 rule = OxmlElement(f"w:{side}")
-                rule.set(qn("w:val"), "single")
-                rule.set(qn("w:sz"), "12" if ruling == "three-line" else "4")
+                rule.set(qn("w:val"), line)
+                rule.set(qn("w:sz"), str(width))
                 rules.append(rule)
             table._tbl.tblPr.append(rules)
         if bare_from_row is not None:

@@ -158,7 +158,8 @@ from .vocabulary import NATIONAL_ROWS
 #        the lines outside every cell read when the cells gave nothing of a row (not only of a
 #        part), among the ruled rows' cells, the layout theirs when the cells did not show it;
 #        a cell holding rows (lower rows that lost their rules inside the frame) read as lines;
-#        the empty gaps between a double rule's two lines no cells.
+#        the empty gaps between a double rule's two lines no cells, and a rule's end reaching
+#        the rules it met before they were snapped.
 PARSER_VERSION = "0.7.15"
 
 

@@ -276,8 +276,6 @@ def _table_settings(edges: list[dict]) -> dict | None:
     one table's rule moved onto its figures' place (pingtan-2019 printed by Chromium: two cells
     of table 四 lost, parser 0.7.14). Each grid's rules are snapped here among themselves, as
     pdfplumber would, and pdfplumber snaps nothing more."""
-    from pdfplumber.utils import snap_objects
-
     # pdfplumber's own first filter (edge_min_length_prefilter).
     verticals = [e for e in edges if e["orientation"] == "v" and e["height"] >= 1]
     horizontals = [e for e in edges if e["orientation"] == "h" and e["width"] >= 1]
@@ -309,15 +307,71 @@ def _table_settings(edges: list[dict]) -> dict | None:
         return groups
 
     # The closing rules with the others: one may stand a point or two off a rule of the table.
-    vertical_lines = [edge for k, group in enumerate(by_grid(verticals + closing_verticals))
-                      for edge in (snap_objects(group, "x0", 3) if k < len(boxes) else group)]
-    horizontal_lines = [edge for k, group in enumerate(by_grid(horizontals + closing_horizontals))
-                        for edge in (snap_objects(group, "top", 3) if k < len(boxes) else group)]
+    vertical_groups = by_grid(verticals + closing_verticals)
+    horizontal_groups = by_grid(horizontals + closing_horizontals)
+    vertical_lines, horizontal_lines = vertical_groups[-1], horizontal_groups[-1]
+    for grid_verticals, grid_horizontals in zip(vertical_groups[:-1], horizontal_groups[:-1]):
+        snapped_verticals, snapped_horizontals = _snapped(grid_verticals, grid_horizontals)
+        vertical_lines += snapped_verticals
+        horizontal_lines += snapped_horizontals
     if len(vertical_lines) < 2 or len(horizontal_lines) < 2:
         return None
     return {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
             "explicit_vertical_lines": vertical_lines, "explicit_horizontal_lines": horizontal_lines,
             "snap_tolerance": 0}
+
+
+def _snapped(verticals: list[dict], horizontals: list[dict]) -> tuple[list[dict], list[dict]]:
+    """One grid's edges snapped as pdfplumber snaps them (rules within 3 points chained into one
+    line, at their mean), and each edge's ends moved out to the rules of the other orientation
+    they met before (3 points' play), where the snap moved those further: a double frame's two
+    lines snap to their middle, past where the inner rules end (thick-thin double borders: the
+    first column's cells lost)."""
+    from pdfplumber.utils import move_object
+
+    xs = _snap_places([e["x0"] for e in verticals])
+    ys = _snap_places([e["top"] for e in horizontals])
+
+    def reach(across: list[dict], stands: str, start: str, stop: str, places: dict[float, float]):
+        """A function (low, high, at) → (low, high) reaching the rules ``across`` that cross
+        ``at`` and stood within 3 points of an end before the snap."""
+        rules = sorted((e[stands], e[start], e[stop]) for e in across)
+        where = [rule[0] for rule in rules]
+
+        def met(end: float, at: float) -> list[float]:
+            return [places[place] for place, first, last in
+                    rules[bisect_left(where, end - 3):bisect_right(where, end + 3)]
+                    if first - 3 <= at <= last + 3]
+
+        return lambda low, high, at: (min([low] + met(low, at)), max([high] + met(high, at)))
+
+    vertical_ends = reach(horizontals, "top", "x0", "x1", ys)
+    horizontal_ends = reach(verticals, "x0", "top", "bottom", xs)
+    snapped_verticals = []
+    for e in verticals:
+        top, bottom = vertical_ends(e["top"], e["bottom"], e["x0"])
+        moved = move_object(e, "h", xs[e["x0"]] - e["x0"])
+        snapped_verticals.append(moved | {"top": top, "bottom": bottom, "height": bottom - top})
+    snapped_horizontals = []
+    for e in horizontals:
+        x0, x1 = horizontal_ends(e["x0"], e["x1"], e["top"])
+        moved = move_object(e, "v", ys[e["top"]] - e["top"])
+        snapped_horizontals.append(moved | {"x0": x0, "x1": x1, "width": x1 - x0})
+    return snapped_verticals, snapped_horizontals
+
+
+def _snap_places(places: list[float]) -> dict[float, float]:
+    """Each place → the mean of its cluster (places within 3 points of the next, chained), as
+    pdfplumber's ``cluster_list`` makes them."""
+    snapped: dict[float, float] = {}
+    cluster: list[float] = []
+    for place in sorted(set(places)) + [float("inf")]:
+        if cluster and place - cluster[-1] > 3:
+            mean = sum(cluster) / len(cluster)
+            snapped.update((member, mean) for member in cluster)
+            cluster = []
+        cluster.append(place)
+    return snapped
 
 
 def _extract(data: bytes) -> tuple[list[_Page], str | None]:

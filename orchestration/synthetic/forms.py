@@ -1307,7 +1307,8 @@ _WORD_RULINGS = {"none": ((), "single", 4), "three-line": (("top", "bottom"), "s
                  "inner": (("insideH", "insideV"), "single", 4),
                  "rows": (("top", "bottom", "insideH"), "single", 4),
                  "columns": (("left", "right", "insideV"), "single", 4),
-                 "double": (_ALL_SIDES, "double", 24)}
+                 "double": (_ALL_SIDES, "double", 24),
+                 "thick-thin": (_ALL_SIDES, "thickThinSmallGap", 12)}
 
 
 def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None = None,
@@ -1316,8 +1317,9 @@ def word_printed(docx_bytes: bytes, ruling: str = "grid", vertical: str | None =
     """A Word report as LibreOffice prints it to PDF (Word's own way to PDF), its tables ruled
     as ``ruling`` says: "grid" (as generated), "none" (borders taken away), "three-line" (a
     rule over and under each table only), "inner" (the rules between cells only, no frame: the
-    borderless table styles), "rows" (horizontal rules only), "columns" (vertical rules only)
-    or "double" (every border a double line, 3 points wide); every cell's text set ``vertical`` in it when given
+    borderless table styles), "rows" (horizontal rules only), "columns" (vertical rules only),
+    "double" (every border a double line, 3 points wide) or "thick-thin" (a thick line and a
+    thin one, 1.5 points); every cell's text set ``vertical`` in it when given
     ("top", "center", "bottom": Word's vertical alignment; a label wrapped in a narrow cell then
     stands below, around or above its row's figures), and ``horizontal`` across it ("center",
     "right"); the tables' first three rows repeated at the head of each page when

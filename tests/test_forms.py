@@ -40,6 +40,15 @@ def _same_reading(got, want) -> None:
     assert len(want.metrics) > 150
 
 
+def _pdfs_read_as_the_ruled_ones(**drawn) -> None:
+    """The generator's PDF of a 2019 and a 2021 report, its tables drawn as ``drawn`` says
+    (``samples.render_pdf``'s ``ruled`` or ``ruling``), read as the fully ruled PDF reads."""
+    for seed, layout in ((7, "2019"), (11, "2021")):
+        report = next(r for r in samples.generate_panel(seed=seed, agencies=1) if r.layout == layout)
+        _same_reading(parse_document(samples.render_pdf(report, **drawn), "report.pdf"),
+                      parse_document(samples.render_pdf(report), "report.pdf"))
+
+
 def _read_as(data: bytes, name: str, form: str):
     """``data``, named ``name``, sniffed as ``form`` and read as it."""
     assert sniff(data, name) == form
@@ -587,10 +596,7 @@ def test_a_pdf_whose_tables_have_some_of_their_rules_only_reads_as_the_ruled_one
     make no cells (pdf._closing_rules_of): 3,208 each, as the fully ruled PDF reads. Horizontal
     rules only read before as well (no cells, the lines read as a table without rules is), and
     must still."""
-    for seed, layout in ((7, "2019"), (11, "2021")):
-        report = next(r for r in samples.generate_panel(seed=seed, agencies=1) if r.layout == layout)
-        _same_reading(parse_document(samples.render_pdf(report, ruling=ruling), "report.pdf"),
-                      parse_document(samples.render_pdf(report), "report.pdf"))
+    _pdfs_read_as_the_ruled_ones(ruling=ruling)
 
 
 @pytest.mark.parametrize("ruling", ["upper", "lower", "upper-framed"])
@@ -605,10 +611,7 @@ def test_a_pdf_whose_tables_lost_the_rules_of_some_rows_reads_as_the_ruled_one(r
     rows inside the frame were one cell holding them all. Now the lines are read when the cells
     gave nothing of a row, with the ruled rows among them, the layout from them when the cells
     did not show it, and a cell holding rows is left out for its lines: every cell, 0 wrong."""
-    for seed, layout in ((7, "2019"), (11, "2021")):
-        report = next(r for r in samples.generate_panel(seed=seed, agencies=1) if r.layout == layout)
-        _same_reading(parse_document(samples.render_pdf(report, ruling=ruling), "report.pdf"),
-                      parse_document(samples.render_pdf(report), "report.pdf"))
+    _pdfs_read_as_the_ruled_ones(ruling=ruling)
 
 
 @needs_libreoffice
@@ -674,10 +677,7 @@ def test_a_pdf_with_some_tables_drawn_without_rules_reads_as_the_ruled_one(ruled
     0.7.13 read such a PDF from its cells only: 3 agencies' reports × 2 layouts, the four mixes
     here, 3,432 of 4,812 cells (0 wrong); now every cell: the lines outside every cell are read
     as a PDF without rules is, when the cells gave nothing of a part of the layout's tables."""
-    for seed, layout in ((7, "2019"), (11, "2021")):
-        report = next(r for r in samples.generate_panel(seed=seed, agencies=1) if r.layout == layout)
-        _same_reading(parse_document(samples.render_pdf(report, ruled=ruled), "report.pdf"),
-                      parse_document(samples.render_pdf(report), "report.pdf"))
+    _pdfs_read_as_the_ruled_ones(ruled=ruled)
 
 
 @needs_libreoffice
